@@ -1,0 +1,40 @@
+# Roster — the two commands of the quick start are `make run` and `make test`.
+# Both bring up the PostgreSQL they need themselves (see README).
+
+GO      ?= go
+BIN     := .roster/bin/roster
+# Database tests wait on I/O, not CPU: run more of them at once than cores.
+PARALLEL ?= 8
+
+.PHONY: run test build vet bench postgresql
+
+## run: build and serve the API on 127.0.0.1:8080 with a private PostgreSQL in .roster/
+run: build postgresql
+	$(BIN) serve
+
+## test: vet, then every test with the race detector against a private PostgreSQL
+test: build vet postgresql
+	$(BIN) dev-db -- $(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m ./...
+
+build:
+	$(GO) build -o $(BIN) ./cmd/roster
+
+vet:
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted" >&2; exit 1; fi
+	$(GO) vet ./...
+
+## bench: the benchmarks of bench/, reported as ratios against plain PostgreSQL (bench/RESULTS.md)
+bench: build postgresql
+	$(GO) run ./bench $(BENCH_ARGS)
+
+# postgresql installs the PostgreSQL server binaries when they are missing and
+# we may (root with apt-get): a fresh Debian machine has only Go.
+postgresql:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing PostgreSQL server binaries (apt-get install -y postgresql)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "PostgreSQL server binaries (initdb, postgres) are missing: install them with 'sudo apt-get install -y postgresql'" >&2; exit 1; \
+	fi

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/infra/embeddedpg"
+	"github.com/rosterhq/roster/infra/migrations"
+)
+
+// suite is one group of comparisons.
+type suite struct {
+	name string
+	run  func(ctx context.Context, env *env) ([]result, error)
+}
+
+var suites = []suite{
+	{"appends", runAppends},
+}
+
+// env is what a suite measures against.
+type env struct {
+	pool     *pgxpool.Pool
+	duration time.Duration
+	rounds   int
+}
+
+// result is one comparison: a subject against its baseline, same units.
+type result struct {
+	name, unit        string
+	baseline, subject float64
+	higherIsBetter    bool
+	target            string
+}
+
+func (r result) ratio() float64 { return r.subject / r.baseline }
+
+func main() {
+	only := flag.String("suite", "", "run only this suite ("+suiteNames()+")")
+	duration := flag.Duration("duration", 3*time.Second, "how long each measurement runs")
+	rounds := flag.Int("rounds", 3, "alternating rounds of baseline and subject; the median counts")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, *only, &env{duration: *duration, rounds: *rounds}); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func suiteNames() string {
+	names := make([]string, len(suites))
+	for i, s := range suites {
+		names[i] = s.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func run(ctx context.Context, only string, e *env) error {
+	pool, closeDB, err := openDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	e.pool = pool
+	printMachine(ctx, pool)
+	for _, s := range suites {
+		if only != "" && s.name != only {
+			continue
+		}
+		results, err := s.run(ctx, e)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		printResults(s.name, results)
+	}
+	return nil
+}
+
+func openDatabase(ctx context.Context) (*pgxpool.Pool, func(), error) {
+	url, stopServer := os.Getenv("ROSTER_BENCH_DATABASE_URL"), func() {}
+	if url == "" {
+		dir, err := os.MkdirTemp("", "roster-bench-")
+		if err != nil {
+			return nil, nil, err
+		}
+		server, err := embeddedpg.Start(ctx, embeddedpg.Options{Dir: dir, Durable: true, MaxConnections: 100})
+		if err != nil {
+			return nil, nil, err
+		}
+		url = server.URL("postgres")
+		stopServer = func() { _ = server.Stop(context.Background()); _ = os.RemoveAll(dir) }
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		stopServer()
+		return nil, nil, err
+	}
+	cfg.MaxConns = 40
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err == nil {
+		_, err = migrations.Up(ctx, pool, slog.New(slog.DiscardHandler))
+	}
+	if err != nil {
+		stopServer()
+		return nil, nil, err
+	}
+	return pool, func() { pool.Close(); stopServer() }, nil
+}
+
+func printMachine(ctx context.Context, pool *pgxpool.Pool) {
+	var version, fsync, syncCommit string
+	_ = pool.QueryRow(ctx, "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit')").
+		Scan(&version, &fsync, &syncCommit)
+	fmt.Printf("machine: %s, %d cores, %s %s/%s\n", cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("database: %s (fsync=%s, synchronous_commit=%s)\n", strings.SplitN(version, ",", 2)[0], fsync, syncCommit)
+}
+
+func cpuModel() string {
+	body, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+func printResults(suite string, results []result) {
+	fmt.Printf("\n### %s\n\n| measurement | baseline | roster | ratio | target |\n|---|---|---|---|---|\n", suite)
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f %s | %.0f %s | %.2f× | %s |\n", r.name, r.baseline, r.unit, r.subject, r.unit, r.ratio(), r.target)
+	}
+}
+
+// throughput runs op from workers goroutines for d and returns operations
+// per second; op returns how many operations it did.
+func throughput(ctx context.Context, workers int, d time.Duration, op func(ctx context.Context, worker int) (int, error)) (float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var mu sync.Mutex
+	var total int
+	var firstErr error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := loop(ctx, w, op)
+			mu.Lock()
+			defer mu.Unlock()
+			total += n
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(total) / time.Since(start).Seconds(), firstErr
+}
+
+func loop(ctx context.Context, worker int, op func(context.Context, int) (int, error)) (int, error) {
+	var total int
+	for ctx.Err() == nil {
+		n, err := op(ctx, worker)
+		if err != nil {
+			if ctx.Err() != nil { // cut off by the deadline mid-operation
+				return total, nil
+			}
+			return total, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+// compare alternates baseline and subject for e.rounds rounds and returns the
+// median throughput of each, so that drift in the machine hits both alike.
+func compare(ctx context.Context, e *env, workers int, baseline, subject func(context.Context, int) (int, error)) (float64, float64, error) {
+	var bs, ss []float64
+	for range e.rounds {
+		b, err := throughput(ctx, workers, e.duration, baseline)
+		if err != nil {
+			return 0, 0, fmt.Errorf("baseline: %w", err)
+		}
+		s, err := throughput(ctx, workers, e.duration, subject)
+		if err != nil {
+			return 0, 0, fmt.Errorf("subject: %w", err)
+		}
+		bs, ss = append(bs, b), append(ss, s)
+	}
+	return median(bs), median(ss), nil
+}
+
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	return xs[len(xs)/2]
+}
+
+// execAll runs statements in order.
+func execAll(ctx context.Context, pool *pgxpool.Pool, statements ...string) error {
+	for _, sql := range statements {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			return fmt.Errorf("%s: %w", sql, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/embeddedpg"
+	"github.com/rosterhq/roster/infra/migrations"
+)
+
+// embeddedDatabase is the database the embedded server keeps Roster's data in.
+const embeddedDatabase = "roster"
+
+// database is an open, migrated database and how to let go of it.
+type database struct {
+	Pool  *pgxpool.Pool
+	close func()
+}
+
+// Close closes the pool and stops the embedded server, if any.
+func (d *database) Close() { d.close() }
+
+// openDatabase connects to cfg's database, starting the embedded server
+// first when no URL is configured, and applies pending migrations.
+func openDatabase(ctx context.Context, cfg config.Database, log *slog.Logger) (*database, error) {
+	url, stopServer := cfg.URL, func() {}
+	if cfg.Embedded() {
+		server, err := startEmbedded(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		url = server.URL(embeddedDatabase)
+		stopServer = func() {
+			if err := server.Stop(context.Background()); err != nil {
+				log.Error("stopping the embedded PostgreSQL", "error", err)
+			}
+		}
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err == nil {
+		err = pool.Ping(ctx)
+	}
+	if err != nil {
+		stopServer()
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	version, err := migrations.Up(ctx, pool, nil)
+	if err != nil {
+		pool.Close()
+		stopServer()
+		return nil, err
+	}
+	log.Info("database ready", "schema_version", version, "embedded", cfg.Embedded())
+	return &database{Pool: pool, close: func() { pool.Close(); stopServer() }}, nil
+}
+
+func startEmbedded(ctx context.Context, cfg config.Database, log *slog.Logger) (*embeddedpg.Server, error) {
+	dir := filepath.Join(cfg.DataDir, "postgres")
+	log.Info("starting the embedded PostgreSQL (no ROSTER_DATABASE_URL given)", "dir", dir)
+	server, err := embeddedpg.Start(ctx, embeddedpg.Options{Dir: dir, Durable: true, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := createDatabase(ctx, server.URL("postgres"), embeddedDatabase); err != nil {
+		_ = server.Stop(context.Background())
+		return nil, err
+	}
+	return server, nil
+}
+
+// createDatabase creates name unless it exists.
+func createDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return fmt.Errorf("connect to the embedded PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}

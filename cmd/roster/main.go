@@ -1,0 +1,52 @@
+// Command roster is the one binary of Roster: the API and projectors
+// (serve, the default), schema migrations, and operator tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+
+	"github.com/rosterhq/roster/infra/config"
+)
+
+// cli is the command line; every flag also reads a ROSTER_* variable.
+type cli struct {
+	config.Log `embed:""`
+
+	Serve   serveCmd   `cmd:"" default:"withargs" help:"Serve the HTTP API and run the projectors (the default command)."`
+	Migrate migrateCmd `cmd:"" help:"Apply pending database migrations and exit."`
+	DevDB   devDBCmd   `cmd:"" name:"dev-db" help:"Run a command with a private, throw-away PostgreSQL; its URL is in ROSTER_TEST_DATABASE_URL (make test uses this)."`
+}
+
+func main() {
+	var c cli
+	kctx := kong.Parse(&c,
+		kong.Name("roster"),
+		kong.Description("Roster owns the lifecycle of the users of a multi-tenant product: an event-sourced service with read models and an audit trail."),
+		kong.UsageOnError(),
+	)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	err := kctx.Run(c.Log.Logger())
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "roster: %v\n", err)
+		stop()
+		os.Exit(exitCode(err))
+	}
+}
+
+// exitCode passes on a wrapped command's own exit status (dev-db).
+func exitCode(err error) int {
+	var exit interface{ ExitCode() int }
+	if errors.As(err, &exit) && exit.ExitCode() > 0 {
+		return exit.ExitCode()
+	}
+	return 1
+}

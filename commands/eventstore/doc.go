@@ -1,0 +1,8 @@
+// Package eventstore is the event store port: the vocabulary (streams,
+// expected versions, positions, recorded events) and the small interfaces that
+// commands append and read through and that projections are fed from.
+//
+// It knows no storage. Adapters (infra/pgstore for PostgreSQL, later
+// KurrentDB) implement Store, and prove it by passing the one contract suite
+// in eventstore/eventstoretest.
+package eventstore

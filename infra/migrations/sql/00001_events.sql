@@ -1,0 +1,45 @@
+-- The event log. Append-only: rows are never updated or deleted (erasure
+-- destroys keys, not events), and a trigger refuses anyone who tries.
+
+-- +goose Up
+CREATE TABLE events (
+    -- Global sequence number: the "prepare" half of a feed position.
+    position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The appending transaction: the "commit" half of a feed position. The feed
+    -- reads in (transaction_id, position) order below the snapshot's xmin, so a
+    -- transaction that commits late is never skipped.
+    transaction_id xid8        NOT NULL DEFAULT pg_current_xact_id(),
+    stream_id      text        NOT NULL,
+    stream_version bigint      NOT NULL CHECK (stream_version > 0),
+    event_id       uuid        NOT NULL,
+    event_type     text        NOT NULL,
+    schema_version integer     NOT NULL,
+    -- json (not jsonb) keeps the bytes exactly as appended.
+    payload        json        NOT NULL,
+    metadata       json        NOT NULL DEFAULT '{}',
+    occurred_at    timestamptz NOT NULL,
+    -- Optimistic concurrency: two appends at the same version cannot both commit.
+    CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
+    -- Idempotency: an event id is stored once.
+    CONSTRAINT events_event_id_key UNIQUE (event_id)
+);
+
+CREATE INDEX events_feed_idx ON events (transaction_id, position);
+
+-- +goose StatementBegin
+CREATE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events are append-only: % refused', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER events_append_only_rows BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION events_refuse_change();
+CREATE TRIGGER events_append_only_truncate BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION events_refuse_change();
+
+-- +goose Down
+DROP TABLE events;
+DROP FUNCTION events_refuse_change();
