@@ -49,8 +49,9 @@ func runAppends(ctx context.Context, e *env) ([]result, error) {
 		{"single-event appends, 16 writers", 16, 1, "—"},
 		{"batches of 10 events, 1 writer", 1, 10, "—"},
 	} {
-		run := fmt.Sprintf("%d", time.Now().UnixNano())
-		base, subj, err := compare(ctx, e, c.workers, plainAppender(e, run, c.perCall), storeAppender(store, run, c.perCall))
+		base, subj, err := compare(ctx, e, c.workers,
+			func(round int) operation { return plainAppender(e, streamPrefix(round), c.perCall) },
+			func(round int) operation { return storeAppender(store, streamPrefix(round), c.perCall) })
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
@@ -59,9 +60,14 @@ func runAppends(ctx context.Context, e *env) ([]result, error) {
 	return results, nil
 }
 
+// streamPrefix names a round's streams so that no round continues another's.
+func streamPrefix(round int) string {
+	return fmt.Sprintf("%d-%d", time.Now().UnixNano(), round)
+}
+
 // plainAppender inserts perCall rows per statement, each worker into its own
 // stream.
-func plainAppender(e *env, run string, perCall int) func(context.Context, int) (int, error) {
+func plainAppender(e *env, run string, perCall int) operation {
 	versions := make([]int64, 64)
 	sql := plainInsert(perCall)
 	return func(ctx context.Context, w int) (int, error) {
@@ -79,7 +85,7 @@ func plainAppender(e *env, run string, perCall int) func(context.Context, int) (
 
 // storeAppender appends perCall events per call through the adapter, each
 // worker to its own stream at its exact expected version.
-func storeAppender(store *pgstore.Store, run string, perCall int) func(context.Context, int) (int, error) {
+func storeAppender(store *pgstore.Store, run string, perCall int) operation {
 	versions := make([]int64, 64)
 	return func(ctx context.Context, w int) (int, error) {
 		events := make([]eventstore.NewEvent, perCall)

@@ -149,7 +149,7 @@ func printResults(suite string, results []result) {
 
 // throughput runs op from workers goroutines for d and returns operations
 // per second; op returns how many operations it did.
-func throughput(ctx context.Context, workers int, d time.Duration, op func(ctx context.Context, worker int) (int, error)) (float64, error) {
+func throughput(ctx context.Context, workers int, d time.Duration, op operation) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var mu sync.Mutex
@@ -174,7 +174,7 @@ func throughput(ctx context.Context, workers int, d time.Duration, op func(ctx c
 	return float64(total) / time.Since(start).Seconds(), firstErr
 }
 
-func loop(ctx context.Context, worker int, op func(context.Context, int) (int, error)) (int, error) {
+func loop(ctx context.Context, worker int, op operation) (int, error) {
 	var total int
 	for ctx.Err() == nil {
 		n, err := op(ctx, worker)
@@ -189,16 +189,22 @@ func loop(ctx context.Context, worker int, op func(context.Context, int) (int, e
 	return total, nil
 }
 
+// operation is one unit of measured work by one worker; it returns how many
+// operations (events, commands) it did.
+type operation func(ctx context.Context, worker int) (int, error)
+
 // compare alternates baseline and subject for e.rounds rounds and returns the
 // median throughput of each, so that drift in the machine hits both alike.
-func compare(ctx context.Context, e *env, workers int, baseline, subject func(context.Context, int) (int, error)) (float64, float64, error) {
+// Each round gets fresh operations: work cut off by a round's deadline may
+// still have landed, so no state may carry from one round to the next.
+func compare(ctx context.Context, e *env, workers int, baseline, subject func(round int) operation) (float64, float64, error) {
 	var bs, ss []float64
-	for range e.rounds {
-		b, err := throughput(ctx, workers, e.duration, baseline)
+	for round := range e.rounds {
+		b, err := throughput(ctx, workers, e.duration, baseline(round))
 		if err != nil {
 			return 0, 0, fmt.Errorf("baseline: %w", err)
 		}
-		s, err := throughput(ctx, workers, e.duration, subject)
+		s, err := throughput(ctx, workers, e.duration, subject(round))
 		if err != nil {
 			return 0, 0, fmt.Errorf("subject: %w", err)
 		}

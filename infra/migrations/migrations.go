@@ -65,7 +65,9 @@ func newProvider(pool *pgxpool.Pool, log *slog.Logger) (*goose.Provider, error) 
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	// Poll for a concurrent migrator's lock every second (goose's default is
+	// five), for up to five minutes.
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: locker: %w", err)
 	}

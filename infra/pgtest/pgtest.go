@@ -56,19 +56,36 @@ func Main(m *testing.M) int {
 	return m.Run()
 }
 
-// NewDatabase creates an empty, migrated database for this test alone and
-// returns its URL; it is dropped when the test ends.
+// NewDatabase creates a migrated database for this test alone and returns
+// its URL; it is dropped when the test ends.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	if adminURL == "" {
-		t.Fatal("pgtest: no server: call pgtest.Main from TestMain")
-	}
+	requireServer(t)
 	templateOnce.Do(func() { templateName, templateErr = ensureTemplate() })
 	if templateErr != nil {
 		t.Fatalf("pgtest: template database: %v", templateErr)
 	}
+	return createDatabase(t, templateName)
+}
+
+// NewEmptyDatabase creates a database with no schema at all (for testing
+// migrations themselves) and returns its URL; it is dropped when the test ends.
+func NewEmptyDatabase(t testing.TB) string {
+	t.Helper()
+	requireServer(t)
+	return createDatabase(t, "template0")
+}
+
+func requireServer(t testing.TB) {
+	if adminURL == "" {
+		t.Fatal("pgtest: no server: call pgtest.Main from TestMain")
+	}
+}
+
+func createDatabase(t testing.TB, template string) string {
+	t.Helper()
 	name := "roster_test_" + randomHex(8)
-	if err := adminExec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, templateName)); err != nil {
+	if err := adminExec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, template)); err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// execMainEnv makes the test binary behave as the roster binary, so that the
+// tests below run the real command line in a real process.
+const execMainEnv = "ROSTER_TEST_EXEC_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(execMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// roster returns the command line `roster args...` as a child process.
+func roster(t *testing.T, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(withoutRosterEnv(), execMainEnv+"=1")
+	return cmd
+}
+
+func withoutRosterEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ROSTER_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// waitForLine reads r until a line contains want, failing after limit.
+func waitForLine(t *testing.T, r io.Reader, want string, limit time.Duration) {
+	found := make(chan bool, 1)
+	go func() {
+		scanner := bufio.NewScanner(r)
+		for scanner.Scan() {
+			if strings.Contains(scanner.Text(), want) {
+				found <- true
+				_, _ = io.Copy(io.Discard, r) // keep draining so the child never blocks on stderr
+				return
+			}
+		}
+		found <- false
+	}()
+	select {
+	case ok := <-found:
+		if !ok {
+			t.Fatalf("the output ended without %q", want)
+		}
+	case <-time.After(limit):
+		t.Fatalf("no %q within %s", want, limit)
+	}
+}
+
+func TestServeWithTheEmbeddedDatabaseIsReadyAndLeavesNoServerBehind(t *testing.T) {
+	dir, err := os.MkdirTemp("", "roster-serve-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	// MkdirTemp makes 0700 folders; as root, the server's user must pass
+	// through to reach its data folder (else embeddedpg falls back to another).
+	if err := os.Chmod(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := roster(t, "serve", "--data-dir", dir, "--http-addr", addr)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitForLine(t, stderr, "roster is serving", 30*time.Second)
+
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz answered %d", resp.StatusCode)
+	}
+	postgres := postmasterPID(t, filepath.Join(dir, "postgres", "data"))
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("roster exited with %v after SIGINT, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("roster did not exit within 30 s of SIGINT")
+	}
+	if err := syscall.Kill(postgres, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Fatalf("postgres (pid %d) is still there after roster exited (kill -0: %v)", postgres, err)
+	}
+}
+
+func postmasterPID(t *testing.T, dataDir string) int {
+	body, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		t.Fatalf("the embedded server's pid file: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.SplitN(string(body), "\n", 2)[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+func TestDevDBGivesTheCommandADatabaseAndPassesOnItsExitStatus(t *testing.T) {
+	ok := roster(t, "dev-db", "--", "sh", "-c", `case "$ROSTER_TEST_DATABASE_URL" in postgres://*) exit 0;; *) exit 9;; esac`)
+	if out, err := ok.CombinedOutput(); err != nil {
+		t.Fatalf("the command did not see a database URL: %v\n%s", err, out)
+	}
+	failing := roster(t, "dev-db", "--", "sh", "-c", "exit 3")
+	err := failing.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 {
+		t.Fatalf("dev-db exited with %v, want the command's status 3", err)
+	}
+}
+
+func TestHelpExplainsEveryCommandAndItsVariables(t *testing.T) {
+	for args, wants := range map[string][]string{
+		"--help":         {"serve", "migrate", "dev-db", "ROSTER_LOG_LEVEL"},
+		"serve --help":   {"ROSTER_DATABASE_URL", "ROSTER_DATA_DIR", "ROSTER_HTTP_ADDR", "embedded", "private PostgreSQL"},
+		"migrate --help": {"ROSTER_DATABASE_URL"},
+	} {
+		out, err := roster(t, strings.Fields(args)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("roster %s: %v\n%s", args, err, out)
+		}
+		for _, want := range wants {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("roster %s does not mention %s:\n%s", args, want, out)
+			}
+		}
+	}
+}

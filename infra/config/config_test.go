@@ -1,0 +1,64 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/infra/config"
+)
+
+func TestDatabaseConfigAcceptsPostgresURLsOrTheEmbeddedDefault(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []config.Database{
+		{DataDir: ".roster"},
+		{URL: "postgres://roster:secret@db:5432/roster?sslmode=disable"},
+		{URL: "postgresql://localhost/roster"},
+	} {
+		if err := ok.Validate(); err != nil {
+			t.Errorf("%+v: %v", ok, err)
+		}
+	}
+	for _, bad := range []config.Database{
+		{},
+		{URL: "mysql://localhost/roster"},
+		{URL: "host=localhost dbname=roster"},
+		{URL: "postgres:///roster"},
+	} {
+		err := bad.Validate()
+		if err == nil {
+			t.Errorf("%+v was accepted", bad)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("the error repeats the URL's password: %v", err)
+		}
+	}
+	if !(config.Database{}).Embedded() || (config.Database{URL: "postgres://x/y"}).Embedded() {
+		t.Error("Embedded() is wrong")
+	}
+}
+
+func TestHTTPConfigNeedsHostAndPort(t *testing.T) {
+	t.Parallel()
+	if err := (config.HTTP{Addr: "127.0.0.1:8080"}).Validate(); err != nil {
+		t.Error(err)
+	}
+	if err := (config.HTTP{Addr: ":0"}).Validate(); err != nil {
+		t.Error(err)
+	}
+	if err := (config.HTTP{Addr: "8080"}).Validate(); err == nil {
+		t.Error("a bare port was accepted")
+	}
+}
+
+func TestLogConfigRefusesUnknownLevelsAndFormats(t *testing.T) {
+	t.Parallel()
+	if err := (config.Log{Level: "debug", Format: "json"}).Validate(); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []config.Log{{Level: "loud", Format: "text"}, {Level: "info", Format: "xml"}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}
