@@ -1,0 +1,89 @@
+package domain
+
+// Authorization lives in the domain because who may do what depends on
+// the tenant's policy (managers_of_users, forbid_higher_role_target).
+
+// acting is an Actor resolved against the state: u is nil for the operator.
+type acting struct {
+	id UserID
+	u  *user
+}
+
+func (a acting) operator() bool { return a.u == nil }
+
+// resolveActor checks that the tenant exists and that a non-operator actor is
+// one of its users who may log in now; a session of anyone else is as good as
+// a revoked token, hence unauthenticated.
+func (s *Tenant) resolveActor(a Actor) (acting, error) {
+	if !s.Exists() {
+		return acting{}, errNotFound("the tenant does not exist")
+	}
+	if a.Operator {
+		return acting{}, nil
+	}
+	u := s.users[a.User]
+	if a.User == "" || u == nil || !s.policy.CanLogin(u.status) {
+		return acting{}, NewError(CodeUnauthenticated, "the acting user may not act in this tenant")
+	}
+	return acting{id: a.User, u: u}, nil
+}
+
+// requireManager resolves an actor whose role is in managers_of_users.
+func (s *Tenant) requireManager(a Actor) (acting, error) {
+	act, err := s.resolveActor(a)
+	if err == nil && !act.operator() && !s.policy.Manages(act.u.role) {
+		err = errForbidden("your role may not manage users")
+	}
+	return act, err
+}
+
+// requireSelfOrManager resolves an actor acting on themselves or managing users.
+func (s *Tenant) requireSelfOrManager(a Actor, target UserID) (acting, error) {
+	act, err := s.resolveActor(a)
+	if err == nil && !act.operator() && act.id != target && !s.policy.Manages(act.u.role) {
+		err = errForbidden("your role may only do this for yourself")
+	}
+	return act, err
+}
+
+// requireOwner resolves an actor who is an owner; tenant settings are theirs.
+func (s *Tenant) requireOwner(a Actor) (acting, error) {
+	act, err := s.resolveActor(a)
+	if err == nil && !act.operator() && act.u.role != RoleOwner {
+		err = errForbidden("only an owner may change tenant settings")
+	}
+	return act, err
+}
+
+// requireStaff resolves an actor who is staff, since customers handle no work.
+func (s *Tenant) requireStaff(a Actor) (acting, error) {
+	act, err := s.resolveActor(a)
+	if err == nil && !act.operator() && act.u.kind != KindMember {
+		err = errForbidden("customers may not assign work")
+	}
+	return act, err
+}
+
+// checkOutranked refuses, under forbid_higher_role_target, to let an actor
+// touch a user ranked above them.
+func (s *Tenant) checkOutranked(act acting, target *user) error {
+	if act.operator() || !s.policy.ForbidHigherRoleTarget || !target.role.Outranks(act.u.role) {
+		return nil
+	}
+	return NewError(CodeHigherRole, "you cannot change a user whose role (%s) ranks above yours (%s)", target.role, act.u.role)
+}
+
+// checkGrant refuses to let a non-owner grant owner (always), or anyone grant
+// a role above their own (under forbid_higher_role_target).
+func (s *Tenant) checkGrant(act acting, r Role) error {
+	if act.operator() {
+		return nil
+	}
+	if r == RoleOwner && act.u.role != RoleOwner {
+		return NewError(CodeHigherRole, "only an owner can grant the owner role")
+	}
+	if s.policy.ForbidHigherRoleTarget && r.Outranks(act.u.role) {
+		return NewError(CodeHigherRole, "you cannot grant a role (%s) above your own (%s)", r, act.u.role)
+	}
+	return nil
+}

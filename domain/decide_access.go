@@ -1,0 +1,127 @@
+package domain
+
+// decideBlockUser blocks a user and always revokes their sessions, so that
+// unblocking can never revive a token issued before the block.
+func decideBlockUser(s *Tenant, c BlockUser) ([]Event, error) {
+	_, u, err := s.managedTarget(c.Actor, c.User, c.IfVersion)
+	if err != nil {
+		return nil, err
+	}
+	if u.status == StatusBlocked {
+		return nil, nil
+	}
+	if c.At.IsZero() {
+		return nil, errInvalid("blocking needs the instant it happens")
+	}
+	if err := s.checkSoleOwner(u, "blocked"); err != nil {
+		return nil, err
+	}
+	return []Event{
+		UserBlocked{User: c.User, PreviousStatus: u.status},
+		SessionsRevoked{User: c.User, RevokedBefore: c.At.UTC(), Reason: ReasonBlocked},
+	}, nil
+}
+
+func decideUnblockUser(s *Tenant, c UnblockUser) ([]Event, error) {
+	_, u, err := s.managedTarget(c.Actor, c.User, c.IfVersion)
+	if err != nil {
+		return nil, err
+	}
+	if u.status != StatusBlocked {
+		return nil, errTransition("the user is %s, not blocked", u.status)
+	}
+	if err := s.checkSeat(u.kind, StatusBlocked, u.prevStatus); err != nil {
+		return nil, err
+	}
+	return []Event{UserUnblocked{User: c.User, Status: u.prevStatus}}, nil
+}
+
+// decideRevokeSessions always answers an event: each revocation is a new
+// instant. Anyone may log themselves out everywhere.
+func decideRevokeSessions(s *Tenant, c RevokeSessions) ([]Event, error) {
+	if _, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion); err != nil {
+		return nil, err
+	}
+	if c.At.IsZero() {
+		return nil, errInvalid("revocation needs the instant it happens")
+	}
+	return []Event{SessionsRevoked{User: c.User, RevokedBefore: c.At.UTC(), Reason: c.Reason}}, nil
+}
+
+// decideSetPassword always answers an event: hashes are salted, so equal
+// passwords cannot be recognised, and the domain never sees the old hash.
+func decideSetPassword(s *Tenant, c SetPassword) ([]Event, error) {
+	if c.PasswordHash == "" {
+		return nil, errInvalid("the password cannot be empty")
+	}
+	if _, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion); err != nil {
+		return nil, err
+	}
+	return []Event{PasswordSet{User: c.User, PII: PersonalData{PasswordHash: c.PasswordHash}}}, nil
+}
+
+// selfOrManagedTarget authorises a command that users may run on themselves.
+func (s *Tenant) selfOrManagedTarget(a Actor, id UserID, ifVersion *int64) (*user, error) {
+	act, err := s.requireSelfOrManager(a, id)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.liveUser(id, ifVersion)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.checkOutranked(act, u)
+}
+
+// decideChangeRole: the target-rank check comes before the no-op so that a
+// user may not probe a higher-ranked user's role by "setting" it.
+func decideChangeRole(s *Tenant, c ChangeRole) ([]Event, error) {
+	if !c.Role.Valid() {
+		return nil, errInvalid("role %q is not owner, admin, manager or member", c.Role)
+	}
+	act, u, err := s.managedTarget(c.Actor, c.User, c.IfVersion)
+	if err != nil {
+		return nil, err
+	}
+	if u.role == c.Role {
+		return nil, nil
+	}
+	if u.kind == KindCustomer {
+		return nil, errInvalid("customers always have the member role")
+	}
+	if err := s.checkGrant(act, c.Role); err != nil {
+		return nil, err
+	}
+	if err := s.checkSoleOwner(u, "demoted"); err != nil {
+		return nil, err
+	}
+	return []Event{RoleChanged{User: c.User, From: u.role, To: c.Role}}, nil
+}
+
+// decideDeleteUser removes team memberships (membership is part of the
+// account), unassigns work under delete_unassigns, then deletes.
+func decideDeleteUser(s *Tenant, c DeleteUser) ([]Event, error) {
+	act, err := s.requireManager(c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if !s.policy.DeletionAllowed {
+		return nil, NewError(CodeDeletionDisabled, "this tenant's policy does not allow deleting users; deactivate them instead")
+	}
+	u, err := s.liveUser(c.User, c.IfVersion)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkOutranked(act, u); err != nil {
+		return nil, err
+	}
+	if err := s.checkSoleOwner(u, "deleted"); err != nil {
+		return nil, err
+	}
+	var ev []Event
+	if s.policy.DeleteUnassigns && len(u.items) > 0 {
+		ev = append(ev, OwnershipTransferred{From: c.User, To: "", Items: sortedKeys(u.items), Reason: ReasonDeleted})
+	}
+	ev = append(ev, s.leaveAllTeams(c.User, u)...)
+	return append(ev, UserDeleted{User: c.User, Reason: c.Reason}), nil
+}

@@ -1,0 +1,112 @@
+package domain
+
+// decideDefineTeam creates or renames a team and, when Leader is given,
+// sets its leader. Team commands are user management: managers only.
+func decideDefineTeam(s *Tenant, c DefineTeam) ([]Event, error) {
+	if !c.Team.Valid() {
+		return nil, errInvalid("team id %q must be 1–128 characters of A-Z, a-z, 0-9 and . _ : -", c.Team)
+	}
+	if c.Name == "" {
+		return nil, errInvalid("the team needs a name")
+	}
+	if _, err := s.requireManager(c.Actor); err != nil {
+		return nil, err
+	}
+	t := s.teams[c.Team]
+	var ev []Event
+	if t == nil || t.name != c.Name {
+		ev = append(ev, TeamDefined{Team: c.Team, Name: c.Name})
+	}
+	if c.Leader == nil {
+		return ev, nil
+	}
+	more, err := s.leaderEvents(c.Team, t, *c.Leader)
+	if err != nil {
+		return nil, err
+	}
+	return append(ev, more...), nil
+}
+
+// leaderEvents makes leader ("" for nobody) the leader of team id, whose
+// state t is nil for a team being created; the leader joins first if needed.
+func (s *Tenant) leaderEvents(id TeamID, t *team, leader UserID) ([]Event, error) {
+	var current UserID
+	if t != nil {
+		current = t.leader
+	}
+	if leader == current {
+		return nil, nil
+	}
+	var ev []Event
+	if leader != "" {
+		if _, err := s.liveUser(leader, nil); err != nil {
+			return nil, err
+		}
+		if _, member := t.memberSet()[leader]; !member {
+			ev = append(ev, TeamJoined{Team: id, User: leader})
+		}
+	}
+	return append(ev, TeamLeaderAssigned{Team: id, Leader: leader, Previous: current}), nil
+}
+
+// memberSet tolerates a nil team (one not created yet).
+func (t *team) memberSet() map[UserID]struct{} {
+	if t == nil {
+		return nil
+	}
+	return t.members
+}
+
+func decideAssignTeamLeader(s *Tenant, c AssignTeamLeader) ([]Event, error) {
+	t, err := s.managedTeam(c.Actor, c.Team)
+	if err != nil {
+		return nil, err
+	}
+	var leader UserID
+	if c.User != nil {
+		leader = *c.User
+	}
+	return s.leaderEvents(c.Team, t, leader)
+}
+
+func decideJoinTeam(s *Tenant, c JoinTeam) ([]Event, error) {
+	t, err := s.managedTeam(c.Actor, c.Team)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.liveUser(c.User, nil); err != nil {
+		return nil, err
+	}
+	if _, member := t.members[c.User]; member {
+		return nil, nil
+	}
+	return []Event{TeamJoined{Team: c.Team, User: c.User}}, nil
+}
+
+// decideLeaveTeam also takes the lead away first when the leaver leads, since
+// a leader is always a member.
+func decideLeaveTeam(s *Tenant, c LeaveTeam) ([]Event, error) {
+	t, err := s.managedTeam(c.Actor, c.Team)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.liveUser(c.User, nil); err != nil {
+		return nil, err
+	}
+	if _, member := t.members[c.User]; !member {
+		return nil, nil
+	}
+	return s.leaveTeam(c.Team, c.User), nil
+}
+
+// managedTeam authorises a team command and finds its existing team.
+func (s *Tenant) managedTeam(a Actor, id TeamID) (*team, error) {
+	if _, err := s.requireManager(a); err != nil {
+		return nil, err
+	}
+	t := s.teams[id]
+	if t == nil {
+		return nil, errNotFound("team %q does not exist", id)
+	}
+	return t, nil
+}

@@ -1,0 +1,127 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the stable machine word of a refusal; the HTTP API shows it as the
+// problem document's "code". The values are exactly those of API.md.
+type Code string
+
+// The error codes of API.md. The domain itself produces invalid,
+// unauthenticated, forbidden, higher_role, not_found and the conflict codes;
+// the rest are listed here so that the whole service shares one vocabulary.
+const (
+	CodeInvalid              Code = "invalid"
+	CodeUnauthenticated      Code = "unauthenticated"
+	CodeInvalidCredentials   Code = "invalid_credentials"
+	CodeForbidden            Code = "forbidden"
+	CodeHigherRole           Code = "higher_role"
+	CodeLoginForbidden       Code = "login_forbidden"
+	CodeNotFound             Code = "not_found"
+	CodeSoleOwner            Code = "sole_owner"
+	CodeSeatLimit            Code = "seat_limit"
+	CodeTeamLeader           Code = "team_leader"
+	CodeDeletionDisabled     Code = "deletion_disabled"
+	CodeUserDeleted          Code = "user_deleted"
+	CodeInvalidTransition    Code = "invalid_transition"
+	CodeNotAssignable        Code = "not_assignable"
+	CodeEmailTaken           Code = "email_taken"
+	CodeEmailBlocked         Code = "email_blocked"
+	CodeVersionMismatch      Code = "version_mismatch"
+	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
+	CodeProjectionLagging    Code = "projection_lagging"
+	CodeInternal             Code = "internal"
+)
+
+// ErrorKind groups codes by how a caller should react; the one function that
+// maps errors to HTTP statuses switches on it rather than on every code.
+type ErrorKind string
+
+// The error kinds.
+const (
+	InvalidInput       ErrorKind = "invalid_input"       // fix the request
+	Unauthenticated    ErrorKind = "unauthenticated"     // prove who you are
+	Forbidden          ErrorKind = "forbidden"           // you may not do this
+	NotFound           ErrorKind = "not_found"           // no such thing here
+	Conflict           ErrorKind = "conflict"            // the state refuses it
+	PreconditionFailed ErrorKind = "precondition_failed" // you saw an old version
+	Unprocessable      ErrorKind = "unprocessable"       // request contradicts an earlier one
+	Timeout            ErrorKind = "timeout"             // try again later
+	Internal           ErrorKind = "internal"            // our fault
+)
+
+// Kind returns the kind of c; unknown codes are Internal.
+func (c Code) Kind() ErrorKind {
+	switch c {
+	case CodeInvalid:
+		return InvalidInput
+	case CodeUnauthenticated, CodeInvalidCredentials:
+		return Unauthenticated
+	case CodeForbidden, CodeHigherRole, CodeLoginForbidden:
+		return Forbidden
+	case CodeNotFound:
+		return NotFound
+	case CodeSoleOwner, CodeSeatLimit, CodeTeamLeader, CodeDeletionDisabled, CodeUserDeleted,
+		CodeInvalidTransition, CodeNotAssignable, CodeEmailTaken, CodeEmailBlocked:
+		return Conflict
+	case CodeVersionMismatch:
+		return PreconditionFailed
+	case CodeIdempotencyKeyReused:
+		return Unprocessable
+	case CodeProjectionLagging:
+		return Timeout
+	}
+	return Internal
+}
+
+// Error is the one error type of Roster's vocabulary: a stable Code and a
+// human sentence for the reader. Find it in a chain with errors.As.
+type Error struct {
+	Code   Code   `json:"code"`
+	Detail string `json:"detail"`
+}
+
+// Error renders "code: detail".
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Detail }
+
+// Kind returns the kind of the error's code.
+func (e *Error) Kind() ErrorKind { return e.Code.Kind() }
+
+// NewError builds an *Error whose detail is fmt.Sprintf(format, args...).
+func NewError(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of the first *Error in err's chain, "" for a nil
+// err, and CodeInternal for any other error.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// The helpers below return error, not *Error, so that a nil result can never
+// become a non-nil interface holding a nil pointer.
+
+func errInvalid(format string, args ...any) error {
+	return NewError(CodeInvalid, format, args...)
+}
+
+func errNotFound(format string, args ...any) error {
+	return NewError(CodeNotFound, format, args...)
+}
+
+func errForbidden(format string, args ...any) error {
+	return NewError(CodeForbidden, format, args...)
+}
+
+func errTransition(format string, args ...any) error {
+	return NewError(CodeInvalidTransition, format, args...)
+}

@@ -1,0 +1,189 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"sort"
+)
+
+// SeatLimit says whether seats purchased cap seats used.
+type SeatLimit string
+
+// The seat limit modes.
+const (
+	// SeatLimitEnforce refuses any change that would need a seat when none is free.
+	SeatLimitEnforce SeatLimit = "enforce"
+	// SeatLimitIgnore lets seats used exceed seats purchased (billed per user instead).
+	SeatLimitIgnore SeatLimit = "ignore"
+)
+
+// Handoff says where a deactivated user's work items go.
+type Handoff string
+
+// The handoff modes.
+const (
+	// HandoffKeep leaves items assigned to the deactivated user.
+	HandoffKeep Handoff = "keep"
+	// HandoffTeamLeader moves items to the leader of the user's team, else of
+	// the first team (by team id) that has one, else keeps them.
+	HandoffTeamLeader Handoff = "team_leader"
+	// HandoffUnassigned leaves items without an assignee.
+	HandoffUnassigned Handoff = "unassigned"
+)
+
+// Policy holds the knobs on which the products Roster serves differ. Treat
+// it as a value: PresetPolicy, Apply and Tenant.Policy return policies whose
+// ManagersOfUsers slice is fresh, ordered highest role first, without
+// duplicates.
+type Policy struct {
+	InactiveCanLogin               bool      `json:"inactive_can_login"`
+	DeactivateRevokesSessions      bool      `json:"deactivate_revokes_sessions"`
+	InactiveConsumesSeat           bool      `json:"inactive_consumes_seat"`
+	SeatLimit                      SeatLimit `json:"seat_limit"`
+	DeletionAllowed                bool      `json:"deletion_allowed"`
+	ProtectSoleOwner               bool      `json:"protect_sole_owner"`
+	ManagersOfUsers                []Role    `json:"managers_of_users"`
+	ForbidHigherRoleTarget         bool      `json:"forbid_higher_role_target"`
+	ForbidDeactivatingTeamLeader   bool      `json:"forbid_deactivating_team_leader"`
+	HandoffOnDeactivate            Handoff   `json:"handoff_on_deactivate"`
+	DeactivateLeavesTeams          bool      `json:"deactivate_leaves_teams"`
+	DeleteUnassigns                bool      `json:"delete_unassigns"`
+	CustomerReactivationOnPurchase bool      `json:"customer_reactivation_on_purchase"`
+}
+
+// PolicyPatch overrides single knobs of a Policy: a nil field keeps the
+// knob. ManagersOfUsers is nil to keep and non-nil (even empty) to replace.
+type PolicyPatch struct {
+	InactiveCanLogin               *bool      `json:"inactive_can_login,omitempty"`
+	DeactivateRevokesSessions      *bool      `json:"deactivate_revokes_sessions,omitempty"`
+	InactiveConsumesSeat           *bool      `json:"inactive_consumes_seat,omitempty"`
+	SeatLimit                      *SeatLimit `json:"seat_limit,omitempty"`
+	DeletionAllowed                *bool      `json:"deletion_allowed,omitempty"`
+	ProtectSoleOwner               *bool      `json:"protect_sole_owner,omitempty"`
+	ManagersOfUsers                []Role     `json:"managers_of_users,omitempty"`
+	ForbidHigherRoleTarget         *bool      `json:"forbid_higher_role_target,omitempty"`
+	ForbidDeactivatingTeamLeader   *bool      `json:"forbid_deactivating_team_leader,omitempty"`
+	HandoffOnDeactivate            *Handoff   `json:"handoff_on_deactivate,omitempty"`
+	DeactivateLeavesTeams          *bool      `json:"deactivate_leaves_teams,omitempty"`
+	DeleteUnassigns                *bool      `json:"delete_unassigns,omitempty"`
+	CustomerReactivationOnPurchase *bool      `json:"customer_reactivation_on_purchase,omitempty"`
+}
+
+// Apply returns p with every knob set in patch overridden, normalised.
+// It does not validate: call Validate on the result.
+func (p Policy) Apply(patch PolicyPatch) Policy {
+	set(&p.InactiveCanLogin, patch.InactiveCanLogin)
+	set(&p.DeactivateRevokesSessions, patch.DeactivateRevokesSessions)
+	set(&p.InactiveConsumesSeat, patch.InactiveConsumesSeat)
+	set(&p.SeatLimit, patch.SeatLimit)
+	set(&p.DeletionAllowed, patch.DeletionAllowed)
+	set(&p.ProtectSoleOwner, patch.ProtectSoleOwner)
+	set(&p.ForbidHigherRoleTarget, patch.ForbidHigherRoleTarget)
+	set(&p.ForbidDeactivatingTeamLeader, patch.ForbidDeactivatingTeamLeader)
+	set(&p.HandoffOnDeactivate, patch.HandoffOnDeactivate)
+	set(&p.DeactivateLeavesTeams, patch.DeactivateLeavesTeams)
+	set(&p.DeleteUnassigns, patch.DeleteUnassigns)
+	set(&p.CustomerReactivationOnPurchase, patch.CustomerReactivationOnPurchase)
+	if patch.ManagersOfUsers != nil {
+		p.ManagersOfUsers = patch.ManagersOfUsers
+	}
+	return p.normalized()
+}
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// normalized copies ManagersOfUsers into a fresh slice ordered highest role
+// first without duplicates, so that equal sets compare equal and no two
+// policies share a backing array.
+func (p Policy) normalized() Policy {
+	roles := slices.Clone(p.ManagersOfUsers)
+	sort.SliceStable(roles, func(i, j int) bool { return roles[i].Outranks(roles[j]) })
+	p.ManagersOfUsers = slices.Compact(roles)
+	if p.ManagersOfUsers == nil {
+		p.ManagersOfUsers = []Role{}
+	}
+	return p
+}
+
+// Validate returns an invalid *Error naming the first knob with a value
+// outside its enumeration, or nil.
+func (p Policy) Validate() error {
+	if p.SeatLimit != SeatLimitEnforce && p.SeatLimit != SeatLimitIgnore {
+		return errInvalid("seat_limit must be enforce or ignore, not %q", p.SeatLimit)
+	}
+	switch p.HandoffOnDeactivate {
+	case HandoffKeep, HandoffTeamLeader, HandoffUnassigned:
+	default:
+		return errInvalid("handoff_on_deactivate must be keep, team_leader or unassigned, not %q", p.HandoffOnDeactivate)
+	}
+	for _, r := range p.ManagersOfUsers {
+		if !r.Valid() {
+			return errInvalid("managers_of_users holds %q, which is not a role", r)
+		}
+	}
+	return nil
+}
+
+// Equal reports whether p and q have the same knobs, managers compared as sets.
+func (p Policy) Equal(q Policy) bool {
+	// A slice field makes Policy incomparable with ==; the canonical JSON
+	// form compares every knob without a hand-written list that could
+	// forget a future one.
+	a, errA := json.Marshal(p.normalized())
+	b, errB := json.Marshal(q.normalized())
+	return errA == nil && errB == nil && bytes.Equal(a, b)
+}
+
+// Manages reports whether a user of role r may manage other users.
+func (p Policy) Manages(r Role) bool { return slices.Contains(p.ManagersOfUsers, r) }
+
+// CanLogin reports whether a user in status st may log in: active always,
+// inactive only when InactiveCanLogin, never invited, blocked or deleted.
+func (p Policy) CanLogin(st Status) bool {
+	return st == StatusActive || st == StatusInactive && p.InactiveCanLogin
+}
+
+// Assignable reports whether a user may be given new work: only active staff.
+// Customers are excluded because work items are owned by staff; the
+// policy does not matter today but is the receiver so that a future knob can.
+func (p Policy) Assignable(k Kind, st Status) bool {
+	return k == KindMember && st == StatusActive
+}
+
+// ConsumesSeat reports whether a user takes a licence seat: never customers
+// nor deleted users; invited and active staff always; inactive and blocked
+// staff only when InactiveConsumesSeat.
+func (p Policy) ConsumesSeat(k Kind, st Status) bool {
+	if k != KindMember {
+		return false
+	}
+	switch st {
+	case StatusInvited, StatusActive:
+		return true
+	case StatusInactive, StatusBlocked:
+		return p.InactiveConsumesSeat
+	}
+	return false
+}
+
+// Capabilities answers the three capability questions for a user of kind k
+// in status st under p.
+func (p Policy) Capabilities(k Kind, st Status) Capabilities {
+	return Capabilities{
+		CanLogin:     p.CanLogin(st),
+		Assignable:   p.Assignable(k, st),
+		ConsumesSeat: p.ConsumesSeat(k, st),
+	}
+}
+
+// Capabilities are what a user may do now, derived from status and policy.
+type Capabilities struct {
+	CanLogin     bool
+	Assignable   bool
+	ConsumesSeat bool
+}

@@ -1,0 +1,129 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// SnapshotSchemaVersion is the version of MarshalSnapshot's format. A
+// snapshot of another version is refused by UnmarshalSnapshot; the caller
+// then replays the stream from the start, which is always correct.
+const SnapshotSchemaVersion = 1
+
+// snapshot is the persisted form: only the facts. Indexes and counters are
+// derived again on load, so that a snapshot can never carry them stale.
+type snapshot struct {
+	Schema    int            `json:"schema"`
+	Created   bool           `json:"created"`
+	Tenant    TenantID       `json:"tenant"`
+	Name      string         `json:"name"`
+	Preset    string         `json:"preset"`
+	Policy    Policy         `json:"policy"`
+	Seats     int            `json:"seats"`
+	Version   int64          `json:"version"`
+	Users     []snapshotUser `json:"users"`
+	Teams     []snapshotTeam `json:"teams"`
+	Items     []snapshotItem `json:"items"`
+	Blocklist []string       `json:"blocklist"`
+}
+
+type snapshotUser struct {
+	ID                   UserID    `json:"id"`
+	Role                 Role      `json:"role"`
+	Kind                 Kind      `json:"kind"`
+	Status               Status    `json:"status"`
+	PreviousStatus       Status    `json:"previous_status,omitempty"`
+	EmailIndex           string    `json:"email_index,omitempty"`
+	Version              int64     `json:"version"`
+	RevokedBefore        time.Time `json:"revoked_before"`
+	ReactivateOnPurchase bool      `json:"reactivate_on_purchase,omitempty"`
+}
+
+type snapshotTeam struct {
+	ID      TeamID   `json:"id"`
+	Name    string   `json:"name"`
+	Leader  UserID   `json:"leader,omitempty"`
+	Members []UserID `json:"members"`
+}
+
+type snapshotItem struct {
+	ID       WorkItemID `json:"id"`
+	Kind     string     `json:"kind"`
+	Assignee UserID     `json:"assignee,omitempty"`
+}
+
+// MarshalSnapshot encodes the state as JSON, deterministically (sorted), for
+// a snapshot store. It holds no personal data, only e-mail blind indexes.
+func (s *Tenant) MarshalSnapshot() ([]byte, error) {
+	snap := snapshot{
+		Schema: SnapshotSchemaVersion, Created: s.created, Tenant: s.id, Name: s.name,
+		Preset: s.preset, Policy: s.policy.normalized(), Seats: s.seats, Version: s.version,
+		Users: []snapshotUser{}, Teams: []snapshotTeam{}, Items: []snapshotItem{},
+		Blocklist: sortedKeys(s.blocklist),
+	}
+	for _, id := range sortedKeys(s.users) {
+		u := s.users[id]
+		snap.Users = append(snap.Users, snapshotUser{
+			ID: id, Role: u.role, Kind: u.kind, Status: u.status, PreviousStatus: u.prevStatus,
+			EmailIndex: u.emailIndex, Version: u.version, RevokedBefore: u.revokedBefore,
+			ReactivateOnPurchase: u.reactivateOnPurchase,
+		})
+	}
+	for _, id := range sortedKeys(s.teams) {
+		t := s.teams[id]
+		snap.Teams = append(snap.Teams, snapshotTeam{ID: id, Name: t.name, Leader: t.leader, Members: sortedKeys(t.members)})
+	}
+	for _, id := range sortedKeys(s.items) {
+		it := s.items[id]
+		snap.Items = append(snap.Items, snapshotItem{ID: id, Kind: it.kind, Assignee: it.assignee})
+	}
+	return json.Marshal(snap)
+}
+
+// UnmarshalSnapshot rebuilds a Tenant, indexes and counters included, from
+// MarshalSnapshot's output. It refuses another SnapshotSchemaVersion.
+func UnmarshalSnapshot(data []byte) (*Tenant, error) {
+	var snap snapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		return nil, fmt.Errorf("domain: snapshot: %w", err)
+	}
+	if snap.Schema != SnapshotSchemaVersion {
+		return nil, fmt.Errorf("domain: snapshot schema %d, this build reads %d", snap.Schema, SnapshotSchemaVersion)
+	}
+	s := &Tenant{
+		created: snap.Created, id: snap.Tenant, name: snap.Name, preset: snap.Preset,
+		policy: snap.Policy.normalized(), seats: snap.Seats, version: snap.Version,
+	}
+	s.initMaps()
+	for _, su := range snap.Users {
+		s.restoreUser(su)
+	}
+	for _, st := range snap.Teams {
+		s.teams[st.ID] = &team{name: st.Name, leader: st.Leader}
+		for _, m := range st.Members {
+			evolveTeamJoined(s, TeamJoined{Team: st.ID, User: m})
+		}
+	}
+	for _, si := range snap.Items {
+		s.items[si.ID] = &workItem{kind: si.Kind}
+		s.assignItem(si.ID, si.Assignee)
+	}
+	for _, idx := range snap.Blocklist {
+		s.blocklist[idx] = struct{}{}
+	}
+	return s, nil
+}
+
+func (s *Tenant) restoreUser(su snapshotUser) {
+	u := &user{
+		role: su.Role, kind: su.Kind, status: su.Status, prevStatus: su.PreviousStatus,
+		emailIndex: su.EmailIndex, version: su.Version, revokedBefore: su.RevokedBefore,
+		reactivateOnPurchase: su.ReactivateOnPurchase,
+	}
+	s.users[su.ID] = u
+	if u.status != StatusDeleted && u.emailIndex != "" {
+		s.emails[u.emailIndex] = su.ID
+	}
+	s.tally(u, +1)
+}

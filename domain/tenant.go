@@ -1,0 +1,215 @@
+package domain
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Tenant is the write model of one tenant: everything Decide needs to check
+// the invariants, and nothing more (no personal data). The zero value is a
+// tenant that does not exist yet; its maps are created lazily by Evolve.
+//
+// Only Evolve changes a Tenant, in place. Read it through its query methods.
+type Tenant struct {
+	created bool
+	id      TenantID
+	name    string
+	preset  string
+	policy  Policy
+	seats   int
+	version int64
+
+	users     map[UserID]*user
+	teams     map[TeamID]*team
+	items     map[WorkItemID]*workItem
+	emails    map[string]UserID   // email index → non-deleted user
+	blocklist map[string]struct{} // blocked customer email indexes
+
+	// Counters kept by Evolve so that seat and owner checks are O(1).
+	staff        map[Status]int // users of kind member, by status
+	activeOwners int
+}
+
+// user is the write model of one user. teams and items are lazily created
+// sets, so that 100,000 users without teams or work cost no maps.
+type user struct {
+	role          Role
+	kind          Kind
+	status        Status
+	prevStatus    Status // status before blocking
+	emailIndex    string // cleared on deletion
+	version       int64
+	revokedBefore time.Time
+	// reactivateOnPurchase is the flag of the latest deactivation.
+	reactivateOnPurchase bool
+	teams                map[TeamID]struct{}
+	items                map[WorkItemID]struct{}
+}
+
+type team struct {
+	name    string
+	leader  UserID
+	members map[UserID]struct{}
+}
+
+type workItem struct {
+	kind     string
+	assignee UserID
+}
+
+// UserView is a read-only copy of one user's write-model state.
+type UserView struct {
+	ID         UserID
+	Role       Role
+	Kind       Kind
+	Status     Status
+	Teams      []TeamID // sorted
+	Leads      []TeamID // sorted; always a subset of Teams
+	Version    int64    // number of events about this user (If-Match)
+	EmailIndex string   // blind index of the e-mail; empty once deleted
+	// SessionsRevokedBefore kills every token issued before it; zero if never.
+	SessionsRevokedBefore time.Time
+	// ReactivateOnPurchase is true for an inactive customer whose last
+	// deactivation allowed automatic reactivation by a purchase.
+	ReactivateOnPurchase bool
+	Capabilities
+}
+
+// TeamView is a read-only copy of one team.
+type TeamView struct {
+	ID      TeamID
+	Name    string
+	Leader  UserID   // "" when none
+	Members []UserID // sorted
+}
+
+// WorkItemView is a read-only copy of one work item.
+type WorkItemView struct {
+	ID       WorkItemID
+	Kind     string
+	Assignee UserID // "" when unassigned
+}
+
+// Exists reports whether the tenant has been created.
+func (s *Tenant) Exists() bool { return s != nil && s.created }
+
+// ID returns the tenant id ("" before creation).
+func (s *Tenant) ID() TenantID { return s.id }
+
+// Name returns the tenant's display name.
+func (s *Tenant) Name() string { return s.name }
+
+// Preset returns the name of the preset the policy is based on.
+func (s *Tenant) Preset() string { return s.preset }
+
+// Policy returns a copy of the tenant's policy.
+func (s *Tenant) Policy() Policy { return s.policy.normalized() }
+
+// Version returns the number of events applied: the stream version that the
+// next append expects.
+func (s *Tenant) Version() int64 { return s.version }
+
+// Seats returns the seats purchased and the seats used now under the policy.
+func (s *Tenant) Seats() (purchased, used int) { return s.seats, s.seatsUsed(s.policy) }
+
+// seatsUsed counts seats from the per-status counters, so that a policy
+// change re-prices seats in O(1).
+func (s *Tenant) seatsUsed(p Policy) int {
+	n := 0
+	for st, c := range s.staff {
+		if p.ConsumesSeat(KindMember, st) {
+			n += c
+		}
+	}
+	return n
+}
+
+// ActiveOwners returns how many active owners the tenant has.
+func (s *Tenant) ActiveOwners() int { return s.activeOwners }
+
+// EmailBlocked reports whether a customer e-mail index is on the blocklist.
+func (s *Tenant) EmailBlocked(emailIndex string) bool {
+	_, ok := s.blocklist[emailIndex]
+	return ok
+}
+
+// User returns a view of the user, deleted ones included, and whether it exists.
+func (s *Tenant) User(id UserID) (UserView, bool) {
+	u := s.users[id]
+	if u == nil {
+		return UserView{}, false
+	}
+	return s.view(id, u), true
+}
+
+// UserByEmailIndex returns the non-deleted user with that e-mail index.
+func (s *Tenant) UserByEmailIndex(emailIndex string) (UserView, bool) {
+	id, ok := s.emails[emailIndex]
+	if !ok {
+		return UserView{}, false
+	}
+	return s.User(id)
+}
+
+func (s *Tenant) view(id UserID, u *user) UserView {
+	return UserView{
+		ID: id, Role: u.role, Kind: u.kind, Status: u.status,
+		Teams:                 sortedKeys(u.teams),
+		Leads:                 s.leads(id, u),
+		Version:               u.version,
+		EmailIndex:            u.emailIndex,
+		SessionsRevokedBefore: u.revokedBefore,
+		ReactivateOnPurchase:  u.reactivateOnPurchase,
+		Capabilities:          s.policy.Capabilities(u.kind, u.status),
+	}
+}
+
+// leads lists the teams the user leads; a leader is always a member, so
+// looking through the user's own teams is enough.
+func (s *Tenant) leads(id UserID, u *user) []TeamID {
+	out := []TeamID{}
+	for _, t := range sortedKeys(u.teams) {
+		if s.teams[t].leader == id {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// Team returns a view of the team and whether it exists.
+func (s *Tenant) Team(id TeamID) (TeamView, bool) {
+	t := s.teams[id]
+	if t == nil {
+		return TeamView{}, false
+	}
+	return TeamView{ID: id, Name: t.name, Leader: t.leader, Members: sortedKeys(t.members)}, true
+}
+
+// WorkItem returns a view of the work item and whether it exists.
+func (s *Tenant) WorkItem(id WorkItemID) (WorkItemView, bool) {
+	it := s.items[id]
+	if it == nil {
+		return WorkItemView{}, false
+	}
+	return WorkItemView{ID: id, Kind: it.kind, Assignee: it.assignee}, true
+}
+
+// WorkItemsOf returns the sorted ids of the items assigned to the user.
+func (s *Tenant) WorkItemsOf(id UserID) []WorkItemID {
+	if u := s.users[id]; u != nil {
+		return sortedKeys(u.items)
+	}
+	return []WorkItemID{}
+}
+
+// sortedKeys returns a map's keys in order; output order never depends on
+// Go's map iteration, so events and views are deterministic.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	out := make([]K, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
