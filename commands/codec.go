@@ -1,0 +1,66 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+)
+
+// StreamOf names the stream of a tenant: the one aggregate per tenant.
+func StreamOf(tenant domain.TenantID) string { return "tenant-" + string(tenant) }
+
+// eventIDNamespace scopes the deterministic event ids of idempotent requests.
+var eventIDNamespace = uuid.MustParse("6f1d3c1e-8a52-4b7e-9c53-3f0e2d7a9b41")
+
+// eventIDs names the events of one command. With an idempotency key they are
+// derived from (tenant, key, index): a retry after a crash re-appends the
+// same ids, which the store recognises instead of storing the events twice.
+// Otherwise they are random, time-ordered UUIDs (kind to the unique index).
+func eventIDs(tenant domain.TenantID, idempotencyKey string, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		if idempotencyKey != "" {
+			name := string(tenant) + "\x00" + idempotencyKey + "\x00" + strconv.Itoa(i)
+			ids[i] = uuid.NewSHA1(eventIDNamespace, []byte(name)).String()
+			continue
+		}
+		ids[i] = uuid.Must(uuid.NewV7()).String()
+	}
+	return ids
+}
+
+// encodeEvents turns decided events into events to append, all stamped with
+// the same metadata and instant.
+func encodeEvents(events []domain.Event, meta domain.Metadata, idempotencyKey string, at time.Time) ([]eventstore.NewEvent, error) {
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return nil, fmt.Errorf("commands: encode metadata: %w", err)
+	}
+	ids := eventIDs(meta.Tenant, idempotencyKey, len(events))
+	out := make([]eventstore.NewEvent, len(events))
+	for i, e := range events {
+		payload, err := domain.EncodeEvent(e)
+		if err != nil {
+			return nil, fmt.Errorf("commands: encode %s: %w", e.EventType(), err)
+		}
+		version, _ := domain.SchemaVersion(e.EventType()) // EncodeEvent refuses unregistered types
+		out[i] = eventstore.NewEvent{ID: ids[i], Type: e.EventType(), SchemaVersion: version,
+			Payload: payload, Metadata: metaJSON, OccurredAt: at}
+	}
+	return out, nil
+}
+
+// decodeEvent turns a stored event back into a domain event.
+func decodeEvent(rec eventstore.RecordedEvent) (domain.Event, error) {
+	e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Payload)
+	if err != nil {
+		return nil, fmt.Errorf("commands: %s version %d: %w", rec.StreamID, rec.StreamVersion, err)
+	}
+	return e, nil
+}

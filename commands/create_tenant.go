@@ -1,0 +1,50 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// CreateTenant creates a tenant with its policy, seats and first owner (an
+// active user who can log in with Owner.Password). Operators only.
+type CreateTenant struct {
+	Actor  domain.Actor
+	Tenant domain.TenantID
+	Name   string
+	// Preset names the policy preset ("" is strict); Patch overrides knobs.
+	Preset string
+	Patch  *domain.PolicyPatch
+	Seats  int
+	Owner  NewOwner
+}
+
+// NewOwner is the first owner of a new tenant. ID "" lets Roster choose one.
+type NewOwner struct {
+	ID       domain.UserID
+	Email    string
+	Name     string
+	Password string `json:"-"` // never part of a fingerprint
+}
+
+func createTenant(p *pipeline, d deps) Handler[CreateTenant] {
+	return handler(p, "create_tenant", func(_ context.Context, env Envelope, in CreateTenant) (domain.Command, describer, error) {
+		if in.Tenant != env.Tenant {
+			return nil, nil, domain.NewError(domain.CodeInvalid, "the tenant id in the body differs from the path")
+		}
+		if in.Owner.Password == "" {
+			return nil, nil, domain.NewError(domain.CodeInvalid, "the owner needs a password")
+		}
+		pii, index, err := d.personalData(in.Owner.Email, in.Owner.Name, in.Owner.Password)
+		if err != nil {
+			return nil, nil, err
+		}
+		owner := in.Owner.ID
+		if owner == "" {
+			owner = newUserID(env)
+		}
+		cmd := domain.CreateTenant{Actor: in.Actor, Tenant: in.Tenant, Name: in.Name, Preset: in.Preset,
+			Patch: in.Patch, Seats: in.Seats, Owner: domain.OwnerAccount{User: owner, PII: pii, EmailIndex: index}}
+		return cmd, func(s *domain.Tenant, r *Result) { describeTenant(s, r); describeUser(owner)(s, r) }, nil
+	})
+}

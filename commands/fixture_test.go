@@ -1,0 +1,124 @@
+package commands_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/idempotency"
+	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/personaldata"
+	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/snapshots"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var (
+	op  = domain.OperatorActor()
+	ctx = context.Background()
+)
+
+// fixture is one database with an event store; each handlers() call is
+// another process's command side on it.
+type fixture struct {
+	t     *testing.T
+	pool  *pgxpool.Pool
+	store *pgstore.Store
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Parallel()
+	pool := pgtest.NewPool(t)
+	store := pgstore.New(pool, pgstore.Options{})
+	t.Cleanup(store.Close)
+	return &fixture{t: t, pool: pool, store: store}
+}
+
+func (f *fixture) handlers(tweak ...func(*commands.Config)) *commands.Handlers {
+	hasher, err := passwords.New(passwords.TestParams())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	index, err := personaldata.NewBlindIndex([]byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	cfg := commands.Config{Store: f.store, Passwords: hasher, Emails: index,
+		Snapshots: snapshots.New(f.pool), Idempotency: idempotency.New(f.pool)}
+	for _, fn := range tweak {
+		fn(&cfg)
+	}
+	h, err := commands.New(cfg)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.t.Cleanup(h.Close)
+	return h
+}
+
+func env(tenant domain.TenantID) commands.Envelope { return commands.Envelope{Tenant: tenant} }
+
+// createTenant makes a tenant whose owner is "owner".
+func createTenant(t *testing.T, h *commands.Handlers, tenant domain.TenantID, preset string, seats int) commands.Result {
+	t.Helper()
+	res, err := h.CreateTenant.Handle(ctx, env(tenant), commands.CreateTenant{Actor: op, Tenant: tenant, Name: "Acme",
+		Preset: preset, Seats: seats, Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.test", Name: "Olive Owner", Password: "correct horse"}})
+	if err != nil {
+		t.Fatalf("create tenant: %v", err)
+	}
+	return res
+}
+
+func invite(t *testing.T, h *commands.Handlers, tenant domain.TenantID, id domain.UserID, role domain.Role, activate bool) {
+	t.Helper()
+	_, err := h.InviteUser.Handle(ctx, env(tenant), commands.InviteUser{Actor: op, User: id,
+		Email: string(id) + "@acme.test", Name: "User " + string(id), Role: role, Activate: activate})
+	if err != nil {
+		t.Fatalf("invite %s: %v", id, err)
+	}
+}
+
+func codeOf(err error) domain.Code {
+	var e *domain.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return domain.CodeInternal
+}
+
+// replayed rebuilds a tenant straight from its stream, ignoring every cache.
+func (f *fixture) replayed(tenant domain.TenantID) *domain.Tenant {
+	f.t.Helper()
+	s := &domain.Tenant{}
+	events, err := f.store.ReadStream(ctx, commands.StreamOf(tenant), 0, 1_000_000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, rec := range events {
+		e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Payload)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		domain.Evolve(s, e)
+	}
+	return s
+}
+
+func (f *fixture) streamLength(tenant domain.TenantID) int {
+	f.t.Helper()
+	events, err := f.store.ReadStream(ctx, commands.StreamOf(tenant), 0, 1_000_000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return len(events)
+}

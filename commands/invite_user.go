@@ -1,0 +1,38 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// InviteUser creates a user, invited or (Activate) active, in the given
+// teams. User "" lets Roster choose the id; Password "" leaves the user to
+// set one later.
+type InviteUser struct {
+	Actor    domain.Actor
+	User     domain.UserID
+	Email    string
+	Name     string
+	Password string `json:"-"` // never part of a fingerprint
+	Role     domain.Role
+	Kind     domain.Kind
+	Teams    []domain.TeamID
+	Activate bool
+}
+
+func inviteUser(p *pipeline, d deps) Handler[InviteUser] {
+	return handler(p, "invite_user", func(_ context.Context, env Envelope, in InviteUser) (domain.Command, describer, error) {
+		pii, index, err := d.personalData(in.Email, in.Name, in.Password)
+		if err != nil {
+			return nil, nil, err
+		}
+		id := in.User
+		if id == "" {
+			id = newUserID(env)
+		}
+		cmd := domain.InviteUser{Actor: in.Actor, User: id, PII: pii, EmailIndex: index, Role: in.Role,
+			Kind: in.Kind, Teams: in.Teams, Activate: in.Activate}
+		return cmd, describeUser(id), nil
+	})
+}

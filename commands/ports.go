@@ -1,0 +1,77 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+)
+
+// EventStore is what commands need of the event store: append with an
+// expected version, and read a stream to catch a write model up.
+type EventStore interface {
+	eventstore.Appender
+	eventstore.StreamReader
+}
+
+// Snapshot is a write model serialised at a stream version, so that loading a
+// tenant with a long history replays only what came after it.
+type Snapshot struct {
+	Stream        string
+	Version       int64               // stream version the state includes
+	Position      eventstore.Position // feed position of that version's event
+	SchemaVersion int                 // domain.SnapshotSchemaVersion when written
+	Data          []byte
+}
+
+// SnapshotStore keeps the latest snapshot of each stream.
+type SnapshotStore interface {
+	// LoadSnapshot returns the stream's latest snapshot; found is false when
+	// there is none.
+	LoadSnapshot(ctx context.Context, stream string) (s Snapshot, found bool, err error)
+	// SaveSnapshot stores s unless a snapshot of a later version is already
+	// stored (snapshots never move backwards).
+	SaveSnapshot(ctx context.Context, s Snapshot) error
+}
+
+// IdempotencyRecord is what is remembered of a request sent with an
+// Idempotency-Key.
+type IdempotencyRecord struct {
+	Fingerprint string    // hash of the request; the same key with another body is refused
+	Outcome     []byte    // the first outcome; nil while the first request is in progress
+	CreatedAt   time.Time // records are forgotten 24 h after this
+}
+
+// IdempotencyTTL is how long a key is remembered.
+const IdempotencyTTL = 24 * time.Hour
+
+// IdempotencyStore remembers, per tenant and key, the outcome of commands.
+type IdempotencyStore interface {
+	// Claim records key for a request with fingerprint at now. When the key
+	// is already recorded (and younger than IdempotencyTTL at now) it returns
+	// that record and claimed false instead, changing nothing; an expired
+	// record is replaced as if absent.
+	Claim(ctx context.Context, tenant, key, fingerprint string, now time.Time) (existing IdempotencyRecord, claimed bool, err error)
+	// Complete stores the outcome of a claimed key.
+	Complete(ctx context.Context, tenant, key string, outcome []byte) error
+}
+
+// PasswordHasher turns a clear password into a self-describing hash (salt
+// and parameters included) and checks a password against one.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	// Verify reports whether password matches hash; a malformed hash is an error.
+	Verify(password, hash string) (bool, error)
+}
+
+// EmailIndexer computes the blind index of an e-mail address: a keyed hash of
+// its normalised form, so that uniqueness, login and the blocklist can match
+// addresses without the clear address being stored anywhere.
+type EmailIndexer interface {
+	EmailIndex(email string) string
+}
+
+// ErrInvalidEmail is returned by NormalizeEmail for a string that is not an
+// e-mail address.
+var ErrInvalidEmail = errors.New("not an e-mail address")

@@ -1,0 +1,31 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// ReactivateOnPurchase reports a purchase made with Email: an inactive
+// customer whose deactivation allowed it comes back; a blocklisted address
+// is refused (email_blocked). Operators (the shop's back end) only.
+type ReactivateOnPurchase struct {
+	Actor domain.Actor
+	Email string
+}
+
+func reactivateOnPurchase(p *pipeline, d deps) Handler[ReactivateOnPurchase] {
+	return handler(p, "reactivate_on_purchase", func(_ context.Context, _ Envelope, in ReactivateOnPurchase) (domain.Command, describer, error) {
+		email, err := NormalizeEmail(in.Email)
+		if err != nil {
+			return nil, nil, domain.NewError(domain.CodeInvalid, "the e-mail is not a valid address (%v)", err)
+		}
+		index := d.emails.EmailIndex(email)
+		describe := func(s *domain.Tenant, r *Result) {
+			if u, ok := s.UserByEmailIndex(index); ok {
+				r.User = &u
+			}
+		}
+		return domain.ReactivateOnPurchase{Actor: in.Actor, EmailIndex: index}, describe, nil
+	})
+}

@@ -1,0 +1,18 @@
+package commands
+
+import (
+	"context"
+	"time"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// refuseKeys stands in for a missing IdempotencyStore: a key it cannot honour
+// is refused rather than silently ignored.
+type refuseKeys struct{}
+
+func (refuseKeys) Claim(context.Context, string, string, string, time.Time) (IdempotencyRecord, bool, error) {
+	return IdempotencyRecord{}, false, domain.NewError(domain.CodeInvalid, "Idempotency-Key is not supported by this deployment")
+}
+
+func (refuseKeys) Complete(context.Context, string, string, []byte) error { return nil }

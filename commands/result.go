@@ -1,0 +1,93 @@
+package commands
+
+import (
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+)
+
+// Envelope is what every command carries besides its domain content: where
+// it applies, why, and which request it is.
+type Envelope struct {
+	Tenant domain.TenantID
+	// Reason is recorded in every event's metadata (and the audit trail).
+	Reason string
+	// CorrelationID groups the events of one user-level operation across
+	// requests; CausationID (the request id) names this request.
+	CorrelationID, CausationID string
+	// IdempotencyKey, when set, makes a repeat of this request (same tenant,
+	// key and content within 24 h) return the first outcome without effect.
+	IdempotencyKey string
+}
+
+// Result is the outcome of a command that was carried out (or found to hold
+// already). The views describe the affected resource after the command.
+type Result struct {
+	// Changed is false when the outcome already held and nothing was appended.
+	Changed bool `json:"changed"`
+	// Position is that of the last event written, or, when nothing changed,
+	// of the tenant's last event: a read with it as min_position sees the outcome.
+	Position eventstore.Position `json:"position"`
+	// Version is the tenant stream's version after the command.
+	Version int64 `json:"version"`
+	// Events are the types appended, in order.
+	Events []string `json:"events,omitempty"`
+	// Replayed is true when this is the stored outcome of an earlier request
+	// with the same idempotency key.
+	Replayed bool `json:"replayed,omitempty"`
+
+	User     *domain.UserView     `json:"user,omitempty"`
+	Team     *domain.TeamView     `json:"team,omitempty"`
+	WorkItem *domain.WorkItemView `json:"work_item,omitempty"`
+	Tenant   *TenantView          `json:"tenant,omitempty"`
+	// Moved counts the work items an ownership transfer moved.
+	Moved int `json:"moved,omitempty"`
+
+	decided []domain.Event // what was appended, for describers
+}
+
+// TenantView is a tenant's settings and seat count as the write model has them.
+type TenantView struct {
+	ID             domain.TenantID `json:"id"`
+	Name           string          `json:"name"`
+	Preset         string          `json:"preset"`
+	Policy         domain.Policy   `json:"policy"`
+	SeatsPurchased int             `json:"seats_purchased"`
+	SeatsUsed      int             `json:"seats_used"`
+	Version        int64           `json:"version"`
+}
+
+// describer fills a Result's views from the state after the command.
+type describer func(s *domain.Tenant, r *Result)
+
+func describeUser(id domain.UserID) describer {
+	return func(s *domain.Tenant, r *Result) {
+		if u, ok := s.User(id); ok {
+			r.User = &u
+		}
+	}
+}
+
+func describeTeam(id domain.TeamID) describer {
+	return func(s *domain.Tenant, r *Result) {
+		if t, ok := s.Team(id); ok {
+			r.Team = &t
+		}
+	}
+}
+
+func describeWorkItem(id domain.WorkItemID) describer {
+	return func(s *domain.Tenant, r *Result) {
+		if w, ok := s.WorkItem(id); ok {
+			r.WorkItem = &w
+		}
+	}
+}
+
+func describeTenant(s *domain.Tenant, r *Result) {
+	if !s.Exists() {
+		return
+	}
+	purchased, used := s.Seats()
+	r.Tenant = &TenantView{ID: s.ID(), Name: s.Name(), Preset: s.Preset(), Policy: s.Policy(),
+		SeatsPurchased: purchased, SeatsUsed: used, Version: s.Version()}
+}

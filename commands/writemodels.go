@@ -1,0 +1,149 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+)
+
+// readPage is how many events one catch-up read asks for.
+const readPage = 2000
+
+// writeModel is the cached state of one tenant. Its mutex serialises the
+// commands of that tenant within this process, so they queue instead of
+// racing each other into version conflicts; other processes are caught by
+// the expected version at append time.
+type writeModel struct {
+	mu       sync.Mutex
+	state    *domain.Tenant      // nil until loaded
+	position eventstore.Position // of the last event applied
+	// snapshotVersion is the version of the latest snapshot taken (or loaded).
+	snapshotVersion int64
+}
+
+// writeModels caches one writeModel per tenant for the life of the process.
+type writeModels struct {
+	store         EventStore
+	snapshots     SnapshotStore // nil: no snapshots
+	snapshotEvery int64
+	log           *slog.Logger
+
+	mu      sync.Mutex
+	tenants map[domain.TenantID]*writeModel
+	saving  sync.WaitGroup // snapshot writes in flight
+}
+
+// lock returns the tenant's write model, locked; the caller unlocks it.
+func (w *writeModels) lock(tenant domain.TenantID) *writeModel {
+	w.mu.Lock()
+	m := w.tenants[tenant]
+	if m == nil {
+		m = &writeModel{}
+		w.tenants[tenant] = m
+	}
+	w.mu.Unlock()
+	m.mu.Lock()
+	return m
+}
+
+// load fills an empty write model from its latest snapshot, if any, and the
+// events after it.
+func (w *writeModels) load(ctx context.Context, tenant domain.TenantID, m *writeModel) error {
+	m.state, m.position, m.snapshotVersion = &domain.Tenant{}, eventstore.Position{}, 0
+	if w.snapshots != nil {
+		if err := w.restore(ctx, tenant, m); err != nil {
+			return err
+		}
+	}
+	replayed, err := w.catchUp(ctx, tenant, m)
+	if err != nil {
+		m.state = nil
+		return err
+	}
+	if replayed >= w.snapshotEvery {
+		w.snapshot(tenant, m) // a long replay now is one the next start can skip
+	}
+	return nil
+}
+
+func (w *writeModels) restore(ctx context.Context, tenant domain.TenantID, m *writeModel) error {
+	snap, found, err := w.snapshots.LoadSnapshot(ctx, StreamOf(tenant))
+	if err != nil {
+		return fmt.Errorf("commands: load snapshot of %s: %w", tenant, err)
+	}
+	if !found || snap.SchemaVersion != domain.SnapshotSchemaVersion {
+		return nil // replay from the start: the snapshot's layout is not ours
+	}
+	state, err := domain.UnmarshalSnapshot(snap.Data)
+	if err != nil || state.Version() != snap.Version {
+		w.log.Warn("ignoring an unreadable snapshot; replaying the stream", "tenant", tenant, "error", err)
+		return nil
+	}
+	m.state, m.position, m.snapshotVersion = state, snap.Position, snap.Version
+	return nil
+}
+
+// catchUp applies the events stored after the write model's version and
+// returns how many there were. On an error the model is left unloaded, since
+// it may hold part of a page.
+func (w *writeModels) catchUp(ctx context.Context, tenant domain.TenantID, m *writeModel) (int64, error) {
+	var applied int64
+	for {
+		page, err := w.store.ReadStream(ctx, StreamOf(tenant), m.state.Version(), readPage)
+		if err != nil {
+			m.state = nil
+			return applied, fmt.Errorf("commands: read %s: %w", StreamOf(tenant), err)
+		}
+		for _, rec := range page {
+			e, err := decodeEvent(rec)
+			if err != nil {
+				m.state = nil
+				return applied, err
+			}
+			domain.Evolve(m.state, e)
+			m.position = rec.Position
+			applied++
+		}
+		if len(page) < readPage {
+			return applied, nil
+		}
+	}
+}
+
+// maybeSnapshot takes a snapshot when enough events have passed since the last.
+func (w *writeModels) maybeSnapshot(tenant domain.TenantID, m *writeModel) {
+	if w.snapshots != nil && m.state.Version()-m.snapshotVersion >= w.snapshotEvery {
+		w.snapshot(tenant, m)
+	}
+}
+
+// snapshot serialises the state under the tenant's lock (so it is
+// consistent) and writes it in the background, off the command's path. A
+// failed write only costs a longer replay later, so it is logged, not fatal.
+func (w *writeModels) snapshot(tenant domain.TenantID, m *writeModel) {
+	if w.snapshots == nil {
+		return
+	}
+	data, err := m.state.MarshalSnapshot()
+	if err != nil {
+		w.log.Error("snapshot failed", "tenant", tenant, "error", err)
+		return
+	}
+	snap := Snapshot{Stream: StreamOf(tenant), Version: m.state.Version(), Position: m.position,
+		SchemaVersion: domain.SnapshotSchemaVersion, Data: data}
+	m.snapshotVersion = snap.Version
+	w.saving.Add(1)
+	go func() {
+		defer w.saving.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := w.snapshots.SaveSnapshot(ctx, snap); err != nil {
+			w.log.Warn("snapshot write failed; the next load replays more events", "tenant", tenant, "error", err)
+		}
+	}()
+}

@@ -1,0 +1,119 @@
+package idempotency
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands"
+)
+
+var _ commands.IdempotencyStore = (*Store)(nil)
+
+// ErrNotInProgress is returned (wrapped) by Complete when the key has no
+// claim awaiting an outcome: it was never claimed, has expired and been
+// replaced or purged, or is already complete.
+var ErrNotInProgress = errors.New("idempotency: no claim in progress")
+
+// claimAttempts bounds Claim's retries when the record it lost to vanishes
+// (purged) before it can be read.
+const claimAttempts = 3
+
+// Store keeps idempotency records in the idempotency_keys table. It is safe
+// for concurrent use. Times are stored to the microsecond.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// New returns a Store over pool, whose database must be migrated
+// (infra/migrations). The pool stays the caller's to close.
+func New(pool *pgxpool.Pool) *Store {
+	return &Store{pool: pool}
+}
+
+// claimSQL inserts a new record, or replaces one that has expired at the
+// claimant's now ($5 is now - IdempotencyTTL). It returns a row only when it
+// claimed; a live record is left as it is. A concurrent insert of the same
+// key makes it wait for that transaction, so at most one claimant wins.
+const claimSQL = `
+INSERT INTO idempotency_keys AS k (tenant_id, key, fingerprint, outcome, created_at)
+VALUES ($1, $2, $3, NULL, $4)
+ON CONFLICT (tenant_id, key) DO UPDATE SET
+    fingerprint = EXCLUDED.fingerprint,
+    outcome     = NULL,
+    created_at  = EXCLUDED.created_at
+WHERE k.created_at <= $5
+RETURNING true`
+
+// Claim records key for a request with fingerprint at now and returns claimed
+// true; when the key holds a record younger than commands.IdempotencyTTL at
+// now it returns that record and claimed false, changing nothing. An expired
+// record is replaced as if absent.
+func (s *Store) Claim(ctx context.Context, tenant, key, fingerprint string, now time.Time) (commands.IdempotencyRecord, bool, error) {
+	expiredAt := now.Add(-commands.IdempotencyTTL)
+	for range claimAttempts {
+		var claimed bool
+		err := s.pool.QueryRow(ctx, claimSQL, tenant, key, fingerprint, now, expiredAt).Scan(&claimed)
+		if err == nil {
+			return commands.IdempotencyRecord{}, true, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s/%s: %w", tenant, key, err)
+		}
+		existing, found, err := s.load(ctx, tenant, key)
+		if err != nil || found {
+			return existing, false, err
+		}
+		// Purged between the two statements (by a purge with a later now): claim again.
+	}
+	return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s/%s: record vanished %d times in a row", tenant, key, claimAttempts)
+}
+
+func (s *Store) load(ctx context.Context, tenant, key string) (commands.IdempotencyRecord, bool, error) {
+	var rec commands.IdempotencyRecord
+	err := s.pool.QueryRow(ctx, `
+SELECT fingerprint, outcome, created_at FROM idempotency_keys
+WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&rec.Fingerprint, &rec.Outcome, &rec.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return commands.IdempotencyRecord{}, false, nil
+	}
+	if err != nil {
+		return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s/%s: %w", tenant, key, err)
+	}
+	return rec, true, nil
+}
+
+// Complete stores outcome (which must not be nil: nil means "in progress") as
+// the result of the claimed key. The first outcome stays: completing a key
+// that is not awaiting one fails with ErrNotInProgress.
+func (s *Store) Complete(ctx context.Context, tenant, key string, outcome []byte) error {
+	if outcome == nil {
+		return fmt.Errorf("idempotency: complete %s/%s: nil outcome", tenant, key)
+	}
+	tag, err := s.pool.Exec(ctx, `
+UPDATE idempotency_keys SET outcome = $3
+WHERE tenant_id = $1 AND key = $2 AND outcome IS NULL`, tenant, key, outcome)
+	if err != nil {
+		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, ErrNotInProgress)
+	}
+	return nil
+}
+
+// Purge deletes every record that has expired at now (created at or before
+// now - commands.IdempotencyTTL) and returns how many it deleted. The service
+// calls it periodically; expired records are ignored by Claim either way.
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at <= $1`,
+		now.Add(-commands.IdempotencyTTL))
+	if err != nil {
+		return 0, fmt.Errorf("idempotency: purge: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
