@@ -50,4 +50,3 @@ func TestNormalizingRefusesAnythingButOneBareAddress(t *testing.T) {
 		}
 	}
 }
-
