@@ -27,6 +27,8 @@ type suite struct {
 
 var suites = []suite{
 	{"appends", runAppends},
+	{"command-latency", runCommandLatency},
+	{"deactivate-throughput", runDeactivateThroughput},
 }
 
 // env is what a suite measures against.

@@ -49,17 +49,30 @@ func ownerAttack(h *commands.Handlers, i int) (commands.Result, error) {
 	}
 }
 
+// processes is how many command sides (as if separate processes) share the
+// store in the concurrency tests: enough that batches decided on stale caches
+// collide at append time, not only single commands.
+const processes = 5
+
+func startProcesses(f *fixture) []*commands.Handlers {
+	hs := make([]*commands.Handlers, processes)
+	for i := range hs {
+		hs[i] = f.handlers()
+	}
+	return hs
+}
+
 // 50 simultaneous deactivations, blocks, demotions and deletions of a
-// tenant's two owners, from two processes: one owner must always remain.
+// tenant's two owners, from several processes: one owner must always remain.
 func TestTheLastActiveOwnerSurvives50ConflictingCommands(t *testing.T) {
 	for round := range 20 {
 		t.Run(fmt.Sprintf("round_%02d", round), func(t *testing.T) {
 			f := newFixture(t)
-			processes := []*commands.Handlers{f.handlers(), f.handlers()}
-			createTenant(t, processes[0], "acme", domain.PresetHelpdesk, 10)
-			invite(t, processes[0], "acme", "second", domain.RoleOwner, true)
+			hs := startProcesses(f)
+			createTenant(t, hs[0], "acme", domain.PresetHelpdesk, 10)
+			invite(t, hs[0], "acme", "second", domain.RoleOwner, true)
 			outcomes := race(50, func(i int) error {
-				_, err := ownerAttack(processes[i%2], i+round)
+				_, err := ownerAttack(hs[i%processes], i+round)
 				return err
 			})
 			for code := range outcomes {
@@ -76,12 +89,12 @@ func TestTheLastActiveOwnerSurvives50ConflictingCommands(t *testing.T) {
 	}
 }
 
-// 50 simultaneous reactivations, from two processes, of users of a tenant
-// with 3 free seats: exactly 3 succeed.
+// 50 simultaneous reactivations, from several processes, of users of a
+// tenant with 3 free seats: exactly 3 succeed.
 func TestSeatsAreNeverOversoldUnderConcurrentReactivations(t *testing.T) {
 	f := newFixture(t)
-	processes := []*commands.Handlers{f.handlers(), f.handlers()}
-	h := processes[0]
+	hs := startProcesses(f)
+	h := hs[0]
 	createTenant(t, h, "acme", domain.PresetWorkManagement, 100) // inactive users free their seat
 	for i := range 50 {
 		id := domain.UserID(fmt.Sprintf("user-%02d", i))
@@ -95,7 +108,7 @@ func TestSeatsAreNeverOversoldUnderConcurrentReactivations(t *testing.T) {
 	}
 	count := race(50, func(i int) error {
 		id := domain.UserID(fmt.Sprintf("user-%02d", i))
-		_, err := processes[i%2].ReactivateUser.Handle(ctx, env("acme"), domain.ReactivateUser{Actor: op, User: id})
+		_, err := hs[i%processes].ReactivateUser.Handle(ctx, env("acme"), domain.ReactivateUser{Actor: op, User: id})
 		return err
 	})
 	if count[""] != 3 || count[domain.CodeSeatLimit] != 47 {

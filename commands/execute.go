@@ -10,6 +10,11 @@ import (
 	"github.com/rosterhq/roster/domain"
 )
 
+// batchTimeout bounds one batch's work. A batch runs detached from the
+// caller that happens to carry it out, so that one client going away does
+// not fail the others' commands.
+const batchTimeout = 30 * time.Second
+
 // executor is the one path every command takes.
 type executor struct {
 	models      *writeModels
@@ -17,29 +22,70 @@ type executor struct {
 	maxAttempts int
 }
 
-// execute loads the tenant's write model, decides, and appends with the
-// expected version, retrying the whole cycle on a version conflict (and only
-// then) up to maxAttempts times. A refusal or a no-op is first re-checked
-// against events other processes may have appended since the cache was
-// current, so that neither is ever decided on a stale state.
+// execute queues the command behind its tenant's lock; whoever holds the
+// lock carries out everything queued (see requestQueue), so when this call
+// gets the lock its command may already be done.
 func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, describe describer) (Result, error) {
-	m := x.models.lock(env.Tenant)
+	r := &request{env: env, cmd: cmd, describe: describe, alone: env.IdempotencyKey != ""}
+	m := x.models.get(env.Tenant)
+	m.queue.push(r)
+	m.mu.Lock()
 	defer m.mu.Unlock()
+	for !r.done {
+		batch := m.queue.take()
+		if len(batch) == 0 { // unreachable: r is queued until someone finishes it
+			r.finish(Result{}, errors.New("commands: a queued command was lost"))
+			break
+		}
+		x.carryOut(ctx, env.Tenant, m, batch)
+	}
+	return r.res, r.err
+}
+
+func (x *executor) carryOut(ctx context.Context, tenant domain.TenantID, m *writeModel, batch []*request) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {
 			m.state = nil // a half-applied Evolve must not stay cached
+			for _, r := range batch {
+				if !r.done {
+					r.finish(Result{}, fmt.Errorf("commands: panic: %v", p))
+				}
+			}
 			panic(p)
 		}
 	}()
 	if m.state == nil {
-		if err := x.models.load(ctx, env.Tenant, m); err != nil {
-			return Result{}, err
+		if err := x.models.load(ctx, tenant, m); err != nil {
+			failAll(batch, err)
+			return
 		}
 	}
+	if len(batch) == 1 {
+		batch[0].finish(x.executeOne(ctx, m, batch[0]))
+		return
+	}
+	x.executeGroup(ctx, tenant, m, batch)
+}
+
+func failAll(batch []*request, err error) {
+	for _, r := range batch {
+		r.finish(Result{}, err)
+	}
+}
+
+// executeOne decides and appends one command with the expected version,
+// retrying the whole cycle on a version conflict (and only then) up to
+// maxAttempts times. A refusal or a no-op is first re-checked against events
+// other processes may have appended since the cache was current, so that
+// neither is ever decided on a stale state.
+func (x *executor) executeOne(ctx context.Context, m *writeModel, r *request) (Result, error) {
+	tenant := r.env.Tenant
 	for attempt := 1; ; attempt++ {
-		events, refusal := domain.Decide(m.state, cmd)
+		events, refusal := domain.Decide(m.state, r.cmd)
 		if refusal != nil || len(events) == 0 {
-			newer, err := x.models.catchUp(ctx, env.Tenant, m)
+			newer, err := x.models.catchUp(ctx, tenant, m)
 			if err != nil {
 				return Result{}, err
 			}
@@ -49,55 +95,62 @@ func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command
 			if refusal != nil {
 				return Result{}, refusal
 			}
-			return x.unchanged(m, describe), nil
+			return x.unchanged(m, r.describe, m.position), nil
 		}
-		res, err := x.append(ctx, env, m, cmd, events, describe)
+		res, err := x.appendOne(ctx, m, r, events)
 		if !errors.Is(err, eventstore.ErrVersionConflict) {
 			return res, err
 		}
 		if attempt == x.maxAttempts {
-			return Result{}, fmt.Errorf("commands: %s: still conflicting after %d attempts: %w", env.Tenant, attempt, err)
+			return Result{}, fmt.Errorf("commands: %s: still conflicting after %d attempts: %w", tenant, attempt, err)
 		}
-		if _, err := x.models.catchUp(ctx, env.Tenant, m); err != nil {
+		if _, err := x.models.catchUp(ctx, tenant, m); err != nil {
 			return Result{}, err
 		}
 	}
 }
 
-func (x *executor) unchanged(m *writeModel, describe describer) Result {
-	r := Result{Position: m.position, Version: m.state.Version()}
+func (x *executor) unchanged(m *writeModel, describe describer, at eventstore.Position) Result {
+	r := Result{Position: at, Version: m.state.Version()}
 	describe(m.state, &r)
 	return r
 }
 
-// append stores the decided events and brings the cached state up to them.
-func (x *executor) append(ctx context.Context, env Envelope, m *writeModel, cmd domain.Command, events []domain.Event, describe describer) (Result, error) {
-	meta := domain.Metadata{Tenant: env.Tenant, Actor: domain.ActorOf(cmd), Reason: env.Reason,
-		CorrelationID: env.CorrelationID, CausationID: env.CausationID}
-	batch, err := encodeEvents(events, meta, env.IdempotencyKey, x.clock())
+// appendOne stores one command's events and brings the cached state up to them.
+func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, events []domain.Event) (Result, error) {
+	batch, err := encodeEvents(events, metadataOf(r), r.env.IdempotencyKey, x.clock())
 	if err != nil {
 		return Result{}, err
 	}
 	before := m.state.Version()
-	stored, err := x.models.store.Append(ctx, StreamOf(env.Tenant), eventstore.Exact(before), batch)
+	stored, err := x.models.store.Append(ctx, StreamOf(r.env.Tenant), eventstore.Exact(before), batch)
 	if err != nil {
 		return Result{}, err
 	}
 	// A request with an idempotency key may be a retry whose events were
 	// stored by its first attempt; the store then answers for those, so the
 	// state is taken from the stream rather than from this attempt's decision.
-	if env.IdempotencyKey == "" && stored.StreamVersion == before+int64(len(events)) {
+	if r.env.IdempotencyKey == "" && stored.StreamVersion == before+int64(len(events)) {
 		for _, e := range events {
 			domain.Evolve(m.state, e)
 		}
 		m.position = stored.Position
-	} else if _, err := x.models.catchUp(ctx, env.Tenant, m); err != nil {
+	} else if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {
 		return Result{}, err
 	}
-	x.models.maybeSnapshot(env.Tenant, m)
-	r := Result{Changed: true, Position: stored.Position, Version: m.state.Version(), Events: eventTypes(events), decided: events}
-	describe(m.state, &r)
-	return r, nil
+	x.models.maybeSnapshot(r.env.Tenant, m)
+	return x.changed(m, r, events, stored.Position), nil
+}
+
+func (x *executor) changed(m *writeModel, r *request, events []domain.Event, at eventstore.Position) Result {
+	res := Result{Changed: true, Position: at, Version: m.state.Version(), Events: eventTypes(events), decided: events}
+	r.describe(m.state, &res)
+	return res
+}
+
+func metadataOf(r *request) domain.Metadata {
+	return domain.Metadata{Tenant: r.env.Tenant, Actor: domain.ActorOf(r.cmd), Reason: r.env.Reason,
+		CorrelationID: r.env.CorrelationID, CausationID: r.env.CausationID}
 }
 
 func eventTypes(events []domain.Event) []string {

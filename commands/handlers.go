@@ -49,6 +49,7 @@ type Handlers struct {
 	TransferOwnership    Handler[domain.TransferOwnership]
 
 	models *writeModels
+	exec   *executor
 }
 
 // deps is what use cases need to prepare their domain commands.
@@ -83,7 +84,7 @@ func New(cfg Config) (*Handlers, error) {
 		ChangeRole: changeRole(p), SetPassword: setPassword(p, d), DeleteUser: deleteUser(p),
 		DefineTeam: defineTeam(p), JoinTeam: joinTeam(p), LeaveTeam: leaveTeam(p),
 		AssignTeamLeader: assignTeamLeader(p), AssignWork: assignWork(p), TransferOwnership: transferOwnership(p),
-		models: models,
+		models: models, exec: p.exec,
 	}, nil
 }
 

@@ -125,6 +125,10 @@ func (s *Tenant) seatsUsed(p Policy) int {
 	return n
 }
 
+// Size is the number of users, teams and work items the state holds: what
+// the cost of a snapshot grows with.
+func (s *Tenant) Size() int { return len(s.users) + len(s.teams) + len(s.items) }
+
 // ActiveOwners returns how many active owners the tenant has.
 func (s *Tenant) ActiveOwners() int { return s.activeOwners }
 

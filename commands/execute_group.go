@@ -1,0 +1,103 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+)
+
+// executeGroup carries out several commands of one tenant with one append:
+// each is decided on the state left by the ones before it (applied to the
+// cache at once), and all their events are appended together with the
+// version the first was decided on. If that append lands, every decision in
+// the batch — refusals and no-ops included — was made on the latest state;
+// if it does not, the cache holds decisions that never happened, so it is
+// dropped and reloaded before the batch is decided again.
+func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *writeModel, batch []*request) {
+	for attempt := 1; ; attempt++ {
+		if m.state == nil {
+			if err := x.models.load(ctx, tenant, m); err != nil {
+				failAll(batch, err)
+				return
+			}
+		}
+		before := m.state.Version()
+		events, err := x.decideGroup(m, batch)
+		if err == nil && len(events) == 0 {
+			if x.settleUnchanged(ctx, tenant, m, batch, attempt) {
+				return
+			}
+			continue
+		}
+		var stored eventstore.AppendResult
+		if err == nil {
+			stored, err = x.models.store.Append(ctx, StreamOf(tenant), eventstore.Exact(before), events)
+		}
+		if err != nil {
+			m.state = nil
+			if errors.Is(err, eventstore.ErrVersionConflict) && attempt < x.maxAttempts {
+				continue
+			}
+			failAll(batch, fmt.Errorf("commands: %s: batch of %d: %w", tenant, len(batch), err))
+			return
+		}
+		m.position = stored.Position
+		x.models.maybeSnapshot(tenant, m)
+		x.finishGroup(m, batch, stored.Position)
+		return
+	}
+}
+
+// decideGroup decides each request in turn, applying its events to the
+// cache, and returns every event to append. Refusals are kept per request.
+func (x *executor) decideGroup(m *writeModel, batch []*request) ([]eventstore.NewEvent, error) {
+	var all []eventstore.NewEvent
+	now := x.clock()
+	for _, r := range batch {
+		r.events, r.err = domain.Decide(m.state, r.cmd)
+		if r.err != nil || len(r.events) == 0 {
+			continue
+		}
+		encoded, err := encodeEvents(r.events, metadataOf(r), "", now)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, encoded...)
+		for _, e := range r.events {
+			domain.Evolve(m.state, e)
+		}
+	}
+	return all, nil
+}
+
+// settleUnchanged answers a batch that appended nothing, once the cache is
+// known to be current; it reports false when newer events call for deciding
+// again.
+func (x *executor) settleUnchanged(ctx context.Context, tenant domain.TenantID, m *writeModel, batch []*request, attempt int) bool {
+	newer, err := x.models.catchUp(ctx, tenant, m)
+	if err != nil {
+		failAll(batch, err)
+		return true
+	}
+	if newer > 0 && attempt < x.maxAttempts {
+		return false
+	}
+	x.finishGroup(m, batch, m.position)
+	return true
+}
+
+func (x *executor) finishGroup(m *writeModel, batch []*request, at eventstore.Position) {
+	for _, r := range batch {
+		switch {
+		case r.err != nil:
+			r.finish(Result{}, r.err)
+		case len(r.events) == 0:
+			r.finish(x.unchanged(m, r.describe, at), nil)
+		default:
+			r.finish(x.changed(m, r, r.events, at), nil)
+		}
+	}
+}
