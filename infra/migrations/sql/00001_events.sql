@@ -4,7 +4,7 @@
 -- +goose Up
 CREATE TABLE events (
     -- Global sequence number: the "prepare" half of a feed position.
-    position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    position       bigint GENERATED ALWAYS AS IDENTITY,
     -- The appending transaction: the "commit" half of a feed position. The feed
     -- reads in (transaction_id, position) order below the snapshot's xmin, so a
     -- transaction that commits late is never skipped.
@@ -21,10 +21,12 @@ CREATE TABLE events (
     -- Optimistic concurrency: two appends at the same version cannot both commit.
     CONSTRAINT events_stream_version_key UNIQUE (stream_id, stream_version),
     -- Idempotency: an event id is stored once.
-    CONSTRAINT events_event_id_key UNIQUE (event_id)
+    CONSTRAINT events_event_id_key UNIQUE (event_id),
+    -- The feed's order, and the key: every read is by (transaction_id,
+    -- position), so a separate index on position alone would only cost
+    -- every append another index insertion.
+    CONSTRAINT events_pkey PRIMARY KEY (transaction_id, position)
 );
-
-CREATE INDEX events_feed_idx ON events (transaction_id, position);
 
 -- +goose StatementBegin
 CREATE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
