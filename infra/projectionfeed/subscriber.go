@@ -1,0 +1,108 @@
+package projectionfeed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/projections"
+)
+
+var _ message.Subscriber = (*Subscriber)(nil)
+
+// ErrPoison ends a subscription whose single event could not be applied.
+var ErrPoison = errors.New("projectionfeed: an event could not be applied")
+
+// Subscriber delivers the feed to projectors; see the package comment.
+type Subscriber struct {
+	feed       eventstore.Feed
+	checkpoint func(ctx context.Context, projector string) (projections.Position, error)
+	log        *slog.Logger
+
+	mu      sync.Mutex
+	closing context.CancelFunc
+	running sync.WaitGroup
+	base    context.Context
+}
+
+// NewSubscriber reads feed from each projector's checkpoint.
+func NewSubscriber(feed eventstore.Feed, checkpoint func(context.Context, string) (projections.Position, error), log *slog.Logger) *Subscriber {
+	base, closing := context.WithCancel(context.Background())
+	return &Subscriber{feed: feed, checkpoint: checkpoint, log: log, base: base, closing: closing}
+}
+
+// Subscribe starts delivering to the projector named topic from its
+// checkpoint. The channel closes when ctx ends, Close is called, or the
+// projector stops on a poison event.
+func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *message.Message, error) {
+	from, err := s.checkpoint(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := mergeCancel(ctx, s.base)
+	out := make(chan *message.Message)
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		defer cancel()
+		defer close(out)
+		after := eventstore.Position{Commit: from.Commit, Prepare: from.Prepare}
+		err := s.feed.Subscribe(ctx, after, func(ctx context.Context, batch []eventstore.RecordedEvent) error {
+			events, err := decodeAll(batch)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrPoison, err)
+			}
+			return s.deliver(ctx, out, events)
+		})
+		if ctx.Err() == nil {
+			s.log.Error("projection subscription stopped", "projection", topic, "error", err)
+		}
+	}()
+	return out, nil
+}
+
+// deliver hands events over as one message and waits for the verdict; a
+// nacked batch is retried event by event, a nacked single event is poison.
+func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, events []projections.Event) error {
+	msg := projections.NewMessage(ctx, events)
+	select {
+	case out <- msg:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-msg.Acked():
+		return nil
+	case <-msg.Nacked():
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if len(events) == 1 {
+		return fmt.Errorf("%w: %s (%s at %s)", ErrPoison, events[0].ID, events[0].Type, events[0].Position)
+	}
+	for i := range events {
+		if err := s.deliver(ctx, out, events[i:i+1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close ends every subscription and waits for them.
+func (s *Subscriber) Close() error {
+	s.closing()
+	s.running.Wait()
+	return nil
+}
+
+// mergeCancel returns a context that ends with either parent.
+func mergeCancel(ctx, other context.Context) (context.Context, context.CancelFunc) {
+	merged, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(other, cancel)
+	return merged, func() { stop(); cancel() }
+}

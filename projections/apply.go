@@ -1,0 +1,68 @@
+package projections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// ErrAlreadyApplied is returned by Apply for a batch at or before the
+// projector's checkpoint: it was applied before (a redelivery), and applying
+// it again would corrupt the read model.
+var ErrAlreadyApplied = errors.New("projections: batch already applied")
+
+// Apply applies events (consecutive, in feed order) to p's tables and moves
+// p's checkpoint to the last of them, in one transaction and one round trip:
+// the checkpoint row is locked first (so two processes never apply the same
+// projection at once), then every statement of the batch is pipelined.
+func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("projections: %s: begin: %w", p.Name(), err)
+	}
+	defer tx.Rollback(ctx) // after Commit, a no-op
+	if err := applyInTx(ctx, tx, p, events); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("projections: %s: commit: %w", p.Name(), err)
+	}
+	return nil
+}
+
+func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) error {
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
+	statements := 0
+	for _, e := range events {
+		for _, st := range p.Reduce(e) {
+			batch.Queue(st.SQL, st.Args...)
+			statements++
+		}
+	}
+	last := events[len(events)-1].Position
+	batch.Queue(`UPDATE projection_checkpoints SET commit_position = $2, prepare_position = $3,
+    events = events + $4, updated_at = now(), failed_at = NULL, error = NULL WHERE name = $1`,
+		p.Name(), last.Commit, last.Prepare, len(events))
+	results := tx.SendBatch(ctx, batch)
+	defer results.Close()
+	var at Position
+	if err := results.QueryRow().Scan(&at.Commit, &at.Prepare); err != nil {
+		return fmt.Errorf("projections: %s: lock checkpoint: %w", p.Name(), err)
+	}
+	if events[0].Position.Compare(at) <= 0 {
+		return fmt.Errorf("%w: %s is at %s, batch starts at %s", ErrAlreadyApplied, p.Name(), at, events[0].Position)
+	}
+	for i := range statements + 1 {
+		if _, err := results.Exec(); err != nil {
+			return fmt.Errorf("projections: %s: statement %d of the batch ending at %s: %w", p.Name(), i+1, last, err)
+		}
+	}
+	return results.Close()
+}

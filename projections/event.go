@@ -1,0 +1,73 @@
+package projections
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// Position is a place in the event feed, ordered by (Commit, Prepare); it
+// mirrors the event store's position, which projections do not import.
+type Position struct {
+	Commit  uint64
+	Prepare uint64
+}
+
+// Compare returns -1, 0 or +1 as p is before, equal to or after q.
+func (p Position) Compare(q Position) int {
+	switch {
+	case p.Commit != q.Commit:
+		return cmpUint(p.Commit, q.Commit)
+	default:
+		return cmpUint(p.Prepare, q.Prepare)
+	}
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// String renders the position as clients see it ("<commit>-<prepare>").
+func (p Position) String() string {
+	return strconv.FormatUint(p.Commit, 10) + "-" + strconv.FormatUint(p.Prepare, 10)
+}
+
+// Event is one stored event as projectors see it: decoded, with its
+// metadata, and with personal data unsealed — or marked Erased once the
+// person was deleted, which is the only special case a projector has.
+type Event struct {
+	Position   Position
+	Tenant     domain.TenantID
+	Version    int64 // in the tenant's stream
+	ID         string
+	Type       string
+	OccurredAt time.Time
+	Meta       domain.Metadata
+	Data       domain.Event
+}
+
+// Statement is one SQL statement a reducer asks for, with its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// Projector keeps one read model.
+type Projector interface {
+	// Name names the read model and, with its table version, the consumer
+	// group: "users_v1". A new table version is a new projection, built from
+	// the start while the old one serves.
+	Name() string
+	// Schema creates the projector's tables if absent (idempotent DDL).
+	Schema() []string
+	// Reduce is pure: the statements that apply e, none for events the read
+	// model ignores (unknown events included).
+	Reduce(e Event) []Statement
+}

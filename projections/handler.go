@@ -1,0 +1,48 @@
+package projections
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Handler is the router handler of projector p: it applies each message's
+// batch with p's checkpoint, and reports progress to status (may be nil).
+// Errors go back to the router, whose middleware retries them; one that
+// survives the retries is recorded as the projector's failure, and the
+// subscriber then narrows the batch down to the failing event and stops there.
+func Handler(pool *pgxpool.Pool, p Projector, status *Status) message.NoPublishHandlerFunc {
+	return func(msg *message.Message) error {
+		events, err := EventsOf(msg)
+		if err != nil {
+			return err
+		}
+		if err := Apply(msg.Context(), pool, p, events); err != nil {
+			return err
+		}
+		status.applied(p.Name(), events[len(events)-1].Position, len(events))
+		return nil
+	}
+}
+
+// RecordFailures is handler middleware, outermost: an error that survived
+// every retry is stored as the projector's failure (shown by /v1/projections
+// and the metrics) before the router nacks the message.
+func RecordFailures(pool *pgxpool.Pool, name string, status *Status, log *slog.Logger) message.HandlerMiddleware {
+	return func(next message.HandlerFunc) message.HandlerFunc {
+		return func(msg *message.Message) ([]*message.Message, error) {
+			out, err := next(msg)
+			if err != nil {
+				status.failed(name, err)
+				log.Error("projection batch failed after retries", "projection", name,
+					"from", msg.Metadata.Get("from_position"), "to", msg.Metadata.Get("to_position"), "error", err)
+				if rerr := RecordFailure(context.WithoutCancel(msg.Context()), pool, name, err); rerr != nil {
+					log.Error("could not record the projection failure", "projection", name, "error", rerr)
+				}
+			}
+			return out, err
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package projections
+
+import (
+	"context"
+	"sort"
+	"sync"
+)
+
+// Status is what this process knows of its projectors' progress, for
+// /v1/projections, the lag metrics, and read-your-writes waits. A nil
+// *Status ignores updates.
+type Status struct {
+	mu         sync.Mutex
+	projectors map[string]*Progress
+	changed    chan struct{} // closed and replaced on every update
+}
+
+// Progress is one projector's state as last reported.
+type Progress struct {
+	Name     string
+	Position Position
+	Events   int64 // applied by this process
+	Err      error // the failure it stopped on, if any
+}
+
+// NewStatus tracks the named projectors, none of which has applied anything.
+func NewStatus(names ...string) *Status {
+	s := &Status{projectors: map[string]*Progress{}, changed: make(chan struct{})}
+	for _, n := range names {
+		s.projectors[n] = &Progress{Name: n}
+	}
+	return s
+}
+
+// Start records where a projector resumes from.
+func (s *Status) Start(name string, at Position) {
+	s.update(name, func(p *Progress) { p.Position, p.Err = at, nil })
+}
+
+func (s *Status) applied(name string, at Position, n int) {
+	s.update(name, func(p *Progress) { p.Position, p.Events, p.Err = at, p.Events+int64(n), nil })
+}
+
+func (s *Status) failed(name string, err error) {
+	s.update(name, func(p *Progress) { p.Err = err })
+}
+
+func (s *Status) update(name string, change func(*Progress)) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.projectors[name]
+	if p == nil {
+		p = &Progress{Name: name}
+		s.projectors[name] = p
+	}
+	change(p)
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// All returns every projector's progress, by name.
+func (s *Status) All() []Progress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := make([]Progress, 0, len(s.projectors))
+	for _, p := range s.projectors {
+		all = append(all, *p)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	return all
+}
+
+// WaitFor returns once every named projector has applied position at (or
+// is past it), or with ctx's error. A projector that has failed answers at
+// once with its failure: waiting for it would be waiting for nothing.
+func (s *Status) WaitFor(ctx context.Context, at Position, names ...string) error {
+	for {
+		s.mu.Lock()
+		done, err := s.reached(at, names)
+		changed := s.changed
+		s.mu.Unlock()
+		if done || err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+func (s *Status) reached(at Position, names []string) (bool, error) {
+	for _, n := range names {
+		p := s.projectors[n]
+		switch {
+		case p == nil:
+			return false, nil
+		case p.Err != nil && p.Position.Compare(at) < 0:
+			return false, p.Err
+		case p.Position.Compare(at) < 0:
+			return false, nil
+		}
+	}
+	return true, nil
+}
