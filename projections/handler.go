@@ -27,21 +27,28 @@ func Handler(pool *pgxpool.Pool, p Projector, status *Status) message.NoPublishH
 	}
 }
 
-// RecordFailures is handler middleware, outermost: an error that survived
-// every retry is stored as the projector's failure (shown by /v1/projections
-// and the metrics) before the router nacks the message.
+// RecordFailures is handler middleware, outermost: a single event whose
+// error survived every retry is the projector's failure — stored (for
+// /v1/projections and the metrics) and reported to status before the router
+// nacks it. A failed batch of several events is not yet a failure: the
+// subscriber delivers it again event by event to find the one that fails.
 func RecordFailures(pool *pgxpool.Pool, name string, status *Status, log *slog.Logger) message.HandlerMiddleware {
 	return func(next message.HandlerFunc) message.HandlerFunc {
 		return func(msg *message.Message) ([]*message.Message, error) {
 			out, err := next(msg)
-			if err != nil {
-				status.failed(name, err)
-				log.Error("projection batch failed after retries", "projection", name,
-					"from", msg.Metadata.Get("from_position"), "to", msg.Metadata.Get("to_position"), "error", err)
-				if rerr := RecordFailure(context.WithoutCancel(msg.Context()), pool, name, err); rerr != nil {
-					log.Error("could not record the projection failure", "projection", name, "error", rerr)
-				}
+			if err == nil {
+				return out, nil
 			}
+			from, to := msg.Metadata.Get("from_position"), msg.Metadata.Get("to_position")
+			if from != to {
+				log.Warn("projection batch failed; retrying it event by event", "projection", name, "from", from, "to", to, "error", err)
+				return out, err
+			}
+			log.Error("projection stopped on an event it cannot apply", "projection", name, "position", to, "error", err)
+			if rerr := RecordFailure(context.WithoutCancel(msg.Context()), pool, name, err); rerr != nil {
+				log.Error("could not record the projection failure", "projection", name, "error", rerr)
+			}
+			status.failed(name, err) // after the record: whoever sees the failure can read it back
 			return out, err
 		}
 	}

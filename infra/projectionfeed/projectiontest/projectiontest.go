@@ -1,0 +1,89 @@
+// Package projectiontest runs read models for tests: a fresh database with
+// an event store, domain events appended as a command would, and the real
+// Watermill router projecting them — no stand-ins.
+package projectiontest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/projections"
+)
+
+// World is a database, its event store and a clock for event times.
+type World struct {
+	T     *testing.T
+	Pool  *pgxpool.Pool
+	Store *pgstore.Store
+	Now   time.Time
+}
+
+// New makes a World on a fresh database (the test runs in parallel).
+func New(t *testing.T) *World {
+	t.Parallel()
+	pool := pgtest.NewPool(t)
+	store := pgstore.New(pool, pgstore.Options{})
+	t.Cleanup(store.Close)
+	return &World{T: t, Pool: pool, Store: store, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// Append stores events in tenant's stream, one second apart, and returns
+// the position of the last.
+func (w *World) Append(tenant domain.TenantID, events ...domain.Event) projections.Position {
+	w.T.Helper()
+	meta, _ := json.Marshal(domain.Metadata{Tenant: tenant, Actor: domain.OperatorActor()})
+	batch := make([]eventstore.NewEvent, len(events))
+	for i, e := range events {
+		payload, err := domain.EncodeEvent(e)
+		if err != nil {
+			w.T.Fatal(err)
+		}
+		v, _ := domain.SchemaVersion(e.EventType())
+		w.Now = w.Now.Add(time.Second)
+		batch[i] = eventstore.NewEvent{ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: v,
+			Payload: payload, Metadata: meta, OccurredAt: w.Now}
+	}
+	res, err := w.Store.Append(context.Background(), "tenant-"+string(tenant), eventstore.Any(), batch)
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	return projections.Position{Commit: res.Position.Commit, Prepare: res.Position.Prepare}
+}
+
+// Project runs the projectors over the store until the test ends, and
+// returns their status for waiting on positions.
+func (w *World) Project(ps ...projections.Projector) *projections.Status {
+	w.T.Helper()
+	status := projections.NewStatus()
+	router, err := projectionfeed.NewRouter(context.Background(), projectionfeed.RouterConfig{Pool: w.Pool, Feed: w.Store,
+		Projectors: ps, Status: status, Logger: slog.New(slog.DiscardHandler), Retries: 2, RetryInterval: time.Millisecond})
+	if err != nil {
+		w.T.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- router.Run(context.Background()) }()
+	<-router.Running()
+	w.T.Cleanup(func() { _ = router.Close(); <-done })
+	return status
+}
+
+// WaitFor waits (at most 20 s) until every named projector has applied at.
+func (w *World) WaitFor(status *projections.Status, at projections.Position, names ...string) {
+	w.T.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := status.WaitFor(ctx, at, names...); err != nil {
+		w.T.Fatalf("projections did not reach %s: %v", at, err)
+	}
+}

@@ -1,0 +1,140 @@
+package users
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections/tenants"
+)
+
+// User is one row of the read model with its capabilities, as the API shows it.
+type User struct {
+	ID           domain.UserID
+	Tenant       domain.TenantID
+	Email        *string // nil once deleted
+	Name         string
+	Role         domain.Role
+	Kind         domain.Kind
+	Status       domain.Status
+	Teams        []string
+	Leads        []string
+	CanLogin     bool
+	Assignable   bool
+	ConsumesSeat bool
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Querier is what queries need: a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// columns reads a user with capabilities computed from the tenant's policy,
+// exactly as domain.Policy.Capabilities does (a test holds them together):
+// derived at read time, a policy change cannot leave stale flags behind.
+var columns = fmt.Sprintf(`u.user_id, u.tenant_id, u.email, u.name, u.role, u.kind, u.status, u.teams, u.leads,
+    (u.status = 'active' OR (u.status = 'inactive' AND coalesce((t.policy->>'inactive_can_login')::bool, false))) AS can_login,
+    (u.status = 'active' AND u.kind = 'member') AS assignable,
+    (u.kind = 'member' AND (u.status IN ('invited', 'active')
+        OR (u.status IN ('inactive', 'blocked') AND coalesce((t.policy->>'inactive_consumes_seat')::bool, false)))) AS consumes_seat,
+    u.version, u.created_at, u.updated_at
+FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id`, Table, tenants.Table)
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Tenant, &u.Email, &u.Name, &u.Role, &u.Kind, &u.Status, &u.Teams, &u.Leads,
+		&u.CanLogin, &u.Assignable, &u.ConsumesSeat, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+	return u, err
+}
+
+// Get returns one user of a tenant; found is false when there is none.
+func Get(ctx context.Context, q Querier, tenant domain.TenantID, id domain.UserID) (u User, found bool, err error) {
+	u, err = scanUser(q.QueryRow(ctx, "SELECT "+columns+" WHERE u.tenant_id = $1 AND u.user_id = $2", string(tenant), string(id)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return User{}, false, nil
+	}
+	if err != nil {
+		return User{}, false, fmt.Errorf("users: get: %w", err)
+	}
+	return u, true, nil
+}
+
+// Filter selects users of one tenant; empty fields do not filter.
+type Filter struct {
+	Tenant     domain.TenantID
+	Status     domain.Status
+	Role       domain.Role
+	Kind       domain.Kind
+	Team       string
+	Query      string // part of the name or e-mail, any case
+	Assignable *bool
+	Limit      int    // 1–500
+	After      string // cursor: the last user id of the previous page
+}
+
+// where renders f as a WHERE clause and its arguments.
+func (f Filter) where() (string, []any) {
+	clauses, args := []string{"u.tenant_id = $1"}, []any{string(f.Tenant)}
+	add := func(clause string, arg any) {
+		args = append(args, arg)
+		clauses = append(clauses, fmt.Sprintf(clause, len(args)))
+	}
+	if f.Status != "" {
+		add("u.status = $%d", string(f.Status))
+	}
+	if f.Role != "" {
+		add("u.role = $%d", string(f.Role))
+	}
+	if f.Kind != "" {
+		add("u.kind = $%d", string(f.Kind))
+	}
+	if f.Team != "" {
+		add("$%d = ANY(u.teams)", f.Team)
+	}
+	if f.Query != "" {
+		add("u.search LIKE $%d", "%"+escapeLike(strings.ToLower(f.Query))+"%")
+	}
+	if f.Assignable != nil {
+		add("(u.status = 'active' AND u.kind = 'member') = $%d", *f.Assignable)
+	}
+	return strings.Join(clauses, " AND "), args
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// List returns one page of f's users in id order, the cursor of the next
+// page ("" on the last) and how many users match f in all.
+func List(ctx context.Context, q Querier, f Filter) (page []User, next string, total int, err error) {
+	where, args := f.where()
+	if err := q.QueryRow(ctx, "SELECT count(*) FROM "+Table+" u WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, "", 0, fmt.Errorf("users: count: %w", err)
+	}
+	if f.After != "" {
+		args = append(args, f.After)
+		where += fmt.Sprintf(" AND u.user_id > $%d", len(args))
+	}
+	args = append(args, f.Limit+1)
+	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY u.user_id LIMIT $%d", columns, where, len(args)), args...)
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("users: list: %w", err)
+	}
+	page, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("users: list: %w", err)
+	}
+	if len(page) > f.Limit {
+		page, next = page[:f.Limit], string(page[f.Limit-1].ID)
+	}
+	return page, next, total, nil
+}
