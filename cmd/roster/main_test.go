@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/infra/pgtest"
 )
 
 // execMainEnv makes the test binary behave as the roster binary, so that the
@@ -25,7 +27,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 // roster returns the command line `roster args...` as a child process.

@@ -13,7 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/readapi"
 )
 
@@ -21,6 +21,7 @@ import (
 type serveCmd struct {
 	config.Database `embed:""`
 	config.HTTP     `embed:""`
+	config.Secrets  `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -32,8 +33,15 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	store := pgstore.New(db.Pool, pgstore.Options{Logger: log})
-	defer store.Close()
+	key, err := loadMasterKey(s.Database, s.Secrets, log)
+	if err != nil {
+		return err
+	}
+	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
 
 	router := chi.NewRouter()
 	router.Use(middleware.RequestID, middleware.Recoverer)

@@ -75,3 +75,12 @@ func (l Log) Logger() *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
+
+// Secrets holds the master key that protects personal data.
+type Secrets struct {
+	// MasterKey (base64 of 32 random bytes) wraps every user's data key and
+	// keys the e-mail blind index. Empty with the embedded database: one is
+	// generated into the data folder on first start. Losing it makes all
+	// personal data unreadable; changing it is refused at start-up.
+	MasterKey string `name:"master-key" env:"ROSTER_MASTER_KEY" help:"Base64 of 32 random bytes protecting personal data (generate one with 'openssl rand -base64 32'). Empty with the embedded database: generated into --data-dir on first start."`
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/idempotency"
+	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/personaldata"
+	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/snapshots"
+)
+
+// services is everything the binary wires on one database.
+type services struct {
+	events   *pgstore.Store      // raw events: the write model needs no personal data
+	sealed   *personaldata.Store // events with personal data sealed and unsealed
+	commands *commands.Handlers
+}
+
+// wireServices checks the master key against the database and builds the
+// command side over the sealing event store.
+func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, hashing passwords.Params, log *slog.Logger) (*services, error) {
+	if err := personaldata.CheckMasterKey(ctx, pool, key); err != nil {
+		return nil, err
+	}
+	hasher, err := passwords.New(hashing)
+	if err != nil {
+		return nil, err
+	}
+	events := pgstore.New(pool, pgstore.Options{Logger: log})
+	sealed := personaldata.NewStore(events, pool, key)
+	handlers, err := commands.New(commands.Config{
+		Store:       appendSealedReadRaw{sealed, events},
+		Passwords:   hasher,
+		Emails:      key.BlindIndex(),
+		Snapshots:   snapshots.New(pool),
+		Idempotency: idempotency.New(pool),
+		Logger:      log,
+	})
+	if err != nil {
+		events.Close()
+		return nil, fmt.Errorf("wire commands: %w", err)
+	}
+	return &services{events: events, sealed: sealed, commands: handlers}, nil
+}
+
+// appendSealedReadRaw appends through the sealing store (personal data is
+// encrypted, keys destroyed on deletion) and reads the raw events: the
+// write model ignores personal data, so it is never decrypted for it.
+type appendSealedReadRaw struct {
+	*personaldata.Store
+	raw *pgstore.Store
+}
+
+func (a appendSealedReadRaw) ReadStream(ctx context.Context, stream string, after int64, limit int) ([]eventstore.RecordedEvent, error) {
+	return a.raw.ReadStream(ctx, stream, after, limit)
+}
+
+// Close stops what wireServices started.
+func (s *services) Close() {
+	s.commands.Close()
+	s.events.Close()
+}

@@ -1,0 +1,207 @@
+package users_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/tenants"
+	"github.com/rosterhq/roster/projections/users"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+var ctx = context.Background()
+
+func event(data domain.Event) projections.Event {
+	return projections.Event{Tenant: "acme", Data: data}
+}
+
+func TestTheReducerIsPureAndIgnoresWhatIsNotAboutUsers(t *testing.T) {
+	t.Parallel()
+	p := users.New()
+	invited := p.Reduce(event(domain.UserInvited{User: "ann", Role: domain.RoleMember, Kind: domain.KindMember,
+		PII: domain.PersonalData{Email: "ann@acme.test", Name: "Ann Example"}}))
+	if len(invited) != 1 || !strings.HasPrefix(strings.TrimSpace(invited[0].SQL), "INSERT INTO users_v1") ||
+		!slices.Contains(invited[0].Args, any("Ann Example")) || !slices.Contains(invited[0].Args, any("ann example ann@acme.test")) {
+		t.Fatalf("UserInvited → %+v", invited)
+	}
+	erased := p.Reduce(event(domain.UserInvited{User: "bob", PII: domain.PersonalData{Erased: true}}))
+	if !slices.Contains(erased[0].Args, any(domain.DeletedUserName)) || slices.Contains(erased[0].Args, any("")) && erased[0].Args[2] != nil {
+		t.Fatalf("an erased invitation → %+v, want Deleted user and no e-mail", erased[0].Args)
+	}
+	if got := p.Reduce(event(domain.UserDeleted{User: "ann"})); len(got) != 2 || !slices.Contains(got[0].Args, any(domain.DeletedUserName)) {
+		t.Fatalf("UserDeleted → %+v, want the erasure and a version step", got)
+	}
+	if got := p.Reduce(event(domain.TeamLeaderAssigned{Team: "red", Leader: "ann", Previous: "bob"})); len(got) != 2 {
+		t.Fatalf("TeamLeaderAssigned → %d statements, want the lead move and one version step for both", len(got))
+	}
+	for _, ignored := range []domain.Event{domain.TenantCreated{}, domain.SeatsChanged{}, domain.WorkAssigned{Item: "j"}, domain.TeamDefined{Team: "red"}} {
+		if got := p.Reduce(event(ignored)); len(got) != 0 {
+			t.Errorf("%s → %d statements, want none", ignored.EventType(), len(got))
+		}
+	}
+}
+
+// history builds a tenant of 25 users in every status, role, kind and team,
+// and returns the write model the events lead to.
+func history(w *projectiontest.World, preset string) (*domain.Tenant, projections.Position) {
+	state := &domain.Tenant{}
+	op := domain.OperatorActor()
+	var last projections.Position
+	do := func(cmd domain.Command) {
+		events, err := domain.Decide(state, cmd)
+		if err != nil {
+			w.T.Fatalf("%T: %v", cmd, err)
+		}
+		for _, e := range events {
+			domain.Evolve(state, e)
+		}
+		if len(events) > 0 {
+			last = w.Append("acme", events...)
+		}
+	}
+	pii := func(id string) domain.PersonalData {
+		return domain.PersonalData{Email: id + "@acme.test", Name: "Person " + strings.ToUpper(id)}
+	}
+	do(domain.CreateTenant{Actor: op, Tenant: "acme", Name: "Acme", Preset: preset, Seats: 100,
+		Owner: domain.OwnerAccount{User: "owner", PII: pii("owner"), EmailIndex: "owner"}})
+	do(domain.DefineTeam{Actor: op, Team: "red", Name: "Red"})
+	roles := []domain.Role{domain.RoleAdmin, domain.RoleManager, domain.RoleMember}
+	for i := range 24 {
+		id := domain.UserID(fmt.Sprintf("u-%02d", i))
+		kind := domain.KindMember
+		if i%6 == 5 {
+			kind = domain.KindCustomer
+		}
+		role := roles[i%3]
+		if kind == domain.KindCustomer {
+			role = domain.RoleMember
+		}
+		do(domain.InviteUser{Actor: op, User: id, PII: pii(string(id)), EmailIndex: string(id), Role: role, Kind: kind, Activate: i%4 != 0})
+		if i%2 == 0 && kind == domain.KindMember {
+			do(domain.JoinTeam{Actor: op, Team: "red", User: id})
+		}
+		at := w.Now
+		switch i % 8 {
+		case 1:
+			do(domain.DeactivateUser{Actor: op, User: id, At: at})
+		case 3:
+			do(domain.BlockUser{Actor: op, User: id, At: at})
+		case 7:
+			if state.Policy().DeletionAllowed {
+				do(domain.DeleteUser{Actor: op, User: id})
+			} else {
+				do(domain.DeactivateUser{Actor: op, User: id, At: at})
+			}
+		}
+	}
+	do(domain.AssignTeamLeader{Actor: op, Team: "red", User: ptr(domain.UserID("u-02"))})
+	return state, last
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// The read model agrees with the write model on every user: status, role,
+// kind, teams, leads, version and all three capabilities.
+func TestTheReadModelAgreesWithTheWriteModelUnderEveryPreset(t *testing.T) {
+	for _, preset := range domain.PresetNames() {
+		t.Run(preset, func(t *testing.T) {
+			w := projectiontest.New(t)
+			state, last := history(w, preset)
+			w.WaitFor(w.Project(tenants.New(), users.New()), last, tenants.Table, users.Table)
+			page, _, total, err := users.List(ctx, w.Pool, users.Filter{Tenant: "acme", Limit: 500})
+			if err != nil || total != 25 || len(page) != 25 {
+				t.Fatalf("list: %d of %d (%v)", len(page), total, err)
+			}
+			for _, got := range page {
+				want, _ := state.User(got.ID)
+				if got.Status != want.Status || got.Role != want.Role || got.Kind != want.Kind || got.Version != want.Version ||
+					got.CanLogin != want.CanLogin || got.Assignable != want.Assignable || got.ConsumesSeat != want.ConsumesSeat ||
+					fmt.Sprint(got.Teams) != fmt.Sprint(want.Teams) || fmt.Sprint(got.Leads) != fmt.Sprint(want.Leads) {
+					t.Errorf("%s: read %+v\nwrite %+v", got.ID, got, want)
+				}
+				if want.Status == domain.StatusDeleted && (got.Name != domain.DeletedUserName || got.Email != nil) {
+					t.Errorf("%s is deleted but reads %q <%v>", got.ID, got.Name, got.Email)
+				}
+			}
+		})
+	}
+}
+
+func TestListsFilterSearchAndPageToTheLastPage(t *testing.T) {
+	w := projectiontest.New(t)
+	state, last := history(w, domain.PresetStrict)
+	w.WaitFor(w.Project(tenants.New(), users.New()), last, tenants.Table, users.Table)
+	yes := true
+	for name, f := range map[string]users.Filter{
+		"inactive":   {Status: domain.StatusInactive},
+		"blocked":    {Status: domain.StatusBlocked},
+		"deleted":    {Status: domain.StatusDeleted},
+		"managers":   {Role: domain.RoleManager},
+		"customers":  {Kind: domain.KindCustomer},
+		"team red":   {Team: "red"},
+		"search":     {Query: "PERSON u-1"},
+		"e-mail":     {Query: "u-05@acme"},
+		"assignable": {Assignable: &yes},
+		"combined":   {Status: domain.StatusActive, Kind: domain.KindMember, Query: "person"},
+	} {
+		f.Tenant = "acme"
+		want := expected(state, f)
+		for _, limit := range []int{1, 2, 7, 500} {
+			f.Limit, f.After = limit, ""
+			var got []domain.UserID
+			for pages := 0; ; pages++ {
+				page, next, total, err := users.List(ctx, w.Pool, f)
+				if err != nil || total != len(want) {
+					t.Fatalf("%s: total %d, want %d (%v)", name, total, len(want), err)
+				}
+				for _, u := range page {
+					got = append(got, u.ID)
+				}
+				if next == "" {
+					break
+				}
+				f.After = next
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s, pages of %d: %v\nwant %v", name, limit, got, want)
+			}
+		}
+	}
+}
+
+// expected computes a filter's answer from the write model.
+func expected(s *domain.Tenant, f users.Filter) []domain.UserID {
+	var ids []domain.UserID
+	all := append([]domain.UserID{"owner"}, idsUpTo(24)...)
+	for _, id := range all {
+		u, _ := s.User(id)
+		name := strings.ToLower("Person " + strings.ToUpper(string(id)) + " " + string(id) + "@acme.test")
+		switch {
+		case f.Status != "" && u.Status != f.Status, f.Role != "" && u.Role != f.Role, f.Kind != "" && u.Kind != f.Kind,
+			f.Team != "" && !slices.Contains(u.Teams, domain.TeamID(f.Team)),
+			f.Assignable != nil && u.Assignable != *f.Assignable,
+			f.Query != "" && (u.Status == domain.StatusDeleted || !strings.Contains(name, strings.ToLower(f.Query))):
+			continue
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func idsUpTo(n int) []domain.UserID {
+	ids := make([]domain.UserID, n)
+	for i := range ids {
+		ids[i] = domain.UserID(fmt.Sprintf("u-%02d", i))
+	}
+	return ids
+}
