@@ -119,8 +119,7 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	status := project(t, pool2, svc)
 	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
 	zelda := newPerson()
-	mustHandleFn(t)(h.CreateTenant.Handle(bg, acme, commands.CreateTenant{Actor: op, Tenant: "acme", Name: "Acme", Seats: 10,
-		Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.example", Name: "Olive Owner", Password: "owner pass"}}))
+	createAcme(t, h)
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "zelda", Email: zelda.email, Name: zelda.name,
 		Password: "zelda's secret", Role: domain.RoleAdmin, Activate: true}))
 	zeldaActs := domain.UserActor("zelda")
@@ -161,6 +160,13 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	if err != nil || !found || u.Name != domain.DeletedUserName || u.Email != nil || u.Status != domain.StatusDeleted {
 		t.Fatalf("the read model shows %+v (%v)", u, err)
 	}
+}
+
+// createAcme creates tenant "acme" (strict, 10 seats) with owner "owner".
+func createAcme(t *testing.T, h *commands.Handlers) {
+	t.Helper()
+	mustHandleFn(t)(h.CreateTenant.Handle(bg, commands.Envelope{Tenant: "acme"}, commands.CreateTenant{Actor: domain.OperatorActor(),
+		Tenant: "acme", Name: "Acme", Seats: 10, Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.example", Name: "Olive Owner", Password: "owner pass"}}))
 }
 
 func poolFor(t *testing.T, url string) *pgxpool.Pool {

@@ -80,17 +80,23 @@ func waitForLine(t *testing.T, r io.Reader, want string, limit time.Duration) {
 	}
 }
 
-func TestServeWithTheEmbeddedDatabaseIsReadyAndLeavesNoServerBehind(t *testing.T) {
+// dataDir is a throw-away --data-dir. MkdirTemp makes 0700 folders; as
+// root, the server's user must pass through to reach its data folder (else
+// embeddedpg falls back to another).
+func dataDir(t *testing.T) string {
 	dir, err := os.MkdirTemp("", "roster-serve-test-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	// MkdirTemp makes 0700 folders; as root, the server's user must pass
-	// through to reach its data folder (else embeddedpg falls back to another).
 	if err := os.Chmod(dir, 0o711); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+func TestServeWithTheEmbeddedDatabaseIsReadyAndLeavesNoServerBehind(t *testing.T) {
+	dir := dataDir(t)
 	addr := freeAddr(t)
 	cmd := roster(t, "serve", "--data-dir", dir, "--http-addr", addr)
 	stderr, err := cmd.StderrPipe()

@@ -16,14 +16,7 @@ import (
 
 func TestServeRefusesToStartWithAnotherMasterKey(t *testing.T) {
 	t.Parallel()
-	dir, err := os.MkdirTemp("", "roster-key-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o711); err != nil {
-		t.Fatal(err)
-	}
+	dir := dataDir(t)
 	first := roster(t, "serve", "--data-dir", dir, "--http-addr", freeAddr(t))
 	stderr, _ := first.StderrPipe()
 	if err := first.Start(); err != nil {
@@ -58,8 +51,7 @@ func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	}
 	defer svc.Close()
 	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
-	mustHandleFn(t)(h.CreateTenant.Handle(bg, acme, commands.CreateTenant{Actor: op, Tenant: "acme", Name: "Acme", Seats: 10,
-		Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.example", Name: "Olive", Password: "pw"}}))
+	createAcme(t, h)
 	for _, id := range []domain.UserID{"kept", "lost", "gone"} {
 		mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: id, Email: string(id) + "@acme.example", Name: string(id), Role: domain.RoleMember}))
 	}
