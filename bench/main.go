@@ -30,6 +30,7 @@ var suites = []suite{
 	{"appends", runAppends},
 	{"command-latency", runCommandLatency},
 	{"deactivate-throughput", runDeactivateThroughput},
+	{"encryption", runEncryption},
 }
 
 // env is what a suite measures against.

@@ -38,6 +38,12 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event)
 
 func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) error {
 	batch := &pgx.Batch{}
+	// A projection starts on empty, never-analysed tables, where a sequential
+	// scan looks cheapest; the statements prepared then would keep that plan
+	// while the table grows, making every update O(rows). Projector
+	// statements are key lookups, so in their transactions a sequential scan
+	// is never the right plan.
+	batch.Queue(`SET LOCAL enable_seqscan = off`)
 	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
 	statements := 0
 	for _, e := range events {
@@ -52,6 +58,9 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) erro
 		p.Name(), last.Commit, last.Prepare, len(events))
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
+	if _, err := results.Exec(); err != nil {
+		return fmt.Errorf("projections: %s: %w", p.Name(), err)
+	}
 	var at Position
 	if err := results.QueryRow().Scan(&at.Commit, &at.Prepare); err != nil {
 		return fmt.Errorf("projections: %s: lock checkpoint: %w", p.Name(), err)

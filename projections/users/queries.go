@@ -101,7 +101,8 @@ func (f Filter) where() (string, []any) {
 		add("$%d = ANY(u.teams)", f.Team)
 	}
 	if f.Query != "" {
-		add("u.search LIKE $%d", "%"+escapeLike(strings.ToLower(f.Query))+"%")
+		add("EXISTS (SELECT 1 FROM "+SearchTable+" s WHERE s.tenant_id = u.tenant_id AND s.user_id = u.user_id AND s.search LIKE $%d)",
+			"%"+escapeLike(strings.ToLower(f.Query))+"%")
 	}
 	if f.Assignable != nil {
 		add("(u.status = 'active' AND u.kind = 'member') = $%d", *f.Assignable)

@@ -8,14 +8,20 @@ import (
 	"github.com/rosterhq/roster/projections"
 )
 
-// Table is the current version of the read model's table.
-const Table = "users_v1"
+// Table is the current version of the read model's table; SearchTable
+// holds the text that q matches, apart, so that the many status and version
+// updates never touch its trigram index (they rewrite the row and, not being
+// HOT, every index of it).
+const (
+	Table       = "users_v1"
+	SearchTable = "users_search_v1"
+)
 
 // Projector keeps the users table.
-type Projector struct{ table string }
+type Projector struct{ table, search string }
 
 // New returns the projector of the current table version.
-func New() Projector { return Projector{table: Table} }
+func New() Projector { return Projector{table: Table, search: SearchTable} }
 
 // Name names the projection (and its consumer group) by its table.
 func (p Projector) Name() string { return p.table }
@@ -31,7 +37,6 @@ func (p Projector) Schema() []string {
     user_id    text        NOT NULL,
     email      text,
     name       text        NOT NULL,
-    search     text        NOT NULL,
     role       text        NOT NULL,
     kind       text        NOT NULL,
     status     text        NOT NULL,
@@ -43,7 +48,13 @@ func (p Projector) Schema() []string {
     PRIMARY KEY (tenant_id, user_id)
 )`, t),
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_status ON %s (tenant_id, status, user_id)`, t, t),
-		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_search ON %s USING gin (search gin_trgm_ops)`, t, t),
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
+    tenant_id text NOT NULL,
+    user_id   text NOT NULL,
+    search    text NOT NULL,
+    PRIMARY KEY (tenant_id, user_id)
+)`, p.search),
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_trgm ON %s USING gin (search gin_trgm_ops)`, p.search, p.search),
 	}
 }
 
@@ -55,34 +66,47 @@ func searchText(pii domain.PersonalData) string {
 	return strings.ToLower(pii.Name + " " + pii.Email)
 }
 
-// Reduce is pure: each event becomes the change to its user's row, plus one
-// version step for each user the event is about (domain.Subjects), so that
-// versions here equal the write model's.
+// Reduce is pure: each event becomes one statement — the change to its
+// user's row, carrying one version step for each user the event is about
+// (domain.Subjects), so that versions here equal the write model's — plus
+// the search text on invitation and deletion.
 func (p Projector) Reduce(e projections.Event) []projections.Statement {
-	if invited, ok := e.Data.(domain.UserInvited); ok {
-		return []projections.Statement{p.insert(e, invited)}
+	switch d := e.Data.(type) {
+	case domain.UserInvited:
+		return p.insert(e, d)
+	case domain.UserDeleted:
+		return []projections.Statement{*p.change(e), {
+			SQL:  fmt.Sprintf(`DELETE FROM %s WHERE tenant_id = $1 AND user_id = $2`, p.search),
+			Args: []any{string(e.Tenant), string(d.User)}}}
 	}
-	var statements []projections.Statement
 	if change := p.change(e); change != nil {
-		statements = append(statements, *change)
+		return []projections.Statement{*change}
 	}
 	if subjects := domain.Subjects(e.Data); len(subjects) > 0 {
-		statements = append(statements, p.bump(e, subjects))
+		return []projections.Statement{p.bump(e, subjects)}
 	}
-	return statements
+	return nil
 }
 
-func (p Projector) insert(e projections.Event, d domain.UserInvited) projections.Statement {
+func (p Projector) insert(e projections.Event, d domain.UserInvited) []projections.Statement {
 	var email any
 	if !d.PII.Erased {
 		email = d.PII.Email
 	}
-	return projections.Statement{SQL: fmt.Sprintf(`INSERT INTO %s
-    (tenant_id, user_id, email, name, search, role, kind, status, version, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, 'invited', 1, $8, $8)`, p.table),
-		Args: []any{string(e.Tenant), string(d.User), email, d.PII.DisplayName(), searchText(d.PII), string(d.Role), string(d.Kind), e.OccurredAt}}
+	tenant, user := string(e.Tenant), string(d.User)
+	statements := []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s
+    (tenant_id, user_id, email, name, role, kind, status, version, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'invited', 1, $7, $7)`, p.table),
+		Args: []any{tenant, user, email, d.PII.DisplayName(), string(d.Role), string(d.Kind), e.OccurredAt}}}
+	if !d.PII.Erased {
+		statements = append(statements, projections.Statement{
+			SQL:  fmt.Sprintf(`INSERT INTO %s (tenant_id, user_id, search) VALUES ($1, $2, $3)`, p.search),
+			Args: []any{tenant, user, searchText(d.PII)}})
+	}
+	return statements
 }
 
+// bump steps the version of users an event changes nothing else about.
 func (p Projector) bump(e projections.Event, subjects []domain.UserID) projections.Statement {
 	ids := make([]string, len(subjects))
 	for i, s := range subjects {
