@@ -42,6 +42,17 @@ type sealedBatch struct {
 // sealBatch seals the pii of every event of a batch bound for stream. The
 // caller's events are not modified.
 func (s *Store) sealBatch(ctx context.Context, stream string, events []eventstore.NewEvent) (sealedBatch, error) {
+	batch, scanned, users, err := scanBatch(stream, events)
+	if err != nil || len(users) == 0 {
+		return batch, err
+	}
+	return batch, s.sealAll(ctx, batch, scanned, users)
+}
+
+// scanBatch finds the personal data and deletions of a batch bound for
+// stream: the batch to seal (a copy), each event's fields, and the users
+// whose data it carries.
+func scanBatch(stream string, events []eventstore.NewEvent) (sealedBatch, []fields, []domain.UserID, error) {
 	batch := sealedBatch{events: slices.Clone(events)}
 	scanned := make([]fields, len(events))
 	var users []domain.UserID
@@ -55,21 +66,21 @@ func (s *Store) sealBatch(ctx context.Context, stream string, events []eventstor
 			err = fmt.Errorf("personal data or a deletion without a %q string", fieldUser)
 		}
 		if err != nil {
-			return sealedBatch{}, fmt.Errorf("personaldata: append %s: event %s: %w", stream, e.ID, err)
+			return sealedBatch{}, nil, nil, fmt.Errorf("personaldata: append %s: event %s: %w", stream, e.ID, err)
 		}
 		users = appendOnce(users, domain.UserID(f.user), hasPII)
 		batch.erased = appendOnce(batch.erased, domain.UserID(f.user), e.Type == userDeletedType)
 		scanned[i] = f
 	}
 	if len(users) == 0 && len(batch.erased) == 0 {
-		return batch, nil
+		return batch, scanned, nil, nil
 	}
 	tenant, ok := tenantOf(stream)
 	if !ok {
-		return sealedBatch{}, fmt.Errorf("personaldata: append %s: personal data and deletions belong in a tenant stream (%s<id>)", stream, tenantPrefix)
+		return sealedBatch{}, nil, nil, fmt.Errorf("personaldata: append %s: personal data and deletions belong in a tenant stream (%s<id>)", stream, tenantPrefix)
 	}
 	batch.tenant = tenant
-	return batch, s.sealAll(ctx, batch, scanned, users)
+	return batch, scanned, users, nil
 }
 
 // appendOnce appends id to ids when want is true and id is not there yet.
@@ -92,6 +103,12 @@ func (s *Store) sealAll(ctx context.Context, batch sealedBatch, scanned []fields
 	if err != nil {
 		return err
 	}
+	return sealWith(batch, scanned, keys)
+}
+
+// sealWith seals each event's pii in place in batch.events with its user's
+// key from keys; a user without one gets a throwaway key (see sealAll).
+func sealWith(batch sealedBatch, scanned []fields, keys dataKeys) error {
 	for i, e := range batch.events {
 		if !scanned[i].hasPII(e.Payload) {
 			continue
@@ -99,6 +116,7 @@ func (s *Store) sealAll(ctx context.Context, batch sealedBatch, scanned []fields
 		ref := UserRef{batch.tenant, domain.UserID(scanned[i].user)}
 		aead, ok := keys[ref]
 		if !ok {
+			var err error
 			if aead, err = newAEAD(randomKey()); err != nil {
 				return fmt.Errorf("personaldata: throwaway key: %w", err)
 			}

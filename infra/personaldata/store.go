@@ -45,6 +45,13 @@ func NewStore(inner *pgstore.Store, pool *pgxpool.Pool, key MasterKey) *Store {
 // store; a batch with UserDeleted events is appended in one transaction with
 // the destruction of those users' keys, so neither happens without the other.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent) (eventstore.AppendResult, error) {
+	if fresh, scanned, users, err := scanBatch(stream, events); err == nil && len(users) > 0 &&
+		len(fresh.erased) == 0 && onlyInvitations(fresh.events, scanned) {
+		res, done, err := s.appendFresh(ctx, stream, expected, fresh, scanned, users)
+		if done || err != nil {
+			return res, err
+		}
+	}
 	batch, err := s.sealBatch(ctx, stream, events)
 	if err != nil {
 		return eventstore.AppendResult{}, err

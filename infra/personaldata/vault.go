@@ -77,10 +77,15 @@ func newWrapper(key MasterKey) (wrapper, error) {
 
 // newDataKey returns a fresh random data key for ref, wrapped.
 func (w wrapper) newDataKey(ref UserRef) ([]byte, error) {
+	return w.wrap(ref, randomKey())
+}
+
+// wrap seals the data key raw of ref under the master key.
+func (w wrapper) wrap(ref UserRef, raw []byte) ([]byte, error) {
 	if w.aead == nil {
 		return nil, errNoMasterKey
 	}
-	return seal(w.aead, randomKey(), ref.associatedData()), nil
+	return seal(w.aead, raw, ref.associatedData()), nil
 }
 
 func randomKey() []byte {

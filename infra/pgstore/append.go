@@ -112,6 +112,11 @@ func insert(ctx context.Context, q queryer, args []any) (eventstore.AppendResult
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	return collectAppend(rows)
+}
+
+// collectAppend reads appendSQL's rows into the append's result.
+func collectAppend(rows pgx.Rows) (eventstore.AppendResult, error) {
 	var res eventstore.AppendResult
 	var n int
 	for rows.Next() {

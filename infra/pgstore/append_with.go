@@ -1,0 +1,88 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+)
+
+// Statement is a statement to run with an append (see AppendWith).
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// ErrStatementFailed wraps the failure of one of AppendWith's statements:
+// nothing of the append was stored.
+var ErrStatementFailed = errors.New("pgstore: a statement sent with the append failed")
+
+// AppendWith appends like Append, but sends the statements of with first,
+// in the same pipeline: they and the events are one implicit transaction
+// (committed together, with one round trip and one WAL flush) or nothing at
+// all. A failing statement of with is reported wrapped in ErrStatementFailed;
+// a version conflict as ErrVersionConflict. Unlike Append it does not retry
+// Any appends nor recognise re-appended ids: callers fall back to Append.
+func (s *Store) AppendWith(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, with []Statement) (eventstore.AppendResult, error) {
+	args, err := appendArgs(stream, expected, events)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	batch := &pgx.Batch{}
+	for _, st := range with {
+		batch.Queue(st.SQL, st.Args...)
+	}
+	batch.Queue(appendSQL, args...)
+	batch.Queue(appendedGuardSQL)
+	results := s.pool.SendBatch(ctx, batch)
+	res, err := readAppendWith(results, len(with))
+	if closeErr := results.Close(); err == nil && closeErr != nil {
+		err = closeErr
+	}
+	switch {
+	case errors.Is(err, ErrStatementFailed):
+		return eventstore.AppendResult{}, err
+	case isConflict(err):
+		return eventstore.AppendResult{}, conflictError(stream, expected, err)
+	case err != nil:
+		return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, err)
+	}
+	s.announce()
+	return res, nil
+}
+
+// appendedGuardSQL fails (division_by_zero) when this transaction stored no
+// event: appendSQL answers a moved head with no rows rather than an error,
+// which in a pipeline would let the other statements commit. The aggregate
+// always yields one row, so the division is always evaluated; only the
+// append writes events here, so the transaction id alone (the key's leading
+// column) finds them, at a cost independent of the stream's length.
+const appendedGuardSQL = `SELECT 1 / count(*)::int FROM events WHERE transaction_id = pg_current_xact_id_if_assigned()`
+
+func readAppendWith(results pgx.BatchResults, with int) (eventstore.AppendResult, error) {
+	for i := range with {
+		if _, err := results.Exec(); err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("%w: statement %d: %w", ErrStatementFailed, i+1, err)
+		}
+	}
+	rows, err := results.Query()
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	res, err := collectAppend(rows)
+	if err != nil && !errors.Is(err, errHeadMoved) {
+		return eventstore.AppendResult{}, err
+	}
+	if _, guardErr := results.Exec(); guardErr != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(guardErr, &pgErr) && pgErr.Code == "22012" {
+			return eventstore.AppendResult{}, errHeadMoved
+		}
+		return eventstore.AppendResult{}, guardErr
+	}
+	return res, err
+}
