@@ -24,9 +24,8 @@ import (
 	"github.com/rosterhq/roster/projections/users"
 )
 
-// rebuildUsers is kept small until catch-up of updates scales (see
-// bench/RESULTS.md: batches that update rows slow down as the table grows).
-const rebuildUsers = 10_000
+// rebuildUsers is the size of the tenant the rebuild replays (two events each).
+const rebuildUsers = 100_000
 
 // side is one database with an event store that seals personal data or not.
 type side struct {

@@ -67,6 +67,8 @@ type Projector interface {
 	Name() string
 	// Schema creates the projector's tables if absent (idempotent DDL).
 	Schema() []string
+	// Tables names the tables Schema creates, for statistics upkeep.
+	Tables() []string
 	// Reduce is pure: the statements that apply e, none for events the read
 	// model ignores (unknown events included).
 	Reduce(e Event) []Statement

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -14,6 +15,7 @@ import (
 // survives the retries is recorded as the projector's failure, and the
 // subscriber then narrows the batch down to the failing event and stops there.
 func Handler(pool *pgxpool.Pool, p Projector, status *Status) message.NoPublishHandlerFunc {
+	stats := &statistics{next: firstAnalyze}
 	return func(msg *message.Message) error {
 		events, err := EventsOf(msg)
 		if err != nil {
@@ -23,7 +25,37 @@ func Handler(pool *pgxpool.Pool, p Projector, status *Status) message.NoPublishH
 			return err
 		}
 		status.applied(p.Name(), events[len(events)-1].Position, len(events))
+		stats.keepUp(msg.Context(), pool, p, len(events))
 		return nil
+	}
+}
+
+// firstAnalyze is how many events a projector applies before its tables'
+// statistics are first refreshed.
+const firstAnalyze = 1000
+
+// statistics keeps a projector's table statistics up with its growth. The
+// statements of a batch are prepared and their plans cached while the tables
+// are new and nearly empty, where a sequential scan is cheapest; without
+// fresh statistics those plans outlive the tables' growth and every update
+// becomes O(rows) (measured: 20 ms → 700 ms per 1,000-event batch over
+// 12,000 rows). ANALYZE refreshes the statistics and, in doing so,
+// invalidates the cached plans. Analysing each time the applied events
+// double costs O(log n) analyses over a catch-up; autovacuum takes over for
+// the slow growth of live traffic.
+type statistics struct {
+	applied, next int64
+}
+
+func (s *statistics) keepUp(ctx context.Context, pool *pgxpool.Pool, p Projector, n int) {
+	s.applied += int64(n)
+	if s.applied < s.next {
+		return
+	}
+	s.next = 2 * s.applied
+	for _, table := range p.Tables() {
+		// Failing to analyse only costs speed, never correctness.
+		_, _ = pool.Exec(ctx, "ANALYZE "+pgx.Identifier{table}.Sanitize())
 	}
 }
 

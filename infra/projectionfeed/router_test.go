@@ -63,7 +63,8 @@ func projectionsWithCancel(t *testing.T, w *projectiontest.World, ctx context.Co
 // poisoned records every event it sees and cannot apply seats of 13.
 type poisoned struct{}
 
-func (poisoned) Name() string { return "poisoned_v1" }
+func (poisoned) Name() string     { return "poisoned_v1" }
+func (poisoned) Tables() []string { return []string{"poisoned_v1"} }
 func (poisoned) Schema() []string {
 	return []string{"CREATE TABLE IF NOT EXISTS poisoned_v1 (version bigint PRIMARY KEY)"}
 }

@@ -34,6 +34,9 @@ func (p Projector) Schema() []string {
 )`, p.table)}
 }
 
+// Tables names the read model's table.
+func (p Projector) Tables() []string { return []string{p.table} }
+
 // Reduce is pure: tenant creation, policy and seat changes become rows.
 func (p Projector) Reduce(e projections.Event) []projections.Statement {
 	switch d := e.Data.(type) {

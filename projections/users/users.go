@@ -58,6 +58,9 @@ func (p Projector) Schema() []string {
 	}
 }
 
+// Tables names the read model's tables.
+func (p Projector) Tables() []string { return []string{p.table, p.search} }
+
 // searchText is what q matches: name and e-mail, lower-cased.
 func searchText(pii domain.PersonalData) string {
 	if pii.Erased {
