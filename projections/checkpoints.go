@@ -20,25 +20,35 @@ const checkpointsSchema = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
     error            text
 )`
 
+// setupLockKey serialises Setup across processes: concurrent CREATE TABLE
+// IF NOT EXISTS of one table can still collide in the catalog.
+const setupLockKey = 7_242_033
+
 // Setup creates the checkpoint table, each projector's tables and its
-// checkpoint row (at the start of the feed), all idempotently.
+// checkpoint row (at the start of the feed), all idempotently, in one
+// transaction.
 func Setup(ctx context.Context, pool *pgxpool.Pool, projectors ...Projector) error {
 	statements := []string{checkpointsSchema}
 	for _, p := range projectors {
 		statements = append(statements, p.Schema()...)
 	}
-	for _, sql := range statements {
-		if _, err := pool.Exec(ctx, sql); err != nil {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", setupLockKey); err != nil {
 			return fmt.Errorf("projections: setup: %w", err)
 		}
-	}
-	for _, p := range projectors {
-		_, err := pool.Exec(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING`, p.Name())
-		if err != nil {
-			return fmt.Errorf("projections: setup %s: %w", p.Name(), err)
+		for _, sql := range statements {
+			if _, err := tx.Exec(ctx, sql); err != nil {
+				return fmt.Errorf("projections: setup: %w", err)
+			}
 		}
-	}
-	return nil
+		for _, p := range projectors {
+			_, err := tx.Exec(ctx, `INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT DO NOTHING`, p.Name())
+			if err != nil {
+				return fmt.Errorf("projections: setup %s: %w", p.Name(), err)
+			}
+		}
+		return nil
+	})
 }
 
 // Checkpoint is a projector's stored progress.

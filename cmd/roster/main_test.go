@@ -103,11 +103,17 @@ func TestServeWithTheEmbeddedDatabaseIsReadyAndLeavesNoServerBehind(t *testing.T
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	token := readToken(t, stdout)
 	waitForLine(t, stderr, "roster is serving", 30*time.Second)
+	checkOperatorEndpoints(t, addr, token)
 
 	resp, err := http.Get("http://" + addr + "/readyz")
 	if err != nil {
@@ -134,6 +140,45 @@ func TestServeWithTheEmbeddedDatabaseIsReadyAndLeavesNoServerBehind(t *testing.T
 	}
 	if err := syscall.Kill(postgres, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Fatalf("postgres (pid %d) is still there after roster exited (kill -0: %v)", postgres, err)
+	}
+}
+
+// readToken reads the dev-mode operator token serve prints on stdout.
+func readToken(t *testing.T, stdout io.Reader) string {
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	_, token, ok := strings.Cut(strings.TrimSpace(line), "): ")
+	if err != nil || !ok || token == "" {
+		t.Fatalf("no operator token on stdout: %q (%v)", line, err)
+	}
+	return token
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func checkOperatorEndpoints(t *testing.T, addr, token string) {
+	for _, bad := range []string{"", "not-the-token"} {
+		if status, body := get(t, "http://"+addr+"/v1/projections", bad); status != http.StatusUnauthorized || !strings.Contains(body, `"code":"unauthenticated"`) {
+			t.Fatalf("/v1/projections with token %q: %d %s", bad, status, body)
+		}
+	}
+	status, body := get(t, "http://"+addr+"/v1/projections", token)
+	if status != http.StatusOK || !strings.Contains(body, `"name":"users_v1"`) || !strings.Contains(body, `"name":"tenants_v1"`) {
+		t.Fatalf("/v1/projections: %d %s", status, body)
+	}
+	if status, body := get(t, "http://"+addr+"/metrics", ""); status != http.StatusOK || !strings.Contains(body, `roster_projection_lag_events{projection="users_v1"}`) {
+		t.Fatalf("/metrics: %d\n%.500s", status, body)
 	}
 }
 

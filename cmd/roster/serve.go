@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,9 +12,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
 
@@ -22,6 +28,7 @@ type serveCmd struct {
 	config.Database `embed:""`
 	config.HTTP     `embed:""`
 	config.Secrets  `embed:""`
+	config.Operator `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -42,10 +49,21 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer svc.Close()
+	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
+		return err
+	}
+	status := projections.NewStatus()
+	projectorsCtx, stopProjectors := context.WithCancel(ctx)
+	projecting := make(chan struct{})
+	go func() { defer close(projecting); runProjectors(projectorsCtx, db.Pool, svc, status, log) }()
+	defer func() { stopProjectors(); <-projecting }()
 
 	router := chi.NewRouter()
 	router.Use(middleware.RequestID, middleware.Recoverer)
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: db.Pool.Ping})
+	lag := &projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}
+	readapi.MountProjections(router, s.operatorToken(log), lag, log)
+	router.Handle("/metrics", metricsHandler(lag))
 
 	listener, err := net.Listen("tcp", s.Addr)
 	if err != nil {
@@ -68,4 +86,27 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// operatorToken is the configured operator token; in dev mode (embedded
+// database, none configured) a random one, printed once on standard output
+// (not the log) so that the person who ran `make run` can use it.
+func (s *serveCmd) operatorToken(log *slog.Logger) string {
+	if s.Token != "" || !s.Embedded() {
+		if s.Token == "" {
+			log.Warn("no ROSTER_OPERATOR_TOKEN: operator endpoints are disabled")
+		}
+		return s.Token
+	}
+	token := rand.Text()
+	fmt.Printf("dev mode: operator token (Authorization: Bearer …): %s\n", token)
+	return token
+}
+
+// metricsHandler serves the Go runtime's metrics and the projections' lag.
+func metricsHandler(lag *projectionfeed.Lag) http.Handler {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		projectionfeed.NewLagCollector(lag))
+	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 }

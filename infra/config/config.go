@@ -84,3 +84,9 @@ type Secrets struct {
 	// personal data unreadable; changing it is refused at start-up.
 	MasterKey string `name:"master-key" env:"ROSTER_MASTER_KEY" help:"Base64 of 32 random bytes protecting personal data (generate one with 'openssl rand -base64 32'). Empty with the embedded database: generated into --data-dir on first start."`
 }
+
+// Operator holds the operator token: the credential that may create tenants
+// and call everything on every tenant.
+type Operator struct {
+	Token string `name:"operator-token" env:"ROSTER_OPERATOR_TOKEN" help:"Bearer token of the operator. Empty with the embedded database: a random one is generated and printed at start-up (dev mode); empty otherwise: operator endpoints are disabled."`
+}

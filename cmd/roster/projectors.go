@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/tenants"
+	"github.com/rosterhq/roster/projections/users"
+)
+
+// projectorsLockKey is the advisory lock held by the one process that runs
+// the projectors: two would fight over every checkpoint.
+const projectorsLockKey = 7_242_032
+
+// standbyRetry is how often a process without the lock tries to take it.
+const standbyRetry = 5 * time.Second
+
+// allProjectors lists the read models serve keeps.
+func allProjectors() []projections.Projector {
+	return []projections.Projector{tenants.New(), users.New()}
+}
+
+// runProjectors keeps the read models until ctx ends: it takes the
+// projectors' advisory lock (standing by while another process holds it;
+// the lock is released with its session if that process dies) and runs the
+// Watermill router over the sealed feed while holding it.
+func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
+	for ctx.Err() == nil {
+		conn, held, err := takeLock(ctx, pool)
+		switch {
+		case err != nil:
+			log.Warn("projectors: could not try the lock; retrying", "error", err)
+		case !held:
+			log.Info("projectors: another process runs them; standing by")
+		default:
+			runRouter(ctx, pool, svc, status, log)
+			_ = conn.Close(context.Background()) // releases the lock
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(standbyRetry):
+		}
+	}
+}
+
+func takeLock(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, bool, error) {
+	conn, err := pgx.ConnectConfig(ctx, pool.Config().ConnConfig.Copy())
+	if err != nil {
+		return nil, false, err
+	}
+	var held bool
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", projectorsLockKey).Scan(&held); err != nil || !held {
+		_ = conn.Close(context.Background())
+		return nil, false, err
+	}
+	return conn, true, nil
+}
+
+func runRouter(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
+	router, err := projectionfeed.NewRouter(ctx, projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed,
+		Projectors: allProjectors(), Status: status, Logger: log})
+	if err != nil {
+		log.Error("projectors: cannot start", "error", err)
+		return
+	}
+	log.Info("projectors: running")
+	done := make(chan error, 1)
+	go func() { done <- router.Run(ctx) }()
+	select {
+	case <-ctx.Done():
+		_ = router.Close()
+		<-done
+	case err := <-done:
+		log.Error("projectors: router stopped", "error", err)
+	}
+}
