@@ -10,8 +10,11 @@ import (
 
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/audit"
+	"github.com/rosterhq/roster/projections/teams"
 	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
+	"github.com/rosterhq/roster/projections/work"
 )
 
 // projectorsLockKey is the advisory lock held by the one process that runs
@@ -23,7 +26,7 @@ const standbyRetry = 5 * time.Second
 
 // allProjectors lists the read models serve keeps.
 func allProjectors() []projections.Projector {
-	return []projections.Projector{tenants.New(), users.New()}
+	return []projections.Projector{tenants.New(), users.New(), teams.New(), work.New(), audit.New()}
 }
 
 // runProjectors keeps the read models until ctx ends: it takes the

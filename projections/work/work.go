@@ -1,0 +1,63 @@
+package work
+
+import (
+	"fmt"
+
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections"
+)
+
+// Table is the current version of the read model's table.
+const Table = "work_v1"
+
+// Projector keeps Table.
+type Projector struct{ table string }
+
+// New returns the projector of the current table version.
+func New() Projector { return Projector{table: Table} }
+
+// Name names the projection (and its consumer group) by its table.
+func (p Projector) Name() string { return p.table }
+
+// Schema creates the table and the index behind the list by assignee (the
+// primary key serves the others).
+func (p Projector) Schema() []string {
+	t := p.table
+	return []string{
+		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
+    tenant_id  text        NOT NULL,
+    item_id    text        NOT NULL,
+    kind       text        NOT NULL,
+    assignee   text,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, item_id)
+)`, t),
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_assignee ON %s (tenant_id, assignee, item_id)`, t, t),
+	}
+}
+
+// Tables names the read model's table.
+func (p Projector) Tables() []string { return []string{p.table} }
+
+// Reduce is pure: an assignment creates or updates its item (kind "" keeps
+// the item's kind, assignee "" unassigns); a transfer moves the listed items
+// to their new assignee. Other events give none.
+func (p Projector) Reduce(e projections.Event) []projections.Statement {
+	switch d := e.Data.(type) {
+	case domain.WorkAssigned:
+		return []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s AS w (tenant_id, item_id, kind, assignee, updated_at)
+VALUES ($1, $2, $3, NULLIF($4, ''), $5)
+ON CONFLICT (tenant_id, item_id) DO UPDATE SET kind = coalesce(NULLIF(EXCLUDED.kind, ''), w.kind),
+    assignee = EXCLUDED.assignee, updated_at = EXCLUDED.updated_at`, p.table),
+			Args: []any{string(e.Tenant), string(d.Item), d.Kind, string(d.Assignee), e.OccurredAt}}}
+	case domain.OwnershipTransferred:
+		items := make([]string, len(d.Items))
+		for i, it := range d.Items {
+			items[i] = string(it)
+		}
+		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s SET assignee = NULLIF($3, ''), updated_at = $4
+WHERE tenant_id = $1 AND item_id = ANY($2)`, p.table),
+			Args: []any{string(e.Tenant), items, string(d.To), e.OccurredAt}}}
+	}
+	return nil
+}
