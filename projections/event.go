@@ -1,7 +1,9 @@
 package projections
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/domain"
@@ -72,4 +74,15 @@ type Projector interface {
 	// Reduce is pure: the statements that apply e, none for events the read
 	// model ignores (unknown events included).
 	Reduce(e Event) []Statement
+}
+
+// ParsePosition parses the form Position.String produces.
+func ParsePosition(s string) (Position, error) {
+	commit, prepare, ok := strings.Cut(s, "-")
+	c, err1 := strconv.ParseUint(commit, 10, 64)
+	p, err2 := strconv.ParseUint(prepare, 10, 64)
+	if !ok || err1 != nil || err2 != nil {
+		return Position{}, fmt.Errorf("projections: position %q: want <commit>-<prepare>", s)
+	}
+	return Position{Commit: c, Prepare: p}, nil
 }

@@ -17,10 +17,11 @@ var allowedImports = map[string][]string{
 	"domain":      {"domain"},
 	"commands":    {"domain", "commands", "github.com/google/uuid"},
 	"projections": {"domain", "projections", "github.com/jackc/pgx/v5", "github.com/ThreeDotsLabs/watermill"},
-	"readapi":     {"readapi", "projections", "github.com/go-chi/chi/v5"},
-	"bench":       {"*"},
-	"infra":       {"*"},
-	"cmd":         {"*"},
+	// readapi serves read models, in the domain's vocabulary (ids, statuses).
+	"readapi": {"readapi", "projections", "domain", "github.com/go-chi/chi/v5"},
+	"bench":   {"*"},
+	"infra":   {"*"},
+	"cmd":     {"*"},
 }
 
 type listedPackage struct {

@@ -62,7 +62,11 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	router.Use(middleware.RequestID, middleware.Recoverer)
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: db.Pool.Ping})
 	lag := &projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}
-	readapi.MountProjections(router, s.operatorToken(log), lag, log)
+	operator := s.operatorToken(log)
+	readapi.MountProjections(router, operator, lag, log)
+	reads := &readapi.API{DB: db.Pool, Auth: readapi.OperatorOnly{Token: operator}, Log: log,
+		Waiter: &projectionfeed.Waiter{Pool: db.Pool, Status: status}}
+	reads.Mount(router)
 	router.Handle("/metrics", metricsHandler(lag))
 
 	listener, err := net.Listen("tcp", s.Addr)

@@ -139,3 +139,17 @@ func List(ctx context.Context, q Querier, f Filter) (page []User, next string, t
 	}
 	return page, next, total, nil
 }
+
+// SeatsUsed counts the tenant's users that consume a seat under its policy
+// (the same rule as the consumes_seat column).
+func SeatsUsed(ctx context.Context, q Querier, tenant domain.TenantID) (int, error) {
+	var used int
+	err := q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id
+WHERE u.tenant_id = $1 AND u.kind = 'member' AND (u.status IN ('invited', 'active')
+    OR (u.status IN ('inactive', 'blocked') AND coalesce((t.policy->>'inactive_consumes_seat')::bool, false)))`, Table, tenants.Table),
+		string(tenant)).Scan(&used)
+	if err != nil {
+		return 0, fmt.Errorf("users: seats used: %w", err)
+	}
+	return used, nil
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/readapi"
+)
+
+// readSide runs the command side, the projectors and the read API on a
+// fresh database, as serve wires them.
+func readSide(t *testing.T) (*commands.Handlers, *httptest.Server) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	pool := poolFor(t, url)
+	_, key := newMasterKey(t)
+	log := slog.New(slog.DiscardHandler)
+	svc, err := wireServices(bg, pool, key, passwords.TestParams(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(svc.Close)
+	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
+		t.Fatal(err)
+	}
+	status := projections.NewStatus()
+	ctx, stop := context.WithCancel(bg)
+	done := make(chan struct{})
+	go func() { defer close(done); runProjectors(ctx, pool, svc, status, log) }()
+	t.Cleanup(func() { stop(); <-done })
+	router := chi.NewRouter()
+	(&readapi.API{DB: pool, Auth: readapi.OperatorOnly{Token: "op-token"}, Log: log,
+		Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}}).Mount(router)
+	server := httptest.NewServer(router)
+	t.Cleanup(server.Close)
+	return svc.commands, server
+}
+
+func getJSON(t *testing.T, url string, into any) int {
+	t.Helper()
+	status, body := get(t, url, "op-token")
+	if into != nil && status == http.StatusOK {
+		if err := json.Unmarshal([]byte(body), into); err != nil {
+			t.Fatalf("%s: %v\n%s", url, err, body)
+		}
+	}
+	return status
+}
+
+// A command followed by a read with its position as min_position always
+// sees the command's effect.
+func TestEveryReadAtACommandsPositionSeesItsEffect(t *testing.T) {
+	t.Parallel()
+	h, server := readSide(t)
+	createAcme(t, h)
+	acme := commands.Envelope{Tenant: "acme"}
+	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: domain.OperatorActor(), User: "ann",
+		Email: "ann@acme.example", Name: "Ann", Role: domain.RoleMember, Activate: true}))
+	for i := range 1000 {
+		var res commands.Result
+		want := domain.StatusInactive
+		if i%2 == 0 {
+			res = mustHandleFn(t)(h.DeactivateUser.Handle(bg, acme, domain.DeactivateUser{Actor: domain.OperatorActor(), User: "ann"}))
+		} else {
+			res = mustHandleFn(t)(h.ReactivateUser.Handle(bg, acme, domain.ReactivateUser{Actor: domain.OperatorActor(), User: "ann"}))
+			want = domain.StatusActive
+		}
+		var user struct {
+			Status  domain.Status `json:"status"`
+			Version int64         `json:"version"`
+		}
+		url := fmt.Sprintf("%s/v1/tenants/acme/users/ann?min_position=%s", server.URL, res.Position)
+		if status := getJSON(t, url, &user); status != http.StatusOK || user.Status != want || user.Version != res.User.Version {
+			t.Fatalf("read %d after the command: %d %+v, want %s at version %d", i, status, user, want, res.User.Version)
+		}
+	}
+}
+
+func TestTheReadEndpointsAnswerInTheContractsShape(t *testing.T) {
+	t.Parallel()
+	h, server := readSide(t)
+	createAcme(t, h)
+	op, acme := domain.OperatorActor(), commands.Envelope{Tenant: "acme", Reason: "left"}
+	mustHandleFn(t)(h.DefineTeam.Handle(bg, acme, domain.DefineTeam{Actor: op, Team: "red", Name: "Red"}))
+	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "ann", Email: "ann@acme.example", Name: "Ann Able",
+		Role: domain.RoleMember, Teams: []domain.TeamID{"red"}, Activate: true}))
+	mustHandleFn(t)(h.AssignWork.Handle(bg, acme, domain.AssignWork{Actor: op, Item: "job-1", Kind: "job", Assignee: ptrTo(domain.UserID("ann"))}))
+	last := mustHandleFn(t)(h.DeactivateUser.Handle(bg, acme, domain.DeactivateUser{Actor: op, User: "ann"}))
+	at := "?min_position=" + last.Position.String()
+	var list struct {
+		Items []map[string]any `json:"items"`
+		Total int              `json:"total"`
+	}
+	if getJSON(t, server.URL+"/v1/tenants/acme/users"+at+"&status=inactive&q=ABLE", &list); list.Total != 1 || list.Items[0]["email"] != "ann@acme.example" || list.Items[0]["can_login"] != false {
+		t.Fatalf("inactive users matching ABLE: %+v", list)
+	}
+	var tenant map[string]any
+	if getJSON(t, server.URL+"/v1/tenants/acme"+at, &tenant); fmt.Sprint(tenant["seats"]) != "map[available:9 purchased:10 used:1]" {
+		t.Fatalf("tenant: %v", tenant)
+	}
+	var teams, work, audit struct {
+		Items []map[string]any `json:"items"`
+	}
+	getJSON(t, server.URL+"/v1/tenants/acme/teams"+at, &teams)
+	getJSON(t, server.URL+"/v1/tenants/acme/work"+at+"&assignee=ann", &work)
+	getJSON(t, server.URL+"/v1/tenants/acme/audit"+at+"&action=UserDeactivated", &audit)
+	if len(teams.Items) != 1 || len(work.Items) != 1 || len(audit.Items) != 1 || audit.Items[0]["reason"] != "left" {
+		t.Fatalf("teams %v\nwork %v\naudit %v", teams, work, audit)
+	}
+	if status, body := get(t, server.URL+"/v1/tenants/acme/audit"+at+"&format=csv", "op-token"); status != http.StatusOK ||
+		!strings.HasPrefix(body, "position,at,action,actor_id,actor_name,target_id,target_name,reason,details") {
+		t.Fatalf("csv: %d %.200s", status, body)
+	}
+	for url, want := range map[string]int{
+		"/v1/tenants/acme/users?limit=0":                    http.StatusBadRequest,
+		"/v1/tenants/acme/users?status=sleeping":            http.StatusBadRequest,
+		"/v1/tenants/acme/users?min_position=xyz":           http.StatusBadRequest,
+		"/v1/tenants/acme/users/nobody":                     http.StatusNotFound,
+		"/v1/tenants/acme/users?min_position=99999999999-1": http.StatusGatewayTimeout,
+	} {
+		if status, body := get(t, server.URL+url, "op-token"); status != want || !strings.Contains(body, `"code"`) {
+			t.Errorf("%s: %d %s, want %d with a problem code", url, status, body, want)
+		}
+	}
+	if status, _ := get(t, server.URL+"/v1/tenants/acme/users", ""); status != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", status)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -1,0 +1,112 @@
+package readapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/rosterhq/roster/projections"
+)
+
+// errInvalid marks a client mistake in a request's parameters (400 invalid).
+var errInvalid = errors.New("invalid")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errInvalid}, args...)...)
+}
+
+// limitOf reads limit (1–500, default 50).
+func limitOf(q url.Values) (int, error) {
+	s := q.Get("limit")
+	if s == "" {
+		return 50, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 500 {
+		return 0, invalid("limit must be a whole number from 1 to 500")
+	}
+	return n, nil
+}
+
+// oneOf reads an optional parameter restricted to values.
+func oneOf(q url.Values, name string, values ...string) (string, error) {
+	v := q.Get(name)
+	if v == "" {
+		return "", nil
+	}
+	for _, ok := range values {
+		if v == ok {
+			return v, nil
+		}
+	}
+	return "", invalid("%s must be one of %v", name, values)
+}
+
+// timeOf reads an optional RFC 3339 instant.
+func timeOf(q url.Values, name string) (time.Time, error) {
+	v := q.Get(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return time.Time{}, invalid("%s must be an RFC 3339 instant", name)
+	}
+	return t, nil
+}
+
+// Waiter waits until the named read models have applied a position.
+type Waiter interface {
+	WaitFor(ctx context.Context, at projections.Position, readModels ...string) error
+}
+
+// errLagging is answered 504 projection_lagging.
+var errLagging = errors.New("the read model did not reach min_position in time")
+
+// minPositionWait bounds a read's wait for its read models (API.md: 5 s).
+const minPositionWait = 5 * time.Second
+
+// awaitPosition honours min_position: it returns once readModels have
+// applied it, errLagging after 5 s, or errInvalid for a malformed position.
+func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
+	raw := r.URL.Query().Get("min_position")
+	if raw == "" {
+		return nil
+	}
+	pos, err := projections.ParsePosition(raw)
+	if err != nil {
+		return invalid("min_position must be a position this API gave out")
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), minPositionWait)
+	defer cancel()
+	if err := w.WaitFor(ctx, pos, readModels...); err != nil {
+		if ctx.Err() != nil {
+			return errLagging
+		}
+		return err
+	}
+	return nil
+}
+
+// answerError maps a read's failure to its problem document; anything not a
+// client mistake is logged with the request id and answered as internal.
+func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, errInvalid):
+		WriteProblem(w, http.StatusBadRequest, "invalid", err.Error())
+	case errors.Is(err, errLagging):
+		WriteProblem(w, http.StatusGatewayTimeout, "projection_lagging", err.Error())
+	case errors.Is(err, errNotFound):
+		WriteProblem(w, http.StatusNotFound, "not_found", err.Error())
+	default:
+		id := r.Header.Get("X-Request-Id")
+		a.Log.Error("read failed", "path", r.URL.Path, "request_id", id, "error", err)
+		WriteProblem(w, http.StatusInternalServerError, "internal", "internal error (request id "+id+")")
+	}
+}
+
+var errNotFound = errors.New("no such resource in this tenant")

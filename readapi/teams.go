@@ -1,0 +1,63 @@
+package readapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections/teams"
+	"github.com/rosterhq/roster/projections/work"
+)
+
+// listTeams answers GET /v1/tenants/{tenant}/teams.
+func (a *API) listTeams(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, []string{teams.Table}, func() (any, error) {
+		list, err := teams.List(r.Context(), a.DB, domain.TenantID(chi.URLParam(r, "tenant")))
+		if err != nil {
+			return nil, err
+		}
+		items := make([]map[string]any, len(list))
+		for i, t := range list {
+			var leader any
+			if t.Leader != "" {
+				leader = t.Leader
+			}
+			items[i] = map[string]any{"id": t.ID, "name": t.Name, "leader": leader, "members": t.Members}
+		}
+		return map[string]any{"items": items}, nil
+	})
+}
+
+// listWork answers GET /v1/tenants/{tenant}/work (assignee "unassigned"
+// lists the items nobody holds).
+func (a *API) listWork(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, []string{work.Table}, func() (any, error) {
+		q := r.URL.Query()
+		limit, err := limitOf(q)
+		if err != nil {
+			return nil, err
+		}
+		f := work.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Kind: q.Get("kind"), Limit: limit, After: q.Get("cursor")}
+		if q.Has("assignee") {
+			assignee := q.Get("assignee")
+			if assignee == string(domain.Unassigned) {
+				assignee = ""
+			}
+			f.Assignee = &assignee
+		}
+		page, next, err := work.List(r.Context(), a.DB, f)
+		if err != nil {
+			return nil, err
+		}
+		items := make([]map[string]any, len(page))
+		for i, it := range page {
+			var assignee any
+			if it.Assignee != "" {
+				assignee = it.Assignee
+			}
+			items[i] = map[string]any{"id": it.ID, "kind": it.Kind, "assignee": assignee, "updated_at": it.UpdatedAt}
+		}
+		return listBody(items, next, nil), nil
+	})
+}

@@ -1,0 +1,109 @@
+package readapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections/tenants"
+	"github.com/rosterhq/roster/projections/users"
+)
+
+// userJSON is API.md's User.
+type userJSON struct {
+	ID           domain.UserID   `json:"id"`
+	Tenant       domain.TenantID `json:"tenant"`
+	Email        *string         `json:"email"`
+	Name         string          `json:"name"`
+	Role         domain.Role     `json:"role"`
+	Kind         domain.Kind     `json:"kind"`
+	Status       domain.Status   `json:"status"`
+	Teams        []string        `json:"teams"`
+	Leads        []string        `json:"leads"`
+	CanLogin     bool            `json:"can_login"`
+	Assignable   bool            `json:"assignable"`
+	ConsumesSeat bool            `json:"consumes_seat"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	Version      int64           `json:"version"`
+}
+
+func toUserJSON(u users.User) userJSON {
+	return userJSON{ID: u.ID, Tenant: u.Tenant, Email: u.Email, Name: u.Name, Role: u.Role, Kind: u.Kind, Status: u.Status,
+		Teams: u.Teams, Leads: u.Leads, CanLogin: u.CanLogin, Assignable: u.Assignable, ConsumesSeat: u.ConsumesSeat,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
+}
+
+// getUser answers GET /v1/tenants/{tenant}/users/{user}.
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, []string{users.Table, tenants.Table}, func() (any, error) {
+		u, found, err := users.Get(r.Context(), a.DB, domain.TenantID(chi.URLParam(r, "tenant")), domain.UserID(chi.URLParam(r, "user")))
+		if err != nil || !found {
+			return nil, orNotFound(err)
+		}
+		return toUserJSON(u), nil
+	})
+}
+
+// listUsers answers GET /v1/tenants/{tenant}/users with every filter of API.md.
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, []string{users.Table, tenants.Table}, func() (any, error) {
+		f, err := userFilter(r)
+		if err != nil {
+			return nil, err
+		}
+		page, next, total, err := users.List(r.Context(), a.DB, f)
+		if err != nil {
+			return nil, err
+		}
+		items := make([]userJSON, len(page))
+		for i, u := range page {
+			items[i] = toUserJSON(u)
+		}
+		return listBody(items, next, map[string]any{"total": total}), nil
+	})
+}
+
+func userFilter(r *http.Request) (users.Filter, error) {
+	q := r.URL.Query()
+	f := users.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Team: q.Get("team"), Query: q.Get("q"), After: q.Get("cursor")}
+	var err error
+	var status, role, kind string
+	if f.Limit, err = limitOf(q); err != nil {
+		return f, err
+	}
+	if status, err = oneOf(q, "status", "invited", "active", "inactive", "blocked", "deleted"); err != nil {
+		return f, err
+	}
+	if role, err = oneOf(q, "role", "owner", "admin", "manager", "member"); err != nil {
+		return f, err
+	}
+	if kind, err = oneOf(q, "kind", "member", "customer"); err != nil {
+		return f, err
+	}
+	f.Status, f.Role, f.Kind = domain.Status(status), domain.Role(role), domain.Kind(kind)
+	if v := q.Get("assignable"); v != "" {
+		b, perr := strconv.ParseBool(v)
+		if perr != nil {
+			return f, invalid("assignable must be true or false")
+		}
+		f.Assignable = &b
+	}
+	return f, nil
+}
+
+// listBody is a page of items with its cursor (absent on the last page) and
+// any extra fields.
+func listBody[T any](items []T, next string, extra map[string]any) map[string]any {
+	body := map[string]any{"items": items}
+	if next != "" {
+		body["next_cursor"] = next
+	}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return body
+}
