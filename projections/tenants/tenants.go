@@ -17,6 +17,11 @@ type Projector struct{ table string }
 // New returns the projector of the current table version.
 func New() Projector { return Projector{table: Table} }
 
+// NewSuffixed returns a projector of the same read model into tables named
+// with suffix (Table+suffix): a second copy built beside the live one, as a
+// rebuild or a consistency check does.
+func NewSuffixed(suffix string) Projector { return Projector{table: Table + suffix} }
+
 // Name names the projection (and its consumer group) by its table.
 func (p Projector) Name() string { return p.table }
 

@@ -23,6 +23,13 @@ type Projector struct{ table, search string }
 // New returns the projector of the current table version.
 func New() Projector { return Projector{table: Table, search: SearchTable} }
 
+// NewSuffixed returns a projector of the same read model into tables named
+// with suffix: a second copy built beside the live one, as a rebuild or a
+// consistency check does.
+func NewSuffixed(suffix string) Projector {
+	return Projector{table: Table + suffix, search: SearchTable + suffix}
+}
+
 // Name names the projection (and its consumer group) by its table.
 func (p Projector) Name() string { return p.table }
 
