@@ -31,6 +31,8 @@ var suites = []suite{
 	{"command-latency", runCommandLatency},
 	{"deactivate-throughput", runDeactivateThroughput},
 	{"encryption", runEncryption},
+	{"list-users", runListUsers},
+	{"lag", runLag},
 }
 
 // env is what a suite measures against.
@@ -166,6 +168,9 @@ func cpuModel() string {
 }
 
 func printResults(suite string, results []result) {
+	if len(results) == 0 {
+		return
+	}
 	fmt.Printf("\n### %s\n\n| measurement | baseline | roster | ratio | target |\n|---|---|---|---|---|\n", suite)
 	for _, r := range results {
 		fmt.Printf("| %s | %.0f %s | %.0f %s | %.2f× | %s |\n", r.name, r.baseline, r.unit, r.subject, r.unit, r.ratio(), r.target)
