@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,19 +39,20 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event)
 
 func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) error {
 	batch := &pgx.Batch{}
-	// A projection starts on empty, never-analysed tables, where a sequential
-	// scan looks cheapest; the statements prepared then would keep that plan
-	// while the table grows, making every update O(rows). Projector
-	// statements are key lookups, so in their transactions a sequential scan
-	// is never the right plan.
-	batch.Queue(`SET LOCAL enable_seqscan = off`)
 	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
-	statements := 0
+	statements, copies := 0, newCopies()
 	for _, e := range events {
 		for _, st := range p.Reduce(e) {
+			if st.Copy != nil {
+				copies.add(*st.Copy)
+				continue
+			}
 			batch.Queue(st.SQL, st.Args...)
 			statements++
 		}
+	}
+	if err := copies.load(ctx, tx); err != nil {
+		return fmt.Errorf("projections: %s: %w", p.Name(), err)
 	}
 	last := events[len(events)-1].Position
 	batch.Queue(`UPDATE projection_checkpoints SET commit_position = $2, prepare_position = $3,
@@ -58,9 +60,6 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) erro
 		p.Name(), last.Commit, last.Prepare, len(events))
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
-	if _, err := results.Exec(); err != nil {
-		return fmt.Errorf("projections: %s: %w", p.Name(), err)
-	}
 	var at Position
 	if err := results.QueryRow().Scan(&at.Commit, &at.Prepare); err != nil {
 		return fmt.Errorf("projections: %s: lock checkpoint: %w", p.Name(), err)
@@ -74,4 +73,35 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) erro
 		}
 	}
 	return results.Close()
+}
+
+// copies gathers a batch's Copy rows by table and column list.
+type copies struct {
+	order []string
+	rows  map[string][]Row
+}
+
+func newCopies() *copies { return &copies{rows: map[string][]Row{}} }
+
+func (c *copies) add(r Row) {
+	key := r.Table + "\x00" + strings.Join(r.Columns, ",")
+	if _, seen := c.rows[key]; !seen {
+		c.order = append(c.order, key)
+	}
+	c.rows[key] = append(c.rows[key], r)
+}
+
+// load COPYs each table's rows, in the order tables first appeared.
+func (c *copies) load(ctx context.Context, tx pgx.Tx) error {
+	for _, key := range c.order {
+		rows := c.rows[key]
+		values := make([][]any, len(rows))
+		for i, r := range rows {
+			values[i] = r.Values
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{rows[0].Table}, rows[0].Columns, pgx.CopyFromRows(values)); err != nil {
+			return fmt.Errorf("copy into %s: %w", rows[0].Table, err)
+		}
+	}
+	return nil
 }

@@ -55,10 +55,24 @@ type Event struct {
 	Data       domain.Event
 }
 
-// Statement is one SQL statement a reducer asks for, with its arguments.
+// Statement is one change a reducer asks for: an SQL statement with its
+// arguments, or (Copy set) a new row to load with COPY.
+//
+// Copy rows of a batch are loaded before its SQL statements run, table by
+// table — much cheaper than an INSERT each during catch-up. So a Copy row
+// must be a row no earlier statement of the batch could have touched: a new
+// key (user and event ids are never reused), never an upsert.
 type Statement struct {
 	SQL  string
 	Args []any
+	Copy *Row
+}
+
+// Row is one new row of a table, for COPY.
+type Row struct {
+	Table   string
+	Columns []string
+	Values  []any
 }
 
 // Projector keeps one read model.

@@ -53,17 +53,20 @@ func (p Projector) Schema() []string {
 // Tables names the read model's table.
 func (p Projector) Tables() []string { return []string{p.table} }
 
-// Reduce is pure: every event becomes one INSERT of its audit row. The row
-// holds ids, never names, e-mails or their blind index.
+// auditColumns are the columns of an audit row, in Row.Values order.
+var auditColumns = []string{"tenant_id", "position_commit", "position_prepare", "event_id", "at", "action",
+	"actor_id", "target_id", "reason", "details"}
+
+// Reduce is pure: every event becomes one new audit row (loaded with COPY:
+// its key, the event's position, is new by construction). The row holds
+// ids, never names, e-mails or their blind index.
 func (p Projector) Reduce(e projections.Event) []projections.Statement {
 	if e.Data == nil {
 		return nil
 	}
-	return []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s
-    (tenant_id, position_commit, position_prepare, event_id, at, action, actor_id, target_id, reason, details)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, p.table),
-		Args: []any{string(e.Tenant), e.Position.Commit, e.Position.Prepare, e.ID, e.OccurredAt,
-			e.Data.EventType(), actorID(e.Meta.Actor), targetID(e.Data), reason(e), detailsJSON(e.Data)}}}
+	return []projections.Statement{{Copy: &projections.Row{Table: p.table, Columns: auditColumns,
+		Values: []any{string(e.Tenant), e.Position.Commit, e.Position.Prepare, e.ID, e.OccurredAt,
+			e.Data.EventType(), actorID(e.Meta.Actor), targetID(e.Data), reason(e), detailsJSON(e.Data)}}}}
 }
 
 // detailsJSON encodes Details(d); its values (strings, numbers, booleans,

@@ -31,10 +31,10 @@ func reduce(t *testing.T, actor domain.Actor, reason string, d domain.Event) []a
 		Type: d.EventType(), OccurredAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
 		Meta: domain.Metadata{Tenant: "acme", Actor: actor, Reason: reason}, Data: d}
 	got := audit.New().Reduce(e)
-	if len(got) != 1 || !strings.HasPrefix(got[0].SQL, "INSERT INTO audit_v1") || len(got[0].Args) != 10 {
+	if len(got) != 1 || got[0].Copy == nil || got[0].Copy.Table != "audit_v1" || len(got[0].Copy.Values) != 10 {
 		t.Fatalf("%s → %+v, want one INSERT INTO audit_v1 with 10 arguments", d.EventType(), got)
 	}
-	return got[0].Args
+	return got[0].Copy.Values
 }
 
 func details(t *testing.T, args []any) map[string]any {

@@ -98,20 +98,26 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 	return nil
 }
 
+// userColumns and searchColumns are the columns of new rows, in Row.Values order.
+var (
+	userColumns   = []string{"tenant_id", "user_id", "email", "name", "role", "kind", "status", "version", "created_at", "updated_at"}
+	searchColumns = []string{"tenant_id", "user_id", "search"}
+)
+
+// insert makes the rows of an invited user — new keys (user ids are never
+// reused), so they are loaded with COPY.
 func (p Projector) insert(e projections.Event, d domain.UserInvited) []projections.Statement {
 	var email any
 	if !d.PII.Erased {
 		email = d.PII.Email
 	}
 	tenant, user := string(e.Tenant), string(d.User)
-	statements := []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s
-    (tenant_id, user_id, email, name, role, kind, status, version, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'invited', 1, $7, $7)`, p.table),
-		Args: []any{tenant, user, email, d.PII.DisplayName(), string(d.Role), string(d.Kind), e.OccurredAt}}}
+	statements := []projections.Statement{{Copy: &projections.Row{Table: p.table, Columns: userColumns,
+		Values: []any{tenant, user, email, d.PII.DisplayName(), string(d.Role), string(d.Kind), string(domain.StatusInvited),
+			int64(1), e.OccurredAt, e.OccurredAt}}}}
 	if !d.PII.Erased {
-		statements = append(statements, projections.Statement{
-			SQL:  fmt.Sprintf(`INSERT INTO %s (tenant_id, user_id, search) VALUES ($1, $2, $3)`, p.search),
-			Args: []any{tenant, user, searchText(d.PII)}})
+		statements = append(statements, projections.Statement{Copy: &projections.Row{Table: p.search, Columns: searchColumns,
+			Values: []any{tenant, user, searchText(d.PII)}}})
 	}
 	return statements
 }
