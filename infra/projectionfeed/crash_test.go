@@ -83,7 +83,9 @@ func (wr *writer) step() {
 	}
 }
 
-func startWriter(t *testing.T, w *projectiontest.World) (*writer, func()) {
+// startWriter issues commands until stopped: as fast as it can, or, with a
+// rate, that many per second (a steady load, not a race).
+func startWriter(t *testing.T, w *projectiontest.World, rate ...int) (*writer, func()) {
 	wr := &writer{w: w, state: &domain.Tenant{}}
 	op := domain.OperatorActor()
 	wr.do(domain.CreateTenant{Actor: op, Tenant: "acme", Name: "Acme", Preset: domain.PresetStrict, Seats: 1_000_000,
@@ -96,11 +98,23 @@ func startWriter(t *testing.T, w *projectiontest.World) (*writer, func()) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		if len(rate) == 0 {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					wr.step()
+				}
+			}
+		}
+		ticker := time.NewTicker(time.Second / time.Duration(rate[0]))
+		defer ticker.Stop()
 		for {
 			select {
 			case <-stop:
 				return
-			default:
+			case <-ticker.C:
 				wr.step()
 			}
 		}

@@ -14,7 +14,12 @@ import (
 	"github.com/rosterhq/roster/projections/tenants"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childDatabaseEnv) != "" { // a projector process of the kill test: its database is given
+		os.Exit(m.Run())
+	}
+	os.Exit(pgtest.Main(m))
+}
 
 func TestAProjectorCatchesUpThenFollowsLiveAndResumesFromItsCheckpoint(t *testing.T) {
 	w := projectiontest.New(t)

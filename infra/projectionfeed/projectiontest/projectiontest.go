@@ -24,6 +24,7 @@ import (
 // World is a database, its event store and a clock for event times.
 type World struct {
 	T     *testing.T
+	URL   string // of the database, for other processes
 	Pool  *pgxpool.Pool
 	Store *pgstore.Store
 	Now   time.Time
@@ -32,10 +33,15 @@ type World struct {
 // New makes a World on a fresh database (the test runs in parallel).
 func New(t *testing.T) *World {
 	t.Parallel()
-	pool := pgtest.NewPool(t)
+	url := pgtest.NewDatabase(t)
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	store := pgstore.New(pool, pgstore.Options{})
 	t.Cleanup(store.Close)
-	return &World{T: t, Pool: pool, Store: store, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	return &World{T: t, URL: url, Pool: pool, Store: store, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 }
 
 // Append stores events in tenant's stream, one second apart, and returns

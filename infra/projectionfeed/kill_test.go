@@ -1,0 +1,100 @@
+package projectionfeed_test
+
+import (
+	"context"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/users"
+)
+
+// childDatabaseEnv, when set, makes TestProjectorProcess run the read
+// models on that database until it is killed: the process the kill test
+// starts and SIGKILLs. Without it, that function returns at once (it is
+// the child's entry point, not a test of its own).
+const childDatabaseEnv = "PROJECTIONFEED_CHILD_DATABASE"
+
+func TestProjectorProcess(t *testing.T) {
+	url := os.Getenv(childDatabaseEnv)
+	if url == "" {
+		return
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := pgstore.New(pool, pgstore.Options{})
+	router, err := projectionfeed.NewRouter(context.Background(), projectionfeed.RouterConfig{Pool: pool, Feed: store,
+		Projectors: readModels(""), Status: projections.NewStatus(), Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = router.Run(context.Background()) // until SIGKILL
+}
+
+// Killing the process that runs the projectors (SIGKILL: no cleanup at all)
+// at random points, 20 times, while events keep arriving, leaves read models
+// identical, row for row, to a fresh projection of the same events.
+func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
+	w := projectiontest.New(t)
+	live := readModels("")
+	wr, stopWriter := startWriter(t, w, 300)
+	for round := range 20 {
+		before := checkpointOf(t, w, users.Table)
+		child := exec.Command(os.Args[0], "-test.run=^TestProjectorProcess$")
+		child.Env = append(os.Environ(), childDatabaseEnv+"="+w.URL)
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if round%4 != 0 { // else kill at once, wherever it is
+			awaitProgress(t, w, before)
+		}
+		_ = child.Process.Kill()
+		_ = child.Wait()
+	}
+	stopWriter()
+	head := *wr.last.Load()
+	finish := projections.NewStatus()
+	defer run(t, w, live, finish)()
+	w.WaitFor(finish, head, names(live)...)
+	fresh := readModels("_fresh")
+	freshStatus := projections.NewStatus()
+	defer run(t, w, fresh, freshStatus)()
+	w.WaitFor(freshStatus, head, names(fresh)...)
+	for i, p := range live {
+		for j, table := range p.Tables() {
+			assertSameRows(t, w, table, fresh[i].Tables()[j])
+		}
+	}
+}
+
+func checkpointOf(t *testing.T, w *projectiontest.World, name string) projections.Position {
+	c, err := projections.LoadCheckpoint(context.Background(), w.Pool, name)
+	if err != nil { // not set up yet: the child creates it
+		return projections.Position{}
+	}
+	return c.Position
+}
+
+// awaitProgress waits (with a deadline) until the child has committed at
+// least one batch past before, then a random moment more.
+func awaitProgress(t *testing.T, w *projectiontest.World, before projections.Position) {
+	deadline := time.Now().Add(30 * time.Second)
+	for checkpointOf(t, w, users.Table).Compare(before) <= 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the projector process made no progress within 30 s")
+		}
+		time.Sleep(2 * time.Millisecond) // polling another process's committed state
+	}
+	time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond) // a random point in its next batches
+}
