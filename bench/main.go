@@ -33,6 +33,7 @@ var suites = []suite{
 	{"encryption", runEncryption},
 	{"list-users", runListUsers},
 	{"lag", runLag},
+	{"catch-up", runCatchUp},
 }
 
 // env is what a suite measures against.

@@ -42,7 +42,7 @@ func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, statu
 		case !held:
 			log.Info("projectors: another process runs them; standing by")
 		default:
-			runRouter(ctx, pool, svc, status, log)
+			runRouter(holding(ctx, conn), pool, svc, status, log)
 			_ = conn.Close(context.Background()) // releases the lock
 		}
 		select {
@@ -63,6 +63,33 @@ func takeLock(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, bool, error) 
 		return nil, false, err
 	}
 	return conn, true, nil
+}
+
+// lockCheck is how often the lock's connection is checked: if it dies (say,
+// PostgreSQL restarted), the lock is gone and another process may take over,
+// so this one must stop projecting.
+const lockCheck = 2 * time.Second
+
+// holding returns a context that ends with ctx or when conn, which holds the
+// projectors' lock, stops answering.
+func holding(ctx context.Context, conn *pgx.Conn) context.Context {
+	held, lost := context.WithCancel(ctx)
+	go func() {
+		defer lost()
+		ticker := time.NewTicker(lockCheck)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-held.Done():
+				return
+			case <-ticker.C:
+				if conn.Ping(held) != nil {
+					return
+				}
+			}
+		}
+	}()
+	return held
 }
 
 func runRouter(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
