@@ -20,7 +20,10 @@ const notifyChannel = "roster_events"
 
 // Options tunes a Store; the zero value gives the defaults.
 type Options struct {
-	// BatchSize is the most events one feed read returns (default 1000).
+	// BatchSize is the most events one feed read returns (default 1000):
+	// the page size of a catch-up; live batches are whatever has arrived.
+	// Measured on 1,000,000 events into five read models: 1000 → 49.5 s,
+	// 4000 → 55.6 s (bigger transactions cost more than the pages they save).
 	BatchSize int
 	// HeldBackPoll is the longest wait between reads while committed events are
 	// held back behind a running transaction (default 50ms).
