@@ -100,3 +100,23 @@ func ParsePosition(s string) (Position, error) {
 	}
 	return Position{Commit: c, Prepare: p}, nil
 }
+
+// Interested is implemented by projectors that use only some event types.
+// Events of other types reach them undecoded (Data nil, Meta empty): they
+// still move the checkpoint, and no projector pays for decoding every event
+// of the feed for the sake of another.
+type Interested interface {
+	Handles(eventType string) bool
+}
+
+// EventTypes is a set of event type names, for Interested.Handles.
+type EventTypes map[string]bool
+
+// Of returns the set of the given events' types.
+func Of(events ...domain.Event) EventTypes {
+	set := EventTypes{}
+	for _, e := range events {
+		set[e.EventType()] = true
+	}
+	return set
+}

@@ -40,9 +40,16 @@ func Decode(rec eventstore.RecordedEvent) (projections.Event, error) {
 	}, nil
 }
 
-func decodeAll(batch []eventstore.RecordedEvent) ([]projections.Event, error) {
+// decodeAll decodes a batch for one projector; events it does not handle
+// (handles non-nil and false) keep only their place in the feed.
+func decodeAll(batch []eventstore.RecordedEvent, handles func(string) bool) ([]projections.Event, error) {
 	events := make([]projections.Event, len(batch))
 	for i, rec := range batch {
+		if handles != nil && !handles(rec.Type) {
+			events[i] = projections.Event{Position: projections.Position{Commit: rec.Position.Commit, Prepare: rec.Position.Prepare},
+				Version: rec.StreamVersion, ID: rec.ID, Type: rec.Type, OccurredAt: rec.OccurredAt}
+			continue
+		}
 		e, err := Decode(rec)
 		if err != nil {
 			return nil, err

@@ -47,6 +47,12 @@ func NewRouter(ctx context.Context, cfg RouterConfig) (*message.Router, error) {
 		return nil, fmt.Errorf("projectionfeed: router: %w", err)
 	}
 	subscriber := NewSubscriber(cfg.Feed, checkpointOf(cfg.Pool, cfg.Status), cfg.Logger)
+	subscriber.interest = map[string]func(string) bool{}
+	for _, p := range cfg.Projectors {
+		if i, ok := p.(projections.Interested); ok {
+			subscriber.interest[p.Name()] = i.Handles
+		}
+	}
 	retry := middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryInterval, Multiplier: 2,
 		MaxInterval: 10 * cfg.RetryInterval, Logger: watermill.NewSlogLogger(cfg.Logger)}
 	for _, p := range cfg.Projectors {

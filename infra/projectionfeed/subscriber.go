@@ -22,6 +22,7 @@ var ErrPoison = errors.New("projectionfeed: an event could not be applied")
 type Subscriber struct {
 	feed       eventstore.Feed
 	checkpoint func(ctx context.Context, projector string) (projections.Position, error)
+	interest   map[string]func(eventType string) bool // by projector; absent: every event
 	log        *slog.Logger
 
 	mu      sync.Mutex
@@ -53,7 +54,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		defer close(out)
 		after := eventstore.Position{Commit: from.Commit, Prepare: from.Prepare}
 		err := s.feed.Subscribe(ctx, after, func(ctx context.Context, batch []eventstore.RecordedEvent) error {
-			events, err := decodeAll(batch)
+			events, err := decodeAll(batch, s.interest[topic])
 			if err != nil {
 				return fmt.Errorf("%w: %v", ErrPoison, err)
 			}

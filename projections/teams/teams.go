@@ -73,3 +73,9 @@ func (p Projector) set(e projections.Event, team domain.TeamID, assignments stri
 		SQL:  fmt.Sprintf(`UPDATE %s SET %s, updated_at = $3 WHERE tenant_id = $1 AND team_id = $2`, p.table, assignments),
 		Args: []any{string(e.Tenant), string(team), e.OccurredAt, arg}}}
 }
+
+// handled are the only events this read model uses.
+var handled = projections.Of(domain.TeamDefined{}, domain.TeamJoined{}, domain.TeamLeft{}, domain.TeamLeaderAssigned{}, domain.UserDeleted{})
+
+// Handles implements projections.Interested: other events need no decoding.
+func (p Projector) Handles(eventType string) bool { return handled[eventType] }

@@ -64,3 +64,9 @@ func policyJSON(p domain.Policy) []byte {
 	b, _ := json.Marshal(p)
 	return b
 }
+
+// handled are the only events this read model uses.
+var handled = projections.Of(domain.TenantCreated{}, domain.TenantPolicyChanged{}, domain.SeatsChanged{})
+
+// Handles implements projections.Interested: other events need no decoding.
+func (p Projector) Handles(eventType string) bool { return handled[eventType] }

@@ -66,3 +66,9 @@ WHERE tenant_id = $1 AND item_id = ANY($2)`, p.table),
 	}
 	return nil
 }
+
+// handled are the only events this read model uses.
+var handled = projections.Of(domain.WorkAssigned{}, domain.OwnershipTransferred{})
+
+// Handles implements projections.Interested: other events need no decoding.
+func (p Projector) Handles(eventType string) bool { return handled[eventType] }
