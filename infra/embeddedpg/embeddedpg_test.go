@@ -205,7 +205,7 @@ func TestSecondStartOnSameDirFails(t *testing.T) {
 func TestHelperProcess(t *testing.T) {
 	dir := os.Getenv(helperDirEnv)
 	if dir == "" {
-		t.Skip("helper for TestKilledOwner")
+		return // not started as TestKilledOwner's child: nothing to do
 	}
 	s, err := Start(context.Background(), Options{Dir: dir})
 	if err != nil {
@@ -345,13 +345,16 @@ func TestPortTakenIsRetried(t *testing.T) {
 }
 
 func TestUnreachableDirFallsBackToTempDir(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("only root runs the server as another user")
-	}
 	dir := filepath.Join(t.TempDir(), "pg")
 	blocker := filepath.Dir(filepath.Dir(dir)) // t.TempDir's per-test folder, 0700
 	if fi, err := os.Stat(blocker); err != nil || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("expected %s to be 0700: %v %v", blocker, fi, err)
+	}
+	if os.Geteuid() != 0 { // the server runs as us: the folder is reachable, no fallback
+		if s := startServer(t, Options{Dir: dir}); filepath.Dir(s.dataDir) != dir {
+			t.Fatalf("data folder %s, want it inside %s", s.dataDir, dir)
+		}
+		return
 	}
 	s := startServer(t, Options{Dir: dir})
 	base := filepath.Dir(s.dataDir)
@@ -398,7 +401,7 @@ func TestFailedStartQuotesServerLog(t *testing.T) {
 func TestFindBinaries(t *testing.T) {
 	b, err := FindBinaries()
 	if err != nil {
-		t.Skipf("no PostgreSQL here: %v", err)
+		t.Fatalf("make test installs PostgreSQL; its binaries are missing: %v", err)
 	}
 	if !filepath.IsAbs(b.Initdb) || !filepath.IsAbs(b.Postgres) {
 		t.Errorf("not absolute: %+v", b)
