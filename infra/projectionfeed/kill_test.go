@@ -63,19 +63,7 @@ func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
 		_ = child.Wait()
 	}
 	stopWriter()
-	head := *wr.last.Load()
-	finish := projections.NewStatus()
-	defer run(t, w, live, finish)()
-	w.WaitFor(finish, head, names(live)...)
-	fresh := readModels("_fresh")
-	freshStatus := projections.NewStatus()
-	defer run(t, w, fresh, freshStatus)()
-	w.WaitFor(freshStatus, head, names(fresh)...)
-	for i, p := range live {
-		for j, table := range p.Tables() {
-			assertSameRows(t, w, table, fresh[i].Tables()[j])
-		}
-	}
+	assertMatchesAFreshProjection(t, w, live, *wr.last.Load())
 }
 
 func checkpointOf(t *testing.T, w *projectiontest.World, name string) projections.Position {
