@@ -55,7 +55,7 @@ func runAppends(ctx context.Context, e *env) ([]result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.name, err)
 		}
-		results = append(results, result{name: c.name, unit: "events/s", baseline: base, subject: subj, higherIsBetter: true, target: c.target})
+		results = append(results, result{name: c.name, unit: "events/s", baseline: base, subject: subj, target: c.target})
 	}
 	return results, nil
 }

@@ -163,7 +163,7 @@ func runDeactivateThroughput(ctx context.Context, e *env) ([]result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", shape.name, err)
 		}
-		results = append(results, result{name: shape.name, unit: "commands/s", baseline: base, subject: subj, higherIsBetter: true, target: shape.target})
+		results = append(results, result{name: shape.name, unit: "commands/s", baseline: base, subject: subj, target: shape.target})
 	}
 	return results, nil
 }

@@ -47,7 +47,6 @@ type env struct {
 type result struct {
 	name, unit        string
 	baseline, subject float64
-	higherIsBetter    bool
 	target            string
 }
 

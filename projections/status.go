@@ -2,7 +2,6 @@ package projections
 
 import (
 	"context"
-	"sort"
 	"sync"
 )
 
@@ -59,18 +58,6 @@ func (s *Status) update(name string, change func(*Progress)) {
 	change(p)
 	close(s.changed)
 	s.changed = make(chan struct{})
-}
-
-// All returns every projector's progress, by name.
-func (s *Status) All() []Progress {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	all := make([]Progress, 0, len(s.projectors))
-	for _, p := range s.projectors {
-		all = append(all, *p)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
-	return all
 }
 
 // WaitFor returns once every named projector has applied position at (or
