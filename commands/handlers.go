@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -17,8 +18,12 @@ type Config struct {
 	Emails      EmailIndexer     // required
 	Snapshots   SnapshotStore    // optional: without it, cold loads replay whole streams
 	Idempotency IdempotencyStore // optional: without it, Idempotency-Key is refused
-	Clock       func() time.Time // default time.Now
-	Logger      *slog.Logger     // default: discard
+	// PersonalData reads the stream with personal data opened (the write
+	// model itself never needs it); optional: without it Profile and
+	// PasswordHash fail.
+	PersonalData eventstore.StreamReader
+	Clock        func() time.Time // default time.Now
+	Logger       *slog.Logger     // default: discard
 	// SnapshotEvery is how many events may pass between snapshots (default 1000).
 	SnapshotEvery int64
 	// MaxAttempts bounds decide/append cycles lost to version conflicts (default 10).
@@ -48,8 +53,10 @@ type Handlers struct {
 	AssignWork           Handler[domain.AssignWork]
 	TransferOwnership    Handler[domain.TransferOwnership]
 
-	models *writeModels
-	exec   *executor
+	models   *writeModels
+	exec     *executor
+	deps     deps
+	personal eventstore.StreamReader
 }
 
 // deps is what use cases need to prepare their domain commands.
@@ -84,7 +91,7 @@ func New(cfg Config) (*Handlers, error) {
 		ChangeRole: changeRole(p), SetPassword: setPassword(p, d), DeleteUser: deleteUser(p),
 		DefineTeam: defineTeam(p), JoinTeam: joinTeam(p), LeaveTeam: leaveTeam(p),
 		AssignTeamLeader: assignTeamLeader(p), AssignWork: assignWork(p), TransferOwnership: transferOwnership(p),
-		models: models, exec: p.exec,
+		models: models, exec: p.exec, deps: d, personal: cfg.PersonalData,
 	}, nil
 }
 

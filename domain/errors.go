@@ -32,7 +32,10 @@ const (
 	CodeVersionMismatch      Code = "version_mismatch"
 	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
 	CodeProjectionLagging    Code = "projection_lagging"
-	CodeInternal             Code = "internal"
+	// CodeRateLimited is Roster's addition to API.md: too many failed logins
+	// for one account or from one address; retry after Retry-After seconds.
+	CodeRateLimited Code = "rate_limited"
+	CodeInternal    Code = "internal"
 )
 
 // ErrorKind groups codes by how a caller should react; the one function that
@@ -49,6 +52,7 @@ const (
 	PreconditionFailed ErrorKind = "precondition_failed" // you saw an old version
 	Unprocessable      ErrorKind = "unprocessable"       // request contradicts an earlier one
 	Timeout            ErrorKind = "timeout"             // try again later
+	TooManyRequests    ErrorKind = "too_many_requests"   // slow down
 	Internal           ErrorKind = "internal"            // our fault
 )
 
@@ -72,6 +76,8 @@ func (c Code) Kind() ErrorKind {
 		return Unprocessable
 	case CodeProjectionLagging:
 		return Timeout
+	case CodeRateLimited:
+		return TooManyRequests
 	}
 	return Internal
 }

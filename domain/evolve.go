@@ -81,6 +81,29 @@ func (s *Tenant) bumpVersions(e Event) {
 	for _, id := range e.subjects() {
 		if u := s.users[id]; u != nil {
 			u.version++
+			u.lastAt = s.version
+		}
+	}
+	switch e := e.(type) {
+	case UserInvited:
+		if u := s.users[e.User]; u != nil {
+			u.createdAt, u.credentialsAt = s.version, s.version
+		}
+	case PasswordSet:
+		if u := s.users[e.User]; u != nil {
+			u.credentialsAt = s.version
+		}
+	case WorkAssigned:
+		s.touchItems(e.Item)
+	case OwnershipTransferred:
+		s.touchItems(e.Items...)
+	}
+}
+
+func (s *Tenant) touchItems(ids ...WorkItemID) {
+	for _, id := range ids {
+		if it := s.items[id]; it != nil {
+			it.lastAt = s.version
 		}
 	}
 }

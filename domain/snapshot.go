@@ -9,7 +9,7 @@ import (
 // SnapshotSchemaVersion is the version of MarshalSnapshot's format. A
 // snapshot of another version is refused by UnmarshalSnapshot; the caller
 // then replays the stream from the start, which is always correct.
-const SnapshotSchemaVersion = 1
+const SnapshotSchemaVersion = 2
 
 // snapshot is the persisted form: only the facts. Indexes and counters are
 // derived again on load, so that a snapshot can never carry them stale.
@@ -38,6 +38,9 @@ type snapshotUser struct {
 	Version              int64     `json:"version"`
 	RevokedBefore        time.Time `json:"revoked_before"`
 	ReactivateOnPurchase bool      `json:"reactivate_on_purchase,omitempty"`
+	CreatedAt            int64     `json:"created_at"`
+	CredentialsAt        int64     `json:"credentials_at"`
+	LastAt               int64     `json:"last_at"`
 }
 
 type snapshotTeam struct {
@@ -51,6 +54,7 @@ type snapshotItem struct {
 	ID       WorkItemID `json:"id"`
 	Kind     string     `json:"kind"`
 	Assignee UserID     `json:"assignee,omitempty"`
+	LastAt   int64      `json:"last_at"`
 }
 
 // MarshalSnapshot encodes the state as JSON, deterministically (sorted), for
@@ -68,6 +72,7 @@ func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 			ID: id, Role: u.role, Kind: u.kind, Status: u.status, PreviousStatus: u.prevStatus,
 			EmailIndex: u.emailIndex, Version: u.version, RevokedBefore: u.revokedBefore,
 			ReactivateOnPurchase: u.reactivateOnPurchase,
+			CreatedAt:            u.createdAt, CredentialsAt: u.credentialsAt, LastAt: u.lastAt,
 		})
 	}
 	for _, id := range sortedKeys(s.teams) {
@@ -76,7 +81,7 @@ func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 	}
 	for _, id := range sortedKeys(s.items) {
 		it := s.items[id]
-		snap.Items = append(snap.Items, snapshotItem{ID: id, Kind: it.kind, Assignee: it.assignee})
+		snap.Items = append(snap.Items, snapshotItem{ID: id, Kind: it.kind, Assignee: it.assignee, LastAt: it.lastAt})
 	}
 	return json.Marshal(snap)
 }
@@ -106,7 +111,7 @@ func UnmarshalSnapshot(data []byte) (*Tenant, error) {
 		}
 	}
 	for _, si := range snap.Items {
-		s.items[si.ID] = &workItem{kind: si.Kind}
+		s.items[si.ID] = &workItem{kind: si.Kind, lastAt: si.LastAt}
 		s.assignItem(si.ID, si.Assignee)
 	}
 	for _, idx := range snap.Blocklist {
@@ -120,6 +125,7 @@ func (s *Tenant) restoreUser(su snapshotUser) {
 		role: su.Role, kind: su.Kind, status: su.Status, prevStatus: su.PreviousStatus,
 		emailIndex: su.EmailIndex, version: su.Version, revokedBefore: su.RevokedBefore,
 		reactivateOnPurchase: su.ReactivateOnPurchase,
+		createdAt:            su.CreatedAt, credentialsAt: su.CredentialsAt, lastAt: su.LastAt,
 	}
 	s.users[su.ID] = u
 	if u.status != StatusDeleted && u.emailIndex != "" {

@@ -263,3 +263,29 @@ func TestEnumsAndActors(t *testing.T) {
 		t.Fatal("id validation")
 	}
 }
+
+// The write model remembers at which stream versions a user was created, last
+// got credentials and was last touched, so that the command side can read
+// their sealed personal data and instants back with point reads.
+func TestUserStreamVersionsPointAtTheirEvents(t *testing.T) {
+	given := append(tenant(PresetStrict, 10), // versions 1–4
+		UserInvited{User: "u1", PII: personal("u1"), EmailIndex: emailIdx("u1"), Role: RoleMember, Kind: KindMember}, // 5
+		UserActivated{User: "u1"},                                // 6
+		SeatsChanged{Seats: 11},                                  // 7: not about u1
+		PasswordSet{User: "u1"},                                  // 8
+		RoleChanged{User: "u1", From: RoleMember, To: RoleAdmin}, // 9
+		SeatsChanged{Seats: 12},                                  // 10
+	)
+	s := replay(given)
+	u, _ := s.User("u1")
+	if u.CreatedAt != 5 || u.CredentialsAt != 8 || u.LastAt != 9 {
+		t.Fatalf("created/credentials/last at %d/%d/%d, want 5/8/9", u.CreatedAt, u.CredentialsAt, u.LastAt)
+	}
+	restored, err := UnmarshalSnapshot(mustSnapshot(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := restored.User("u1"); !reflect.DeepEqual(r, u) {
+		t.Fatalf("after a snapshot: %+v, want %+v", r, u)
+	}
+}

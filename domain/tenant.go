@@ -41,6 +41,13 @@ type user struct {
 	emailIndex    string // cleared on deletion
 	version       int64
 	revokedBefore time.Time
+	// Stream versions of events about the user, so that what the write model
+	// leaves out (personal data, instants) can be read back from the stream
+	// with point reads: the UserInvited that created them, the latest event
+	// that may carry a password hash (UserInvited or PasswordSet; the hash is
+	// sealed, so the write model cannot tell whether an invitation held one),
+	// and the latest event about them at all.
+	createdAt, credentialsAt, lastAt int64
 	// reactivateOnPurchase is the flag of the latest deactivation.
 	reactivateOnPurchase bool
 	teams                map[TeamID]struct{}
@@ -56,6 +63,7 @@ type team struct {
 type workItem struct {
 	kind     string
 	assignee UserID
+	lastAt   int64 // stream version of the latest event that changed it
 }
 
 // UserView is a read-only copy of one user's write-model state.
@@ -73,6 +81,10 @@ type UserView struct {
 	// ReactivateOnPurchase is true for an inactive customer whose last
 	// deactivation allowed automatic reactivation by a purchase.
 	ReactivateOnPurchase bool
+	// CreatedAt, CredentialsAt and LastAt are tenant stream versions: of the
+	// UserInvited event that created the user, of the latest event that may
+	// carry their password hash, and of the latest event about them.
+	CreatedAt, CredentialsAt, LastAt int64
 	Capabilities
 }
 
@@ -89,6 +101,7 @@ type WorkItemView struct {
 	ID       WorkItemID
 	Kind     string
 	Assignee UserID // "" when unassigned
+	LastAt   int64  // stream version of the latest event that changed it
 }
 
 // Exists reports whether the tenant has been created.
@@ -165,6 +178,9 @@ func (s *Tenant) view(id UserID, u *user) UserView {
 		EmailIndex:            u.emailIndex,
 		SessionsRevokedBefore: u.revokedBefore,
 		ReactivateOnPurchase:  u.reactivateOnPurchase,
+		CreatedAt:             u.createdAt,
+		CredentialsAt:         u.credentialsAt,
+		LastAt:                u.lastAt,
 		Capabilities:          s.policy.Capabilities(u.kind, u.status),
 	}
 }
@@ -196,7 +212,7 @@ func (s *Tenant) WorkItem(id WorkItemID) (WorkItemView, bool) {
 	if it == nil {
 		return WorkItemView{}, false
 	}
-	return WorkItemView{ID: id, Kind: it.kind, Assignee: it.assignee}, true
+	return WorkItemView{ID: id, Kind: it.kind, Assignee: it.assignee, LastAt: it.lastAt}, true
 }
 
 // WorkItemsOf returns the sorted ids of the items assigned to the user.

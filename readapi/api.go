@@ -12,22 +12,21 @@ import (
 // API serves the read endpoints of API.md from the read models.
 type API struct {
 	DB     users.Querier // the read database (a pool)
-	Auth   Authenticator
 	Waiter Waiter
 	Log    *slog.Logger
 }
 
-// Mount adds the read routes under /v1/tenants/{tenant}.
+// Mount adds the read routes; access.Middleware must run before them (it
+// authenticates, and keeps each tenant's paths to its own principals).
 func (a *API) Mount(r chi.Router) {
-	r.Route("/v1/tenants/{tenant}", func(r chi.Router) {
-		r.Use(authenticated(a.Auth))
-		r.Get("/", a.getTenant)
-		r.Get("/users", a.listUsers)
-		r.Get("/users/{user}", a.getUser)
-		r.Get("/teams", a.listTeams)
-		r.Get("/work", a.listWork)
-		r.Get("/audit", a.listAudit)
-	})
+	const t = "/v1/tenants/{tenant}"
+	r.Get(t, allow(anyone, "", a.getTenant))
+	r.Get(t+"/users", allow(staff, "customers may read only their own user", a.listUsers))
+	r.Get(t+"/users/{user}", allow(staffOrSelf, "customers may read only their own user", a.getUser))
+	r.Get(t+"/users/{user}/history", allow(managerOrSelf, "only managers of users read others' history", a.userHistory))
+	r.Get(t+"/teams", allow(staff, "customers may not list teams", a.listTeams))
+	r.Get(t+"/work", allow(staff, "customers may not list work", a.listWork))
+	r.Get(t+"/audit", allow(manager, "only managers of users read the audit trail", a.listAudit))
 }
 
 // read runs a handler's read once min_position (if any) is reached by the

@@ -59,3 +59,24 @@ func auditFilter(r *http.Request) (audit.Filter, string, error) {
 	format, err := oneOf(q, "format", "json", "csv")
 	return f, format, err
 }
+
+// userHistory answers GET /v1/tenants/{tenant}/users/{user}/history: the
+// audit entries whose target is that user, oldest first, by pages.
+func (a *API) userHistory(w http.ResponseWriter, r *http.Request) {
+	a.read(w, r, []string{audit.Table, users.Table}, func() (any, error) {
+		q := r.URL.Query()
+		f := audit.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Target: chi.URLParam(r, "user"), After: q.Get("cursor")}
+		var err error
+		if f.Limit, err = limitOf(q); err != nil {
+			return nil, err
+		}
+		entries, next, err := audit.List(r.Context(), a.DB, f)
+		if errors.Is(err, audit.ErrBadCursor) {
+			err = invalid("cursor is not one this API gave out")
+		}
+		if err != nil {
+			return nil, err
+		}
+		return listBody(entries, next, nil), nil
+	})
+}

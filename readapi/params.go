@@ -9,6 +9,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
 
@@ -97,15 +102,15 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errInvalid):
-		WriteProblem(w, http.StatusBadRequest, "invalid", err.Error())
+		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
 	case errors.Is(err, errLagging):
-		WriteProblem(w, http.StatusGatewayTimeout, "projection_lagging", err.Error())
+		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
 	case errors.Is(err, errNotFound):
-		WriteProblem(w, http.StatusNotFound, "not_found", err.Error())
+		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, err.Error())
 	default:
-		id := r.Header.Get("X-Request-Id")
-		a.Log.Error("read failed", "path", r.URL.Path, "request_id", id, "error", err)
-		WriteProblem(w, http.StatusInternalServerError, "internal", "internal error (request id "+id+")")
+		id := middleware.GetReqID(r.Context())
+		a.Log.Error("read failed", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
+		access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "internal error; request id "+id)
 	}
 }
 

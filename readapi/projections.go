@@ -6,6 +6,9 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/domain"
 )
 
 // ProjectionState is one read model's progress as /v1/projections shows it.
@@ -24,15 +27,16 @@ type ProjectionStates interface {
 	ProjectionStates(ctx context.Context) ([]ProjectionState, error)
 }
 
-// MountProjections adds GET /v1/projections (operators only).
-func MountProjections(r chi.Router, operatorToken string, states ProjectionStates, log *slog.Logger) {
-	r.With(RequireOperator(operatorToken)).Get("/v1/projections", func(w http.ResponseWriter, req *http.Request) {
+// MountProjections adds GET /v1/projections (operators only); access.Middleware
+// must run before it.
+func MountProjections(r chi.Router, states ProjectionStates, log *slog.Logger) {
+	r.Get("/v1/projections", allow(operator, "only the operator sees projections", func(w http.ResponseWriter, req *http.Request) {
 		items, err := states.ProjectionStates(req.Context())
 		if err != nil {
 			log.Error("projection states", "error", err)
-			WriteProblem(w, http.StatusInternalServerError, "internal", "the projection states could not be read")
+			access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "the projection states could not be read")
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
-	})
+	}))
 }

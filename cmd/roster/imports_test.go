@@ -14,11 +14,14 @@ const module = "github.com/rosterhq/roster/"
 // which third-party modules its (non-test) code may import: imports point
 // inward (DESIGN.md §8.1). The standard library is always allowed.
 var allowedImports = map[string][]string{
-	"domain":      {"domain"},
-	"commands":    {"domain", "commands", "github.com/google/uuid"},
+	"domain": {"domain"},
+	// commands/writeapi serves HTTP on chi; sessions rate-limit with x/time.
+	"commands":    {"domain", "commands", "github.com/google/uuid", "github.com/go-chi/chi/v5", "golang.org/x/time/rate"},
 	"projections": {"domain", "projections", "github.com/jackc/pgx/v5", "github.com/ThreeDotsLabs/watermill"},
 	// readapi serves read models, in the domain's vocabulary (ids, statuses).
-	"readapi": {"readapi", "projections", "domain", "github.com/go-chi/chi/v5"},
+	// It shares commands/access (who is calling; problem documents) with the
+	// write API, and nothing else of commands.
+	"readapi": {"readapi", "projections", "domain", "commands/access", "github.com/go-chi/chi/v5"},
 	"bench":   {"*"},
 	"infra":   {"*"},
 	"cmd":     {"*"},

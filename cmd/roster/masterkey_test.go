@@ -45,7 +45,7 @@ func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	encoded, key := newMasterKey(t)
 	svcPool := poolFor(t, url)
-	svc, err := wireServices(bg, svcPool, key, passwords.TestParams(), slog.New(slog.DiscardHandler))
+	svc, err := wireServices(bg, svcPool, key, passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,27 +9,37 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/go-chi/chi/v5"
+	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/pgtest"
-	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/readapi"
 )
 
-// readSide runs the command side, the projectors and the read API on a
-// fresh database, as serve wires them.
+// testAccess is the authentication of the test services: operator token
+// "op-token", hour-long sessions, the default login limits.
+var testAccess = accessSettings{OperatorToken: "op-token", TTL: time.Hour, Limits: sessions.DefaultLimits()}
+
+// readSide runs the command side, the projectors and the whole HTTP surface
+// on a fresh database, as serve wires them.
 func readSide(t *testing.T) (*commands.Handlers, *httptest.Server) {
+	t.Helper()
+	svc, server := serviceOnFreshDatabase(t)
+	return svc.commands, server
+}
+
+// serviceOnFreshDatabase runs the services, the projectors and the HTTP
+// surface on a fresh database.
+func serviceOnFreshDatabase(t *testing.T) (*services, *httptest.Server) {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	pool := poolFor(t, url)
 	_, key := newMasterKey(t)
 	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, passwords.TestParams(), log)
+	svc, err := wireServices(bg, pool, key, passwords.TestParams(), testAccess, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,12 +52,9 @@ func readSide(t *testing.T) (*commands.Handlers, *httptest.Server) {
 	done := make(chan struct{})
 	go func() { defer close(done); runProjectors(ctx, pool, svc, status, log) }()
 	t.Cleanup(func() { stop(); <-done })
-	router := chi.NewRouter()
-	(&readapi.API{DB: pool, Auth: readapi.OperatorOnly{Token: "op-token"}, Log: log,
-		Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}}).Mount(router)
-	server := httptest.NewServer(router)
+	server := httptest.NewServer(httpSurface(svc, pool, status, log))
 	t.Cleanup(server.Close)
-	return svc.commands, server
+	return svc, server
 }
 
 func getJSON(t *testing.T, url string, into any) int {

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,7 +18,6 @@ import (
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/readapi"
 )
 
 // serveCmd runs the service until SIGINT or SIGTERM.
@@ -29,6 +26,7 @@ type serveCmd struct {
 	config.HTTP     `embed:""`
 	config.Secrets  `embed:""`
 	config.Operator `embed:""`
+	config.Sessions `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -44,7 +42,10 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), log)
+	if err := s.Sessions.Validate(); err != nil {
+		return err
+	}
+	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessFrom(s.operatorToken(log), s.Sessions), log)
 	if err != nil {
 		return err
 	}
@@ -58,16 +59,8 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	go func() { defer close(projecting); runProjectors(projectorsCtx, db.Pool, svc, status, log) }()
 	defer func() { stopProjectors(); <-projecting }()
 
-	router := chi.NewRouter()
-	router.Use(middleware.RequestID, middleware.Recoverer)
-	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: db.Pool.Ping})
-	lag := &projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}
-	operator := s.operatorToken(log)
-	readapi.MountProjections(router, operator, lag, log)
-	reads := &readapi.API{DB: db.Pool, Auth: readapi.OperatorOnly{Token: operator}, Log: log,
-		Waiter: &projectionfeed.Waiter{Pool: db.Pool, Status: status}}
-	reads.Mount(router)
-	router.Handle("/metrics", metricsHandler(lag))
+	router := httpSurface(svc, db.Pool, status, log)
+	router.Handle("/metrics", metricsHandler(&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}))
 
 	listener, err := net.Listen("tcp", s.Addr)
 	if err != nil {

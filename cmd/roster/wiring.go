@@ -4,15 +4,19 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/infra/snapshots"
 )
 
@@ -21,11 +25,12 @@ type services struct {
 	events   *pgstore.Store      // raw events: the write model needs no personal data
 	sealed   *personaldata.Store // events with personal data sealed and unsealed
 	commands *commands.Handlers
+	sessions *sessions.Service
 }
 
 // wireServices checks the master key against the database and builds the
 // command side over the sealing event store.
-func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, hashing passwords.Params, log *slog.Logger) (*services, error) {
+func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, hashing passwords.Params, access accessSettings, log *slog.Logger) (*services, error) {
 	if err := personaldata.CheckMasterKey(ctx, pool, key); err != nil {
 		return nil, err
 	}
@@ -41,13 +46,35 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		Emails:      key.BlindIndex(),
 		Snapshots:   snapshots.New(pool),
 		Idempotency: idempotency.New(pool),
-		Logger:      log,
+		// Profiles and password hashes are read with personal data opened.
+		PersonalData: sealed,
+		Logger:       log,
 	})
 	if err != nil {
 		events.Close()
 		return nil, fmt.Errorf("wire commands: %w", err)
 	}
-	return &services{events: events, sealed: sealed, commands: handlers}, nil
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(pool), Members: handlers, Passwords: hasher,
+		OperatorToken: access.OperatorToken, TTL: access.TTL, Limits: access.Limits})
+	if err != nil {
+		events.Close()
+		return nil, fmt.Errorf("wire sessions: %w", err)
+	}
+	return &services{events: events, sealed: sealed, commands: handlers, sessions: logins}, nil
+}
+
+// accessSettings configures authentication: the operator token, session
+// lifetime and login rate limits.
+type accessSettings struct {
+	OperatorToken string
+	TTL           time.Duration
+	Limits        sessions.Limits
+}
+
+// accessFrom turns configuration into accessSettings.
+func accessFrom(operatorToken string, c config.Sessions) accessSettings {
+	return accessSettings{OperatorToken: operatorToken, TTL: c.TTL, Limits: sessions.Limits{
+		AccountBurst: c.AccountBurst, AccountEvery: c.AccountEvery, AddressBurst: c.AddressBurst, AddressEvery: c.AddressEvery}}
 }
 
 // appendSealedReadRaw appends through the sealing store (personal data is

@@ -1,12 +1,14 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Database says where Roster keeps its events and read models.
@@ -89,4 +91,29 @@ type Secrets struct {
 // and call everything on every tenant.
 type Operator struct {
 	Token string `name:"operator-token" env:"ROSTER_OPERATOR_TOKEN" help:"Bearer token of the operator. Empty with the embedded database: a random one is generated and printed at start-up (dev mode); empty otherwise: operator endpoints are disabled."`
+}
+
+// Sessions configures session tokens and login rate limits.
+type Sessions struct {
+	TTL time.Duration `name:"session-ttl" env:"ROSTER_SESSION_TTL" default:"12h" help:"How long a session token lives after login."`
+	// Failed logins allowed per account and per client address before
+	// further attempts are refused with 429 rate_limited, and how fast each
+	// allowance refills (one attempt per interval).
+	AccountBurst int           `name:"login-account-burst" env:"ROSTER_LOGIN_ACCOUNT_BURST" default:"5" help:"Failed logins allowed per account before attempts are refused for a while."`
+	AccountEvery time.Duration `name:"login-account-every" env:"ROSTER_LOGIN_ACCOUNT_EVERY" default:"1m" help:"One more failed login per account is allowed after each interval."`
+	AddressBurst int           `name:"login-address-burst" env:"ROSTER_LOGIN_ADDRESS_BURST" default:"30" help:"Failed logins allowed per client address before attempts are refused for a while."`
+	AddressEvery time.Duration `name:"login-address-every" env:"ROSTER_LOGIN_ADDRESS_EVERY" default:"2s" help:"One more failed login per client address is allowed after each interval."`
+}
+
+// Validate reports unusable session settings.
+func (s Sessions) Validate() error {
+	switch {
+	case s.TTL < time.Minute || s.TTL > 90*24*time.Hour:
+		return fmt.Errorf("session TTL %s: must be between 1m and 2160h", s.TTL)
+	case s.AccountBurst < 1 || s.AddressBurst < 1:
+		return errors.New("login bursts must be at least 1")
+	case s.AccountEvery <= 0 || s.AddressEvery <= 0:
+		return errors.New("login refill intervals must be positive")
+	}
+	return nil
 }

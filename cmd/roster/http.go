@@ -1,0 +1,44 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/writeapi"
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/readapi"
+)
+
+// httpSurface builds every route of API.md on one router: health, login and
+// the OpenAPI document without a token; everything else behind
+// access.Middleware (401 without a valid token, 404 on another tenant's
+// paths), then the read and write endpoints with their role checks.
+func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
+	router := chi.NewRouter()
+	router.Use(middleware.RequestID, middleware.Recoverer)
+	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such route")
+	})
+	router.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		access.WriteProblem(w, http.StatusMethodNotAllowed, domain.CodeInvalid, "this route does not take this method")
+	})
+	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping})
+	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
+	writes.MountPublic(router)
+	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}}
+	router.Group(func(r chi.Router) {
+		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
+		reads.Mount(r)
+		writes.MountAuthenticated(r)
+		readapi.MountProjections(r, &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now}, log)
+	})
+	return router
+}

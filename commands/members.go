@@ -1,0 +1,154 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+)
+
+// Member is a user as the write model has them, with their tenant's policy:
+// what sessions need to decide whether a token or a login is still good.
+type Member struct {
+	User   domain.UserView
+	Policy domain.Policy
+}
+
+// Member returns the user, deleted ones included, as of every event stored
+// when it is called: the cached write model is first caught up with the
+// stream (one read, usually empty), so that a revocation answered by any
+// process is seen by the next request here. found is false when neither the
+// tenant nor the user exists.
+func (h *Handlers) Member(ctx context.Context, tenant domain.TenantID, user domain.UserID) (m Member, found bool, err error) {
+	err = h.models.current(ctx, tenant, func(s *domain.Tenant) {
+		var u domain.UserView
+		if u, found = s.User(user); found {
+			m = Member{User: u, Policy: s.Policy()}
+		}
+	})
+	return m, found, err
+}
+
+// MemberByEmail is Member for the non-deleted user with that e-mail address
+// (compared in NormalizeEmail's form, through its blind index).
+func (h *Handlers) MemberByEmail(ctx context.Context, tenant domain.TenantID, email string) (m Member, found bool, err error) {
+	normalized, err := NormalizeEmail(email)
+	if err != nil {
+		return Member{}, false, nil // no user has an address that is not one
+	}
+	index := h.deps.emails.EmailIndex(normalized)
+	err = h.models.current(ctx, tenant, func(s *domain.Tenant) {
+		var u domain.UserView
+		if u, found = s.UserByEmailIndex(index); found {
+			m = Member{User: u, Policy: s.Policy()}
+		}
+	})
+	return m, found, err
+}
+
+// current runs read on the tenant's state caught up with the stream, under
+// the tenant's lock. An unknown tenant reads as the zero (non-existent) state.
+func (w *writeModels) current(ctx context.Context, tenant domain.TenantID, read func(*domain.Tenant)) error {
+	if !tenant.Valid() {
+		read(&domain.Tenant{})
+		return nil
+	}
+	m := w.get(tenant)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var err error
+	if m.state == nil {
+		err = w.load(ctx, tenant, m)
+	} else {
+		_, err = w.catchUp(ctx, tenant, m)
+	}
+	if err != nil {
+		return err
+	}
+	read(m.state)
+	return nil
+}
+
+// Profile is what the write model leaves out of a user: their personal data
+// and the instants of their first and latest events, read back from the
+// stream (through the store that opens sealed personal data).
+type Profile struct {
+	domain.PersonalData
+	CreatedAt, UpdatedAt time.Time
+}
+
+// ErrNoPersonalData is returned by Profile and PasswordHash when the handlers
+// were built without Config.PersonalData.
+var ErrNoPersonalData = errors.New("commands: no personal-data reader configured")
+
+// Profile reads u's personal data (erased once deleted) and instants: two
+// point reads of the tenant stream, at the versions the write model keeps.
+func (h *Handlers) Profile(ctx context.Context, tenant domain.TenantID, u domain.UserView) (Profile, error) {
+	created, err := h.eventAt(ctx, tenant, u.CreatedAt)
+	if err != nil {
+		return Profile{}, err
+	}
+	p := Profile{CreatedAt: created.OccurredAt, UpdatedAt: created.OccurredAt}
+	if p.PersonalData, err = personalDataOf(created); err != nil {
+		return Profile{}, err
+	}
+	if u.LastAt > u.CreatedAt {
+		last, err := h.eventAt(ctx, tenant, u.LastAt)
+		if err != nil {
+			return Profile{}, err
+		}
+		p.UpdatedAt = last.OccurredAt
+	}
+	p.PasswordHash = "" // a profile is shown; the hash is only for PasswordHash
+	return p, nil
+}
+
+// PasswordHash returns u's current password hash, "" when they have none
+// (invited without one, or deleted).
+func (h *Handlers) PasswordHash(ctx context.Context, tenant domain.TenantID, u domain.UserView) (string, error) {
+	if u.CredentialsAt == 0 {
+		return "", nil
+	}
+	rec, err := h.eventAt(ctx, tenant, u.CredentialsAt)
+	if err != nil {
+		return "", err
+	}
+	pii, err := personalDataOf(rec)
+	return pii.PasswordHash, err
+}
+
+// eventAt reads the tenant stream's event at version.
+func (h *Handlers) eventAt(ctx context.Context, tenant domain.TenantID, version int64) (eventstore.RecordedEvent, error) {
+	if h.personal == nil {
+		return eventstore.RecordedEvent{}, ErrNoPersonalData
+	}
+	page, err := h.personal.ReadStream(ctx, StreamOf(tenant), version-1, 1)
+	if err != nil {
+		return eventstore.RecordedEvent{}, fmt.Errorf("commands: read %s at %d: %w", StreamOf(tenant), version, err)
+	}
+	if len(page) != 1 || page[0].StreamVersion != version {
+		return eventstore.RecordedEvent{}, fmt.Errorf("commands: %s has no event at version %d", StreamOf(tenant), version)
+	}
+	return page[0], nil
+}
+
+// personalDataOf extracts the top-level "pii" of an event (zero if none).
+func personalDataOf(rec eventstore.RecordedEvent) (domain.PersonalData, error) {
+	var carrier struct {
+		PII domain.PersonalData `json:"pii"`
+	}
+	if err := json.Unmarshal(rec.Payload, &carrier); err != nil {
+		return domain.PersonalData{}, fmt.Errorf("commands: %s version %d: personal data: %w", rec.StreamID, rec.StreamVersion, err)
+	}
+	return carrier.PII, nil
+}
+
+// InstantAt is when the tenant stream's event at version occurred.
+func (h *Handlers) InstantAt(ctx context.Context, tenant domain.TenantID, version int64) (time.Time, error) {
+	rec, err := h.eventAt(ctx, tenant, version)
+	return rec.OccurredAt, err
+}

@@ -1,0 +1,212 @@
+package sessions
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/domain"
+)
+
+// Config wires a Service.
+type Config struct {
+	Store     Store    // required
+	Members   Members  // required
+	Passwords Verifier // required
+	// OperatorToken is accepted everywhere as the operator; "" disables it.
+	OperatorToken string
+	TTL           time.Duration    // session lifetime; default 12 h
+	Limits        Limits           // default DefaultLimits()
+	Clock         func() time.Time // default time.Now
+}
+
+// Service logs users in and resolves bearer tokens; it implements
+// access.Authenticator.
+type Service struct {
+	cfg      Config
+	accounts *failureLimiter
+	clients  *failureLimiter
+}
+
+var _ access.Authenticator = (*Service)(nil)
+
+// New builds a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil || cfg.Members == nil || cfg.Passwords == nil {
+		return nil, errors.New("sessions: Store, Members and Passwords are required")
+	}
+	if cfg.TTL <= 0 {
+		cfg.TTL = 12 * time.Hour
+	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits()
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &Service{cfg: cfg,
+		accounts: newFailureLimiter(cfg.Limits.AccountBurst, cfg.Limits.AccountEvery),
+		clients:  newFailureLimiter(cfg.Limits.AddressBurst, cfg.Limits.AddressEvery),
+	}, nil
+}
+
+// Login is a successful login.
+type Login struct {
+	Token     string
+	ExpiresAt time.Time
+	Member    commands.Member
+}
+
+// RateLimited is the refusal of a login attempt made too soon after too many
+// failures; it wraps the rate_limited *domain.Error.
+type RateLimited struct {
+	RetryAfter time.Duration
+	Refusal    *domain.Error
+}
+
+// Error renders the refusal.
+func (r *RateLimited) Error() string { return r.Refusal.Error() }
+
+// Unwrap exposes the domain error to errors.As.
+func (r *RateLimited) Unwrap() error { return r.Refusal }
+
+// Login checks email and password for tenant and opens a session. client
+// names the caller's address for rate limiting.
+func (s *Service) Login(ctx context.Context, tenant domain.TenantID, email, password, client string) (Login, error) {
+	if strings.TrimSpace(email) == "" || password == "" {
+		return Login{}, domain.NewError(domain.CodeInvalid, "email and password are required")
+	}
+	now := s.cfg.Clock()
+	normalized, _ := commands.NormalizeEmail(email)
+	account := accountKey(string(tenant), normalized)
+	if wait := max(s.accounts.wait(account, now), s.clients.wait(client, now)); wait > 0 {
+		return Login{}, &RateLimited{RetryAfter: wait,
+			Refusal: domain.NewError(domain.CodeRateLimited, "too many failed logins; retry in %d s", int(math.Ceil(wait.Seconds())))}
+	}
+	m, ok, err := s.checkPassword(ctx, tenant, email, password)
+	if err != nil {
+		return Login{}, err
+	}
+	if !ok {
+		s.accounts.failed(account, now)
+		s.clients.failed(client, now)
+		return Login{}, domain.NewError(domain.CodeInvalidCredentials, "the e-mail or the password is wrong")
+	}
+	if !m.User.CanLogin {
+		return Login{}, domain.NewError(domain.CodeLoginForbidden, "this user may not log in while %s", m.User.Status)
+	}
+	return s.open(ctx, tenant, m, now)
+}
+
+// checkPassword does the same work whether or not the account exists: one
+// write-model lookup, one stream read, one Argon2id verification.
+func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, email, password string) (commands.Member, bool, error) {
+	m, found, err := s.cfg.Members.MemberByEmail(ctx, tenant, email)
+	if err != nil {
+		return commands.Member{}, false, err
+	}
+	subject := m.User
+	if !found {
+		// A decoy read of the tenant's first event, which holds no password,
+		// stands in for reading the account's credentials.
+		subject = domain.UserView{CredentialsAt: 1}
+	}
+	hash, err := s.cfg.Members.PasswordHash(ctx, tenant, subject)
+	if err != nil && found {
+		return commands.Member{}, false, err
+	}
+	if !found || hash == "" {
+		s.cfg.Passwords.VerifyDummy(password)
+		return commands.Member{}, false, nil
+	}
+	ok, err := s.cfg.Passwords.Verify(password, hash)
+	if err != nil {
+		return commands.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
+	}
+	return m, ok, nil
+}
+
+func (s *Service) open(ctx context.Context, tenant domain.TenantID, m commands.Member, now time.Time) (Login, error) {
+	token, digest := newToken()
+	// Stored instants have microsecond precision: truncate now, so that the
+	// issue instant compared with a revocation is the one stored.
+	issued := now.UTC().Truncate(time.Microsecond)
+	session := Session{Digest: digest, Tenant: tenant, User: m.User.ID, IssuedAt: issued, ExpiresAt: issued.Add(s.cfg.TTL)}
+	if err := s.cfg.Store.Create(ctx, session); err != nil {
+		return Login{}, fmt.Errorf("sessions: create: %w", err)
+	}
+	return Login{Token: token, ExpiresAt: session.ExpiresAt, Member: m}, nil
+}
+
+// Authenticate implements access.Authenticator: the operator token, or a
+// live session of a user who may log in now.
+func (s *Service) Authenticate(ctx context.Context, token string) (access.Principal, bool, error) {
+	if s.isOperator(token) {
+		return access.Principal{Operator: true}, true, nil
+	}
+	p, _, ok, err := s.resolve(ctx, token)
+	return p, ok, err
+}
+
+// resolve looks a session token up and checks it against the write model.
+func (s *Service) resolve(ctx context.Context, token string) (access.Principal, Session, bool, error) {
+	digest, ok := ParseToken(token)
+	if !ok {
+		return access.Principal{}, Session{}, false, nil
+	}
+	session, found, err := s.cfg.Store.Find(ctx, digest)
+	if err != nil || !found || !s.cfg.Clock().Before(session.ExpiresAt) {
+		return access.Principal{}, Session{}, false, err
+	}
+	m, found, err := s.cfg.Members.Member(ctx, session.Tenant, session.User)
+	if err != nil || !found || !m.User.CanLogin || session.IssuedAt.Before(m.User.SessionsRevokedBefore) {
+		return access.Principal{}, Session{}, false, err
+	}
+	return access.Principal{Tenant: session.Tenant, User: m.User.ID, Role: m.User.Role, Kind: m.User.Kind,
+		ManagesUsers: m.Policy.Manages(m.User.Role), Session: digest}, session, true, nil
+}
+
+// isOperator compares token with the operator token as SHA-256 digests in
+// constant time, so neither content nor length leaks through timing.
+func (s *Service) isOperator(token string) bool {
+	want, have := sha256.Sum256([]byte(s.cfg.OperatorToken)), sha256.Sum256([]byte(token))
+	return s.cfg.OperatorToken != "" && subtle.ConstantTimeCompare(have[:], want[:]) == 1
+}
+
+// Logout ends the calling session.
+func (s *Service) Logout(ctx context.Context, p access.Principal) error {
+	if p.Session == "" {
+		return domain.NewError(domain.CodeInvalid, "the operator token is not a session")
+	}
+	if err := s.cfg.Store.End(ctx, p.Session); err != nil {
+		return fmt.Errorf("sessions: end: %w", err)
+	}
+	return nil
+}
+
+// Introspection is RFC 7662's answer; only Active is set for an inactive token.
+type Introspection struct {
+	Active bool            `json:"active"`
+	Sub    domain.UserID   `json:"sub,omitempty"`
+	Tenant domain.TenantID `json:"tenant,omitempty"`
+	Role   domain.Role     `json:"role,omitempty"`
+	Exp    int64           `json:"exp,omitempty"`
+}
+
+// Introspect tells caller whether token is active. A session's own tenant's
+// principals and the operator may see it; for anyone else, as for a dead
+// token, the answer is {"active": false}.
+func (s *Service) Introspect(ctx context.Context, caller access.Principal, token string) (Introspection, error) {
+	p, session, ok, err := s.resolve(ctx, token)
+	if err != nil || !ok || !(caller.Operator || caller.Tenant == p.Tenant) {
+		return Introspection{}, err
+	}
+	return Introspection{Active: true, Sub: p.User, Tenant: p.Tenant, Role: p.Role, Exp: session.ExpiresAt.Unix()}, nil
+}

@@ -1,0 +1,123 @@
+package writeapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/domain"
+)
+
+// API serves the write endpoints.
+type API struct {
+	Commands *commands.Handlers
+	Sessions *sessions.Service
+	Log      *slog.Logger
+}
+
+// MountPublic adds the routes that need no token: login.
+func (a *API) MountPublic(r chi.Router) {
+	r.Post("/v1/tenants/{tenant}/sessions", a.login)
+}
+
+// MountAuthenticated adds the routes that need a principal (access.Middleware
+// must run before them).
+func (a *API) MountAuthenticated(r chi.Router) {
+	r.Post("/v1/tenants", a.createTenant)
+	r.Delete("/v1/sessions/current", a.logout)
+	r.Post("/v1/introspect", a.introspect)
+	// Full paths, no sub-routers: the read API shares the /v1/tenants/{tenant}
+	// prefix, and a mounted sub-router would take its routes over.
+	const t, u = "/v1/tenants/{tenant}", "/v1/tenants/{tenant}/users/{user}"
+	r.Patch(t+"/policy", a.changePolicy)
+	r.Put(t+"/seats", a.changeSeats)
+	r.Post(t+"/purchases", a.purchase)
+	r.Post(t+"/users", a.inviteUser)
+	r.Post(u+"/activate", a.activateUser)
+	r.Post(u+"/deactivate", a.deactivateUser)
+	r.Post(u+"/reactivate", a.reactivateUser)
+	r.Post(u+"/block", a.blockUser)
+	r.Post(u+"/unblock", a.unblockUser)
+	r.Post(u+"/revoke-sessions", a.revokeSessions)
+	r.Put(u+"/role", a.changeRole)
+	r.Put(u+"/password", a.setPassword)
+	r.Delete(u, a.deleteUser)
+	r.Put(t+"/teams/{team}", a.defineTeam)
+	r.Put(t+"/teams/{team}/members/{user}", a.joinTeam)
+	r.Delete(t+"/teams/{team}/members/{user}", a.leaveTeam)
+	r.Put(t+"/teams/{team}/leader", a.assignTeamLeader)
+	r.Put(t+"/work/{item}", a.assignWork)
+	r.Post(t+"/ownership-transfers", a.transferOwnership)
+}
+
+// principal is the request's principal; Middleware guarantees one.
+func principal(r *http.Request) access.Principal {
+	p, _ := access.From(r.Context())
+	return p
+}
+
+func tenantOf(r *http.Request) domain.TenantID { return domain.TenantID(chi.URLParam(r, "tenant")) }
+func userOf(r *http.Request) domain.UserID     { return domain.UserID(chi.URLParam(r, "user")) }
+
+// renderer turns a command's result into the reply's resource.
+type renderer func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error)
+
+// request is what a body-carrying endpoint makes of its request: the input
+// of its handler and the reason to record.
+type request[In any] struct {
+	in     In
+	reason string
+}
+
+// command decodes the body as Body, builds the handler's input from it and
+// the principal, and runs it; any failure before the run is answered as is.
+func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], render renderer, created bool,
+	build func(p access.Principal, r *http.Request, body Body) (request[In], error)) {
+	body, err := decodeBody[Body](w, r)
+	var req request[In]
+	if err == nil {
+		req, err = build(principal(r), r, body)
+	}
+	var env commands.Envelope
+	if err == nil {
+		env, err = envelope(r, tenantOf(r), req.reason)
+	}
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	run(a, w, r, h, env, req.in, render, created)
+}
+
+// run carries out a command and answers with its rendered resource plus
+// "changed" and "position"; created is the status of a changed creation.
+func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], env commands.Envelope, in In, render renderer, created bool) {
+	res, err := h.Handle(r.Context(), env, in)
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	body, err := render(r.Context(), env.Tenant, res)
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	body["changed"], body["position"] = res.Changed, res.Position.String()
+	status := http.StatusOK
+	if created && res.Changed {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, body)
+}
+
+func routeOf(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
+	}
+	return ""
+}

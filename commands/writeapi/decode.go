@@ -1,0 +1,94 @@
+package writeapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// maxBody is API.md's limit on request bodies.
+const maxBody = 1 << 20
+
+// errBodyTooLarge is answered 413 with code invalid.
+var errBodyTooLarge = errors.New("the body is larger than 1 MiB")
+
+// decodeBody reads r's body as one JSON object into a T, refusing unknown
+// fields, trailing data and bodies over 1 MiB. An empty body is the empty
+// object, for endpoints whose fields are all optional.
+func decodeBody[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var v T
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return v, errBodyTooLarge
+	}
+	if err != nil {
+		return v, invalid("the body could not be read")
+	}
+	return v, decodeJSON(raw, &v)
+}
+
+// decodeJSON is decodeBody's parsing, separate so that fuzzing reaches it
+// without HTTP.
+func decodeJSON(raw []byte, v any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = []byte("{}")
+	}
+	if trimmed := bytes.TrimSpace(raw); trimmed[0] != '{' {
+		return invalid("the body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return invalid("malformed JSON body: %s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return invalid("the body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+// describeJSONError says what was wrong without echoing the body (which may
+// hold a password).
+func describeJSONError(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("syntax error at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected end"
+	}
+	if msg := err.Error(); len(msg) > 16 && msg[:16] == "json: unknown fi" {
+		return msg[6:] // "unknown field \"x\"": the field name is the caller's typo
+	}
+	return "not valid JSON for this endpoint"
+}
+
+func invalid(format string, args ...any) error {
+	return domain.NewError(domain.CodeInvalid, format, args...)
+}
+
+// nullable is a JSON field that distinguishes absent (Set false), null
+// (Set, Null) and a value.
+type nullable[T any] struct {
+	Set, Null bool
+	Value     T
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(b) == "null" {
+		n.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &n.Value)
+}

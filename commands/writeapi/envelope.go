@@ -1,0 +1,54 @@
+package writeapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
+)
+
+// maxReason bounds the free-text reason recorded in events.
+const maxReason = 1000
+
+// envelope is the command envelope of a request: its tenant, reason,
+// Idempotency-Key, and ids tying its events to the request (the request id)
+// and to the caller's operation (X-Correlation-ID, else the request id).
+func envelope(r *http.Request, tenant domain.TenantID, reason string) (commands.Envelope, error) {
+	if len(reason) > maxReason {
+		return commands.Envelope{}, invalid("reason must be at most %d bytes", maxReason)
+	}
+	id := middleware.GetReqID(r.Context())
+	correlation := r.Header.Get("X-Correlation-ID")
+	if correlation == "" || len(correlation) > 128 || !printable(correlation) {
+		correlation = id
+	}
+	return commands.Envelope{Tenant: tenant, Reason: reason, CorrelationID: correlation, CausationID: id,
+		IdempotencyKey: r.Header.Get("Idempotency-Key")}, nil
+}
+
+func printable(s string) bool {
+	for _, c := range s {
+		if c > unicode.MaxASCII || !unicode.IsPrint(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// ifMatch reads If-Match: "<version>" (quotes optional); nil when absent.
+func ifMatch(r *http.Request) (*int64, error) {
+	raw := strings.TrimSpace(r.Header.Get("If-Match"))
+	if raw == "" {
+		return nil, nil
+	}
+	v, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSuffix(raw, `"`), `"`), 10, 64)
+	if err != nil || v < 0 {
+		return nil, invalid(`If-Match must be a user version, as in "3"`)
+	}
+	return &v, nil
+}

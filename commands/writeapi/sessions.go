@@ -1,0 +1,81 @@
+package writeapi
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+type loginBody struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// login answers POST /v1/tenants/{tenant}/sessions.
+func (a *API) login(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeBody[loginBody](w, r)
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	tenant := tenantOf(r)
+	if !tenant.Valid() {
+		answerError(a.Log, w, r, invalid("tenant id must be 1–64 characters of a-z, 0-9 and -"))
+		return
+	}
+	got, err := a.Sessions.Login(r.Context(), tenant, body.Email, body.Password, clientAddress(r))
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	user, err := a.userDoc(r.Context(), tenant, got.Member.User)
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, map[string]any{"token": got.Token, "user": user,
+		"expires_at": got.ExpiresAt.UTC().Format(time.RFC3339)})
+}
+
+// clientAddress is the connection's peer address (without the port):
+// forwarding headers are not trusted, since any client can set them.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// logout answers DELETE /v1/sessions/current.
+func (a *API) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.Sessions.Logout(r.Context(), principal(r)); err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type introspectBody struct {
+	Token string `json:"token"`
+}
+
+// introspect answers POST /v1/introspect in RFC 7662's shape.
+func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeBody[introspectBody](w, r)
+	if err == nil && body.Token == "" {
+		err = invalid("token is required")
+	}
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	got, err := a.Sessions.Introspect(r.Context(), principal(r), body.Token)
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, got)
+}

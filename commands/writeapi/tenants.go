@@ -1,0 +1,96 @@
+package writeapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/domain"
+)
+
+type ownerBody struct {
+	ID       domain.UserID `json:"id"`
+	Email    string        `json:"email"`
+	Name     string        `json:"name"`
+	Password string        `json:"password"`
+}
+
+type createTenantBody struct {
+	ID     domain.TenantID     `json:"id"`
+	Name   string              `json:"name"`
+	Preset string              `json:"preset"`
+	Seats  int                 `json:"seats"`
+	Policy *domain.PolicyPatch `json:"policy"`
+	Owner  ownerBody           `json:"owner"`
+}
+
+// createTenant answers POST /v1/tenants (the domain lets only the operator).
+func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
+	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+		if res.Tenant == nil || res.User == nil {
+			return nil, errNoView
+		}
+		owner, err := a.userDoc(ctx, tenant, *res.User)
+		return map[string]any{"tenant": tenantDoc(res.Tenant), "owner": owner}, err
+	}
+	body, err := decodeBody[createTenantBody](w, r)
+	var env commands.Envelope
+	if err == nil {
+		env, err = envelope(r, body.ID, "") // the new tenant is named by the body, not the path
+	}
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	in := commands.CreateTenant{Actor: principal(r).Actor(), Tenant: body.ID, Name: body.Name, Preset: body.Preset,
+		Patch: body.Policy, Seats: body.Seats, Owner: commands.NewOwner(body.Owner)}
+	run(a, w, r, a.Commands.CreateTenant, env, in, render, true)
+}
+
+type policyBody struct {
+	Preset *string `json:"preset"`
+	domain.PolicyPatch
+}
+
+// changePolicy answers PATCH /v1/tenants/{tenant}/policy.
+func (a *API) changePolicy(w http.ResponseWriter, r *http.Request) {
+	command(a, w, r, a.Commands.ChangePolicy, renderTenant, false, func(p access.Principal, _ *http.Request, b policyBody) (request[domain.ChangePolicy], error) {
+		return request[domain.ChangePolicy]{in: domain.ChangePolicy{Actor: p.Actor(), Preset: b.Preset, Patch: b.PolicyPatch}}, nil
+	})
+}
+
+type seatsBody struct {
+	Seats *int `json:"seats"`
+}
+
+// changeSeats answers PUT /v1/tenants/{tenant}/seats.
+func (a *API) changeSeats(w http.ResponseWriter, r *http.Request) {
+	command(a, w, r, a.Commands.ChangeSeats, renderTenant, false, func(p access.Principal, _ *http.Request, b seatsBody) (request[domain.ChangeSeats], error) {
+		if b.Seats == nil {
+			return request[domain.ChangeSeats]{}, invalid("seats is required")
+		}
+		return request[domain.ChangeSeats]{in: domain.ChangeSeats{Actor: p.Actor(), Seats: *b.Seats}}, nil
+	})
+}
+
+type purchaseBody struct {
+	Email string `json:"email"`
+}
+
+// purchase answers POST /v1/tenants/{tenant}/purchases (Roster's addition
+// to API.md, for customer_reactivation_on_purchase): the customer with that
+// e-mail bought something; reactivate them if their deactivation allowed it.
+// The reply is the reactivated user, or {"user": null} when nobody was.
+func (a *API) purchase(w http.ResponseWriter, r *http.Request) {
+	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+		if res.User == nil {
+			return map[string]any{"user": nil}, nil
+		}
+		u, err := a.userDoc(ctx, tenant, *res.User)
+		return map[string]any{"user": u}, err
+	}
+	command(a, w, r, a.Commands.ReactivateOnPurchase, render, false, func(p access.Principal, _ *http.Request, b purchaseBody) (request[commands.ReactivateOnPurchase], error) {
+		return request[commands.ReactivateOnPurchase]{in: commands.ReactivateOnPurchase{Actor: p.Actor(), Email: b.Email}}, nil
+	})
+}

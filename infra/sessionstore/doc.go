@@ -1,0 +1,3 @@
+// Package sessionstore keeps session digests in PostgreSQL for the sessions
+// package.
+package sessionstore

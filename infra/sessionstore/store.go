@@ -1,0 +1,65 @@
+package sessionstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/domain"
+)
+
+// Store is the sessions table.
+type Store struct{ pool *pgxpool.Pool }
+
+var _ sessions.Store = (*Store)(nil)
+
+// New returns a Store on pool (migrated).
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Create stores s.
+func (s *Store) Create(ctx context.Context, sess sessions.Session) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (digest, tenant_id, user_id, issued_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5)`, sess.Digest, string(sess.Tenant), string(sess.User), sess.IssuedAt, sess.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("sessionstore: create: %w", err)
+	}
+	return nil
+}
+
+// Find returns the session stored under digest.
+func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool, error) {
+	sess := sessions.Session{Digest: digest}
+	var tenant, user string
+	err := s.pool.QueryRow(ctx, `SELECT tenant_id, user_id, issued_at, expires_at FROM sessions WHERE digest = $1`,
+		digest).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sessions.Session{}, false, nil
+	}
+	if err != nil {
+		return sessions.Session{}, false, fmt.Errorf("sessionstore: find: %w", err)
+	}
+	sess.Tenant, sess.User = domain.TenantID(tenant), domain.UserID(user)
+	return sess, true, nil
+}
+
+// End deletes the session.
+func (s *Store) End(ctx context.Context, digest string) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE digest = $1`, digest); err != nil {
+		return fmt.Errorf("sessionstore: end: %w", err)
+	}
+	return nil
+}
+
+// Purge deletes the sessions expired before now and says how many.
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("sessionstore: purge: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
