@@ -34,6 +34,7 @@ var suites = []suite{
 	{"list-users", runListUsers},
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
+	{"http", runHTTP},
 }
 
 // env is what a suite measures against.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
@@ -104,6 +105,9 @@ func (x *executor) executeOne(ctx context.Context, m *writeModel, r *request) (R
 		if attempt == x.maxAttempts {
 			return Result{}, fmt.Errorf("commands: %s: still conflicting after %d attempts: %w", tenant, attempt, err)
 		}
+		if err := backOff(ctx, attempt); err != nil {
+			return Result{}, err
+		}
 		if _, err := x.models.catchUp(ctx, tenant, m); err != nil {
 			return Result{}, err
 		}
@@ -159,4 +163,20 @@ func eventTypes(events []domain.Event) []string {
 		types[i] = e.EventType()
 	}
 	return types
+}
+
+// backOff waits a random while, growing with attempt (up to 1 ms << attempt,
+// at most 50 ms), after a version conflict: processes that append to one
+// tenant at once would otherwise retry in lockstep and collide again, each
+// losing to the other until the attempts run out.
+func backOff(ctx context.Context, attempt int) error {
+	ceiling := min(time.Millisecond<<attempt, 50*time.Millisecond)
+	timer := time.NewTimer(rand.N(ceiling))
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
 }

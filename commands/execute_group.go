@@ -13,17 +13,14 @@ import (
 // each is decided on the state left by the ones before it (applied to the
 // cache at once), and all their events are appended together with the
 // version the first was decided on. If that append lands, every decision in
-// the batch — refusals and no-ops included — was made on the latest state;
-// if it does not, the cache holds decisions that never happened, so it is
-// dropped and reloaded before the batch is decided again.
+// the batch — refusals and no-ops included — was made on the latest state.
+// If another process appended first, the cache holds decisions that never
+// happened, so it is reloaded, and the batch's commands are carried out one
+// by one: each then retries on its own with a cheap catch-up, where retrying
+// the whole group would reload the tenant on every conflict and, against a
+// busy second process, lose every time.
 func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *writeModel, batch []*request) {
 	for attempt := 1; ; attempt++ {
-		if m.state == nil {
-			if err := x.models.load(ctx, tenant, m); err != nil {
-				failAll(batch, err)
-				return
-			}
-		}
 		before := m.state.Version()
 		events, err := x.decideGroup(m, batch)
 		if err == nil && len(events) == 0 {
@@ -38,8 +35,9 @@ func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *
 		}
 		if err != nil {
 			m.state = nil
-			if errors.Is(err, eventstore.ErrVersionConflict) && attempt < x.maxAttempts {
-				continue
+			if errors.Is(err, eventstore.ErrVersionConflict) {
+				x.executeEach(ctx, tenant, m, batch)
+				return
 			}
 			failAll(batch, fmt.Errorf("commands: %s: batch of %d: %w", tenant, len(batch), err))
 			return
@@ -48,6 +46,21 @@ func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *
 		x.models.maybeSnapshot(tenant, m)
 		x.finishGroup(m, batch, stored.Position)
 		return
+	}
+}
+
+// executeEach reloads the dropped cache and carries out the batch's commands
+// one at a time, in order.
+func (x *executor) executeEach(ctx context.Context, tenant domain.TenantID, m *writeModel, batch []*request) {
+	for _, r := range batch {
+		if m.state == nil { // dropped by the conflict, or by a failed read since
+			if err := x.models.load(ctx, tenant, m); err != nil {
+				r.finish(Result{}, err)
+				continue
+			}
+		}
+		r.events, r.err = nil, nil
+		r.finish(x.executeOne(ctx, m, r))
 	}
 }
 

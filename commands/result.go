@@ -53,7 +53,8 @@ type TenantView struct {
 	Policy         domain.Policy   `json:"policy"`
 	SeatsPurchased int             `json:"seats_purchased"`
 	SeatsUsed      int             `json:"seats_used"`
-	Version        int64           `json:"version"`
+	// Version is the stream version of the latest change to the settings.
+	Version int64 `json:"version"`
 }
 
 // describer fills a Result's views from the state after the command.
@@ -89,5 +90,5 @@ func describeTenant(s *domain.Tenant, r *Result) {
 	}
 	purchased, used := s.Seats()
 	r.Tenant = &TenantView{ID: s.ID(), Name: s.Name(), Preset: s.Preset(), Policy: s.Policy(),
-		SeatsPurchased: purchased, SeatsUsed: used, Version: s.Version()}
+		SeatsPurchased: purchased, SeatsUsed: used, Version: s.SettingsVersion()}
 }

@@ -85,6 +85,8 @@ func (s *Tenant) bumpVersions(e Event) {
 		}
 	}
 	switch e := e.(type) {
+	case TenantCreated, TenantPolicyChanged, SeatsChanged:
+		s.settingsAt = s.version
 	case UserInvited:
 		if u := s.users[e.User]; u != nil {
 			u.createdAt, u.credentialsAt = s.version, s.version

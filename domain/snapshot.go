@@ -22,6 +22,7 @@ type snapshot struct {
 	Policy    Policy         `json:"policy"`
 	Seats     int            `json:"seats"`
 	Version   int64          `json:"version"`
+	Settings  int64          `json:"settings_version"`
 	Users     []snapshotUser `json:"users"`
 	Teams     []snapshotTeam `json:"teams"`
 	Items     []snapshotItem `json:"items"`
@@ -62,7 +63,7 @@ type snapshotItem struct {
 func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 	snap := snapshot{
 		Schema: SnapshotSchemaVersion, Created: s.created, Tenant: s.id, Name: s.name,
-		Preset: s.preset, Policy: s.policy.normalized(), Seats: s.seats, Version: s.version,
+		Preset: s.preset, Policy: s.policy.normalized(), Seats: s.seats, Version: s.version, Settings: s.settingsAt,
 		Users: []snapshotUser{}, Teams: []snapshotTeam{}, Items: []snapshotItem{},
 		Blocklist: sortedKeys(s.blocklist),
 	}
@@ -98,7 +99,7 @@ func UnmarshalSnapshot(data []byte) (*Tenant, error) {
 	}
 	s := &Tenant{
 		created: snap.Created, id: snap.Tenant, name: snap.Name, preset: snap.Preset,
-		policy: snap.Policy.normalized(), seats: snap.Seats, version: snap.Version,
+		policy: snap.Policy.normalized(), seats: snap.Seats, version: snap.Version, settingsAt: snap.Settings,
 	}
 	s.initMaps()
 	for _, su := range snap.Users {

@@ -19,6 +19,10 @@ type Tenant struct {
 	policy  Policy
 	seats   int
 	version int64
+	// settingsAt is the stream version of the latest event about the
+	// tenant's own settings (creation, policy, seats): the version the
+	// Tenant resource shows.
+	settingsAt int64
 
 	users     map[UserID]*user
 	teams     map[TeamID]*team
@@ -118,6 +122,10 @@ func (s *Tenant) Preset() string { return s.preset }
 
 // Policy returns a copy of the tenant's policy.
 func (s *Tenant) Policy() Policy { return s.policy.normalized() }
+
+// SettingsVersion returns the stream version of the latest change to the
+// tenant's own settings (creation, policy, seats).
+func (s *Tenant) SettingsVersion() int64 { return s.settingsAt }
 
 // Version returns the number of events applied: the stream version that the
 // next append expects.

@@ -31,7 +31,7 @@ import (
 
 var bg = context.Background()
 
-func newMasterKey(t *testing.T) (string, personaldata.MasterKey) {
+func newMasterKey(t testing.TB) (string, personaldata.MasterKey) {
 	encoded, err := personaldata.GenerateMasterKey()
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func createAcme(t *testing.T, h *commands.Handlers) {
 		Tenant: "acme", Name: "Acme", Seats: 10, Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.example", Name: "Olive Owner", Password: "owner pass"}}))
 }
 
-func poolFor(t *testing.T, url string) *pgxpool.Pool {
+func poolFor(t testing.TB, url string) *pgxpool.Pool {
 	pool, err := pgxpool.New(bg, url)
 	if err != nil {
 		t.Fatal(err)

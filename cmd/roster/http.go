@@ -31,6 +31,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 		access.WriteProblem(w, http.StatusMethodNotAllowed, domain.CodeInvalid, "this route does not take this method")
 	})
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping})
+	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
 	writes.MountPublic(router)
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}}

@@ -42,7 +42,9 @@ func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, statu
 		case !held:
 			log.Info("projectors: another process runs them; standing by")
 		default:
-			runRouter(holding(ctx, conn), pool, svc, status, log)
+			held, release := holding(ctx, conn)
+			runRouter(held, pool, svc, status, log)
+			release()
 			_ = conn.Close(context.Background()) // releases the lock
 		}
 		select {
@@ -71,10 +73,14 @@ func takeLock(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, bool, error) 
 const lockCheck = 2 * time.Second
 
 // holding returns a context that ends with ctx or when conn, which holds the
-// projectors' lock, stops answering.
-func holding(ctx context.Context, conn *pgx.Conn) context.Context {
+// projectors' lock, stops answering, and a release that ends the watch and
+// waits for it (a pgx.Conn is not safe for concurrent use: it must not be
+// closed while the watch may be pinging it).
+func holding(ctx context.Context, conn *pgx.Conn) (context.Context, func()) {
 	held, lost := context.WithCancel(ctx)
+	watching := make(chan struct{})
 	go func() {
+		defer close(watching)
 		defer lost()
 		ticker := time.NewTicker(lockCheck)
 		defer ticker.Stop()
@@ -89,7 +95,7 @@ func holding(ctx context.Context, conn *pgx.Conn) context.Context {
 			}
 		}
 	}()
-	return held
+	return held, func() { lost(); <-watching }
 }
 
 func runRouter(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {

@@ -33,13 +33,19 @@ func readSide(t *testing.T) (*commands.Handlers, *httptest.Server) {
 
 // serviceOnFreshDatabase runs the services, the projectors and the HTTP
 // surface on a fresh database.
-func serviceOnFreshDatabase(t *testing.T) (*services, *httptest.Server) {
+func serviceOnFreshDatabase(t testing.TB) (*services, *httptest.Server) {
+	t.Helper()
+	return serviceWith(t, testAccess)
+}
+
+// serviceWith is serviceOnFreshDatabase with the given authentication settings.
+func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Server) {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	pool := poolFor(t, url)
 	_, key := newMasterKey(t)
 	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, passwords.TestParams(), testAccess, log)
+	svc, err := wireServices(bg, pool, key, passwords.TestParams(), settings, log)
 	if err != nil {
 		t.Fatal(err)
 	}

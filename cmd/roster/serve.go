@@ -60,7 +60,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	defer func() { stopProjectors(); <-projecting }()
 
 	router := httpSurface(svc, db.Pool, status, log)
-	router.Handle("/metrics", metricsHandler(&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}))
+	router.Method(http.MethodGet, "/metrics", metricsHandler(&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}))
 
 	listener, err := net.Listen("tcp", s.Addr)
 	if err != nil {

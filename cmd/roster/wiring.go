@@ -22,6 +22,8 @@ import (
 
 // services is everything the binary wires on one database.
 type services struct {
+	pool     *pgxpool.Pool // the database of events, keys and read models
+	key      personaldata.MasterKey
 	events   *pgstore.Store      // raw events: the write model needs no personal data
 	sealed   *personaldata.Store // events with personal data sealed and unsealed
 	commands *commands.Handlers
@@ -60,7 +62,7 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
-	return &services{events: events, sealed: sealed, commands: handlers, sessions: logins}, nil
+	return &services{pool: pool, key: key, events: events, sealed: sealed, commands: handlers, sessions: logins}, nil
 }
 
 // accessSettings configures authentication: the operator token, session

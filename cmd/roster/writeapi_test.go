@@ -21,6 +21,15 @@ func TestTheQuickStartStoryOverHTTP(t *testing.T) {
 	if owner["email"] != "olive@acme.example" || owner["role"] != "owner" || owner["status"] != "active" || created.str("position") == "" {
 		t.Fatalf("created: %s", created.Raw)
 	}
+	at := "?min_position=" + created.str("position")
+	readTenant := expect(t, "read the tenant", call(t, base, "GET", "/v1/tenants/acme"+at, "op-token", nil), http.StatusOK, "")
+	if want, got := fmt.Sprint(created.Body["tenant"]), fmt.Sprint(readTenant.Body); got != want {
+		t.Fatalf("the tenant as written %s\nand as read %s", want, got)
+	}
+	readOwner := expect(t, "read the owner", call(t, base, "GET", "/v1/tenants/acme/users/"+owner["id"].(string)+at, "op-token", nil), http.StatusOK, "")
+	if want, got := fmt.Sprint(owner), fmt.Sprint(readOwner.Body); got != want {
+		t.Fatalf("the owner as written %s\nand as read %s", want, got)
+	}
 	login := expect(t, "owner login", call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{
 		"email": "Olive@ACME.example", "password": "correct horse"}), http.StatusCreated, "")
 	ownerToken := login.str("token")
@@ -44,7 +53,7 @@ func TestTheQuickStartStoryOverHTTP(t *testing.T) {
 		"email": "ann@acme.example", "password": "ann's secret"}), http.StatusForbidden, "login_forbidden")
 	expect(t, "deactivate the sole owner", call(t, base, "POST", "/v1/tenants/acme/users/"+owner["id"].(string)+"/deactivate", ownerToken, nil), http.StatusConflict, "sole_owner")
 
-	at := "&min_position=" + gone.str("position")
+	at = "&min_position=" + gone.str("position")
 	inactive := expect(t, "inactive list", call(t, base, "GET", "/v1/tenants/acme/users?status=inactive"+at, ownerToken, nil), http.StatusOK, "")
 	if items := inactive.Body["items"].([]any); len(items) != 1 || items[0].(map[string]any)["id"] != "ann" {
 		t.Fatalf("inactive: %s", inactive.Raw)

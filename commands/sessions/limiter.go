@@ -58,7 +58,8 @@ func (l *failureLimiter) wait(key string, now time.Time) time.Duration {
 	if tokens >= 1 {
 		return 0
 	}
-	return time.Duration(math.Ceil((1 - tokens) * float64(l.every)))
+	// Rounded to milliseconds: the token arithmetic is in floating point.
+	return time.Duration(math.Ceil((1 - tokens) * float64(l.every))).Round(time.Millisecond)
 }
 
 // failed takes one token from key's bucket.

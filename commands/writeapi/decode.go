@@ -84,10 +84,11 @@ type nullable[T any] struct {
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
+// A key given twice counts as its last value, as for every other field.
 func (n *nullable[T]) UnmarshalJSON(b []byte) error {
-	n.Set = true
-	if string(b) == "null" {
-		n.Null = true
+	var zero T
+	n.Set, n.Null, n.Value = true, string(b) == "null", zero
+	if n.Null {
 		return nil
 	}
 	return json.Unmarshal(b, &n.Value)

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/commands/writeapi"
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/idempotency"
+	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/sessionstore"
+	"github.com/rosterhq/roster/infra/snapshots"
+)
+
+// httpUsers is the size of the tenant the HTTP benchmark toggles users of.
+const httpUsers = 20_000
+
+// httpSide is the command side and the write API wired as the service wires
+// them (sealing store, sessions checked against the write model), with the
+// owner logged in.
+type httpSide struct {
+	*side
+	handlers *commands.Handlers
+	server   *httptest.Server
+	token    string
+	owner    domain.Actor
+}
+
+func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
+	s, err := openSide(ctx, e, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "web", httpUsers); err != nil {
+		return nil, err
+	}
+	hasher, err := passwords.New(passwords.TestParams())
+	if err != nil {
+		return nil, err
+	}
+	h, err := commands.New(commands.Config{Store: sealedAppendRawRead{s.store, s.raw}, Passwords: hasher, Emails: s.key.BlindIndex(),
+		Snapshots: snapshots.New(s.pool), Idempotency: idempotency.New(s.pool), PersonalData: s.store})
+	if err != nil {
+		return nil, err
+	}
+	owner := domain.UserActor("owner")
+	env := commands.Envelope{Tenant: "web"}
+	if _, err := h.SetPassword.Handle(ctx, env, commands.SetPassword{Actor: domain.OperatorActor(), User: "owner", Password: "bench pw"}); err != nil {
+		return nil, err
+	}
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher})
+	if err != nil {
+		return nil, err
+	}
+	login, err := logins.Login(ctx, "web", "owner@web.test", "bench pw", "bench")
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.DiscardHandler)
+	router := chi.NewRouter()
+	router.Use(middleware.RequestID, middleware.Recoverer)
+	router.Group(func(r chi.Router) {
+		r.Use(access.Middleware(logins, writeapi.Internal(log)))
+		(&writeapi.API{Commands: h, Sessions: logins, Log: log}).MountAuthenticated(r)
+	})
+	return &httpSide{side: s, handlers: h, server: httptest.NewServer(router), token: login.Token, owner: owner}, nil
+}
+
+func (s *httpSide) close() { s.server.Close(); s.handlers.Close(); s.side.close() }
+
+// sealedAppendRawRead appends through the sealing store and reads raw
+// events, as the service's command side does.
+type sealedAppendRawRead struct {
+	eventstore.Appender
+	raw eventstore.StreamReader
+}
+
+func (s sealedAppendRawRead) ReadStream(ctx context.Context, stream string, after int64, limit int) ([]eventstore.RecordedEvent, error) {
+	return s.raw.ReadStream(ctx, stream, after, limit)
+}
+
+// toggles hands out (user, deactivate?) pairs: each user in turn, first
+// deactivated, on the next pass reactivated, shared by both sides so that
+// every command changes something.
+type toggles struct{ n atomic.Int64 }
+
+func (t *toggles) next() (domain.UserID, bool) {
+	n := t.n.Add(1)
+	return domain.UserID(fmt.Sprintf("u-%d", n%httpUsers)), (n/httpUsers)%2 == 0
+}
+
+// inProcess is the command called directly, by the owner.
+func (s *httpSide) inProcess(t *toggles) operation {
+	return func(ctx context.Context, _ int) (int, error) {
+		u, deactivate := t.next()
+		env := commands.Envelope{Tenant: "web"}
+		var err error
+		if deactivate {
+			_, err = s.handlers.DeactivateUser.Handle(ctx, env, domain.DeactivateUser{Actor: s.owner, User: u})
+		} else {
+			_, err = s.handlers.ReactivateUser.Handle(ctx, env, domain.ReactivateUser{Actor: s.owner, User: u})
+		}
+		return 1, err
+	}
+}
+
+// overHTTP is the same command through the write API, with the owner's
+// session token: routing, authentication, decoding and rendering included.
+func (s *httpSide) overHTTP(t *toggles) operation {
+	return func(ctx context.Context, _ int) (int, error) {
+		u, deactivate := t.next()
+		action := map[bool]string{true: "deactivate", false: "reactivate"}[deactivate]
+		req, _ := http.NewRequestWithContext(ctx, "POST", s.server.URL+"/v1/tenants/web/users/"+string(u)+"/"+action, strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+s.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return 0, fmt.Errorf("%s %s: %d", action, u, resp.StatusCode)
+		}
+		return 1, nil
+	}
+}
+
+// runHTTP measures the cost of the HTTP layer: the same commands over HTTP
+// and called in-process, as time per command at 1 and 8 clients and as
+// latency percentiles at 1 client.
+func runHTTP(ctx context.Context, e *env) ([]result, error) {
+	s, err := openHTTPSide(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	t := &toggles{}
+	var results []result
+	for _, clients := range []int{1, 8} {
+		base, subj, err := compare(ctx, e, clients, func(int) operation { return s.inProcess(t) }, func(int) operation { return s.overHTTP(t) })
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, result{name: fmt.Sprintf("deactivate/reactivate, %d client(s), time per command", clients),
+			unit: "µs", baseline: 1e6 / base, subject: 1e6 / subj, target: "≤ 1.5×"})
+	}
+	var base, subj []time.Duration
+	ops := []operation{s.inProcess(t), s.overHTTP(t)}
+	for range 2000 { // interleaved, so noise hits both alike
+		for i, times := range []*[]time.Duration{&base, &subj} {
+			started := time.Now()
+			if _, err := ops[i](ctx, 0); err != nil {
+				return nil, err
+			}
+			*times = append(*times, time.Since(started))
+		}
+	}
+	return append(results,
+		latencyResult("deactivate/reactivate latency p50, 1 client", base, subj, 0.50, "—"),
+		latencyResult("deactivate/reactivate latency p99, 1 client", base, subj, 0.99, "≤ 1.5×")), nil
+}
