@@ -169,7 +169,46 @@ func runHTTP(ctx context.Context, e *env) ([]result, error) {
 			*times = append(*times, time.Since(started))
 		}
 	}
-	return append(results,
+	results = append(results,
 		latencyResult("deactivate/reactivate latency p50, 1 client", base, subj, 0.50, "—"),
-		latencyResult("deactivate/reactivate latency p99, 1 client", base, subj, 0.99, "≤ 1.5×")), nil
+		latencyResult("deactivate/reactivate latency p99, 1 client", base, subj, 0.99, "≤ 1.5×"))
+	logins, err := loginTimes(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return append(results, logins...), nil
+}
+
+// loginTimes compares failed logins for an e-mail nobody has with failed
+// logins for an existing account (wrong password), with production Argon2id
+// parameters: if they differ, timing tells which e-mails exist.
+func loginTimes(ctx context.Context, s *httpSide) ([]result, error) {
+	hasher, err := passwords.New(passwords.DefaultParams())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.handlers.SetPassword.Handle(ctx, commands.Envelope{Tenant: "web"},
+		commands.SetPassword{Actor: domain.OperatorActor(), User: "u-1", Password: "the real one"}); err != nil {
+		return nil, err
+	}
+	unlimited := sessions.Limits{AccountBurst: 1 << 30, AccountEvery: time.Nanosecond, AddressBurst: 1 << 30, AddressEvery: time.Nanosecond}
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: s.handlers, Passwords: hasher, Limits: unlimited})
+	if err != nil {
+		return nil, err
+	}
+	var unknown, wrong []time.Duration
+	for range 200 { // interleaved
+		for email, times := range map[string]*[]time.Duration{"nobody@web.test": &unknown, "user1@web.test": &wrong} {
+			started := time.Now()
+			_, err := logins.Login(ctx, "web", email, "a wrong guess", "bench")
+			if domain.CodeOf(err) != domain.CodeInvalidCredentials {
+				return nil, fmt.Errorf("login %s: %v", email, err)
+			}
+			*times = append(*times, time.Since(started))
+		}
+	}
+	return []result{
+		latencyResult("failed login p50, existing account vs unknown e-mail (production argon2id)", unknown, wrong, 0.50, "≈ 1×"),
+		latencyResult("failed login p90, existing account vs unknown e-mail (production argon2id)", unknown, wrong, 0.90, "≈ 1×"),
+	}, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/projections"
 )
 
@@ -59,6 +60,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	go func() { defer close(projecting); runProjectors(projectorsCtx, db.Pool, svc, status, log) }()
 	defer func() { stopProjectors(); <-projecting }()
 
+	go purgeExpiredSessions(projectorsCtx, svc.tokens, log)
 	router := httpSurface(svc, db.Pool, status, log)
 	router.Method(http.MethodGet, "/metrics", metricsHandler(&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}))
 
@@ -106,4 +108,26 @@ func metricsHandler(lag *projectionfeed.Lag) http.Handler {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		projectionfeed.NewLagCollector(lag))
 	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+}
+
+// sessionPurgeEvery is how often expired sessions are deleted: they are
+// refused anyway; the purge only keeps the table from growing.
+const sessionPurgeEvery = time.Hour
+
+// purgeExpiredSessions deletes expired sessions until ctx ends.
+func purgeExpiredSessions(ctx context.Context, tokens *sessionstore.Store, log *slog.Logger) {
+	ticker := time.NewTicker(sessionPurgeEvery)
+	defer ticker.Stop()
+	for {
+		if n, err := tokens.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn("purging expired sessions failed", "error", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }

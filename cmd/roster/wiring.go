@@ -28,6 +28,7 @@ type services struct {
 	sealed   *personaldata.Store // events with personal data sealed and unsealed
 	commands *commands.Handlers
 	sessions *sessions.Service
+	tokens   *sessionstore.Store // the sessions' digests, purged of expired ones by serve
 }
 
 // wireServices checks the master key against the database and builds the
@@ -56,13 +57,14 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		events.Close()
 		return nil, fmt.Errorf("wire commands: %w", err)
 	}
-	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(pool), Members: handlers, Passwords: hasher,
+	tokens := sessionstore.New(pool)
+	logins, err := sessions.New(sessions.Config{Store: tokens, Members: handlers, Passwords: hasher,
 		OperatorToken: access.OperatorToken, TTL: access.TTL, Limits: access.Limits})
 	if err != nil {
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
-	return &services{pool: pool, key: key, events: events, sealed: sealed, commands: handlers, sessions: logins}, nil
+	return &services{pool: pool, key: key, events: events, sealed: sealed, commands: handlers, sessions: logins, tokens: tokens}, nil
 }
 
 // accessSettings configures authentication: the operator token, session
