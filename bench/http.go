@@ -187,12 +187,20 @@ func loginTimes(ctx context.Context, s *httpSide) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.handlers.SetPassword.Handle(ctx, commands.Envelope{Tenant: "web"},
+	// The account's hash must have the production parameters too, as every
+	// hash made by a production service has.
+	h, err := commands.New(commands.Config{Store: sealedAppendRawRead{s.store, s.raw}, Passwords: hasher,
+		Emails: s.key.BlindIndex(), PersonalData: s.store})
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	if _, err := h.SetPassword.Handle(ctx, commands.Envelope{Tenant: "web"},
 		commands.SetPassword{Actor: domain.OperatorActor(), User: "u-1", Password: "the real one"}); err != nil {
 		return nil, err
 	}
 	unlimited := sessions.Limits{AccountBurst: 1 << 30, AccountEvery: time.Nanosecond, AddressBurst: 1 << 30, AddressEvery: time.Nanosecond}
-	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: s.handlers, Passwords: hasher, Limits: unlimited})
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher, Limits: unlimited})
 	if err != nil {
 		return nil, err
 	}

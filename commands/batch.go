@@ -2,6 +2,7 @@ package commands
 
 import (
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster/domain"
 )
@@ -22,6 +23,10 @@ type request struct {
 	res    Result
 	err    error
 	events []domain.Event // decided, while a batch is being built
+	// first is the stream version of the request's first event, and at the
+	// instant stamped on its events, once they are appended.
+	first int64
+	at    time.Time
 }
 
 func (r *request) finish(res Result, err error) { r.res, r.err, r.done = res, err, true }

@@ -122,11 +122,13 @@ func (x *executor) unchanged(m *writeModel, describe describer, at eventstore.Po
 
 // appendOne stores one command's events and brings the cached state up to them.
 func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, events []domain.Event) (Result, error) {
-	batch, err := encodeEvents(events, metadataOf(r), r.env.IdempotencyKey, x.clock())
+	now := x.clock()
+	batch, err := encodeEvents(events, metadataOf(r), r.env.IdempotencyKey, now)
 	if err != nil {
 		return Result{}, err
 	}
 	before := m.state.Version()
+	r.first, r.at = before+1, now
 	stored, err := x.models.store.Append(ctx, StreamOf(r.env.Tenant), eventstore.Exact(before), batch)
 	if err != nil {
 		return Result{}, err
@@ -139,15 +141,21 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 			domain.Evolve(m.state, e)
 		}
 		m.position = stored.Position
-	} else if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {
-		return Result{}, err
+	} else {
+		// The events were stored by an earlier attempt, at an instant not
+		// known here: readers of At must look it up.
+		r.first, r.at = stored.StreamVersion-int64(len(events))+1, time.Time{}
+		if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {
+			return Result{}, err
+		}
 	}
 	x.models.maybeSnapshot(r.env.Tenant, m)
 	return x.changed(m, r, events, stored.Position), nil
 }
 
 func (x *executor) changed(m *writeModel, r *request, events []domain.Event, at eventstore.Position) Result {
-	res := Result{Changed: true, Position: at, Version: m.state.Version(), Events: eventTypes(events), decided: events}
+	res := Result{Changed: true, Position: at, Version: m.state.Version(), Events: eventTypes(events),
+		First: r.first, At: r.at, decided: events}
 	r.describe(m.state, &res)
 	return res
 }

@@ -78,6 +78,7 @@ func (x *executor) decideGroup(m *writeModel, batch []*request) ([]eventstore.Ne
 		if err != nil {
 			return nil, err
 		}
+		r.first, r.at = m.state.Version()+1, now
 		all = append(all, encoded...)
 		for _, e := range r.events {
 			domain.Evolve(m.state, e)

@@ -53,10 +53,11 @@ type Handlers struct {
 	AssignWork           Handler[domain.AssignWork]
 	TransferOwnership    Handler[domain.TransferOwnership]
 
-	models   *writeModels
-	exec     *executor
-	deps     deps
-	personal eventstore.StreamReader
+	models     *writeModels
+	exec       *executor
+	deps       deps
+	personal   eventstore.StreamReader
+	identities identities
 }
 
 // deps is what use cases need to prepare their domain commands.

@@ -85,26 +85,53 @@ type Profile struct {
 // were built without Config.PersonalData.
 var ErrNoPersonalData = errors.New("commands: no personal-data reader configured")
 
-// Profile reads u's personal data (erased once deleted) and instants: two
-// point reads of the tenant stream, at the versions the write model keeps.
-func (h *Handlers) Profile(ctx context.Context, tenant domain.TenantID, u domain.UserView) (Profile, error) {
-	created, err := h.eventAt(ctx, tenant, u.CreatedAt)
+// Profile reads u's personal data (erased once deleted) and instants. recent
+// is the result of a command just carried out (zero if none): the instants
+// of its events are known without reading them. A user's e-mail, name and
+// creation never change but for erasure, which u's status tells, so they are
+// cached: rendering a user usually costs no read at all.
+func (h *Handlers) Profile(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (Profile, error) {
+	created, err := h.identity(ctx, tenant, u, recent)
 	if err != nil {
 		return Profile{}, err
 	}
-	p := Profile{CreatedAt: created.OccurredAt, UpdatedAt: created.OccurredAt}
-	if p.PersonalData, err = personalDataOf(created); err != nil {
-		return Profile{}, err
+	p := Profile{PersonalData: created.pii, CreatedAt: created.at, UpdatedAt: created.at}
+	if u.Status == domain.StatusDeleted {
+		p.PersonalData = domain.PersonalData{Erased: true}
 	}
-	if u.LastAt > u.CreatedAt {
-		last, err := h.eventAt(ctx, tenant, u.LastAt)
-		if err != nil {
+	switch {
+	case u.LastAt <= u.CreatedAt:
+	case recent.First > 0 && !recent.At.IsZero() && u.LastAt >= recent.First:
+		p.UpdatedAt = recent.At
+	default:
+		if p.UpdatedAt, err = h.InstantAt(ctx, tenant, u.LastAt); err != nil {
 			return Profile{}, err
 		}
-		p.UpdatedAt = last.OccurredAt
 	}
-	p.PasswordHash = "" // a profile is shown; the hash is only for PasswordHash
 	return p, nil
+}
+
+// identity is a user's e-mail, name and creation instant, cached.
+func (h *Handlers) identity(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (identity, error) {
+	key := identityKey{tenant, u.ID}
+	if id, ok := h.identities.get(key); ok && u.Status != domain.StatusDeleted {
+		return id, nil
+	}
+	rec, err := h.eventAt(ctx, tenant, u.CreatedAt)
+	if err != nil {
+		return identity{}, err
+	}
+	pii, err := personalDataOf(rec)
+	if err != nil {
+		return identity{}, err
+	}
+	id := identity{pii: domain.PersonalData{Email: pii.Email, Name: pii.Name, Erased: pii.Erased}, at: rec.OccurredAt}
+	if u.Status == domain.StatusDeleted || pii.Erased {
+		h.identities.forget(key)
+	} else {
+		h.identities.put(key, id)
+	}
+	return id, nil
 }
 
 // PasswordHash returns u's current password hash, "" when they have none

@@ -1,6 +1,8 @@
 package commands
 
 import (
+	"time"
+
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
@@ -34,6 +36,10 @@ type Result struct {
 	// Replayed is true when this is the stored outcome of an earlier request
 	// with the same idempotency key.
 	Replayed bool `json:"replayed,omitempty"`
+	// First is the stream version of the command's first event and At the
+	// instant its events carry; both are zero when nothing changed.
+	First int64     `json:"first,omitempty"`
+	At    time.Time `json:"at,omitzero"`
 
 	User     *domain.UserView     `json:"user,omitempty"`
 	Team     *domain.TeamView     `json:"team,omitempty"`

@@ -23,7 +23,7 @@ import (
 // paths), then the read and write endpoints with their role checks.
 func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
 	router := chi.NewRouter()
-	router.Use(middleware.RequestID, middleware.Recoverer)
+	router.Use(ownRequestID, middleware.RequestID, middleware.Recoverer)
 	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such route")
 	})
@@ -42,4 +42,14 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 		readapi.MountProjections(r, &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now}, log)
 	})
 	return router
+}
+
+// ownRequestID drops a client's X-Request-Id before chi's RequestID would
+// adopt it: request ids go into event metadata and log lines, so they are
+// always the service's own.
+func ownRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Del(middleware.RequestIDHeader)
+		next.ServeHTTP(w, r)
+	})
 }

@@ -14,8 +14,8 @@ var errNoView = errors.New("writeapi: the command result has no view to render")
 
 // userDoc renders API.md's User: the write model's view, with the personal
 // data and instants read back from the stream.
-func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView) (map[string]any, error) {
-	p, err := a.Commands.Profile(ctx, tenant, u)
+func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent commands.Result) (map[string]any, error) {
+	p, err := a.Commands.Profile(ctx, tenant, u, recent)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +38,7 @@ func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res comman
 	if res.User == nil {
 		return nil, errNoView
 	}
-	return a.userDoc(ctx, tenant, *res.User)
+	return a.userDoc(ctx, tenant, *res.User, res)
 }
 
 // tenantDoc renders API.md's Tenant.
@@ -70,9 +70,12 @@ func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res co
 		return nil, errNoView
 	}
 	it := res.WorkItem
-	at, err := a.Commands.InstantAt(ctx, tenant, it.LastAt)
-	if err != nil {
-		return nil, err
+	at := res.At
+	if res.First == 0 || at.IsZero() || it.LastAt < res.First {
+		var err error
+		if at, err = a.Commands.InstantAt(ctx, tenant, it.LastAt); err != nil {
+			return nil, err
+		}
 	}
 	return map[string]any{"id": it.ID, "kind": it.Kind, "assignee": orNull(it.Assignee),
 		"updated_at": at.UTC().Format(time.RFC3339Nano)}, nil

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/rosterhq/roster/commands"
 )
 
 type loginBody struct {
@@ -28,7 +30,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		answerError(a.Log, w, r, err)
 		return
 	}
-	user, err := a.userDoc(r.Context(), tenant, got.Member.User)
+	user, err := a.userDoc(r.Context(), tenant, got.Member.User, commands.Result{})
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return

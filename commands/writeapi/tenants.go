@@ -31,7 +31,7 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
 		if res.Tenant == nil || res.User == nil {
 			return nil, errNoView
 		}
-		owner, err := a.userDoc(ctx, tenant, *res.User)
+		owner, err := a.userDoc(ctx, tenant, *res.User, res)
 		return map[string]any{"tenant": tenantDoc(res.Tenant), "owner": owner}, err
 	}
 	body, err := decodeBody[createTenantBody](w, r)
@@ -87,7 +87,7 @@ func (a *API) purchase(w http.ResponseWriter, r *http.Request) {
 		if res.User == nil {
 			return map[string]any{"user": nil}, nil
 		}
-		u, err := a.userDoc(ctx, tenant, *res.User)
+		u, err := a.userDoc(ctx, tenant, *res.User, res)
 		return map[string]any{"user": u}, err
 	}
 	command(a, w, r, a.Commands.ReactivateOnPurchase, render, false, func(p access.Principal, _ *http.Request, b purchaseBody) (request[commands.ReactivateOnPurchase], error) {

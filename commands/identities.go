@@ -1,0 +1,60 @@
+package commands
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// maxIdentities bounds the identity cache: about 100 bytes each.
+const maxIdentities = 100_000
+
+type identityKey struct {
+	tenant domain.TenantID
+	user   domain.UserID
+}
+
+// identity is what never changes about a user until they are erased.
+type identity struct {
+	pii domain.PersonalData // e-mail and name only
+	at  time.Time           // creation
+}
+
+// identities caches users' identities for rendering. It holds personal data
+// in memory only; a deleted user's entry is dropped as soon as a render sees
+// the deletion (and is never served for a deleted user meanwhile).
+type identities struct {
+	mu      sync.Mutex
+	entries map[identityKey]identity
+}
+
+func (c *identities) get(k identityKey) (identity, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.entries[k]
+	return id, ok
+}
+
+// put stores id, first dropping an arbitrary entry when full (Go's map order
+// makes it a random one: no bookkeeping for a cache that only saves a read).
+func (c *identities) put(k identityKey, id identity) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[identityKey]identity{}
+	}
+	if len(c.entries) >= maxIdentities {
+		for victim := range c.entries {
+			delete(c.entries, victim)
+			break
+		}
+	}
+	c.entries[k] = id
+}
+
+func (c *identities) forget(k identityKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, k)
+}
