@@ -42,7 +42,9 @@ func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, statu
 		case !held:
 			log.Info("projectors: another process runs them; standing by")
 		default:
-			runRouter(holding(ctx, conn), pool, svc, status, log)
+			held, release := holding(ctx, conn)
+			runRouter(held, pool, svc, status, log)
+			release()                            // conn's checks are over: the close below races with none
 			_ = conn.Close(context.Background()) // releases the lock
 		}
 		select {
@@ -71,10 +73,13 @@ func takeLock(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, bool, error) 
 const lockCheck = 2 * time.Second
 
 // holding returns a context that ends with ctx or when conn, which holds the
-// projectors' lock, stops answering.
-func holding(ctx context.Context, conn *pgx.Conn) context.Context {
+// projectors' lock, stops answering; release ends it and returns once conn
+// is no longer checked (a pgx.Conn is not safe for concurrent use).
+func holding(ctx context.Context, conn *pgx.Conn) (held context.Context, release func()) {
 	held, lost := context.WithCancel(ctx)
+	checked := make(chan struct{})
 	go func() {
+		defer close(checked)
 		defer lost()
 		ticker := time.NewTicker(lockCheck)
 		defer ticker.Stop()
@@ -89,7 +94,7 @@ func holding(ctx context.Context, conn *pgx.Conn) context.Context {
 			}
 		}
 	}()
-	return held
+	return held, func() { lost(); <-checked }
 }
 
 func runRouter(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
