@@ -41,15 +41,13 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) erro
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
 	statements, copies := 0, newCopies()
-	for _, e := range events {
-		for _, st := range p.Reduce(e) {
-			if st.Copy != nil {
-				copies.add(*st.Copy)
-				continue
-			}
-			batch.Queue(st.SQL, st.Args...)
-			statements++
+	for _, st := range reduceBatch(p, events) {
+		if st.Copy != nil {
+			copies.add(*st.Copy)
+			continue
 		}
+		batch.Queue(st.SQL, st.Args...)
+		statements++
 	}
 	if err := copies.load(ctx, tx); err != nil {
 		return fmt.Errorf("projections: %s: %w", p.Name(), err)
@@ -73,6 +71,19 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) erro
 		}
 	}
 	return results.Close()
+}
+
+// reduceBatch is the statements of a batch: p's own ReduceBatch when it has
+// one, else Reduce of each event in turn.
+func reduceBatch(p Projector, events []Event) []Statement {
+	if b, ok := p.(BatchReducer); ok {
+		return b.ReduceBatch(events)
+	}
+	var out []Statement
+	for _, e := range events {
+		out = append(out, p.Reduce(e)...)
+	}
+	return out
 }
 
 // copies gathers a batch's Copy rows by table and column list.

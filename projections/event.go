@@ -90,6 +90,15 @@ type Projector interface {
 	Reduce(e Event) []Statement
 }
 
+// BatchReducer is implemented by projectors that reduce a batch (consecutive
+// events, applied in one transaction) to fewer statements than Reduce gives
+// event by event — a catch-up batch that invites a user and then activates
+// them writes one row, not a row and an update. ReduceBatch must be pure and
+// leave the tables exactly as Reduce of each event in turn would.
+type BatchReducer interface {
+	ReduceBatch(events []Event) []Statement
+}
+
 // ParsePosition parses the form Position.String produces.
 func ParsePosition(s string) (Position, error) {
 	commit, prepare, ok := strings.Cut(s, "-")

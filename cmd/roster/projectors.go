@@ -44,7 +44,7 @@ func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, statu
 		default:
 			held, release := holding(ctx, conn)
 			runRouter(held, pool, svc, status, log)
-			release()
+			release()                            // conn's checks are over: the close below races with none
 			_ = conn.Close(context.Background()) // releases the lock
 		}
 		select {
@@ -73,14 +73,13 @@ func takeLock(ctx context.Context, pool *pgxpool.Pool) (*pgx.Conn, bool, error) 
 const lockCheck = 2 * time.Second
 
 // holding returns a context that ends with ctx or when conn, which holds the
-// projectors' lock, stops answering, and a release that ends the watch and
-// waits for it (a pgx.Conn is not safe for concurrent use: it must not be
-// closed while the watch may be pinging it).
-func holding(ctx context.Context, conn *pgx.Conn) (context.Context, func()) {
+// projectors' lock, stops answering; release ends it and returns once conn
+// is no longer checked (a pgx.Conn is not safe for concurrent use).
+func holding(ctx context.Context, conn *pgx.Conn) (held context.Context, release func()) {
 	held, lost := context.WithCancel(ctx)
-	watching := make(chan struct{})
+	checked := make(chan struct{})
 	go func() {
-		defer close(watching)
+		defer close(checked)
 		defer lost()
 		ticker := time.NewTicker(lockCheck)
 		defer ticker.Stop()
@@ -95,7 +94,7 @@ func holding(ctx context.Context, conn *pgx.Conn) (context.Context, func()) {
 			}
 		}
 	}()
-	return held, func() { lost(); <-watching }
+	return held, func() { lost(); <-checked }
 }
 
 func runRouter(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {

@@ -23,6 +23,7 @@ type Subscriber struct {
 	feed       eventstore.Feed
 	checkpoint func(ctx context.Context, projector string) (projections.Position, error)
 	interest   map[string]func(eventType string) bool // by projector; absent: every event
+	history    *history
 	log        *slog.Logger
 
 	mu      sync.Mutex
@@ -34,7 +35,8 @@ type Subscriber struct {
 // NewSubscriber reads feed from each projector's checkpoint.
 func NewSubscriber(feed eventstore.Feed, checkpoint func(context.Context, string) (projections.Position, error), log *slog.Logger) *Subscriber {
 	base, closing := context.WithCancel(context.Background())
-	return &Subscriber{feed: feed, checkpoint: checkpoint, log: log, base: base, closing: closing}
+	return &Subscriber{feed: feed, checkpoint: checkpoint, log: log, base: base, closing: closing,
+		history: &history{feed: feed, base: base}}
 }
 
 // Subscribe starts delivering to the projector named topic from its
@@ -52,19 +54,42 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		defer s.running.Done()
 		defer cancel()
 		defer close(out)
-		after := eventstore.Position{Commit: from.Commit, Prepare: from.Prepare}
-		err := s.feed.Subscribe(ctx, after, func(ctx context.Context, batch []eventstore.RecordedEvent) error {
-			events, err := decodeAll(batch, s.interest[topic])
-			if err != nil {
-				return fmt.Errorf("%w: %v", ErrPoison, err)
-			}
-			return s.deliver(ctx, out, events)
-		})
+		after, err := s.catchUp(ctx, out, topic, eventstore.Position{Commit: from.Commit, Prepare: from.Prepare})
+		if err == nil {
+			err = s.feed.Subscribe(ctx, after, func(ctx context.Context, batch []eventstore.RecordedEvent) error {
+				events, err := decodeAll(batch, s.interest[topic])
+				if err != nil {
+					return fmt.Errorf("%w: %v", ErrPoison, err)
+				}
+				return s.deliver(ctx, out, events)
+			})
+		}
 		if ctx.Err() == nil {
 			s.log.Error("projection subscription stopped", "projection", topic, "error", err)
 		}
 	}()
 	return out, nil
+}
+
+// catchUp delivers the full pages of history after position after, read
+// through the history shared by every subscription, and returns where the
+// live feed takes over: at the first page that is not full, or at a read
+// that failed (the feed's own subscription retries reads).
+func (s *Subscriber) catchUp(ctx context.Context, out chan<- *message.Message, topic string, after eventstore.Position) (eventstore.Position, error) {
+	for {
+		p, from, err := s.history.next(ctx, after)
+		if err != nil || !p.full() {
+			return after, ctx.Err()
+		}
+		events, err := p.events(from, s.interest[topic])
+		if err != nil {
+			return after, fmt.Errorf("%w: %v", ErrPoison, err)
+		}
+		if err := s.deliver(ctx, out, events); err != nil {
+			return after, err
+		}
+		after = p.records[len(p.records)-1].Position
+	}
 }
 
 // deliver hands events over as one message and waits for the verdict; a

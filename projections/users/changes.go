@@ -19,19 +19,10 @@ func (p Projector) change(e projections.Event) *projections.Statement {
 			Args: append([]any{tenant, string(user), e.OccurredAt}, args...),
 		}
 	}
+	if user, c, ok := plainChange(e.Data); ok {
+		return set(user, c.name+" = $4", c.value)
+	}
 	switch d := e.Data.(type) {
-	case domain.UserActivated:
-		return set(d.User, `status = 'active'`)
-	case domain.UserReactivated:
-		return set(d.User, `status = 'active'`)
-	case domain.UserDeactivated:
-		return set(d.User, `status = 'inactive'`)
-	case domain.UserBlocked:
-		return set(d.User, `status = 'blocked'`)
-	case domain.UserUnblocked:
-		return set(d.User, `status = $4`, string(d.Status))
-	case domain.RoleChanged:
-		return set(d.User, `role = $4`, string(d.To))
 	case domain.UserDeleted:
 		return set(d.User, `status = 'deleted', name = $4, email = NULL`, domain.DeletedUserName)
 	case domain.TeamJoined:
@@ -42,6 +33,34 @@ func (p Projector) change(e projections.Event) *projections.Statement {
 		return p.leaderChange(e, d)
 	}
 	return nil // nothing but the version moves (PasswordSet, SessionsRevoked, …), or not a user event
+}
+
+// column is a column an event sets to a plain value.
+type column struct {
+	name  string
+	value any
+}
+
+// plainChange returns the user an event changes and the one column it sets
+// to a plain value, for the events whose change needs nothing of the row's
+// previous state (besides the version step); ok is false for any other
+// event. Both the SQL of change and the folding of ReduceBatch use it.
+func plainChange(d domain.Event) (user domain.UserID, c column, ok bool) {
+	switch d := d.(type) {
+	case domain.UserActivated, domain.UserReactivated:
+		c = column{"status", string(domain.StatusActive)}
+	case domain.UserDeactivated:
+		c = column{"status", string(domain.StatusInactive)}
+	case domain.UserBlocked:
+		c = column{"status", string(domain.StatusBlocked)}
+	case domain.UserUnblocked:
+		c = column{"status", string(d.Status)}
+	case domain.RoleChanged:
+		c = column{"role", string(d.To)}
+	default:
+		return "", column{}, false
+	}
+	return domain.Subjects(d)[0], c, true // each of these events is about one user
 }
 
 // leaderChange moves a team's lead from the previous leader to the new one

@@ -1,0 +1,161 @@
+package projectionfeed_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
+	"github.com/rosterhq/roster/projections"
+)
+
+// countingFeed is the store's feed, counting the history pages read in full
+// after each position.
+type countingFeed struct {
+	eventstore.Feed
+	mu        sync.Mutex
+	fullReads map[eventstore.Position]int
+}
+
+func (f *countingFeed) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	events, err := f.Feed.ReadAll(ctx, after, limit)
+	if err == nil && len(events) == limit {
+		f.mu.Lock()
+		f.fullReads[after]++
+		f.mu.Unlock()
+	}
+	return events, err
+}
+
+// historyOf appends n seat changes and waits until the feed shows them all
+// (no transaction of another test holds them back), so that every read of
+// them returns full pages.
+func historyOf(t *testing.T, w *projectiontest.World, n int) projections.Position {
+	t.Helper()
+	events := make([]domain.Event, n)
+	for i := range events {
+		events[i] = domain.SeatsChanged{Seats: i + 1}
+	}
+	last := w.Append("acme", events...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	seen := errors.New("the last event is visible")
+	err := w.Store.Subscribe(ctx, eventstore.Position{}, func(_ context.Context, b []eventstore.RecordedEvent) error {
+		if projections.Position(b[len(b)-1].Position) == last {
+			return seen
+		}
+		return nil
+	})
+	if !errors.Is(err, seen) {
+		t.Fatalf("history not visible: %v", err)
+	}
+	return last
+}
+
+// consume acks every message of a subscription and returns the events, one
+// slice per message, until the last position arrives.
+func consume(messages <-chan *message.Message, last projections.Position) ([][]projections.Event, error) {
+	var batches [][]projections.Event
+	for msg := range messages {
+		events, err := projections.EventsOf(msg)
+		if err != nil {
+			return nil, err
+		}
+		msg.Ack()
+		batches = append(batches, events)
+		if events[len(events)-1].Position == last {
+			return batches, nil
+		}
+	}
+	return nil, fmt.Errorf("the subscription ended before %s", last)
+}
+
+func subscriber(t *testing.T, w *projectiontest.World, feed eventstore.Feed, checkpoints map[string]projections.Position) *projectionfeed.Subscriber {
+	t.Helper()
+	s := projectionfeed.NewSubscriber(feed, func(_ context.Context, name string) (projections.Position, error) {
+		return checkpoints[name], nil
+	}, slog.New(slog.DiscardHandler))
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func TestProjectorsCatchingUpTogetherReadEachPageOfHistoryOnce(t *testing.T) {
+	w := projectiontest.New(t)
+	last := historyOf(t, w, 2500)
+	feed := &countingFeed{Feed: w.Store, fullReads: map[eventstore.Position]int{}}
+	s := subscriber(t, w, feed, nil)
+	var wg sync.WaitGroup
+	for _, name := range []string{"a", "b", "c"} {
+		messages, err := s.Subscribe(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			batches, err := consume(messages, last)
+			events := 0
+			for _, batch := range batches {
+				events += len(batch)
+			}
+			if err != nil || events != 2500 {
+				t.Errorf("%s got %d events (%v), want 2500", name, events, err)
+			}
+		}()
+	}
+	wg.Wait()
+	feed.mu.Lock()
+	defer feed.mu.Unlock()
+	if len(feed.fullReads) != 2 {
+		t.Errorf("full pages read: %v, want the two pages of history", feed.fullReads)
+	}
+	for after, reads := range feed.fullReads {
+		if reads != 1 {
+			t.Errorf("the page after %s was read %d times, want once", after, reads)
+		}
+	}
+}
+
+func TestAProjectorResumingInsideAKeptPageGetsTheRestOfIt(t *testing.T) {
+	w := projectiontest.New(t)
+	last := historyOf(t, w, 2500)
+	feed := &countingFeed{Feed: w.Store, fullReads: map[eventstore.Position]int{}}
+	checkpoints := map[string]projections.Position{}
+	s := subscriber(t, w, feed, checkpoints)
+	first, err := s.Subscribe(context.Background(), "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := <-first // read and kept; not acked yet, so "first" reads no further
+	events, _ := projections.EventsOf(page)
+	checkpoints["resumed"] = events[399].Position
+	resumed, err := s.Subscribe(context.Background(), "resumed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.Ack()
+	batches, err := consume(resumed, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batches[0]) != 600 || batches[0][0].Position != events[400].Position {
+		t.Fatalf("resumed after event 400 of the first page: got a batch of %d from %s, want the page's other 600 from %s",
+			len(batches[0]), batches[0][0].Position, events[400].Position)
+	}
+	feed.mu.Lock()
+	defer feed.mu.Unlock()
+	for after, reads := range feed.fullReads {
+		if reads != 1 {
+			t.Errorf("the page after %s was read %d times, want once", after, reads)
+		}
+	}
+}
