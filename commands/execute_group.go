@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
@@ -68,7 +69,7 @@ func (x *executor) executeEach(ctx context.Context, tenant domain.TenantID, m *w
 // cache, and returns every event to append. Refusals are kept per request.
 func (x *executor) decideGroup(m *writeModel, batch []*request) ([]eventstore.NewEvent, error) {
 	var all []eventstore.NewEvent
-	now := x.clock()
+	now := x.clock().Truncate(time.Microsecond) // as stored: Result.At must equal what is read back
 	for _, r := range batch {
 		r.events, r.err = domain.Decide(m.state, r.cmd)
 		if r.err != nil || len(r.events) == 0 {

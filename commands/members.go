@@ -50,6 +50,51 @@ func (h *Handlers) MemberByEmail(ctx context.Context, tenant domain.TenantID, em
 	return m, found, err
 }
 
+// CatchUp brings the tenant's write model, if it is in memory, up to every
+// event stored when it is called, and reports whether it was; Cached then
+// reads it without I/O. It never loads a tenant: a request naming any tenant
+// it likes must not make the process load it before it is authenticated.
+func (h *Handlers) CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error) {
+	m := h.models.lookup(tenant)
+	if m == nil {
+		return false, nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.state == nil {
+		return false, nil
+	}
+	_, err = h.models.catchUp(ctx, tenant, m)
+	return m.state != nil, err
+}
+
+// Cached is Member without catching up: the user as the cached write model
+// has them. loaded is false when the tenant's model is not in memory (then
+// call Member).
+func (h *Handlers) Cached(tenant domain.TenantID, user domain.UserID) (m Member, found, loaded bool) {
+	wm := h.models.lookup(tenant)
+	if wm == nil {
+		return Member{}, false, false
+	}
+	wm.mu.Lock()
+	defer wm.mu.Unlock()
+	if wm.state == nil {
+		return Member{}, false, false
+	}
+	u, found := wm.state.User(user)
+	if found {
+		m = Member{User: u, Policy: wm.state.Policy()}
+	}
+	return m, found, true
+}
+
+// lookup returns the tenant's write model if there is one, creating none.
+func (w *writeModels) lookup(tenant domain.TenantID) *writeModel {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.tenants[tenant]
+}
+
 // current runs read on the tenant's state caught up with the stream, under
 // the tenant's lock. An unknown tenant reads as the zero (non-existent) state.
 func (w *writeModels) current(ctx context.Context, tenant domain.TenantID, read func(*domain.Tenant)) error {

@@ -33,6 +33,10 @@ type Members interface {
 	Member(ctx context.Context, tenant domain.TenantID, user domain.UserID) (commands.Member, bool, error)
 	MemberByEmail(ctx context.Context, tenant domain.TenantID, email string) (commands.Member, bool, error)
 	PasswordHash(ctx context.Context, tenant domain.TenantID, u domain.UserView) (string, error)
+	// CatchUp and Cached split Member in two, so that the catch-up can run
+	// while the session is looked up.
+	CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error)
+	Cached(tenant domain.TenantID, user domain.UserID) (m commands.Member, found, loaded bool)
 }
 
 // Verifier checks passwords against stored hashes.
