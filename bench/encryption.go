@@ -43,6 +43,9 @@ func openSide(ctx context.Context, e *env, sealed bool) (*side, error) {
 	}
 	u, _ := url.Parse(e.pool.Config().ConnString())
 	u.Path = "/" + name
+	q := u.Query()
+	q.Set("pool_max_conns", "32") // as the service's pool (cmd/roster defaultMaxConns)
+	u.RawQuery = q.Encode()
 	pool, err := pgxpool.New(ctx, u.String())
 	if err == nil {
 		_, err = migrations.Up(ctx, pool, slog.New(slog.DiscardHandler))

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -149,6 +150,14 @@ func runHTTP(ctx context.Context, e *env) ([]result, error) {
 	}
 	defer s.close()
 	t := &toggles{}
+	if os.Getenv("BENCH_WARM") != "" {
+		for i := range httpUsers {
+			m, _, _ := s.handlers.Member(ctx, "web", domain.UserID(fmt.Sprintf("u-%d", i)))
+			if _, err := s.handlers.Profile(ctx, "web", m.User, commands.Result{}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var results []result
 	for _, clients := range []int{1, 8} {
 		base, subj, err := compare(ctx, e, clients, func(int) operation { return s.inProcess(t) }, func(int) operation { return s.overHTTP(t) })

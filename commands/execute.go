@@ -141,6 +141,7 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 			domain.Evolve(m.state, e)
 		}
 		m.position = stored.Position
+		m.committed.publish(m.state, events)
 	} else {
 		// The events were stored by an earlier attempt, at an instant not
 		// known here: readers of At must look it up.

@@ -44,6 +44,9 @@ func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *
 			return
 		}
 		m.position = stored.Position
+		for _, r := range batch {
+			m.committed.publish(m.state, r.events)
+		}
 		x.models.maybeSnapshot(tenant, m)
 		x.finishGroup(m, batch, stored.Position)
 		return

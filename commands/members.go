@@ -52,39 +52,65 @@ func (h *Handlers) MemberByEmail(ctx context.Context, tenant domain.TenantID, em
 
 // CatchUp brings the tenant's write model, if it is in memory, up to every
 // event stored when it is called, and reports whether it was; Cached then
-// reads it without I/O. It never loads a tenant: a request naming any tenant
-// it likes must not make the process load it before it is authenticated.
+// reads it. It never loads a tenant: a request naming any tenant it likes
+// must not make the process load it before its token is known to be good.
+//
+// It takes no lock unless another process appended since: commands hold the
+// tenant's lock through their appends, and every request checks its token,
+// so a check that took the lock would queue behind each commit in flight.
 func (h *Handlers) CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error) {
 	m := h.models.lookup(tenant)
 	if m == nil {
 		return false, nil
+	}
+	from := m.committed.version.Load()
+	if from == 0 {
+		return false, nil
+	}
+	page, err := h.models.store.ReadStream(ctx, StreamOf(tenant), from, readPage)
+	if err != nil || len(page) == 0 {
+		return err == nil, wrapRead(tenant, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.state == nil {
 		return false, nil
 	}
-	_, err = h.models.catchUp(ctx, tenant, m)
+	if err := h.models.applyNewer(m, page); err != nil {
+		return false, err
+	}
+	if len(page) == readPage { // far behind: finish under the lock
+		_, err = h.models.catchUp(ctx, tenant, m)
+	}
 	return m.state != nil, err
 }
 
-// Cached is Member without catching up: the user as the cached write model
-// has them. loaded is false when the tenant's model is not in memory (then
-// call Member).
+func wrapRead(tenant domain.TenantID, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("commands: read %s: %w", StreamOf(tenant), err)
+}
+
+// Cached is Member without catching up: the user as committed to the cached
+// write model. loaded is false when the tenant's model is not in memory
+// (then call Member).
 func (h *Handlers) Cached(tenant domain.TenantID, user domain.UserID) (m Member, found, loaded bool) {
 	wm := h.models.lookup(tenant)
-	if wm == nil {
+	if wm == nil || wm.committed.version.Load() == 0 {
 		return Member{}, false, false
 	}
+	if m, ok := wm.committed.member(user); ok {
+		return m, true, true
+	}
+	// First check of this user: read them under the lock, and remember them.
 	wm.mu.Lock()
 	defer wm.mu.Unlock()
 	if wm.state == nil {
 		return Member{}, false, false
 	}
-	u, found := wm.state.User(user)
-	if found {
-		m = Member{User: u, Policy: wm.state.Policy()}
-	}
+	wm.committed.remember(wm.state, user)
+	m, found = wm.committed.member(user)
 	return m, found, true
 }
 

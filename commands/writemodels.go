@@ -25,6 +25,8 @@ type writeModel struct {
 	position eventstore.Position // of the last event applied
 	// snapshotVersion is the version of the latest snapshot taken (or loaded).
 	snapshotVersion int64
+	// committed is what token checks read without the lock.
+	committed committedView
 }
 
 // writeModels caches one writeModel per tenant for the life of the process.
@@ -64,6 +66,7 @@ func (w *writeModels) load(ctx context.Context, tenant domain.TenantID, m *write
 		m.state = nil
 		return err
 	}
+	m.committed.reset(m.state)
 	w.maybeSnapshot(tenant, m) // a long replay now is one the next start can skip
 	return nil
 }
@@ -105,11 +108,37 @@ func (w *writeModels) catchUp(ctx context.Context, tenant domain.TenantID, m *wr
 			domain.Evolve(m.state, e)
 			m.position = rec.Position
 			applied++
+			m.committed.publish(m.state, []domain.Event{e})
 		}
 		if len(page) < readPage {
 			return applied, nil
 		}
 	}
+}
+
+// applyNewer applies the events of page (read after some earlier version)
+// that the state does not have yet; the caller holds m.mu. Events the state
+// already has (a command appended them meanwhile) are passed over.
+func (w *writeModels) applyNewer(m *writeModel, page []eventstore.RecordedEvent) error {
+	for _, rec := range page {
+		if rec.StreamVersion <= m.state.Version() {
+			// Applied by a command meanwhile, which published it too.
+			continue
+		}
+		if have := m.state.Version(); rec.StreamVersion != have+1 { // cannot happen: pages are contiguous
+			m.state = nil
+			return fmt.Errorf("commands: %s: version %d after %d", rec.StreamID, rec.StreamVersion, have)
+		}
+		e, err := decodeEvent(rec)
+		if err != nil {
+			m.state = nil
+			return err
+		}
+		domain.Evolve(m.state, e)
+		m.position = rec.Position
+		m.committed.publish(m.state, []domain.Event{e})
+	}
+	return nil
 }
 
 // maybeSnapshot takes a snapshot once the events since the last one number

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -44,7 +45,7 @@ func openDatabase(ctx context.Context, cfg config.Database, log *slog.Logger) (*
 			}
 		}
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := newPool(ctx, url)
 	if err == nil {
 		err = pool.Ping(ctx)
 	}
@@ -92,4 +93,22 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 		return fmt.Errorf("create database %s: %w", name, err)
 	}
 	return nil
+}
+
+// defaultMaxConns is the pool size unless the URL sets pool_max_conns. pgx's
+// default (4 on a 2-core machine) is far too few for a service whose every
+// request makes short reads (token check, catch-up) while five projectors
+// and the command side's appends hold connections of their own: requests
+// would queue for a connection rather than for the database.
+const defaultMaxConns = 32
+
+func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
+	}
+	return pgxpool.NewWithConfig(ctx, cfg)
 }
