@@ -35,6 +35,7 @@ var suites = []suite{
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
 	{"http", runHTTP},
+	{"as-of", runAsOf},
 }
 
 // env is what a suite measures against.

@@ -38,6 +38,10 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event)
 }
 
 func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) error {
+	p, err := prepare(ctx, tx, p, events)
+	if err != nil {
+		return err
+	}
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
 	statements, copies := 0, newCopies()

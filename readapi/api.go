@@ -14,6 +14,8 @@ type API struct {
 	DB     users.Querier // the read database (a pool)
 	Waiter Waiter
 	Log    *slog.Logger
+	// History answers reads of a user as_of a past instant (nil: they fail).
+	History UserHistory
 }
 
 // Mount adds the read routes; access.Middleware must run before them (it

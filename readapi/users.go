@@ -39,6 +39,10 @@ func toUserJSON(u users.User) userJSON {
 
 // getUser answers GET /v1/tenants/{tenant}/users/{user}.
 func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("as_of") {
+		a.getUserAsOf(w, r)
+		return
+	}
 	a.read(w, r, []string{users.Table, tenants.Table}, func() (any, error) {
 		u, found, err := users.Get(r.Context(), a.DB, domain.TenantID(chi.URLParam(r, "tenant")), domain.UserID(chi.URLParam(r, "user")))
 		if err != nil || !found {

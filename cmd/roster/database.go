@@ -15,6 +15,7 @@ import (
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/embeddedpg"
 	"github.com/rosterhq/roster/infra/migrations"
+	"github.com/rosterhq/roster/infra/personaldata"
 )
 
 // embeddedDatabase is the database the embedded server keeps Roster's data in.
@@ -111,4 +112,23 @@ func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		cfg.MaxConns = defaultMaxConns
 	}
 	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// openKeyed opens the database and loads the master key, checked against the
+// database (a wrong key stops here, before anything is read or written).
+// The caller closes the database.
+func openKeyed(ctx context.Context, dbc config.Database, secrets config.Secrets, log *slog.Logger) (*database, personaldata.MasterKey, error) {
+	db, err := openDatabase(ctx, dbc, log)
+	if err != nil {
+		return nil, personaldata.MasterKey{}, err
+	}
+	key, err := loadMasterKey(dbc, secrets, log)
+	if err == nil {
+		err = personaldata.CheckMasterKey(ctx, db.Pool, key)
+	}
+	if err != nil {
+		db.Close()
+		return nil, personaldata.MasterKey{}, err
+	}
+	return db, key, nil
 }

@@ -34,7 +34,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
 	writes.MountPublic(router)
-	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}}
+	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}, History: userHistory(svc)}
 	router.Group(func(r chi.Router) {
 		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)

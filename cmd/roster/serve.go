@@ -34,15 +34,11 @@ type serveCmd struct {
 const shutdownGrace = 10 * time.Second
 
 func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openDatabase(ctx, s.Database, log)
+	db, key, err := openKeyed(ctx, s.Database, s.Secrets, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	key, err := loadMasterKey(s.Database, s.Secrets, log)
-	if err != nil {
-		return err
-	}
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}

@@ -1,18 +1,26 @@
 package audit
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
+	"maps"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
 
-// Table is the current version of the read model's table.
-const Table = "audit_v1"
+// Table is the current version of the read model's table: v2 added each
+// entry's stream version and chained hash.
+const Table = "audit_v2"
 
-// Projector keeps the audit table.
-type Projector struct{ table string }
+// Projector keeps the audit table. The projector Prepare returns for a
+// batch also holds that batch's rows, their hashes chained.
+type Projector struct {
+	table string
+	rows  map[projections.Position][]any // by event position, once prepared
+}
 
 // New returns the projector of the current table version.
 func New() Projector { return Projector{table: Table} }
@@ -27,6 +35,8 @@ func (p Projector) Name() string { return p.table }
 
 // Schema creates the table, keyed by tenant and feed position, and one
 // index for each filter of List (all in position order within a tenant).
+// The primary key also finds a tenant's last entry, whose hash the next
+// one chains to.
 func (p Projector) Schema() []string {
 	t := p.table
 	return []string{
@@ -34,6 +44,7 @@ func (p Projector) Schema() []string {
     tenant_id        text        NOT NULL,
     position_commit  numeric(20) NOT NULL,
     position_prepare numeric(20) NOT NULL,
+    stream_version   bigint      NOT NULL,
     event_id         text        NOT NULL,
     at               timestamptz NOT NULL,
     action           text        NOT NULL,
@@ -41,6 +52,7 @@ func (p Projector) Schema() []string {
     target_id        text,
     reason           text,
     details          jsonb       NOT NULL DEFAULT '{}',
+    hash             bytea       NOT NULL,
     PRIMARY KEY (tenant_id, position_commit, position_prepare)
 )`, t),
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_actor ON %s (tenant_id, actor_id, position_commit, position_prepare)`, t, t),
@@ -54,64 +66,155 @@ func (p Projector) Schema() []string {
 func (p Projector) Tables() []string { return []string{p.table} }
 
 // auditColumns are the columns of an audit row, in Row.Values order.
-var auditColumns = []string{"tenant_id", "position_commit", "position_prepare", "event_id", "at", "action",
-	"actor_id", "target_id", "reason", "details"}
+var auditColumns = []string{"tenant_id", "position_commit", "position_prepare", "stream_version", "event_id", "at", "action",
+	"actor_id", "target_id", "reason", "details", "hash"}
+
+// Prepare implements projections.Preparer: in the batch's transaction, it
+// reads the hash of the last entry of each tenant the batch is about (one
+// query), and returns the projector that reduces this batch (Prepared).
+// Nothing is kept between batches, so a rolled-back batch leaves no trace.
+func (p Projector) Prepare(ctx context.Context, tx pgx.Tx, events []projections.Event) (projections.Projector, error) {
+	heads, err := p.heads(ctx, tx, tenantsOf(events))
+	if err != nil {
+		return nil, err
+	}
+	return p.Prepared(heads, events), nil
+}
+
+// Prepared is pure: the projector that reduces events (a batch, in feed
+// order), each entry's hash chained to the previous one of its tenant —
+// within the batch, or heads[tenant] (the tenant's last stored hash;
+// Genesis when absent) for the first.
+func (p Projector) Prepared(heads map[domain.TenantID]Hash, events []projections.Event) Projector {
+	last := maps.Clone(heads)
+	if last == nil {
+		last = map[domain.TenantID]Hash{}
+	}
+	rows := make(map[projections.Position][]any, len(events))
+	for _, e := range events {
+		r, ok := RecordOf(e)
+		if !ok {
+			continue
+		}
+		prev, seen := last[r.Tenant]
+		if !seen {
+			prev = Genesis(r.Tenant)
+		}
+		h := Chain(prev, r)
+		last[r.Tenant] = h
+		rows[e.Position] = r.values(h[:])
+	}
+	return Projector{table: p.table, rows: rows}
+}
 
 // Reduce is pure: every event becomes one new audit row (loaded with COPY:
 // its key, the event's position, is new by construction). The row holds
-// ids, never names, e-mails or their blind index.
+// ids, never names, e-mails or their blind index. Reduce must be called on
+// the projector Prepare or Prepared returned for e's batch: for any other
+// event the row has no hash, which the table refuses.
 func (p Projector) Reduce(e projections.Event) []projections.Statement {
-	if e.Data == nil {
-		return nil
+	values, ok := p.rows[e.Position]
+	if !ok {
+		r, audited := RecordOf(e)
+		if !audited {
+			return nil
+		}
+		values = r.values(nil)
 	}
-	return []projections.Statement{{Copy: &projections.Row{Table: p.table, Columns: auditColumns,
-		Values: []any{string(e.Tenant), e.Position.Commit, e.Position.Prepare, e.ID, e.OccurredAt,
-			e.Data.EventType(), actorID(e.Meta.Actor), targetID(e.Data), reason(e), detailsJSON(e.Data)}}}}
+	return []projections.Statement{{Copy: &projections.Row{Table: p.table, Columns: auditColumns, Values: values}}}
 }
 
-// detailsJSON encodes Details(d); its values (strings, numbers, booleans,
-// string slices) always encode, so the error cannot happen.
-func detailsJSON(d domain.Event) string {
-	b, err := json.Marshal(Details(d))
+// values is the row of r with hash, in auditColumns order.
+func (r Record) values(hash []byte) []any {
+	return []any{string(r.Tenant), r.Position.Commit, r.Position.Prepare, r.Version, r.EventID, r.At, r.Action,
+		nullable(r.Actor), nullable(r.Target), nullable(r.Reason), string(r.Details), hash}
+}
+
+// nullable is s, or nil (SQL NULL) when s is empty.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// tenantsOf lists the tenants of the events the trail holds, once each.
+func tenantsOf(events []projections.Event) []string {
+	seen := map[domain.TenantID]bool{}
+	var out []string
+	for _, e := range events {
+		if e.Data != nil && !seen[e.Tenant] {
+			seen[e.Tenant] = true
+			out = append(out, string(e.Tenant))
+		}
+	}
+	return out
+}
+
+// heads reads the hash of each tenant's last entry; tenants without one
+// are absent from the map.
+func (p Projector) heads(ctx context.Context, tx pgx.Tx, tenants []string) (map[domain.TenantID]Hash, error) {
+	heads := map[domain.TenantID]Hash{}
+	if len(tenants) == 0 {
+		return heads, nil
+	}
+	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT t.tenant_id, h.hash FROM unnest($1::text[]) AS t(tenant_id)
+CROSS JOIN LATERAL (SELECT a.hash FROM %s a WHERE a.tenant_id = t.tenant_id
+    ORDER BY a.position_commit DESC, a.position_prepare DESC LIMIT 1) h`, p.table), tenants)
 	if err != nil {
-		return "{}"
+		return nil, fmt.Errorf("audit: last hashes: %w", err)
 	}
-	return string(b)
+	var (
+		tenant string
+		hash   []byte
+	)
+	_, err = pgx.ForEachRow(rows, []any{&tenant, &hash}, func() error {
+		if len(hash) != len(Hash{}) {
+			return fmt.Errorf("tenant %s: the last entry's hash has %d bytes", tenant, len(hash))
+		}
+		heads[domain.TenantID(tenant)] = Hash(hash)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: last hashes: %w", err)
+	}
+	return heads, nil
 }
 
-// actorID is the acting user's id, or nil (SQL NULL) for the operator/system.
-func actorID(a domain.Actor) any {
-	if a.Operator || a.User == "" {
-		return nil
+// actorID is the acting user's id, or "" for the operator/system.
+func actorID(a domain.Actor) string {
+	if a.Operator {
+		return ""
 	}
 	return string(a.User)
 }
 
-// targetID is the first user the event is about, or nil when it is about none.
-func targetID(d domain.Event) any {
+// targetID is the first user the event is about, or "" when it is about none.
+func targetID(d domain.Event) string {
 	if subjects := domain.Subjects(d); len(subjects) > 0 {
 		return string(subjects[0])
 	}
-	return nil
+	return ""
 }
 
 // reason is the event's own reason (the more specific one: a consequence
-// event says "deactivated"), else the command's from the metadata, else nil.
-func reason(e projections.Event) any {
-	own := ""
-	switch d := e.Data.(type) {
-	case domain.SessionsRevoked:
-		own = d.Reason
-	case domain.UserDeleted:
-		own = d.Reason
-	case domain.OwnershipTransferred:
-		own = d.Reason
-	}
-	switch {
-	case own != "":
+// event says "deactivated"), else the command's from the metadata, else "".
+func reason(e projections.Event) string {
+	if own := ownReason(e.Data); own != "" {
 		return own
-	case e.Meta.Reason != "":
-		return e.Meta.Reason
 	}
-	return nil
+	return e.Meta.Reason
+}
+
+// ownReason is the reason field of the events that have one.
+func ownReason(d domain.Event) string {
+	switch d := d.(type) {
+	case domain.SessionsRevoked:
+		return d.Reason
+	case domain.UserDeleted:
+		return d.Reason
+	case domain.OwnershipTransferred:
+		return d.Reason
+	}
+	return ""
 }

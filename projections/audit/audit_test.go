@@ -16,13 +16,14 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// The argument order of the reducer's INSERT.
+// The column order of the reducer's COPY rows.
 const (
-	argAction = 5
-	argActor  = 6
-	argTarget = 7
-	argReason = 8
-	argDetail = 9
+	argAction = 6
+	argActor  = 7
+	argTarget = 8
+	argReason = 9
+	argDetail = 10
+	argHash   = 11
 )
 
 func reduce(t *testing.T, actor domain.Actor, reason string, d domain.Event) []any {
@@ -30,9 +31,9 @@ func reduce(t *testing.T, actor domain.Actor, reason string, d domain.Event) []a
 	e := projections.Event{Position: projections.Position{Commit: 7, Prepare: 7}, Tenant: "acme", ID: "e-1",
 		Type: d.EventType(), OccurredAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
 		Meta: domain.Metadata{Tenant: "acme", Actor: actor, Reason: reason}, Data: d}
-	got := audit.New().Reduce(e)
-	if len(got) != 1 || got[0].Copy == nil || got[0].Copy.Table != "audit_v1" || len(got[0].Copy.Values) != 10 {
-		t.Fatalf("%s → %+v, want one INSERT INTO audit_v1 with 10 arguments", d.EventType(), got)
+	got := audit.New().Prepared(nil, []projections.Event{e}).Reduce(e)
+	if len(got) != 1 || got[0].Copy == nil || got[0].Copy.Table != "audit_v2" || len(got[0].Copy.Values) != 12 {
+		t.Fatalf("%s → %+v, want one row of audit_v2 with 12 columns", d.EventType(), got)
 	}
 	return got[0].Copy.Values
 }

@@ -54,6 +54,7 @@ type Entry struct {
 	Target   *Party          `json:"target"` // nil for events about no user
 	Reason   string          `json:"reason"`
 	Details  json.RawMessage `json:"details"`
+	Hash     string          `json:"hash"` // the entry's link in the tenant's chain, hex (see the package doc)
 }
 
 // Querier is what queries need: a pool, a connection or a transaction.
@@ -80,7 +81,7 @@ var ErrBadCursor = errors.New("audit: malformed cursor")
 // the users read model: deletion there shows here, in every earlier entry.
 var columns = fmt.Sprintf(`a.position_commit::text || '-' || a.position_prepare::text, a.at, a.action,
     a.actor_id, CASE WHEN a.actor_id IS NULL THEN '%s' ELSE coalesce(ua.name, a.actor_id) END,
-    a.target_id, coalesce(ut.name, a.target_id), a.reason, a.details
+    a.target_id, coalesce(ut.name, a.target_id), a.reason, a.details, encode(a.hash, 'hex')
 FROM %s a
 LEFT JOIN %s ua ON ua.tenant_id = a.tenant_id AND ua.user_id = a.actor_id
 LEFT JOIN %s ut ON ut.tenant_id = a.tenant_id AND ut.user_id = a.target_id`, OperatorName, Table, users.Table, users.Table)
@@ -91,7 +92,7 @@ func scanEntry(row pgx.Row) (Entry, error) {
 		actor, target     *string
 		targetName, cause *string
 	)
-	err := row.Scan(&e.Position, &e.At, &e.Action, &actor, &e.Actor.Name, &target, &targetName, &cause, &e.Details)
+	err := row.Scan(&e.Position, &e.At, &e.Action, &actor, &e.Actor.Name, &target, &targetName, &cause, &e.Details, &e.Hash)
 	if actor != nil {
 		e.Actor.ID = domain.UserID(*actor)
 	}
