@@ -1,10 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/commands/sessions"
 )
 
 // httpTenant creates tenant id over HTTP with the given preset, seats and
@@ -152,4 +156,21 @@ func TestAnInternalFailureAnswersInternalWithARequestIDAndNoDetail(t *testing.T)
 	if !strings.Contains(got.str("detail"), "request id ") || strings.Contains(got.Raw, "sessions") || strings.Contains(got.Raw, "SQLSTATE") {
 		t.Fatalf("500 body: %s", got.Raw)
 	}
+}
+
+// Failed logins are also limited per client address: failures spread over
+// many accounts from one address are refused once the address's allowance
+// is spent, even for an account that has failed only once.
+func TestFailedLoginsAreLimitedPerClientAddress(t *testing.T) {
+	t.Parallel()
+	settings := testAccess
+	settings.Limits = sessions.Limits{AccountBurst: 5, AccountEvery: time.Hour, AddressBurst: 3, AddressEvery: time.Hour}
+	_, server := serviceWith(t, settings)
+	base := server.URL
+	httpTenant(t, base, "acme", "strict", 10, nil)
+	for i, email := range []string{"a@acme.example", "b@acme.example", "c@acme.example"} {
+		expect(t, fmt.Sprintf("failure %d", i+1), call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{"email": email, "password": "guess"}), 401, "invalid_credentials")
+	}
+	expect(t, "a fourth account from the same address", call(t, base, "POST", "/v1/tenants/acme/sessions", "",
+		obj{"email": "boss@acme.example", "password": "boss pw"}), http.StatusTooManyRequests, "rate_limited")
 }
