@@ -10,11 +10,7 @@ import (
 
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/projections/audit"
-	"github.com/rosterhq/roster/projections/teams"
-	"github.com/rosterhq/roster/projections/tenants"
-	"github.com/rosterhq/roster/projections/users"
-	"github.com/rosterhq/roster/projections/work"
+	"github.com/rosterhq/roster/projections/catalog"
 )
 
 // runRebuild times a blue/green rebuild of all read models over the
@@ -23,14 +19,11 @@ import (
 // the live ones serve, aligning and swapping — against COPYing the rows it
 // ends with into tables of the same shape.
 func runRebuild(ctx context.Context, e *env) ([]result, error) {
-	s, err := openSide(ctx, e, false)
+	s, err := openMillion(ctx, e)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
-	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "million", catchUpUsers); err != nil {
-		return nil, err
-	}
 	stop, err := startHost(ctx, s)
 	if err != nil {
 		return nil, err
@@ -55,18 +48,8 @@ func runRebuild(ctx context.Context, e *env) ([]result, error) {
 
 // startHost runs the projectors' host (live projectors and rebuilds) over s.
 func startHost(ctx context.Context, s *side) (func(), error) {
-	var models []projectionfeed.ReadModel
-	for _, suffixed := range []func(string) projections.Projector{
-		func(x string) projections.Projector { return tenants.NewSuffixed(x) },
-		func(x string) projections.Projector { return users.NewSuffixed(x) },
-		func(x string) projections.Projector { return teams.NewSuffixed(x) },
-		func(x string) projections.Projector { return work.NewSuffixed(x) },
-		func(x string) projections.Projector { return audit.NewSuffixed(x) },
-	} {
-		models = append(models, projectionfeed.ReadModel{Live: suffixed(""), Suffixed: suffixed})
-	}
 	host := projectionfeed.NewHost(projectionfeed.HostConfig{RouterConfig: projectionfeed.RouterConfig{Pool: s.pool, Feed: s.store,
-		Status: projections.NewStatus(), Logger: slog.New(slog.DiscardHandler)}, ReadModels: models, Poll: 10 * time.Millisecond})
+		Status: projections.NewStatus(), Logger: slog.New(slog.DiscardHandler)}, ReadModels: catalog.All(), Poll: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = host.Run(ctx) }()

@@ -28,6 +28,14 @@ const rebuildsSchema = `CREATE TABLE IF NOT EXISTS projection_rebuilds (
     error        text
 )`
 
+// ReadModel is a read model as a rebuild sees it: its live projector, and
+// the same projector into tables named with a suffix, built beside the live
+// ones.
+type ReadModel struct {
+	Live     Projector
+	Suffixed func(suffix string) Projector
+}
+
 // RebuildSuffix names the tables a rebuild builds beside the live ones
 // (users_v1 → users_v1_rebuild) until the swap gives them the live names.
 const RebuildSuffix = "_rebuild"

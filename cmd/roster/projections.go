@@ -7,13 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
@@ -34,7 +34,7 @@ type projectionsListCmd struct {
 
 // Run prints one line per read model.
 func (c *projectionsListCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openToolDatabase(ctx, c.Database, log)
+	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
 	if err != nil {
 		return err
 	}
@@ -81,16 +81,20 @@ func orStdout(w io.Writer) io.Writer {
 }
 
 // openToolDatabase opens serve's database for an operator tool; when the
-// embedded server's folder is held by another process, it says what to do.
-func openToolDatabase(ctx context.Context, cfg config.Database, log *slog.Logger) (*database, error) {
+// embedded server's folder is held by another process (make run), it says
+// what to do instead: what the tool's caller says, or share one server.
+func openToolDatabase(ctx context.Context, cfg config.Database, log *slog.Logger, instead string) (*database, error) {
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil && cfg.Embedded() && embeddedServerRunning(cfg.DataDir) {
 		return nil, fmt.Errorf("the embedded PostgreSQL in %s is in use by another roster (make run / roster serve?): "+
-			"use its API (GET /v1/projections, POST /v1/projections/{name}/rebuild with the operator token it printed), "+
-			"or run both against one server with ROSTER_DATABASE_URL", cfg.DataDir)
+			"%s, or run both against one server with ROSTER_DATABASE_URL", filepath.Join(cfg.DataDir, "postgres"), instead)
 	}
 	return db, err
 }
+
+// useTheAPI is what to do instead of projections commands while make run
+// holds the embedded database.
+const useTheAPI = "use its API (GET /v1/projections, POST /v1/projections/{name}/rebuild with the operator token it printed)"
 
 // projectionsRebuildCmd asks for rebuilds and follows them to their end.
 type projectionsRebuildCmd struct {
@@ -121,16 +125,12 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	db, err := openToolDatabase(ctx, c.Database, log)
+	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	key, err := loadMasterKey(c.Database, c.Secrets, log)
-	if err != nil {
-		return err
-	}
-	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessSettings{}, log)
+	svc, err := wireTool(ctx, db, c.Database, c.Secrets, log)
 	if err != nil {
 		return err
 	}

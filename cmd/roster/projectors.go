@@ -10,11 +10,7 @@ import (
 
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/projections/audit"
-	"github.com/rosterhq/roster/projections/teams"
-	"github.com/rosterhq/roster/projections/tenants"
-	"github.com/rosterhq/roster/projections/users"
-	"github.com/rosterhq/roster/projections/work"
+	"github.com/rosterhq/roster/projections/catalog"
 )
 
 // projectorsLockKey is the advisory lock held by the one process that runs
@@ -24,27 +20,8 @@ const projectorsLockKey = 7_242_032
 // standbyRetry is how often a process without the lock tries to take it.
 const standbyRetry = 5 * time.Second
 
-// allReadModels lists the read models serve keeps, and how to build a copy
-// of each beside it (a rebuild).
-func allReadModels() []projectionfeed.ReadModel {
-	return []projectionfeed.ReadModel{
-		{Live: tenants.New(), Suffixed: func(s string) projections.Projector { return tenants.NewSuffixed(s) }},
-		{Live: users.New(), Suffixed: func(s string) projections.Projector { return users.NewSuffixed(s) }},
-		{Live: teams.New(), Suffixed: func(s string) projections.Projector { return teams.NewSuffixed(s) }},
-		{Live: work.New(), Suffixed: func(s string) projections.Projector { return work.NewSuffixed(s) }},
-		{Live: audit.New(), Suffixed: func(s string) projections.Projector { return audit.NewSuffixed(s) }},
-	}
-}
-
-// allProjectors lists the live projectors of allReadModels.
-func allProjectors() []projections.Projector {
-	models := allReadModels()
-	out := make([]projections.Projector, len(models))
-	for i, m := range models {
-		out[i] = m.Live
-	}
-	return out
-}
+// allProjectors lists the live projectors serve keeps.
+func allProjectors() []projections.Projector { return catalog.Projectors("") }
 
 // runProjectors keeps the read models until ctx ends: it takes the
 // projectors' advisory lock (standing by while another process holds it;
@@ -123,7 +100,7 @@ const rebuildPoll = time.Second
 func runHost(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
 	host := projectionfeed.NewHost(projectionfeed.HostConfig{
 		RouterConfig: projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed, Status: status, Logger: log},
-		ReadModels:   allReadModels(), Poll: rebuildPoll})
+		ReadModels:   catalog.All(), Poll: rebuildPoll})
 	log.Info("projectors: running")
 	if err := host.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Error("projectors: stopped", "error", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -12,33 +11,15 @@ import (
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
 	"github.com/rosterhq/roster/readapi"
 )
 
 // seedSealed stores a tenant with n invited and activated users through the
-// sealing store, in batches: a history a rebuild takes a while over.
+// sealing store: a history a rebuild takes a while over.
 func seedSealed(t *testing.T, svc *services, tenant domain.TenantID, n int) {
-	state, op := &domain.Tenant{}, domain.OperatorActor()
-	var batch []domain.Event
-	decide := func(cmd domain.Command) {
-		events, err := domain.Decide(state, cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range events {
-			domain.Evolve(state, e)
-		}
-		batch = append(batch, events...)
-	}
-	decide(domain.CreateTenant{Actor: op, Tenant: tenant, Name: "Big", Seats: n + 10,
-		Owner: domain.OwnerAccount{User: "owner", EmailIndex: "owner", PII: domain.PersonalData{Email: "o@big.test", Name: "Owner"}}})
-	for i := range n {
-		decide(domain.InviteUser{Actor: op, User: domain.UserID(fmt.Sprintf("u-%d", i)), Role: domain.RoleMember, Activate: true,
-			EmailIndex: fmt.Sprint(i), PII: domain.PersonalData{Email: fmt.Sprintf("u%d@big.test", i), Name: fmt.Sprintf("User %d", i)}})
-		if len(batch) >= 1000 || i == n-1 {
-			appendSealed(t, svc, tenant, batch)
-			batch = batch[:0]
-		}
+	for _, batch := range projectiontest.InvitedUsers(t, tenant, n) {
+		appendSealed(t, svc, tenant, batch)
 	}
 }
 

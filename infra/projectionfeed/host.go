@@ -12,19 +12,11 @@ import (
 	"github.com/rosterhq/roster/projections"
 )
 
-// ReadModel is a read model a Host keeps: its live projector, and the same
-// projector into tables named with a suffix, which a rebuild builds beside
-// the live ones.
-type ReadModel struct {
-	Live     projections.Projector
-	Suffixed func(suffix string) projections.Projector
-}
-
 // HostConfig configures a Host. RouterConfig.Projectors is ignored: the
 // live projectors are those of ReadModels.
 type HostConfig struct {
 	RouterConfig
-	ReadModels []ReadModel
+	ReadModels []projections.ReadModel
 	// Poll is how often the host looks for requested rebuilds (default 1 s):
 	// they may be asked for by any process, so the table is the signal.
 	Poll time.Duration
@@ -36,7 +28,7 @@ type HostConfig struct {
 // tables, which is what lets it stop their projector for the swap.
 type Host struct {
 	cfg    HostConfig
-	models map[string]ReadModel // by live name
+	models map[string]projections.ReadModel // by live name
 }
 
 // NewHost returns a Host over cfg.
@@ -44,7 +36,7 @@ func NewHost(cfg HostConfig) *Host {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
-	models := map[string]ReadModel{}
+	models := map[string]projections.ReadModel{}
 	for _, m := range cfg.ReadModels {
 		models[m.Live.Name()] = m
 	}

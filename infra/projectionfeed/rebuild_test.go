@@ -9,32 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/projections/audit"
-	"github.com/rosterhq/roster/projections/teams"
-	"github.com/rosterhq/roster/projections/tenants"
-	"github.com/rosterhq/roster/projections/users"
-	"github.com/rosterhq/roster/projections/work"
+	"github.com/rosterhq/roster/projections/catalog"
 )
-
-func hostModels() []projectionfeed.ReadModel {
-	return []projectionfeed.ReadModel{
-		{Live: tenants.New(), Suffixed: func(s string) projections.Projector { return tenants.NewSuffixed(s) }},
-		{Live: users.New(), Suffixed: func(s string) projections.Projector { return users.NewSuffixed(s) }},
-		{Live: teams.New(), Suffixed: func(s string) projections.Projector { return teams.NewSuffixed(s) }},
-		{Live: work.New(), Suffixed: func(s string) projections.Projector { return work.NewSuffixed(s) }},
-		{Live: audit.New(), Suffixed: func(s string) projections.Projector { return audit.NewSuffixed(s) }},
-	}
-}
 
 func newHost(w *projectiontest.World) *projectionfeed.Host {
 	return projectionfeed.NewHost(projectionfeed.HostConfig{
 		RouterConfig: projectionfeed.RouterConfig{Pool: w.Pool, Feed: w.Store, Status: projections.NewStatus(),
 			Logger: slog.New(slog.DiscardHandler), Retries: 2, RetryInterval: time.Millisecond},
-		ReadModels: hostModels(), Poll: 10 * time.Millisecond})
+		ReadModels: catalog.All(), Poll: 10 * time.Millisecond})
 }
 
 // startHost runs a host until the returned stop is called.
@@ -50,31 +35,11 @@ func startHost(t *testing.T, w *projectiontest.World) (stop func()) {
 	}
 }
 
-// seedBig stores a second tenant with n invited and activated users in
-// batches, so that a rebuild has a history worth interrupting.
+// seedBig stores a second tenant with n invited and activated users, so
+// that a rebuild has a history worth interrupting.
 func seedBig(t *testing.T, w *projectiontest.World, n int) {
-	state, op := &domain.Tenant{}, domain.OperatorActor()
-	var batch []domain.Event
-	decide := func(cmd domain.Command) {
-		events, err := domain.Decide(state, cmd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range events {
-			domain.Evolve(state, e)
-		}
-		batch = append(batch, events...)
-	}
-	decide(domain.CreateTenant{Actor: op, Tenant: "big", Name: "Big", Preset: domain.PresetStrict, Seats: n + 10,
-		Owner: domain.OwnerAccount{User: "owner", EmailIndex: "owner", PII: domain.PersonalData{Email: "o@big.test", Name: "Owner"}}})
-	for i := range n {
-		id := domain.UserID(fmt.Sprintf("b-%d", i))
-		decide(domain.InviteUser{Actor: op, User: id, Role: domain.RoleMember, Activate: true, EmailIndex: string(id),
-			PII: domain.PersonalData{Email: fmt.Sprintf("b%d@big.test", i), Name: fmt.Sprintf("Big %d", i)}})
-		if len(batch) >= 1000 || i == n-1 {
-			w.Append("big", batch...)
-			batch = batch[:0]
-		}
+	for _, batch := range projectiontest.InvitedUsers(t, "big", n) {
+		w.Append("big", batch...)
 	}
 }
 
@@ -83,7 +48,7 @@ func requestRebuilds(t *testing.T, w *projectiontest.World, opts projections.Reb
 	if err := projections.Setup(context.Background(), w.Pool); err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range hostModels() {
+	for _, m := range catalog.All() {
 		if _, err := projections.RequestRebuild(context.Background(), w.Pool, m.Live.Name(), opts); err != nil {
 			t.Fatal(err)
 		}
@@ -127,8 +92,8 @@ func anyPending(rebuilds []projections.Rebuild) bool {
 // to the live model first, and left no suffixed table behind.
 func assertRebuiltIdentically(t *testing.T, w *projectiontest.World, rebuilds []projections.Rebuild) {
 	t.Helper()
-	if len(rebuilds) != len(hostModels()) {
-		t.Fatalf("%d rebuilds, want %d", len(rebuilds), len(hostModels()))
+	if len(rebuilds) != len(catalog.All()) {
+		t.Fatalf("%d rebuilds, want %d", len(rebuilds), len(catalog.All()))
 	}
 	for _, r := range rebuilds {
 		if r.State != projections.RebuildDone || r.Differences == nil || *r.Differences != "" {
