@@ -16,11 +16,11 @@ import (
 )
 
 // Progress is read from the database (the rebuild may run in another
-// process): a bar is redrawn twice a second; plain lines, for logs and
-// pipes, come every plainEvery.
+// process) twice a second; a bar is redrawn each time, plain lines (for logs
+// and pipes) come every plainEvery.
 const (
-	barPoll    = 500 * time.Millisecond
-	plainEvery = 5 * time.Second
+	progressPoll = 500 * time.Millisecond
+	plainEvery   = 5 * time.Second
 )
 
 // progressView shows how far the rebuilds are: events done of the total.
@@ -32,9 +32,9 @@ type progressView interface {
 // watchRebuilds shows the named read models' rebuilds until none is
 // pending, and returns their final states; or ctx's error.
 func watchRebuilds(ctx context.Context, lag *projectionfeed.Lag, names []string, out *os.File) ([]readapi.ProjectionState, error) {
-	view, poll := newProgressView(out)
+	view := newProgressView(out)
 	defer view.finish()
-	ticker := time.NewTicker(poll)
+	ticker := time.NewTicker(progressPoll)
 	defer ticker.Stop()
 	for {
 		states, err := rebuildStates(ctx, lag, names)
@@ -55,14 +55,14 @@ func watchRebuilds(ctx context.Context, lag *projectionfeed.Lag, names []string,
 }
 
 // newProgressView picks a bar for a terminal, plain lines otherwise.
-func newProgressView(out *os.File) (progressView, time.Duration) {
+func newProgressView(out *os.File) progressView {
 	if term.IsTerminal(int(out.Fd())) {
 		return &barView{bar: progressbar.NewOptions64(-1, progressbar.OptionSetWriter(out),
 			progressbar.OptionSetDescription("rebuilding"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("events"), progressbar.OptionSetPredictTime(true), progressbar.OptionFullWidth(),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(out) }))}, barPoll
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(out) }))}
 	}
-	return &plainView{out: out, started: time.Now()}, plainEvery
+	return &plainView{out: out, started: time.Now()}
 }
 
 // rebuildStates reads the named read models' states.
@@ -99,7 +99,7 @@ func (v *barView) show(done, total int64) {
 
 func (v *barView) finish() { _ = v.bar.Finish() }
 
-// plainView prints a line of progress each time it is shown.
+// plainView prints a line of progress at most every plainEvery.
 type plainView struct {
 	out      io.Writer
 	started  time.Time
@@ -109,6 +109,9 @@ type plainView struct {
 
 func (v *plainView) show(done, total int64) {
 	now := time.Now()
+	if !v.lastAt.IsZero() && now.Sub(v.lastAt) < plainEvery {
+		return
+	}
 	rate := 0.0
 	if !v.lastAt.IsZero() && now.After(v.lastAt) {
 		rate = float64(done-v.lastDone) / now.Sub(v.lastAt).Seconds()
