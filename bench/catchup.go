@@ -17,14 +17,11 @@ const catchUpUsers = 500_000
 // events, against COPYing the rows they end with into tables of the same
 // shape (the least any rebuild must do).
 func runCatchUp(ctx context.Context, e *env) ([]result, error) {
-	s, err := openSide(ctx, e, false)
+	s, err := openMillion(ctx, e)
 	if err != nil {
 		return nil, err
 	}
 	defer s.close()
-	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "million", catchUpUsers); err != nil {
-		return nil, err
-	}
 	head, err := s.raw.ReadStream(ctx, "tenant-million", 2*catchUpUsers, 10)
 	if err != nil || len(head) == 0 {
 		return nil, fmt.Errorf("seeded stream has no head: %v", err)
@@ -82,4 +79,18 @@ func copyResult(ctx context.Context, s *side) (time.Duration, int, error) {
 		}
 	}
 	return took, total, nil
+}
+
+// openMillion opens a fresh database holding the tenant "million": the
+// catch-up and rebuild benches' 1,000,000-event history.
+func openMillion(ctx context.Context, e *env) (*side, error) {
+	s, err := openSide(ctx, e, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "million", catchUpUsers); err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
 }

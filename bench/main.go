@@ -34,6 +34,7 @@ var suites = []suite{
 	{"list-users", runListUsers},
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
+	{"rebuild", runRebuild},
 	{"http", runHTTP},
 	{"as-of", runAsOf},
 }

@@ -19,17 +19,12 @@ import (
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/projections/audit"
-	"github.com/rosterhq/roster/projections/teams"
-	"github.com/rosterhq/roster/projections/tenants"
+	"github.com/rosterhq/roster/projections/catalog"
 	"github.com/rosterhq/roster/projections/users"
-	"github.com/rosterhq/roster/projections/work"
 	"github.com/rosterhq/roster/readapi"
 )
 
-func allReadModels() []projections.Projector {
-	return []projections.Projector{tenants.New(), users.New(), teams.New(), work.New(), audit.New()}
-}
+func allReadModels() []projections.Projector { return catalog.Projectors("") }
 
 // project runs every read model over s until ctx ends; it returns their status.
 func project(ctx context.Context, s *side) (*projections.Status, func(), error) {

@@ -28,7 +28,7 @@ const setupLockKey = 7_242_033
 // checkpoint row (at the start of the feed), all idempotently, in one
 // transaction.
 func Setup(ctx context.Context, pool *pgxpool.Pool, projectors ...Projector) error {
-	statements := []string{checkpointsSchema}
+	statements := []string{checkpointsSchema, rebuildsSchema}
 	for _, p := range projectors {
 		statements = append(statements, p.Schema()...)
 	}

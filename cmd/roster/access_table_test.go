@@ -197,6 +197,7 @@ var accessRows = []accessRow{
 		return "POST", "/v1/introspect", obj{"token": w.tokens[memberP]}
 	}},
 	{"GET /v1/projections", allowed{200, 403, 403, 403, 403, 403, 403}, fixed("GET", "/v1/projections", nil)},
+	{"POST /v1/projections/{name}/rebuild", allowed{202, 403, 403, 403, 403, 403, 403}, fixed("POST", "/v1/projections/tenants_v1/rebuild", nil)},
 }
 
 func (w *accessWorld) ensureTeam() {

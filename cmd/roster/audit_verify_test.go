@@ -32,7 +32,7 @@ func auditedAcme(t *testing.T) (url, masterKey, deactivation string) {
 	t.Cleanup(svc.Close)
 	status, running := projections.NewStatus(), make(chan struct{})
 	projecting, stop := context.WithCancel(bg)
-	go func() { defer close(running); runRouter(projecting, pool, svc, status, quiet) }()
+	go func() { defer close(running); runHost(projecting, pool, svc, status, quiet) }()
 	t.Cleanup(func() { stop(); <-running })
 
 	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}

@@ -39,7 +39,8 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountAuthenticated(r)
-		readapi.MountProjections(r, &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now}, log)
+		lag := &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now}
+		readapi.MountProjections(r, lag, lag, log)
 	})
 	return router
 }

@@ -19,11 +19,12 @@ import (
 type cli struct {
 	config.Log `embed:""`
 
-	Serve   serveCmd   `cmd:"" default:"withargs" help:"Serve the HTTP API and run the projectors (the default command)."`
-	Migrate migrateCmd `cmd:"" help:"Apply pending database migrations and exit."`
-	Audit   auditCmd   `cmd:"" help:"Tools for compliance auditors."`
-	Tenants tenantsCmd `cmd:"" help:"Create tenants without the HTTP API (the first tenant and its owner)."`
-	DevDB   devDBCmd   `cmd:"" name:"dev-db" help:"Run a command with a private, throw-away PostgreSQL; its URL is in ROSTER_TEST_DATABASE_URL (make test uses this)."`
+	Serve       serveCmd       `cmd:"" default:"withargs" help:"Serve the HTTP API and run the projectors (the default command)."`
+	Migrate     migrateCmd     `cmd:"" help:"Apply pending database migrations and exit."`
+	Audit       auditCmd       `cmd:"" help:"Tools for compliance auditors."`
+	Tenants     tenantsCmd     `cmd:"" help:"Create tenants without the HTTP API (the first tenant and its owner)."`
+	Projections projectionsCmd `cmd:"" help:"List read models; rebuild them from the history without downtime."`
+	DevDB       devDBCmd       `cmd:"" name:"dev-db" help:"Run a command with a private, throw-away PostgreSQL; its URL is in ROSTER_TEST_DATABASE_URL (make test uses this)."`
 }
 
 func main() {

@@ -329,6 +329,7 @@ func storyConforms(t *testing.T, doc *openapi3.T, server *httptest.Server) {
 	step("GET", tenant+"/teams", "/v1/tenants/acme/teams"+wait, owner, nil, http.StatusOK)
 	step("GET", tenant+"/work", "/v1/tenants/acme/work"+wait, owner, nil, http.StatusOK)
 	step("GET", tenant+"/audit", "/v1/tenants/acme/audit"+wait, owner, nil, http.StatusOK)
+	step("POST", "/v1/projections/{name}/rebuild", "/v1/projections/work_v1/rebuild", "op-token", nil, http.StatusAccepted)
 	step("GET", "/v1/projections", "/v1/projections", "op-token", nil, http.StatusOK)
 	step("GET", "/v1/projections", "/v1/projections", owner, nil, http.StatusForbidden)
 	step("GET", "/healthz", "/healthz", "", nil, http.StatusOK)

@@ -10,11 +10,7 @@ import (
 
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/projections/audit"
-	"github.com/rosterhq/roster/projections/teams"
-	"github.com/rosterhq/roster/projections/tenants"
-	"github.com/rosterhq/roster/projections/users"
-	"github.com/rosterhq/roster/projections/work"
+	"github.com/rosterhq/roster/projections/catalog"
 )
 
 // projectorsLockKey is the advisory lock held by the one process that runs
@@ -24,15 +20,14 @@ const projectorsLockKey = 7_242_032
 // standbyRetry is how often a process without the lock tries to take it.
 const standbyRetry = 5 * time.Second
 
-// allProjectors lists the read models serve keeps.
-func allProjectors() []projections.Projector {
-	return []projections.Projector{tenants.New(), users.New(), teams.New(), work.New(), audit.New()}
-}
+// allProjectors lists the live projectors serve keeps.
+func allProjectors() []projections.Projector { return catalog.Projectors("") }
 
 // runProjectors keeps the read models until ctx ends: it takes the
 // projectors' advisory lock (standing by while another process holds it;
-// the lock is released with its session if that process dies) and runs the
-// Watermill router over the sealed feed while holding it.
+// the lock is released with its session if that process dies) and, while
+// holding it, runs the projectors' host over the sealed feed: the live
+// projectors, and the rebuilds any process asks for.
 func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
 	for ctx.Err() == nil {
 		conn, held, err := takeLock(ctx, pool)
@@ -43,7 +38,7 @@ func runProjectors(ctx context.Context, pool *pgxpool.Pool, svc *services, statu
 			log.Info("projectors: another process runs them; standing by")
 		default:
 			held, release := holding(ctx, conn)
-			runRouter(held, pool, svc, status, log)
+			runHost(held, pool, svc, status, log)
 			release()                            // conn's checks are over: the close below races with none
 			_ = conn.Close(context.Background()) // releases the lock
 		}
@@ -97,21 +92,17 @@ func holding(ctx context.Context, conn *pgx.Conn) (held context.Context, release
 	return held, func() { lost(); <-checked }
 }
 
-func runRouter(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
-	router, err := projectionfeed.NewRouter(ctx, projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed,
-		Projectors: allProjectors(), Status: status, Logger: log})
-	if err != nil {
-		log.Error("projectors: cannot start", "error", err)
-		return
-	}
+// rebuildPoll is how often the projectors' process looks for requested rebuilds.
+const rebuildPoll = time.Second
+
+// runHost runs the live projectors and the requested rebuilds until ctx
+// ends or the live router stops by itself.
+func runHost(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
+	host := projectionfeed.NewHost(projectionfeed.HostConfig{
+		RouterConfig: projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed, Status: status, Logger: log},
+		ReadModels:   catalog.All(), Poll: rebuildPoll})
 	log.Info("projectors: running")
-	done := make(chan error, 1)
-	go func() { done <- router.Run(ctx) }()
-	select {
-	case <-ctx.Done():
-		_ = router.Close()
-		<-done
-	case err := <-done:
-		log.Error("projectors: router stopped", "error", err)
+	if err := host.Run(ctx); err != nil && ctx.Err() == nil {
+		log.Error("projectors: stopped", "error", err)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/passwords"
 )
 
 // tenantsCmd groups the operator's tools for tenants.
@@ -70,16 +69,13 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	db, err := c.openDatabase(ctx, log)
+	db, err := openToolDatabase(ctx, c.Database, log,
+		"create the tenant through it with POST /v1/tenants and the operator token it printed, or stop it first")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	key, err := loadMasterKey(c.Database, c.Secrets, log)
-	if err != nil {
-		return err
-	}
-	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessSettings{}, log)
+	svc, err := wireTool(ctx, db, c.Database, c.Secrets, log)
 	if err != nil {
 		return err
 	}
@@ -119,18 +115,6 @@ func (c *tenantsCreateCmd) report(res commands.Result) error {
 	_, err := fmt.Fprintf(out, "created tenant %s (preset %s, %d seats)\nowner user id: %s\nposition: %s\n",
 		res.Tenant.ID, res.Tenant.Preset, res.Tenant.SeatsPurchased, res.User.ID, res.Position)
 	return err
-}
-
-// openDatabase opens serve's database; when the embedded server's folder is
-// held by another process (make run), it says what to do instead.
-func (c *tenantsCreateCmd) openDatabase(ctx context.Context, log *slog.Logger) (*database, error) {
-	db, err := openDatabase(ctx, c.Database, log)
-	if err != nil && c.Embedded() && embeddedServerRunning(c.DataDir) {
-		return nil, fmt.Errorf("the embedded PostgreSQL in %s is in use by another roster (make run / roster serve?): "+
-			"create the tenant through it with POST /v1/tenants and the operator token it printed, "+
-			"or stop it first, or run both against one server with ROSTER_DATABASE_URL", filepath.Join(c.DataDir, "postgres"))
-	}
-	return db, err
 }
 
 // embeddedServerRunning reports whether another process holds the embedded

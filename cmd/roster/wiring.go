@@ -98,3 +98,13 @@ func (s *services) Close() {
 	s.commands.Close()
 	s.events.Close()
 }
+
+// wireTool wires the services an operator tool runs on db: with the master
+// key serve uses with the same flags, and the default password hashing.
+func wireTool(ctx context.Context, db *database, cfg config.Database, secrets config.Secrets, log *slog.Logger) (*services, error) {
+	key, err := loadMasterKey(cfg, secrets, log)
+	if err != nil {
+		return nil, err
+	}
+	return wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessSettings{}, log)
+}

@@ -14,17 +14,10 @@ import (
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
 	"github.com/rosterhq/roster/projections"
-	"github.com/rosterhq/roster/projections/audit"
-	"github.com/rosterhq/roster/projections/teams"
-	"github.com/rosterhq/roster/projections/tenants"
-	"github.com/rosterhq/roster/projections/users"
-	"github.com/rosterhq/roster/projections/work"
+	"github.com/rosterhq/roster/projections/catalog"
 )
 
-func readModels(suffix string) []projections.Projector {
-	return []projections.Projector{tenants.NewSuffixed(suffix), users.NewSuffixed(suffix), teams.NewSuffixed(suffix),
-		work.NewSuffixed(suffix), audit.NewSuffixed(suffix)}
-}
+func readModels(suffix string) []projections.Projector { return catalog.Projectors(suffix) }
 
 func names(ps []projections.Projector) []string {
 	out := make([]string, len(ps))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -33,6 +34,11 @@ type RouterConfig struct {
 // Subscriber, wrapped (outermost first) in failure recording, retry with
 // backoff, and panic recovery. Run it with Run; Close stops it.
 func NewRouter(ctx context.Context, cfg RouterConfig) (*message.Router, error) {
+	return newRouter(ctx, cfg, nil)
+}
+
+// newRouter is NewRouter with every handler behind gate (when not nil).
+func newRouter(ctx context.Context, cfg RouterConfig, gate *gate) (*message.Router, error) {
 	if cfg.Retries <= 0 {
 		cfg.Retries = 5
 	}
@@ -57,6 +63,9 @@ func NewRouter(ctx context.Context, cfg RouterConfig) (*message.Router, error) {
 		MaxInterval: 10 * cfg.RetryInterval, Logger: watermill.NewSlogLogger(cfg.Logger)}
 	for _, p := range cfg.Projectors {
 		h := router.AddConsumerHandler(p.Name(), p.Name(), subscriber, projections.Handler(cfg.Pool, p, cfg.Status))
+		if gate != nil {
+			h.AddMiddleware(gate.middleware)
+		}
 		h.AddMiddleware(projections.RecordFailures(cfg.Pool, p.Name(), cfg.Status, cfg.Logger), retry.Middleware, middleware.Recoverer)
 	}
 	return router, nil
@@ -72,4 +81,37 @@ func checkpointOf(pool *pgxpool.Pool, status *projections.Status) func(context.C
 		status.Start(name, c.Position)
 		return c.Position, nil
 	}
+}
+
+// gate lets a router's handlers apply batches until it is shut; shut
+// returns once none is applying, and none applies afterwards. Watermill's
+// Router.Close can return while a handler it let in is still running (its
+// wait for running handlers may pass before the last message is taken), and
+// that handler's commit may still land: a rebuild that moves checkpoints
+// itself once the router is stopped must not race with it.
+type gate struct {
+	mu   sync.RWMutex
+	shut bool
+}
+
+// middleware runs the handler unless the gate is shut; then it waits for
+// the message's subscription to end (the router is closing it) and nacks.
+func (g *gate) middleware(next message.HandlerFunc) message.HandlerFunc {
+	return func(msg *message.Message) ([]*message.Message, error) {
+		g.mu.RLock()
+		if !g.shut {
+			defer g.mu.RUnlock()
+			return next(msg)
+		}
+		g.mu.RUnlock()
+		<-msg.Context().Done()
+		return nil, msg.Context().Err()
+	}
+}
+
+// close shuts the gate, waiting for the handlers inside.
+func (g *gate) close() {
+	g.mu.Lock()
+	g.shut = true
+	g.mu.Unlock()
 }

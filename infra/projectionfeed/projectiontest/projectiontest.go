@@ -6,6 +6,7 @@ package projectiontest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -92,4 +93,34 @@ func (w *World) WaitFor(status *projections.Status, at projections.Position, nam
 	if err := status.WaitFor(ctx, at, names...); err != nil {
 		w.T.Fatalf("projections did not reach %s: %v", at, err)
 	}
+}
+
+// InvitedUsers decides a tenant of n invited and activated users (and its
+// owner), and returns the events in batches of about 1,000, for appending:
+// a history of 2n+2 events that a rebuild or catch-up takes a while over.
+func InvitedUsers(t testing.TB, tenant domain.TenantID, n int) [][]domain.Event {
+	state, op := &domain.Tenant{}, domain.OperatorActor()
+	var batches [][]domain.Event
+	var batch []domain.Event
+	decide := func(cmd domain.Command) {
+		events, err := domain.Decide(state, cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			domain.Evolve(state, e)
+		}
+		batch = append(batch, events...)
+	}
+	decide(domain.CreateTenant{Actor: op, Tenant: tenant, Name: string(tenant), Preset: domain.PresetStrict, Seats: n + 10,
+		Owner: domain.OwnerAccount{User: "owner", EmailIndex: "owner", PII: domain.PersonalData{Email: "owner@" + string(tenant) + ".test", Name: "Owner"}}})
+	for i := range n {
+		id := domain.UserID(fmt.Sprintf("u-%d", i))
+		decide(domain.InviteUser{Actor: op, User: id, Role: domain.RoleMember, Activate: true, EmailIndex: string(id),
+			PII: domain.PersonalData{Email: fmt.Sprintf("u%d@%s.test", i, tenant), Name: fmt.Sprintf("User %d", i)}})
+		if len(batch) >= 1000 || i == n-1 {
+			batches, batch = append(batches, batch), nil
+		}
+	}
+	return batches
 }

@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/readapi"
+)
+
+// projectionsCmd groups the operator's tools for read models.
+type projectionsCmd struct {
+	List    projectionsListCmd    `cmd:"" help:"List the read models: state, position, lag and last rebuild."`
+	Rebuild projectionsRebuildCmd `cmd:"" help:"Rebuild read models from the whole history beside the live ones, then swap them in."`
+}
+
+// projectionsListCmd prints every read model's state, as GET /v1/projections.
+type projectionsListCmd struct {
+	config.Database `embed:""`
+
+	stdout io.Writer // nil: os.Stdout
+}
+
+// Run prints one line per read model.
+func (c *projectionsListCmd) Run(ctx context.Context, log *slog.Logger) error {
+	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
+		return err
+	}
+	states, err := (&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}).ProjectionStates(ctx)
+	if err != nil {
+		return err
+	}
+	return printStates(orStdout(c.stdout), states)
+}
+
+func printStates(out io.Writer, states []readapi.ProjectionState) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tSTATE\tPOSITION\tLAG (events)\tLAST REBUILD")
+	for _, s := range states {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Name, s.State, s.Position, s.LagEvents, describeRebuild(s.Rebuild))
+	}
+	return w.Flush()
+}
+
+// describeRebuild renders a rebuild in a few words.
+func describeRebuild(r *readapi.RebuildProgress) string {
+	switch {
+	case r == nil:
+		return "-"
+	case r.State == projections.RebuildFailed:
+		return "failed: " + r.Error
+	case r.State != projections.RebuildDone:
+		return fmt.Sprintf("%s, %d of %d events", r.State, r.EventsDone, r.EventsTotal)
+	case r.Differences != nil && *r.Differences != "":
+		return fmt.Sprintf("done %s; differed: %s", r.FinishedAt.Format(time.RFC3339), *r.Differences)
+	}
+	return fmt.Sprintf("done %s", r.FinishedAt.Format(time.RFC3339))
+}
+
+func orStdout(w io.Writer) io.Writer {
+	if w == nil {
+		return os.Stdout
+	}
+	return w
+}
+
+// openToolDatabase opens serve's database for an operator tool; when the
+// embedded server's folder is held by another process (make run), it says
+// what to do instead: what the tool's caller says, or share one server.
+func openToolDatabase(ctx context.Context, cfg config.Database, log *slog.Logger, instead string) (*database, error) {
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil && cfg.Embedded() && embeddedServerRunning(cfg.DataDir) {
+		return nil, fmt.Errorf("the embedded PostgreSQL in %s is in use by another roster (make run / roster serve?): "+
+			"%s, or run both against one server with ROSTER_DATABASE_URL", filepath.Join(cfg.DataDir, "postgres"), instead)
+	}
+	return db, err
+}
+
+// useTheAPI is what to do instead of projections commands while make run
+// holds the embedded database.
+const useTheAPI = "use its API (GET /v1/projections, POST /v1/projections/{name}/rebuild with the operator token it printed)"
+
+// projectionsRebuildCmd asks for rebuilds and follows them to their end.
+type projectionsRebuildCmd struct {
+	config.Database `embed:""`
+	config.Secrets  `embed:""`
+
+	Names  []string `arg:"" optional:"" name:"name" help:"Read models to rebuild: users_v1, or just users (see projections list)."`
+	All    bool     `name:"all" help:"Rebuild every read model."`
+	Verify bool     `name:"verify" help:"Before swapping, compare the rebuilt tables with the live ones row for row and report the differences."`
+	NoSwap bool     `name:"no-swap" help:"Only check: rebuild, compare with the live tables (implies --verify), report, and drop the rebuilt tables."`
+
+	stdout *os.File // nil: os.Stdout
+}
+
+// Help is the long help of `roster projections rebuild --help`.
+func (c *projectionsRebuildCmd) Help() string {
+	return strings.Join([]string{
+		"Builds fresh copies of the read models (tables named <table>_rebuild) from the start of the event history while the live tables keep serving, then, with the live projectors paused for a moment, brings both to the same event and swaps the copies in with one transaction.",
+		"The rebuild is recorded in the database and performed by the process that runs the projectors: a running `roster serve` (this command then only shows progress), or this command itself when no serve runs. Interrupted (Ctrl-C, kill, crash), it resumes from its checkpoint the next time either runs.",
+		"Progress is a bar on a terminal, plain lines otherwise. Exits 1 when a rebuild failed or --verify found differences.",
+	}, "\n\n")
+}
+
+// Run requests the rebuilds, runs the projectors' host unless another
+// process does (the advisory lock decides), and shows progress until done.
+func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error {
+	names, err := c.readModels()
+	if err != nil {
+		return err
+	}
+	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc, err := wireTool(ctx, db, c.Database, c.Secrets, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if err := c.request(ctx, db, names); err != nil {
+		return err
+	}
+	hostCtx, stopHost := context.WithCancel(ctx)
+	hosting := make(chan struct{})
+	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
+	defer func() { stopHost(); <-hosting }()
+	lag := &projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}
+	states, err := watchRebuilds(ctx, lag, names, c.out())
+	if err != nil {
+		return fmt.Errorf("%w (the rebuild resumes from where it is when roster serve or this command runs again)", err)
+	}
+	return reportRebuilds(c.out(), states)
+}
+
+func (c *projectionsRebuildCmd) out() *os.File {
+	if c.stdout == nil {
+		return os.Stdout
+	}
+	return c.stdout
+}
+
+// readModels resolves the names asked for ("users" → "users_v1").
+func (c *projectionsRebuildCmd) readModels() ([]string, error) {
+	var known []string
+	for _, p := range allProjectors() {
+		known = append(known, p.Name())
+	}
+	if c.All == (len(c.Names) > 0) {
+		return nil, fmt.Errorf("name the read models to rebuild (%s), or give --all", strings.Join(known, ", "))
+	}
+	if c.All {
+		return known, nil
+	}
+	var out []string
+	for _, n := range c.Names {
+		i := slices.IndexFunc(known, func(k string) bool { return k == n || strings.TrimSuffix(k, "_v1") == n })
+		if i < 0 {
+			return nil, fmt.Errorf("no read model is named %q (there are %s)", n, strings.Join(known, ", "))
+		}
+		out = append(out, known[i])
+	}
+	return out, nil
+}
+
+func (c *projectionsRebuildCmd) request(ctx context.Context, db *database, names []string) error {
+	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
+		return err
+	}
+	for _, n := range names {
+		r, err := projections.RequestRebuild(ctx, db.Pool, n, projections.RebuildOptions{Verify: c.Verify, NoSwap: c.NoSwap})
+		if err != nil {
+			return err
+		}
+		if r.Verify != (c.Verify || c.NoSwap) || r.Swap == c.NoSwap {
+			fmt.Fprintf(c.out(), "%s: a rebuild is already under way (verify %t, swap %t); following it\n", n, r.Verify, r.Swap)
+		}
+	}
+	return nil
+}
+
+// errRebuildsDiffered ends a rebuild whose comparison found differences.
+var errRebuildsDiffered = errors.New("the rebuilt read models differed from the live ones")
+
+// reportRebuilds prints each rebuild's outcome; an error if any failed or differed.
+func reportRebuilds(out io.Writer, states []readapi.ProjectionState) error {
+	var failed, differed []string
+	for _, s := range states {
+		fmt.Fprintf(out, "%s: %s\n", s.Name, describeRebuild(s.Rebuild))
+		switch r := s.Rebuild; {
+		case r.State == projections.RebuildFailed:
+			failed = append(failed, s.Name)
+		case r.Differences != nil && *r.Differences != "":
+			differed = append(differed, s.Name)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("the rebuild of %s failed", strings.Join(failed, ", "))
+	}
+	if len(differed) > 0 {
+		return fmt.Errorf("%w: %s", errRebuildsDiffered, strings.Join(differed, ", "))
+	}
+	return nil
+}
