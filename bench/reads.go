@@ -178,6 +178,6 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 // benchmark measures reads, so it authenticates without a database.
 type operatorOnly struct{}
 
-func (operatorOnly) Authenticate(_ context.Context, token string, _ domain.TenantID) (access.Principal, bool, error) {
+func (operatorOnly) Authenticate(_ context.Context, token string) (access.Principal, bool, error) {
 	return access.Principal{Operator: true}, token == "bench", nil
 }

@@ -52,7 +52,7 @@ func (h *Handlers) MemberByEmail(ctx context.Context, tenant domain.TenantID, em
 
 // CatchUp brings the tenant's write model, if it is in memory, up to every
 // event stored when it is called, and reports whether it was; Cached then
-// reads it. It never loads a tenant: a request naming any tenant it likes
+// reads it (CachedAt). It never loads a tenant: a request naming any tenant it likes
 // must not make the process load it before its token is known to be good.
 //
 // It takes no lock unless another process appended since: commands hold the
@@ -92,12 +92,13 @@ func wrapRead(tenant domain.TenantID, err error) error {
 	return fmt.Errorf("commands: read %s: %w", StreamOf(tenant), err)
 }
 
-// Cached is Member without catching up: the user as committed to the cached
-// write model. loaded is false when the tenant's model is not in memory
-// (then call Member).
-func (h *Handlers) Cached(tenant domain.TenantID, user domain.UserID) (m Member, found, loaded bool) {
+// CachedAt is Member without I/O: the user as committed to the cached write
+// model, provided it holds every event up to stream version head. current
+// is false when it does not (or the tenant is not in memory): then catch up
+// or call Member.
+func (h *Handlers) CachedAt(tenant domain.TenantID, user domain.UserID, head int64) (m Member, found, current bool) {
 	wm := h.models.lookup(tenant)
-	if wm == nil || wm.committed.version.Load() == 0 {
+	if wm == nil || wm.committed.version.Load() == 0 || wm.committed.version.Load() < head {
 		return Member{}, false, false
 	}
 	if m, ok := wm.committed.member(user); ok {

@@ -39,11 +39,9 @@ func (p Principal) Staff() bool { return p.Operator || p.Kind == domain.KindMemb
 
 // Authenticator resolves a bearer token. ok is false for a missing,
 // malformed, expired, logged-out or revoked token, and for the token of a
-// user who may no longer log in. tenant is the tenant the request's path
-// names ("" if none): a hint that lets the check of the tenant's state start
-// while the token is looked up.
+// user who may no longer log in.
 type Authenticator interface {
-	Authenticate(ctx context.Context, token string, tenant domain.TenantID) (p Principal, ok bool, err error)
+	Authenticate(ctx context.Context, token string) (p Principal, ok bool, err error)
 }
 
 // BearerToken is the request's bearer token, if it has one.
@@ -73,8 +71,7 @@ func Middleware(auth Authenticator, internal func(http.ResponseWriter, *http.Req
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			token, _ := BearerToken(r)
-			tenant := chi.URLParam(r, "tenant")
-			p, ok, err := auth.Authenticate(r.Context(), token, domain.TenantID(tenant))
+			p, ok, err := auth.Authenticate(r.Context(), token)
 			switch {
 			case err != nil:
 				internal(w, r, err)
@@ -83,7 +80,7 @@ func Middleware(auth Authenticator, internal func(http.ResponseWriter, *http.Req
 				WriteProblem(w, http.StatusUnauthorized, domain.CodeUnauthenticated, "a valid bearer token is required")
 				return
 			}
-			if tenant != "" && !p.Operator && string(p.Tenant) != tenant {
+			if tenant := chi.URLParam(r, "tenant"); tenant != "" && !p.Operator && string(p.Tenant) != tenant {
 				WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such tenant")
 				return
 			}

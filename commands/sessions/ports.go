@@ -15,6 +15,10 @@ type Session struct {
 	User      domain.UserID
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// StreamHead is, when the store can tell it in the same read (the events
+	// live beside the sessions), the version of the tenant's stream when the
+	// session was read; 0 otherwise.
+	StreamHead int64
 }
 
 // Store keeps sessions by digest.
@@ -33,10 +37,11 @@ type Members interface {
 	Member(ctx context.Context, tenant domain.TenantID, user domain.UserID) (commands.Member, bool, error)
 	MemberByEmail(ctx context.Context, tenant domain.TenantID, email string) (commands.Member, bool, error)
 	PasswordHash(ctx context.Context, tenant domain.TenantID, u domain.UserView) (string, error)
-	// CatchUp and Cached split Member in two, so that the catch-up can run
-	// while the session is looked up.
+	// CachedAt is Member without I/O, when the cached model has every event
+	// up to version head (current false otherwise); CatchUp brings a cached
+	// model up to the stream, loading none.
+	CachedAt(tenant domain.TenantID, user domain.UserID, head int64) (m commands.Member, found, current bool)
 	CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error)
-	Cached(tenant domain.TenantID, user domain.UserID) (m commands.Member, found, loaded bool)
 }
 
 // Verifier checks passwords against stored hashes.

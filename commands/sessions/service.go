@@ -147,41 +147,26 @@ func (s *Service) open(ctx context.Context, tenant domain.TenantID, m commands.M
 
 // Authenticate implements access.Authenticator: the operator token, or a
 // live session of a user who may log in now.
-func (s *Service) Authenticate(ctx context.Context, token string, tenant domain.TenantID) (access.Principal, bool, error) {
+func (s *Service) Authenticate(ctx context.Context, token string) (access.Principal, bool, error) {
 	if s.isOperator(token) {
 		return access.Principal{Operator: true}, true, nil
 	}
-	p, _, ok, err := s.resolve(ctx, token, tenant)
+	p, _, ok, err := s.resolve(ctx, token)
 	return p, ok, err
 }
 
-// resolve looks a session token up and checks it against the write model,
-// caught up with the stream after the request arrived. When the request
-// names a tenant, that tenant's catch-up runs while the session is looked
-// up: the two reads cost one round trip's time instead of two.
-func (s *Service) resolve(ctx context.Context, token string, tenant domain.TenantID) (access.Principal, Session, bool, error) {
+// resolve looks a session token up and checks it against the write model as
+// of every event stored when the request arrived.
+func (s *Service) resolve(ctx context.Context, token string) (access.Principal, Session, bool, error) {
 	digest, ok := ParseToken(token)
 	if !ok {
 		return access.Principal{}, Session{}, false, nil
 	}
-	caughtUp := make(chan error, 1)
-	if tenant.Valid() {
-		go func() {
-			loaded, err := s.cfg.Members.CatchUp(ctx, tenant)
-			if err == nil && !loaded {
-				err = errNoHint
-			}
-			caughtUp <- err
-		}()
-	} else {
-		caughtUp <- errNoHint
-	}
 	session, found, err := s.cfg.Store.Find(ctx, digest)
-	hinted := <-caughtUp
 	if err != nil || !found || !s.cfg.Clock().Before(session.ExpiresAt) {
 		return access.Principal{}, Session{}, false, err
 	}
-	m, found, err := s.member(ctx, session, tenant, hinted)
+	m, found, err := s.member(ctx, session)
 	if err != nil || !found || !m.User.CanLogin || session.IssuedAt.Before(m.User.SessionsRevokedBefore) {
 		return access.Principal{}, Session{}, false, err
 	}
@@ -189,19 +174,25 @@ func (s *Service) resolve(ctx context.Context, token string, tenant domain.Tenan
 		ManagesUsers: m.Policy.Manages(m.User.Role), Session: digest}, session, true, nil
 }
 
-// errNoHint marks a request whose tenant could not be caught up ahead: it
-// names none, or one not in memory.
-var errNoHint = errors.New("sessions: no tenant in the request")
-
-// member reads the session's user: from the cache just caught up when the
-// request named the session's tenant, else caught up now.
-func (s *Service) member(ctx context.Context, session Session, hint domain.TenantID, hinted error) (commands.Member, bool, error) {
-	if hinted == nil && hint == session.Tenant {
-		if m, found, loaded := s.cfg.Members.Cached(session.Tenant, session.User); loaded {
+// member reads the session's user from the write model, current with the
+// stream. When the store told the stream's head along with the session (one
+// round trip) and the cached model has it, no further read is needed — the
+// common case; else the model catches up first.
+func (s *Service) member(ctx context.Context, session Session) (commands.Member, bool, error) {
+	members := s.cfg.Members
+	if session.StreamHead > 0 {
+		if m, found, current := members.CachedAt(session.Tenant, session.User, session.StreamHead); current {
 			return m, found, nil
 		}
 	}
-	return s.cfg.Members.Member(ctx, session.Tenant, session.User)
+	if loaded, err := members.CatchUp(ctx, session.Tenant); err != nil || !loaded {
+		if err != nil {
+			return commands.Member{}, false, err
+		}
+		return members.Member(ctx, session.Tenant, session.User)
+	}
+	m, found, _ := members.CachedAt(session.Tenant, session.User, 0)
+	return m, found, nil
 }
 
 // isOperator compares token with the operator token as SHA-256 digests in
@@ -235,7 +226,7 @@ type Introspection struct {
 // principals and the operator may see it; for anyone else, as for a dead
 // token, the answer is {"active": false}.
 func (s *Service) Introspect(ctx context.Context, caller access.Principal, token string) (Introspection, error) {
-	p, session, ok, err := s.resolve(ctx, token, caller.Tenant)
+	p, session, ok, err := s.resolve(ctx, token)
 	if err != nil || !ok || !(caller.Operator || caller.Tenant == p.Tenant) {
 		return Introspection{}, err
 	}

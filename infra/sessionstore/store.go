@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
@@ -31,12 +32,21 @@ func (s *Store) Create(ctx context.Context, sess sessions.Session) error {
 	return nil
 }
 
-// Find returns the session stored under digest.
+// Find returns the session stored under digest and, in the same read, the
+// version of its tenant's stream (the events table lives beside it): the
+// token check then needs no second round trip when the write model already
+// has that version.
 func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool, error) {
 	sess := sessions.Session{Digest: digest}
 	var tenant, user string
-	err := s.pool.QueryRow(ctx, `SELECT tenant_id, user_id, issued_at, expires_at FROM sessions WHERE digest = $1`,
-		digest).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt)
+	var head *int64
+	err := s.pool.QueryRow(ctx, `SELECT s.tenant_id, s.user_id, s.issued_at, s.expires_at,
+		(SELECT max(e.stream_version) FROM events e WHERE e.stream_id = $2 || s.tenant_id)
+		FROM sessions s WHERE s.digest = $1`,
+		digest, commands.StreamOf("")).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head)
+	if head != nil {
+		sess.StreamHead = *head
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return sessions.Session{}, false, nil
 	}
