@@ -34,8 +34,9 @@ const maxPasswordFile = 4096
 // tenantsCreateCmd creates a tenant and its owner through the command
 // handlers, on the database serve uses with the same flags and variables.
 type tenantsCreateCmd struct {
-	config.Database `embed:""`
-	config.Secrets  `embed:""`
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
+	config.Secrets    `embed:""`
 
 	ID                string `name:"id" required:"" help:"Tenant id: 1–64 characters of a-z, 0-9 and -."`
 	Name              string `name:"name" required:"" help:"Display name of the tenant."`
@@ -79,7 +80,7 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessSettings{}, log)
+	svc, err := wireServices(ctx, db.Pool, key, c.EventStore, passwords.DefaultParams(), accessSettings{}, log)
 	if err != nil {
 		return err
 	}

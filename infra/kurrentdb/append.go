@@ -34,8 +34,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		}
 		data[i] = d
 	}
-	res, err := s.client.AppendToStream(ctx, s.name(stream), esdb.AppendToStreamOptions{ExpectedRevision: revisionOf(expected)}, data...)
+	client := s.conn()
+	res, err := client.AppendToStream(ctx, s.name(stream), esdb.AppendToStreamOptions{ExpectedRevision: revisionOf(expected)}, data...)
 	if err != nil {
+		s.checkClosed(client, err)
 		return eventstore.AppendResult{}, appendError(stream, expected, err)
 	}
 	out := eventstore.AppendResult{

@@ -37,7 +37,9 @@ func toEventData(e eventstore.NewEvent) (esdb.EventData, error) {
 	meta = append(meta, `{"schema_version":`...)
 	meta = strconv.AppendInt(meta, int64(e.SchemaVersion), 10)
 	meta = append(meta, `,"occurred_at":"`...)
-	meta = e.OccurredAt.UTC().AppendFormat(meta, time.RFC3339Nano)
+	// Microseconds, as PostgreSQL keeps them (the read models and the
+	// feed's copy are there): a time reads back the same from either.
+	meta = e.OccurredAt.UTC().Truncate(time.Microsecond).AppendFormat(meta, time.RFC3339Nano)
 	meta = append(meta, '"')
 	if len(e.Metadata) > 0 {
 		meta = append(meta, `,"metadata":`...)

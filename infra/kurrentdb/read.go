@@ -21,9 +21,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limi
 	if limit <= 0 {
 		return nil, nil
 	}
-	rs, err := s.client.ReadStream(ctx, s.name(stream), esdb.ReadStreamOptions{Direction: esdb.Forwards,
+	client := s.conn()
+	rs, err := client.ReadStream(ctx, s.name(stream), esdb.ReadStreamOptions{Direction: esdb.Forwards,
 		From: esdb.Revision(uint64(max(after, 0)))}, uint64(limit))
 	if err != nil {
+		s.checkClosed(client, err)
 		return nil, fmt.Errorf("kurrentdb: read %s: %w", stream, err)
 	}
 	defer rs.Close()
@@ -71,8 +73,10 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 // appends the feed's events after *seen to *out (at most limit in all),
 // and moves *seen to the last record read. It returns the records read.
 func (s *Store) readAllPage(ctx context.Context, seen *eventstore.Position, page, limit int, out *[]eventstore.RecordedEvent) (int, error) {
-	rs, err := s.client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: allPosition(*seen)}, uint64(page))
+	client := s.conn()
+	rs, err := client.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Forwards, From: allPosition(*seen)}, uint64(page))
 	if err != nil {
+		s.checkClosed(client, err)
 		return 0, err
 	}
 	defer rs.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -51,9 +52,13 @@ func (o Options) withDefaults() (Options, error) {
 
 // Store is the KurrentDB event store. It is safe for concurrent use.
 type Store struct {
-	client   *esdb.Client
+	cfg      *esdb.Configuration
 	opts     Options
 	prefixes []string // namespace + feed prefixes, as stored
+
+	mu     sync.Mutex
+	client *esdb.Client // replaced when it closes itself (see reopen)
+	closed bool
 }
 
 // Open connects to the server at url (an esdb:// or kurrentdb:// connection
@@ -77,12 +82,47 @@ func Open(url string, opts Options) (*Store, error) {
 	for i, p := range opts.FeedPrefixes {
 		prefixes[i] = opts.Namespace + p
 	}
-	return &Store{client: client, opts: opts, prefixes: prefixes}, nil
+	return &Store{cfg: cfg, client: client, opts: opts, prefixes: prefixes}, nil
 }
 
 // Close closes the client; calls in flight fail.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
 	return s.client.Close()
+}
+
+// conn is the current client.
+func (s *Store) conn() *esdb.Client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.client
+}
+
+// checkClosed replaces old with a new client when err says old has closed
+// itself: the v4 client gives up for good when it cannot reach the server
+// within its discovery attempts (a KurrentDB restart of a few seconds), and
+// answers every later call with ErrorCodeConnectionClosed. The call that
+// failed is not retried here; the next one uses the new client.
+func (s *Store) checkClosed(old *esdb.Client, err error) {
+	var esErr *esdb.Error
+	if !errors.As(err, &esErr) || esErr.Code() != esdb.ErrorCodeConnectionClosed {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.client != old {
+		return
+	}
+	client, nerr := esdb.NewClient(s.cfg)
+	if nerr != nil {
+		s.opts.Logger.Warn("kurrentdb: cannot replace a closed client", "error", nerr)
+		return
+	}
+	s.opts.Logger.Warn("kurrentdb: the client had given up on the server; replaced it", "error", err)
+	_ = old.Close()
+	s.client = client
 }
 
 // name is stream's name in KurrentDB.

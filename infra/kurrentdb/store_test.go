@@ -251,3 +251,32 @@ func TestABatchReportsThePositionOfItsLastEvent(t *testing.T) {
 		t.Fatalf("append reports %+v, re-append %+v; the last event is at %s", res, again, stored[2].Position)
 	}
 }
+
+// The v4 client gives up for good when the server stays away longer than
+// its discovery attempts; the store replaces it, so appends work again once
+// the server is back.
+func TestTheStoreOutlivesAServerAbsenceTheClientGaveUpOn(t *testing.T) {
+	t.Parallel()
+	first := startFake(t, kurrentdbfake.Options{})
+	addr := first.Addr()
+	store := open(t, first.URL())
+	ctx := context.Background()
+	if _, err := store.Append(ctx, "s", eventstore.Any(), events(1)); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	gaveUp := time.Now().Add(deadline)
+	for {
+		_, err := store.Append(ctx, "s", eventstore.Any(), events(1))
+		if err != nil && strings.Contains(err.Error(), "ErrorCodeConnectionClosed") {
+			break
+		}
+		if time.Now().After(gaveUp) {
+			t.Fatalf("the client never gave up on the absent server: %v", err)
+		}
+	}
+	startFake(t, kurrentdbfake.Options{Addr: addr})
+	if _, err := store.Append(ctx, "s", eventstore.Any(), events(1)); err != nil {
+		t.Fatalf("append once the server is back: %v", err)
+	}
+}

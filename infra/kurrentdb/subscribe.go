@@ -75,9 +75,11 @@ type item struct {
 func (s *Store) subscribeOnce(ctx context.Context, from *eventstore.Position, handle func(context.Context, []eventstore.RecordedEvent, eventstore.Position) error) (bool, error) {
 	local, cancel := context.WithCancel(ctx)
 	defer cancel()
-	sub, err := s.client.SubscribeToAll(local, esdb.SubscribeToAllOptions{From: allPosition(*from),
+	client := s.conn()
+	sub, err := client.SubscribeToAll(local, esdb.SubscribeToAllOptions{From: allPosition(*from),
 		Filter: &esdb.SubscriptionFilter{Type: esdb.StreamFilterType, Prefixes: s.prefixes}})
 	if err != nil {
+		s.checkClosed(client, err)
 		return false, fmt.Errorf("kurrentdb: subscribe to $all after %s: %w", *from, err)
 	}
 	items := make(chan item, s.opts.BatchSize)

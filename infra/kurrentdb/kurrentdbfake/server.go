@@ -22,6 +22,9 @@ type Options struct {
 	// MaxAppendSize limits one append (see the package comment); 0 means
 	// DefaultMaxAppendSize, as KurrentDB's MaxAppendSize setting.
 	MaxAppendSize int
+	// Addr is the address to listen on; empty: a free loopback port. A test
+	// restarts "the server" by starting a fresh fake on a closed one's Addr.
+	Addr string
 }
 
 // Server is a running fake. It is safe for concurrent use.
@@ -60,7 +63,10 @@ func Start(opts Options) (*Server, error) {
 	if opts.MaxAppendSize <= 0 {
 		opts.MaxAppendSize = DefaultMaxAppendSize
 	}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	listener, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("kurrentdbfake: listen: %w", err)
 	}
@@ -85,6 +91,9 @@ func Start(opts Options) (*Server, error) {
 	}()
 	return s, nil
 }
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
 
 // URL is the connection string for esdb.ParseConnectionString.
 func (s *Server) URL() string {
