@@ -12,9 +12,15 @@ PARALLEL ?= 8
 run: build postgresql
 	$(BIN) serve
 
-## test: vet, then every test with the race detector against a private PostgreSQL
+# The service tests that run a second time with the events in KurrentDB
+# (a fake of its gRPC protocol per test; see infra/kurrentdb/kurrentdbfake).
+KURRENTDB_PACKAGES ?= ./cmd/roster ./infra/projectionfeed/... ./projections/...
+
+## test: vet, then every test with the race detector against a private PostgreSQL,
+## then the service tests again with ROSTER_EVENTSTORE=kurrentdb
 test: build vet postgresql
-	$(BIN) dev-db -- $(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m ./...
+	$(BIN) dev-db -- sh -c '$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m ./... && \
+		ROSTER_EVENTSTORE=kurrentdb $(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m $(KURRENTDB_PACKAGES)'
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roster

@@ -44,7 +44,7 @@ func recordScenario(t *testing.T) *recorded {
 	_, key := newMasterKey(t)
 	pool := poolFor(t, pgtest.NewDatabase(t))
 	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, passwords.TestParams(), testAccess, log)
+	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), testAccess, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestAuditReplayShowsUsersAsOfAnInstantWithDeletedPeopleErased(t *testing.T)
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	encoded, key := newMasterKey(t)
-	svc, err := wireServices(bg, poolFor(t, url), key, passwords.TestParams(), testAccess, quiet)
+	svc, err := wireServices(bg, poolFor(t, url), key, testEventStore(t), passwords.TestParams(), testAccess, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func auditedAcme(t *testing.T) (url, masterKey, deactivation string) {
 	url = pgtest.NewDatabase(t)
 	masterKey, key := newMasterKey(t)
 	pool := poolFor(t, url)
-	svc, err := wireServices(bg, pool, key, passwords.TestParams(), testAccess, quiet)
+	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), testAccess, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

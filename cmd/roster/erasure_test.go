@@ -111,7 +111,7 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	url := pgtest.NewDatabase(t)
 	_, key := newMasterKey(t)
 	pool2 := poolFor(t, url)
-	svc, err := wireServices(bg, pool2, key, passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
+	svc, err := wireServices(bg, pool2, key, testEventStore(t), passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -210,7 +210,7 @@ func TestDevDBGivesTheCommandADatabaseAndPassesOnItsExitStatus(t *testing.T) {
 func TestHelpExplainsEveryCommandAndItsVariables(t *testing.T) {
 	for args, wants := range map[string][]string{
 		"--help":         {"serve", "migrate", "dev-db", "ROSTER_LOG_LEVEL"},
-		"serve --help":   {"ROSTER_DATABASE_URL", "ROSTER_DATA_DIR", "ROSTER_HTTP_ADDR", "embedded", "private PostgreSQL"},
+		"serve --help":   {"ROSTER_DATABASE_URL", "ROSTER_DATA_DIR", "ROSTER_HTTP_ADDR", "embedded", "private PostgreSQL", "ROSTER_EVENTSTORE", "kurrentdb", "ROSTER_KURRENTDB_URL"},
 		"migrate --help": {"ROSTER_DATABASE_URL"},
 	} {
 		out, err := roster(t, strings.Fields(args)...).CombinedOutput()

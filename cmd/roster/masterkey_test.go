@@ -45,7 +45,7 @@ func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	url := pgtest.NewDatabase(t)
 	encoded, key := newMasterKey(t)
 	svcPool := poolFor(t, url)
-	svc, err := wireServices(bg, svcPool, key, passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
+	svc, err := wireServices(bg, svcPool, key, testEventStore(t), passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,8 @@ func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	for _, id := range []domain.UserID{"kept", "lost", "gone"} {
 		mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: id, Email: string(id) + "@acme.example", Name: string(id), Role: domain.RoleMember}))
 	}
-	mustHandleFn(t)(h.DeleteUser.Handle(bg, acme, domain.DeleteUser{Actor: op, User: "gone"}))
+	deleted := mustHandleFn(t)(h.DeleteUser.Handle(bg, acme, domain.DeleteUser{Actor: op, User: "gone"}))
+	awaitFeed(t, svc, deleted.Position) // with KurrentDB, verify reads the feed's copy in PostgreSQL
 	verify := func() (string, error) {
 		cmd := roster(t, "audit", "verify", "--database-url", url)
 		cmd.Env = append(cmd.Env, "ROSTER_MASTER_KEY="+encoded)

@@ -98,8 +98,9 @@ const useTheAPI = "use its API (GET /v1/projections, POST /v1/projections/{name}
 
 // projectionsRebuildCmd asks for rebuilds and follows them to their end.
 type projectionsRebuildCmd struct {
-	config.Database `embed:""`
-	config.Secrets  `embed:""`
+	config.Database   `embed:""`
+	config.Secrets    `embed:""`
+	config.EventStore `embed:""`
 
 	Names  []string `arg:"" optional:"" name:"name" help:"Read models to rebuild: users_v1, or just users (see projections list)."`
 	All    bool     `name:"all" help:"Rebuild every read model."`
@@ -130,7 +131,7 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 		return err
 	}
 	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, log)
+	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
 	if err != nil {
 		return err
 	}

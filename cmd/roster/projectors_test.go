@@ -52,7 +52,7 @@ func TestProjectorsRetakeTheirLockWhenItsConnectionDies(t *testing.T) {
 	pool := poolFor(t, pgtest.NewDatabase(t))
 	_, key := newMasterKey(t)
 	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, passwords.TestParams(), testAccess, log)
+	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), testAccess, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Se
 	pool := poolFor(t, url)
 	_, key := newMasterKey(t)
 	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, passwords.TestParams(), settings, log)
+	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), settings, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 func anotherProcess(t *testing.T, svc *services) string {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	other, err := wireServices(bg, svc.pool, svc.key, passwords.TestParams(), testAccess, log)
+	other, err := wireServices(bg, svc.pool, svc.key, svc.store, passwords.TestParams(), testAccess, log)
 	if err != nil {
 		t.Fatal(err)
 	}

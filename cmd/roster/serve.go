@@ -23,11 +23,12 @@ import (
 
 // serveCmd runs the service until SIGINT or SIGTERM.
 type serveCmd struct {
-	config.Database `embed:""`
-	config.HTTP     `embed:""`
-	config.Secrets  `embed:""`
-	config.Operator `embed:""`
-	config.Sessions `embed:""`
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
+	config.HTTP       `embed:""`
+	config.Secrets    `embed:""`
+	config.Operator   `embed:""`
+	config.Sessions   `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -42,7 +43,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}
-	svc, err := wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessFrom(s.operatorToken(log), s.Sessions), log)
+	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), accessFrom(s.operatorToken(log), s.Sessions), log)
 	if err != nil {
 		return err
 	}

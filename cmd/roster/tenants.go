@@ -33,8 +33,9 @@ const maxPasswordFile = 4096
 // tenantsCreateCmd creates a tenant and its owner through the command
 // handlers, on the database serve uses with the same flags and variables.
 type tenantsCreateCmd struct {
-	config.Database `embed:""`
-	config.Secrets  `embed:""`
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
+	config.Secrets    `embed:""`
 
 	ID                string `name:"id" required:"" help:"Tenant id: 1–64 characters of a-z, 0-9 and -."`
 	Name              string `name:"name" required:"" help:"Display name of the tenant."`
@@ -75,7 +76,7 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, log)
+	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
 	if err != nil {
 		return err
 	}

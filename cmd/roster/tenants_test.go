@@ -27,7 +27,7 @@ func tenantsCreateOn(t *testing.T, url, masterKey string) (*tenantsCreateCmd, *b
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	return &tenantsCreateCmd{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: masterKey},
+	return &tenantsCreateCmd{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: masterKey}, EventStore: testEventStore(t),
 		ID: "acme", Name: "Acme", Preset: domain.PresetHelpdesk, Seats: 3,
 		OwnerEmail: "olga@acme.example", OwnerName: "Olga Owner", OwnerPasswordFile: file, stdout: &out}, &out
 }
@@ -51,7 +51,7 @@ func TestTenantsCreateMakesAnOwnerWhoCanLogInAndRefusesTheSameIDTwice(t *testing
 		t.Errorf("the output repeats the owner's personal data:\n%s", out)
 	}
 
-	svc, err := wireServices(bg, poolFor(t, url), key, passwords.TestParams(), testAccess, quiet)
+	svc, err := wireServices(bg, poolFor(t, url), key, create.EventStore, passwords.TestParams(), testAccess, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +65,7 @@ func TestTenantsCreateMakesAnOwnerWhoCanLogInAndRefusesTheSameIDTwice(t *testing
 	}
 
 	again, _ := tenantsCreateOn(t, url, encoded)
+	again.EventStore = create.EventStore
 	err = again.Run(bg, quiet)
 	if err == nil || err.Error() != `tenant "acme" was not created: tenant "acme" already exists (invalid_transition)` {
 		t.Errorf("second create: %v", err)

@@ -15,16 +15,16 @@ import (
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
-	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/infra/snapshots"
 )
 
 // services is everything the binary wires on one database.
 type services struct {
-	pool     *pgxpool.Pool // the database of events, keys and read models
+	pool     *pgxpool.Pool // the database of keys, read models (and events, unless in KurrentDB)
 	key      personaldata.MasterKey
-	events   *pgstore.Store      // raw events: the write model needs no personal data
+	store    config.EventStore   // where the events are
+	events   *eventStore         // raw events: the write model needs no personal data
 	sealed   *personaldata.Store // events with personal data sealed and unsealed
 	commands *commands.Handlers
 	sessions *sessions.Service
@@ -33,7 +33,7 @@ type services struct {
 
 // wireServices checks the master key against the database and builds the
 // command side over the sealing event store.
-func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, hashing passwords.Params, access accessSettings, log *slog.Logger) (*services, error) {
+func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, hashing passwords.Params, access accessSettings, log *slog.Logger) (*services, error) {
 	if err := personaldata.CheckMasterKey(ctx, pool, key); err != nil {
 		return nil, err
 	}
@@ -41,8 +41,10 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 	if err != nil {
 		return nil, err
 	}
-	events := pgstore.New(pool, pgstore.Options{Logger: log})
-	sealed := personaldata.NewStore(events, pool, key)
+	events, sealed, err := openEventStore(pool, key, store, log)
+	if err != nil {
+		return nil, err
+	}
 	handlers, err := commands.New(commands.Config{
 		Store:       appendSealedReadRaw{sealed, events},
 		Passwords:   hasher,
@@ -64,7 +66,7 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
-	return &services{pool: pool, key: key, events: events, sealed: sealed, commands: handlers, sessions: logins, tokens: tokens}, nil
+	return &services{pool: pool, key: key, store: store, events: events, sealed: sealed, commands: handlers, sessions: logins, tokens: tokens}, nil
 }
 
 // accessSettings configures authentication: the operator token, session
@@ -86,7 +88,7 @@ func accessFrom(operatorToken string, c config.Sessions) accessSettings {
 // write model ignores personal data, so it is never decrypted for it.
 type appendSealedReadRaw struct {
 	*personaldata.Store
-	raw *pgstore.Store
+	raw eventstore.StreamReader
 }
 
 func (a appendSealedReadRaw) ReadStream(ctx context.Context, stream string, after int64, limit int) ([]eventstore.RecordedEvent, error) {
@@ -101,10 +103,10 @@ func (s *services) Close() {
 
 // wireTool wires the services an operator tool runs on db: with the master
 // key serve uses with the same flags, and the default password hashing.
-func wireTool(ctx context.Context, db *database, cfg config.Database, secrets config.Secrets, log *slog.Logger) (*services, error) {
+func wireTool(ctx context.Context, db *database, cfg config.Database, secrets config.Secrets, store config.EventStore, log *slog.Logger) (*services, error) {
 	key, err := loadMasterKey(cfg, secrets, log)
 	if err != nil {
 		return nil, err
 	}
-	return wireServices(ctx, db.Pool, key, passwords.DefaultParams(), accessSettings{}, log)
+	return wireServices(ctx, db.Pool, key, store, passwords.DefaultParams(), accessSettings{}, log)
 }

@@ -117,3 +117,30 @@ func (s Sessions) Validate() error {
 	}
 	return nil
 }
+
+// EventStore chooses where events are stored. Keys, read models and the
+// projectors' transport stay in PostgreSQL either way.
+type EventStore struct {
+	// Kind is "postgres" (the events table, the default) or "kurrentdb".
+	Kind string `name:"eventstore" env:"ROSTER_EVENTSTORE" default:"postgres" enum:"postgres,kurrentdb" help:"Where events are stored (${enum}): PostgreSQL's events table, or KurrentDB (--kurrentdb-url), whose feed an ingester copies into PostgreSQL for the projectors."`
+	// KurrentDBURL is the KurrentDB connection string (kind kurrentdb).
+	KurrentDBURL string `name:"kurrentdb-url" env:"ROSTER_KURRENTDB_URL" help:"KurrentDB connection string for --eventstore=kurrentdb, such as esdb://127.0.0.1:2113?tls=false."`
+}
+
+// Validate requires a KurrentDB URL when KurrentDB is chosen.
+func (e EventStore) Validate() error {
+	switch e.Kind {
+	case "", "postgres":
+		return nil
+	case "kurrentdb":
+		u, err := url.Parse(e.KurrentDBURL)
+		if err != nil || (u.Scheme != "esdb" && u.Scheme != "kurrentdb" && u.Scheme != "esdb+discover" && u.Scheme != "kurrentdb+discover") || u.Host == "" {
+			return fmt.Errorf("--kurrentdb-url / ROSTER_KURRENTDB_URL must look like esdb://host:2113?tls=false when --eventstore=kurrentdb")
+		}
+		return nil
+	}
+	return fmt.Errorf("--eventstore / ROSTER_EVENTSTORE %q: want postgres or kurrentdb", e.Kind)
+}
+
+// KurrentDB reports whether events live in KurrentDB.
+func (e EventStore) KurrentDB() bool { return e.Kind == "kurrentdb" }

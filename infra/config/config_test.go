@@ -62,3 +62,25 @@ func TestLogConfigRefusesUnknownLevelsAndFormats(t *testing.T) {
 		}
 	}
 }
+
+func TestEventStoreConfigNeedsAKurrentDBURLOnlyForKurrentDB(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []config.EventStore{
+		{Kind: "postgres"},
+		{Kind: "kurrentdb", KurrentDBURL: "esdb://127.0.0.1:2113?tls=false"},
+		{Kind: "kurrentdb", KurrentDBURL: "kurrentdb://kurrentdb:2113?tls=false"},
+	} {
+		if err := ok.Validate(); err != nil {
+			t.Errorf("%+v refused: %v", ok, err)
+		}
+	}
+	for _, bad := range []config.EventStore{
+		{Kind: "kurrentdb"},
+		{Kind: "kurrentdb", KurrentDBURL: "postgres://localhost/roster"},
+		{Kind: "eventstoredb", KurrentDBURL: "esdb://127.0.0.1:2113"},
+	} {
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "ROSTER_") {
+			t.Errorf("%+v accepted or unexplained: %v", bad, err)
+		}
+	}
+}

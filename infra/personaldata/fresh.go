@@ -40,7 +40,7 @@ func (s *Store) appendFresh(ctx context.Context, stream string, expected eventst
 		return eventstore.AppendResult{}, false, err
 	}
 	with := []pgstore.Statement{{SQL: insertFreshKeysSQL, Args: []any{string(batch.tenant), ids, wrapped}}}
-	res, err := s.inner.AppendWith(ctx, stream, expected, batch.events, with)
+	res, err := s.pg.AppendWith(ctx, stream, expected, batch.events, with)
 	if errors.Is(err, pgstore.ErrStatementFailed) || errors.Is(err, eventstore.ErrVersionConflict) {
 		return eventstore.AppendResult{}, false, nil
 	}

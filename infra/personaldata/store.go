@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgstore"
 )
 
@@ -26,7 +28,8 @@ const anyRetries = 20
 // need no personal data (the command side's write model) may read from the
 // inner store directly, and save the key look-ups.
 type Store struct {
-	inner *pgstore.Store
+	inner eventstore.Store
+	pg    *pgstore.Store // the inner store when it is PostgreSQL's: appends share a transaction with key changes
 	pool  *pgxpool.Pool
 	vault vault
 }
@@ -36,6 +39,19 @@ type Store struct {
 // with CheckMasterKey at start-up. With the zero key, every append or read
 // that involves personal data fails.
 func NewStore(inner *pgstore.Store, pool *pgxpool.Pool, key MasterKey) *Store {
+	s := NewStoreOver(inner, pool, key)
+	s.pg = inner
+	return s
+}
+
+// NewStoreOver is NewStore over an event store outside PostgreSQL (such as
+// KurrentDB), whose appends cannot share a transaction with the key table:
+// the keys of a batch's deleted users are destroyed right after its append
+// succeeds. Should the process die in between, whoever copies the feed into
+// PostgreSQL must call DestroyKeysOfDeleted in the same transaction as the
+// copy (infra/kurrentfeed does), so no deletion is stored without its keys
+// being destroyed before any read model shows it.
+func NewStoreOver(inner eventstore.Store, pool *pgxpool.Pool, key MasterKey) *Store {
 	w, _ := newWrapper(key) // the zero key leaves a wrapper that refuses every use
 	return &Store{inner: inner, pool: pool, vault: vault{pool: pool, wrapper: w}}
 }
@@ -45,7 +61,7 @@ func NewStore(inner *pgstore.Store, pool *pgxpool.Pool, key MasterKey) *Store {
 // store; a batch with UserDeleted events is appended in one transaction with
 // the destruction of those users' keys, so neither happens without the other.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent) (eventstore.AppendResult, error) {
-	if fresh, scanned, users, err := scanBatch(stream, events); err == nil && len(users) > 0 &&
+	if fresh, scanned, users, err := scanBatch(stream, events); s.pg != nil && err == nil && len(users) > 0 &&
 		len(fresh.erased) == 0 && onlyInvitations(fresh.events, scanned) {
 		res, done, err := s.appendFresh(ctx, stream, expected, fresh, scanned, users)
 		if done || err != nil {
@@ -58,6 +74,13 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	}
 	if len(batch.erased) == 0 {
 		return s.inner.Append(ctx, stream, expected, batch.events)
+	}
+	if s.pg == nil {
+		res, err := s.inner.Append(ctx, stream, expected, batch.events)
+		if err != nil {
+			return res, err
+		}
+		return res, destroyKeys(ctx, s.pool, batch.tenant, batch.erased)
 	}
 	return s.appendErasing(ctx, stream, expected, batch)
 }
@@ -92,7 +115,7 @@ func (s *Store) appendAndDestroy(ctx context.Context, stream string, expected ev
 		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: begin: %w", stream, err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after Commit
-	res, err := s.inner.AppendTx(ctx, tx, stream, expected, batch.events)
+	res, err := s.pg.AppendTx(ctx, tx, stream, expected, batch.events)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -210,4 +233,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-timer.C:
 		return nil
 	}
+}
+
+// DestroyKeysOfDeleted destroys, through tx, the data keys of the users
+// whose UserDeleted events are among events (as stored): the erasure of a
+// store outside PostgreSQL, made part of the transaction that copies its
+// feed into PostgreSQL (see NewStoreOver). Destroying a key already gone is
+// a no-op.
+func DestroyKeysOfDeleted(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent) error {
+	for _, e := range events {
+		if e.Type != userDeletedType {
+			continue
+		}
+		f, err := scanFields(e.Payload)
+		tenant, ok := tenantOf(e.StreamID)
+		if err != nil || !ok || f.user == "" {
+			return fmt.Errorf("personaldata: deletion %s in %s names no user of a tenant (%v)", e.ID, e.StreamID, err)
+		}
+		if err := destroyKeys(ctx, tx, tenant, []domain.UserID{domain.UserID(f.user)}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,12 +2,10 @@ package pgstore
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/wakeup"
 )
 
 // Subscribe implements eventstore.Feed. Reads that fail (PostgreSQL
@@ -17,7 +15,7 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle
 	s.listenOnce.Do(s.startListener)
 	heldBackWait, failWait := time.Duration(0), time.Duration(0)
 	for {
-		woken := s.appended.wait() // before the read, so no wake-up is lost
+		woken := s.appended.Wait() // before the read, so no wake-up is lost
 		events, heldBack, err := s.readPage(ctx, after, s.opts.BatchSize)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -47,7 +45,7 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle
 		} else {
 			heldBackWait = 0
 		}
-		if err := waitWake(ctx, woken, wait); err != nil {
+		if err := wakeup.Wait(ctx, woken, wait); err != nil {
 			return err
 		}
 	}
@@ -57,20 +55,8 @@ func growWait(current, least, most time.Duration) time.Duration {
 	return min(max(current*2, least), most)
 }
 
-func waitWake(ctx context.Context, woken <-chan struct{}, limit time.Duration) error {
-	timer := time.NewTimer(limit)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-woken:
-	case <-timer.C:
-	}
-	return nil
-}
-
 func sleepCtx(ctx context.Context, d time.Duration) error {
-	return waitWake(ctx, nil, d)
+	return wakeup.Wait(ctx, nil, d)
 }
 
 // announce wakes this process's subscribers at once and asks the notifier to
@@ -78,7 +64,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // a transaction that notifies holds a database-wide lock through its commit,
 // which would serialise every concurrent append's commit (and its WAL flush).
 func (s *Store) announce() {
-	s.appended.fire()
+	s.appended.Fire()
 	select {
 	case s.notifyReqs <- struct{}{}:
 	default: // a NOTIFY is already pending; it will cover this append too
@@ -121,7 +107,7 @@ func (s *Store) runListener() {
 	var backoff time.Duration
 	for s.background.Err() == nil {
 		err := s.listen()
-		s.appended.fire()
+		s.appended.Fire()
 		if s.background.Err() != nil {
 			return
 		}
@@ -134,25 +120,6 @@ func (s *Store) runListener() {
 }
 
 func (s *Store) listen() error {
-	conn, err := pgx.ConnectConfig(s.background, s.pool.Config().ConnConfig.Copy())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(s.background, "LISTEN "+notifyChannel); err != nil {
-		return err
-	}
-	s.appended.fire() // events may have arrived before LISTEN took effect
-	for {
-		n, err := conn.WaitForNotification(s.background)
-		if err != nil {
-			if errors.Is(err, context.Canceled) {
-				return nil
-			}
-			return err
-		}
-		if n.Payload != s.instance {
-			s.appended.fire()
-		}
-	}
+	return wakeup.Listen(s.background, s.pool.Config().ConnConfig.Copy(), notifyChannel, &s.appended,
+		func(payload string) bool { return payload == s.instance })
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/wakeup"
 )
 
 var _ eventstore.Store = (*Store)(nil)
@@ -58,7 +59,7 @@ type Store struct {
 	opts     Options
 	instance string // tags our NOTIFYs so our own listener can ignore them
 
-	appended   signal        // fired after every local commit
+	appended   wakeup.Signal // fired after every local commit
 	notifyReqs chan struct{} // coalesces NOTIFYs to other processes
 
 	background context.Context
@@ -95,29 +96,4 @@ func randomInstanceID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
 	return hex.EncodeToString(b[:])
-}
-
-// signal is a broadcast: every waiter holding the channel from wait() is
-// released by the next fire().
-type signal struct {
-	mu sync.Mutex
-	ch chan struct{}
-}
-
-func (s *signal) wait() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch == nil {
-		s.ch = make(chan struct{})
-	}
-	return s.ch
-}
-
-func (s *signal) fire() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ch != nil {
-		close(s.ch)
-		s.ch = nil
-	}
 }

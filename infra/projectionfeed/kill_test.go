@@ -46,7 +46,7 @@ func TestProjectorProcess(t *testing.T) {
 // at random points, 20 times, while events keep arriving, leaves read models
 // identical, row for row, to a fresh projection of the same events.
 func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
-	w := projectiontest.New(t)
+	w := projectiontest.NewOnPostgreSQL(t) // the projector process is another process: it needs a server both can reach
 	live := readModels("")
 	wr, stopWriter := startWriter(t, w, 300)
 	for round := range 20 {

@@ -139,11 +139,15 @@ func testPartialReuse(t *testing.T, h Harness) {
 	if _, err := s.Append(ctx, "reuse", eventstore.Any(), overlapping); err == nil {
 		t.Fatal("appending a batch that repeats one stored event id succeeded")
 	}
-	if _, err := s.Append(ctx, "elsewhere", eventstore.Any(), batch); err == nil {
-		t.Fatal("appending stored event ids to another stream succeeded")
-	}
 	if got := ids(readStream(t, s, "reuse")); !equalStrings(got, newIDs(batch)) {
 		t.Fatalf("stream holds %v, want only the original %v", got, newIDs(batch))
+	}
+	if h.EventIDsScopedToStream {
+		t.Log("NOT CHECKED for this store: ids reused in another stream (it recognises ids only within their stream)")
+		return
+	}
+	if _, err := s.Append(ctx, "elsewhere", eventstore.Any(), batch); err == nil {
+		t.Fatal("appending stored event ids to another stream succeeded")
 	}
 	if got := readStream(t, s, "elsewhere"); len(got) != 0 {
 		t.Fatalf("the other stream holds %d events, want none", len(got))

@@ -15,6 +15,12 @@ type Harness struct {
 	// stores whose appends are atomic at the server (then no append can commit
 	// out of order and the late-commit case does not arise).
 	AppendUncommitted func(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent) (commit func(context.Context) error, err error)
+	// EventIDsScopedToStream declares a store that recognises stored event
+	// ids only within their stream (KurrentDB: at the expected version, or
+	// from its idempotency cache when any version is expected), so that ids
+	// reused in another stream are stored again. The partial-reuse case then
+	// checks only reuse within the stream, and says so in the test log.
+	EventIDsScopedToStream bool
 }
 
 // Run runs the whole contract. newHarness is called once per case and must

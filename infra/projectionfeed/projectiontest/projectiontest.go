@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +18,9 @@ import (
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/kurrentdb"
+	"github.com/rosterhq/roster/infra/kurrentdb/kurrentdbfake"
+	"github.com/rosterhq/roster/infra/kurrentfeed"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -27,12 +32,36 @@ type World struct {
 	T     *testing.T
 	URL   string // of the database, for other processes
 	Pool  *pgxpool.Pool
-	Store *pgstore.Store
+	Store eventstore.Store // appends go to the event store; its feed is what projectors read
 	Now   time.Time
+	// Ingester copies KurrentDB's feed into PostgreSQL (KurrentDB worlds
+	// only); RunIngester runs it.
+	Ingester *kurrentfeed.Ingester
 }
 
-// New makes a World on a fresh database (the test runs in parallel).
+// New makes a World on a fresh database (the test runs in parallel), with
+// the PostgreSQL event store, or with ROSTER_EVENTSTORE=kurrentdb the
+// KurrentDB one (see NewOnKurrentDB).
 func New(t *testing.T) *World {
+	if os.Getenv("ROSTER_EVENTSTORE") == "kurrentdb" {
+		w := NewOnKurrentDB(t)
+		t.Cleanup(w.RunIngester())
+		return w
+	}
+	return NewOnPostgreSQL(t)
+}
+
+// NewOnPostgreSQL makes a World with the PostgreSQL event store, whatever
+// ROSTER_EVENTSTORE says.
+func NewOnPostgreSQL(t *testing.T) *World {
+	w := newWorld(t)
+	store := pgstore.New(w.Pool, pgstore.Options{})
+	t.Cleanup(store.Close)
+	w.Store = store
+	return w
+}
+
+func newWorld(t *testing.T) *World {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	pool, err := pgxpool.New(context.Background(), url)
@@ -40,9 +69,46 @@ func New(t *testing.T) *World {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	store := pgstore.New(pool, pgstore.Options{})
-	t.Cleanup(store.Close)
-	return &World{T: t, URL: url, Pool: pool, Store: store, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	return &World{T: t, URL: url, Pool: pool, Now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+}
+
+// NewOnKurrentDB makes a World whose events go to a fake KurrentDB of its
+// own, and whose feed is the PostgreSQL copy kept by its Ingester, which
+// the test runs (RunIngester) as it needs.
+func NewOnKurrentDB(t *testing.T) *World {
+	w := newWorld(t)
+	fake, err := kurrentdbfake.Start(kurrentdbfake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	kdb, err := kurrentdb.Open(fake.URL(), kurrentdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kdb.Close() })
+	feed := kurrentfeed.NewFeed(w.Pool, 0, nil)
+	t.Cleanup(feed.Close)
+	w.Store = kurrentWorld{kdb, kdb, feed}
+	w.Ingester = kurrentfeed.NewIngester(kdb, w.Pool, feed, nil, nil)
+	return w
+}
+
+// kurrentWorld appends to KurrentDB and feeds from the ingested copy.
+type kurrentWorld struct {
+	eventstore.Appender
+	eventstore.StreamReader
+	eventstore.Feed
+}
+
+// RunIngester starts the ingester and returns what stops it at whatever
+// point it has reached (a batch in flight is rolled back).
+func (w *World) RunIngester() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Ingester.Run(ctx) }()
+	var once sync.Once
+	return func() { once.Do(func() { cancel(); <-done }) }
 }
 
 // Append stores events in tenant's stream, one second apart, and returns

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/kurrentdb"
+	"github.com/rosterhq/roster/infra/kurrentfeed"
+	"github.com/rosterhq/roster/infra/personaldata"
+	"github.com/rosterhq/roster/infra/pgstore"
+)
+
+// eventStore is the raw event store the configuration chose: appends and
+// stream reads from it, and the projectors' feed (for KurrentDB, the
+// PostgreSQL copy the ingester keeps). Close stops what it started.
+type eventStore struct {
+	eventstore.Appender
+	eventstore.StreamReader
+	eventstore.Feed
+	close func()
+}
+
+// Close stops the store's background work and connections.
+func (e *eventStore) Close() { e.close() }
+
+// openEventStore opens the configured event store and the sealing store
+// over it. With KurrentDB it also starts the feed's ingester, which destroys
+// the keys of deleted users in each batch's transaction.
+func openEventStore(pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, log *slog.Logger) (*eventStore, *personaldata.Store, error) {
+	if err := store.Validate(); err != nil {
+		return nil, nil, err
+	}
+	if !store.KurrentDB() {
+		events := pgstore.New(pool, pgstore.Options{Logger: log})
+		return &eventStore{events, events, events, events.Close}, personaldata.NewStore(events, pool, key), nil
+	}
+	kdb, err := kurrentdb.Open(store.KurrentDBURL, kurrentdb.Options{Logger: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("event store: %w", err)
+	}
+	feed := kurrentfeed.NewFeed(pool, 0, log)
+	ingester := kurrentfeed.NewIngester(kdb, pool, feed, personaldata.DestroyKeysOfDeleted, log)
+	ctx, stop := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	running.Add(1)
+	go func() {
+		defer running.Done()
+		_ = ingester.Run(ctx) // ends with ctx; failures are logged and retried inside
+	}()
+	events := &eventStore{kdb, kdb, feed, func() {
+		stop()
+		running.Wait()
+		feed.Close()
+		_ = kdb.Close()
+	}}
+	return events, personaldata.NewStoreOver(events, pool, key), nil
+}

@@ -1,0 +1,83 @@
+// Package wakeup is how feed readers wait for new events without sleeping
+// blindly: a broadcast Signal fired by whoever learns of new events (a
+// local commit, a NOTIFY), and Wait, which waits for it with a limit.
+package wakeup
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Signal is a broadcast: every waiter holding the channel from Wait() is
+// released by the next Fire(). The zero value is ready to use.
+type Signal struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+// Wait returns a channel closed by the next Fire. Take it before checking
+// for work, so that no wake-up is lost in between.
+func (s *Signal) Wait() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
+}
+
+// Fire releases every current waiter.
+func (s *Signal) Fire() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
+	}
+}
+
+// Wait waits for woken (nil: never), for limit, or until ctx ends, when it
+// returns ctx.Err().
+func Wait(ctx context.Context, woken <-chan struct{}, limit time.Duration) error {
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-woken:
+	case <-timer.C:
+	}
+	return nil
+}
+
+// Listen connects with cfg, LISTENs on channel and fires s once LISTEN has
+// taken effect (events may have come before) and then on every notification
+// whose payload ours does not claim (ours may be nil), until ctx ends (nil)
+// or the connection fails (its error; the caller reconnects).
+func Listen(ctx context.Context, cfg *pgx.ConnConfig, channel string, s *Signal, ours func(payload string) bool) error {
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	s.Fire()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if errors.Is(err, context.Canceled) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if ours == nil || !ours(n.Payload) {
+			s.Fire()
+		}
+	}
+}
