@@ -1,0 +1,156 @@
+package projectionfeed_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/infra/pgstore"
+	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/catalog"
+)
+
+// rebuildChildDatabaseEnv, when set, makes TestRebuildProcess run the
+// projectors' host — the live read models and the rebuilds asked for in
+// projection_rebuilds — on that database until it is killed: the process
+// the rebuild kill test starts and SIGKILLs. Without it, that function
+// returns at once (it is the child's entry point, not a test of its own).
+const rebuildChildDatabaseEnv = "PROJECTIONFEED_REBUILD_CHILD_DATABASE"
+
+func TestRebuildProcess(t *testing.T) {
+	url := os.Getenv(rebuildChildDatabaseEnv)
+	if url == "" {
+		return
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := pgstore.New(pool, pgstore.Options{})
+	host := projectionfeed.NewHost(projectionfeed.HostConfig{
+		RouterConfig: projectionfeed.RouterConfig{Pool: pool, Feed: store, Status: projections.NewStatus(),
+			Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Retries: 2, RetryInterval: time.Millisecond},
+		ReadModels: catalog.All(), Poll: 10 * time.Millisecond})
+	err = host.Run(context.Background()) // until SIGKILL
+	t.Fatalf("the host stopped by itself: %v", err)
+}
+
+// rebuildChild is a running TestRebuildProcess.
+type rebuildChild struct {
+	cmd    *exec.Cmd
+	output bytes.Buffer // its stdout and stderr, read once it has exited
+}
+
+func startRebuildChild(t *testing.T, w *projectiontest.World) *rebuildChild {
+	c := &rebuildChild{cmd: exec.Command(os.Args[0], "-test.run=^TestRebuildProcess$", "-test.timeout=3m")}
+	c.cmd.Env = append(os.Environ(), rebuildChildDatabaseEnv+"="+w.URL)
+	c.cmd.Stdout, c.cmd.Stderr = &c.output, &c.output
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // a test that fails halfway leaves no host running
+		if c.cmd.ProcessState == nil {
+			_ = c.cmd.Process.Kill()
+			_ = c.cmd.Wait()
+		}
+	})
+	return c
+}
+
+// kill SIGKILLs the child and checks it was still running: had it stopped
+// by itself, the host failed.
+func (c *rebuildChild) kill(t *testing.T) {
+	t.Helper()
+	_ = c.cmd.Process.Kill()
+	_ = c.cmd.Wait()
+	if code := c.cmd.ProcessState.ExitCode(); code != -1 { // -1: ended by the signal
+		t.Fatalf("the host process had exited by itself (status %d):\n%s", code, c.output.String())
+	}
+}
+
+// assertNoRebuildLeftovers checks that no suffixed table of a rebuild, nor
+// its checkpoint, is left in the database.
+func assertNoRebuildLeftovers(t *testing.T, w *projectiontest.World) {
+	t.Helper()
+	var tables, checkpoints []string
+	for _, p := range readModels(projections.RebuildSuffix) {
+		tables = append(tables, p.Tables()...)
+		checkpoints = append(checkpoints, p.Name())
+	}
+	var leftTables, leftCheckpoints []string
+	err := w.Pool.QueryRow(context.Background(), `SELECT
+    coalesce((SELECT array_agg(t ORDER BY t) FROM unnest($1::text[]) t WHERE to_regclass(quote_ident(t)) IS NOT NULL), '{}'),
+    coalesce((SELECT array_agg(name ORDER BY name) FROM projection_checkpoints WHERE name = ANY($2)), '{}')`,
+		tables, checkpoints).Scan(&leftTables, &leftCheckpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leftTables) != 0 || len(leftCheckpoints) != 0 {
+		t.Errorf("no rebuild is pending, yet tables %v and checkpoints %v of a rebuild are left", leftTables, leftCheckpoints)
+	}
+}
+
+// Killing the process that runs the projectors' host (SIGKILL: no cleanup
+// at all) at random points of rebuilds of every read model, 20 times, while
+// commands keep arriving — before it starts, while it builds, aligns or
+// swaps — and starting it again resumes each rebuild: every rebuild that
+// finishes is done, compared equal to the live model, and left no suffixed
+// table behind; and the live read models end identical, row for row, to a
+// fresh projection of the same events. A finished rebuild is asked for
+// again at once, so that later rounds kill swaps too.
+func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
+	w := projectiontest.NewOnPostgreSQL(t) // the host is another process: it needs a server both can reach
+	seedBig(t, w, 400)
+	wr, stopWriter := startWriter(t, w, 200)
+	requestRebuilds(t, w, projections.RebuildOptions{Verify: true})
+	finished, kills, aligned := 0, map[string]int{}, 0
+	for round := range 20 {
+		before := loadRebuilds(t, w)
+		child := startRebuildChild(t, w)
+		switch round % 5 {
+		case 0: // kill at once, wherever it is (often before it has done anything)
+		case 1:
+			awaitRebuildProgress(t, w, progressOf(before), 20*time.Millisecond)
+		case 2:
+			awaitRebuildProgress(t, w, progressOf(before), 200*time.Millisecond)
+		default: // later, often while aligning or swapping
+			awaitRebuildProgress(t, w, progressOf(before), 1200*time.Millisecond)
+		}
+		child.kill(t)
+		rebuilds := loadRebuilds(t, w)
+		for _, r := range rebuilds {
+			if r.State == projections.RebuildFailed {
+				t.Fatalf("round %d: the rebuild of %s failed: %s\nthe host's output:\n%s", round, r.Name, r.Error, child.output.String())
+			}
+			kills[r.State]++
+			if at := checkpointOf(t, w, r.Name); r.State == projections.RebuildRebuilding && at != (projections.Position{}) &&
+				at == checkpointOf(t, w, r.Name+r.Suffix) {
+				aligned++ // killed once aligned, before or during the swap
+			}
+		}
+		if !anyPending(rebuilds) {
+			assertRebuiltIdentically(t, w, rebuilds)
+			assertNoRebuildLeftovers(t, w)
+			finished++
+			requestRebuilds(t, w, projections.RebuildOptions{Verify: true})
+		}
+	}
+	last := startRebuildChild(t, w)
+	rebuilds := awaitRebuilds(t, w)
+	last.kill(t)
+	assertRebuiltIdentically(t, w, rebuilds)
+	assertNoRebuildLeftovers(t, w)
+	stopWriter()
+	t.Logf("20 kills (read-model states seen after them: %v, %d of them aligned, not swapped); "+
+		"%d generations of rebuilds finished within them; %d commands", kills, aligned, finished, wr.n)
+	assertMatchesAFreshProjection(t, w, readModels(""), *wr.last.Load())
+}
