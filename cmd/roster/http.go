@@ -3,7 +3,6 @@ package main
 import (
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -39,7 +38,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountAuthenticated(r)
-		lag := &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now}
+		lag := lagOf(pool, svc.store)
 		readapi.MountProjections(r, lag, lag, log)
 	})
 	return router

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -27,7 +26,8 @@ type projectionsCmd struct {
 
 // projectionsListCmd prints every read model's state, as GET /v1/projections.
 type projectionsListCmd struct {
-	config.Database `embed:""`
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
 
 	stdout io.Writer // nil: os.Stdout
 }
@@ -42,7 +42,7 @@ func (c *projectionsListCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
 		return err
 	}
-	states, err := (&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}).ProjectionStates(ctx)
+	states, err := lagOf(db.Pool, c.EventStore).ProjectionStates(ctx)
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 	hosting := make(chan struct{})
 	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
 	defer func() { stopHost(); <-hosting }()
-	lag := &projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}
+	lag := lagOf(db.Pool, c.EventStore)
 	states, err := watchRebuilds(ctx, lag, names, c.out())
 	if err != nil {
 		return fmt.Errorf("%w (the rebuild resumes from where it is when roster serve or this command runs again)", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/catalog"
@@ -105,4 +106,10 @@ func runHost(ctx context.Context, pool *pgxpool.Pool, svc *services, status *pro
 	if err := host.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Error("projectors: stopped", "error", err)
 	}
+}
+
+// lagOf reads the projectors' progress against the feed they follow: the
+// events table, or the ingester's copy of KurrentDB's feed.
+func lagOf(pool *pgxpool.Pool, store config.EventStore) *projectionfeed.Lag {
+	return &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now, KurrentFeed: store.KurrentDB()}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,7 +99,10 @@ func holdRebuild(t *testing.T, svc *services, rebuilt string) (release func()) {
 		var events int64
 		err = tx.QueryRow(bg, `SELECT events FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, rebuilt).Scan(&events)
 		if err == nil && events > 0 {
-			return func() { _ = tx.Rollback(context.Background()) }
+			var once sync.Once
+			release = func() { once.Do(func() { _ = tx.Rollback(context.Background()) }) }
+			t.Cleanup(release) // a failing test must not leave the pool waiting for this connection
+			return release
 		}
 		_ = tx.Rollback(bg)
 		if time.Now().After(deadline) {

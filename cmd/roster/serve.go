@@ -59,7 +59,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 
 	go purgeExpiredSessions(projectorsCtx, svc.tokens, log)
 	router := httpSurface(svc, db.Pool, status, log)
-	router.Method(http.MethodGet, "/metrics", metricsHandler(&projectionfeed.Lag{Pool: db.Pool, Projectors: allProjectors(), Clock: time.Now}))
+	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore)))
 
 	listener, err := net.Listen("tcp", s.Addr)
 	if err != nil {

@@ -29,6 +29,9 @@ type Lag struct {
 	Pool       *pgxpool.Pool
 	Projectors []projections.Projector
 	Clock      func() time.Time
+	// KurrentFeed counts the events of the ingester's kurrent_feed table
+	// (events in KurrentDB) instead of the events table.
+	KurrentFeed bool
 }
 
 // ProjectionStates reads every projector's checkpoint and counts the events
@@ -81,8 +84,13 @@ func (l *Lag) stateOf(ctx context.Context, name string, rebuilds []projections.R
 func (l *Lag) behind(ctx context.Context, at projections.Position) (int64, *time.Time, error) {
 	var n int64
 	var oldest *time.Time
-	err := l.Pool.QueryRow(ctx, `SELECT count(*), min(occurred_at) FROM events
-WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`, at.Commit, int64(at.Prepare)).Scan(&n, &oldest)
+	query := `SELECT count(*), min(occurred_at) FROM events
+WHERE (transaction_id, position) > ($1::xid8, $2::bigint)`
+	if l.KurrentFeed {
+		query = `SELECT count(*), min(occurred_at) FROM kurrent_feed
+WHERE (commit_position, prepare_position) > ($1::bigint, $2::bigint)`
+	}
+	err := l.Pool.QueryRow(ctx, query, at.Commit, int64(at.Prepare)).Scan(&n, &oldest)
 	return n, oldest, err
 }
 
