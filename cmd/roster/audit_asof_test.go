@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -17,8 +16,6 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/domain/domaintest"
-	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -41,14 +38,8 @@ func instant(k int64) time.Time { return domaintest.Start.Add(time.Duration(k) *
 // sealing store, as the service would, and serves the HTTP surface over it.
 func recordScenario(t *testing.T) *recorded {
 	t.Helper()
-	_, key := newMasterKey(t)
-	pool := poolFor(t, pgtest.NewDatabase(t))
-	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), testAccess, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
+	svc, _, _ := freshServices(t, testAccess)
+	pool, log := svc.pool, quiet
 	server := httptest.NewServer(httpSurface(svc, pool, projections.NewStatus(), log))
 	t.Cleanup(server.Close)
 	const users = 16
@@ -56,7 +47,7 @@ func recordScenario(t *testing.T) *recorded {
 	for i := range users {
 		r.users = append(r.users, domain.UserID(fmt.Sprintf("u-%d", i)))
 	}
-	for _, batch := range domaintest.Scenario(11, users, 500, key.BlindIndex().EmailIndex) {
+	for _, batch := range domaintest.Scenario(11, users, 500, svc.key.BlindIndex().EmailIndex) {
 		for _, e := range batch {
 			r.store(t, e)
 		}

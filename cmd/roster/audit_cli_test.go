@@ -10,8 +10,6 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/pgtest"
 )
 
 // annLeaves gives tenant acme an owner and Ann, who is invited active,
@@ -38,13 +36,7 @@ func requireNoTraceOfAnn(t *testing.T, what, output string) {
 
 func TestAuditReplayShowsUsersAsOfAnInstantWithDeletedPeopleErased(t *testing.T) {
 	t.Parallel()
-	url := pgtest.NewDatabase(t)
-	encoded, key := newMasterKey(t)
-	svc, err := wireServices(bg, poolFor(t, url), key, testEventStore(t), passwords.TestParams(), testAccess, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
+	svc, url, encoded := freshServices(t, testAccess)
 	whileActive := annLeaves(t, svc.commands)
 	replay := func(user string, at time.Time) (string, error) {
 		var out bytes.Buffer

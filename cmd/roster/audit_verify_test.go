@@ -11,8 +11,6 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
 )
@@ -22,14 +20,8 @@ import (
 // It returns the database URL, the master key and the position of the
 // entry of bob's deactivation.
 func auditedAcme(t *testing.T) (url, masterKey, deactivation string) {
-	url = pgtest.NewDatabase(t)
-	masterKey, key := newMasterKey(t)
-	pool := poolFor(t, url)
-	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), testAccess, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(svc.Close)
+	svc, url, masterKey := freshServices(t, testAccess)
+	pool := svc.pool
 	status, running := projections.NewStatus(), make(chan struct{})
 	projecting, stop := context.WithCancel(bg)
 	go func() { defer close(running); runHost(projecting, pool, svc, status, quiet) }()

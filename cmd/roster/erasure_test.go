@@ -20,9 +20,7 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/embeddedpg"
-	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
-	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/tenants"
@@ -108,14 +106,8 @@ func mustHandle(t *testing.T, res commands.Result, err error) commands.Result {
 
 func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.T) {
 	t.Parallel()
-	url := pgtest.NewDatabase(t)
-	_, key := newMasterKey(t)
-	pool2 := poolFor(t, url)
-	svc, err := wireServices(bg, pool2, key, testEventStore(t), passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
+	svc, url, _ := freshServices(t, testAccess)
+	pool2 := svc.pool
 	status := project(t, pool2, svc)
 	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
 	zelda := newPerson()

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/pgtest"
 )
 
 func TestServeRefusesToStartWithAnotherMasterKey(t *testing.T) {
@@ -42,14 +39,8 @@ func TestServeRefusesToStartWithAnotherMasterKey(t *testing.T) {
 
 func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	t.Parallel()
-	url := pgtest.NewDatabase(t)
-	encoded, key := newMasterKey(t)
-	svcPool := poolFor(t, url)
-	svc, err := wireServices(bg, svcPool, key, testEventStore(t), passwords.TestParams(), testAccess, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
+	svc, url, encoded := freshServices(t, testAccess)
+	svcPool := svc.pool
 	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
 	createAcme(t, h)
 	for _, id := range []domain.UserID{"kept", "lost", "gone"} {

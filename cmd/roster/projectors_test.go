@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -10,8 +9,6 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/users"
 )
@@ -49,14 +46,8 @@ func awaitHolder(t *testing.T, pool *pgxpool.Pool, want func(pid int) bool) int 
 // connection, and go on.
 func TestProjectorsRetakeTheirLockWhenItsConnectionDies(t *testing.T) {
 	t.Parallel()
-	pool := poolFor(t, pgtest.NewDatabase(t))
-	_, key := newMasterKey(t)
-	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), testAccess, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Close()
+	svc, _, _ := freshServices(t, testAccess)
+	pool, log := svc.pool, quiet
 	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,18 +37,26 @@ func serviceOnFreshDatabase(t testing.TB) (*services, *httptest.Server) {
 	return serviceWith(t, testAccess)
 }
 
-// serviceWith is serviceOnFreshDatabase with the given authentication settings.
-func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Server) {
+// freshServices wires the services (no projectors, no HTTP) on a fresh
+// database with a fresh master key, closed with the test; it also returns
+// the database URL and the encoded key, for commands run as another process.
+func freshServices(t testing.TB, settings accessSettings) (svc *services, url, masterKey string) {
 	t.Helper()
-	url := pgtest.NewDatabase(t)
-	pool := poolFor(t, url)
-	_, key := newMasterKey(t)
-	log := slog.New(slog.DiscardHandler)
-	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), settings, log)
+	url = pgtest.NewDatabase(t)
+	masterKey, key := newMasterKey(t)
+	svc, err := wireServices(bg, poolFor(t, url), key, testEventStore(t), passwords.TestParams(), settings, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
+	return svc, url, masterKey
+}
+
+// serviceWith is serviceOnFreshDatabase with the given authentication settings.
+func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Server) {
+	t.Helper()
+	svc, _, _ := freshServices(t, settings)
+	pool, log := svc.pool, quiet
 	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
 		t.Fatal(err)
 	}
