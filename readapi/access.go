@@ -17,11 +17,6 @@ import (
 //   - the audit trail and a user's history: the operator and the roles the
 //     tenant's policy lets manage users, and a user their own history.
 
-// errForbidden is answered 403 forbidden.
-type errForbidden string
-
-func (e errForbidden) Error() string { return string(e) }
-
 // allow wraps a handler with a check on the request's principal.
 func allow(check func(p access.Principal, r *http.Request) bool, why string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -35,11 +35,15 @@ type serveCmd struct {
 const shutdownGrace = 10 * time.Second
 
 func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, key, err := openKeyed(ctx, s.Database, s.Secrets, log)
+	db, err := openDatabase(ctx, s.Database, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	key, err := loadMasterKey(s.Database, s.Secrets, log) // wireServices checks it against the database
+	if err != nil {
+		return err
+	}
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}

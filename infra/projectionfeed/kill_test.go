@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -51,16 +50,11 @@ func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
 	wr, stopWriter := startWriter(t, w, 300)
 	for round := range 20 {
 		before := checkpointOf(t, w, users.Table)
-		child := exec.Command(os.Args[0], "-test.run=^TestProjectorProcess$")
-		child.Env = append(os.Environ(), childDatabaseEnv+"="+w.URL)
-		if err := child.Start(); err != nil {
-			t.Fatal(err)
-		}
+		child := startChild(t, "TestProjectorProcess", childDatabaseEnv, w.URL)
 		if round%4 != 0 { // else kill at once, wherever it is
 			awaitProgress(t, w, before)
 		}
-		_ = child.Process.Kill()
-		_ = child.Wait()
+		child.kill(t)
 	}
 	stopWriter()
 	assertMatchesAFreshProjection(t, w, live, *wr.last.Load())

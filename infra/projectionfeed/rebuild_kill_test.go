@@ -44,20 +44,22 @@ func TestRebuildProcess(t *testing.T) {
 	t.Fatalf("the host stopped by itself: %v", err)
 }
 
-// rebuildChild is a running TestRebuildProcess.
-type rebuildChild struct {
+// childProcess is a running child test entry point (TestProjectorProcess,
+// TestRebuildProcess): this test binary, run again.
+type childProcess struct {
 	cmd    *exec.Cmd
 	output bytes.Buffer // its stdout and stderr, read once it has exited
 }
 
-func startRebuildChild(t *testing.T, w *projectiontest.World) *rebuildChild {
-	c := &rebuildChild{cmd: exec.Command(os.Args[0], "-test.run=^TestRebuildProcess$", "-test.timeout=3m")}
-	c.cmd.Env = append(os.Environ(), rebuildChildDatabaseEnv+"="+w.URL)
+// startChild runs the entry point test with databaseEnv set to url.
+func startChild(t *testing.T, test, databaseEnv, url string) *childProcess {
+	c := &childProcess{cmd: exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.timeout=3m")}
+	c.cmd.Env = append(os.Environ(), databaseEnv+"="+url)
 	c.cmd.Stdout, c.cmd.Stderr = &c.output, &c.output
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { // a test that fails halfway leaves no host running
+	t.Cleanup(func() { // a test that fails halfway leaves no child running
 		if c.cmd.ProcessState == nil {
 			_ = c.cmd.Process.Kill()
 			_ = c.cmd.Wait()
@@ -68,12 +70,12 @@ func startRebuildChild(t *testing.T, w *projectiontest.World) *rebuildChild {
 
 // kill SIGKILLs the child and checks it was still running: had it stopped
 // by itself, the host failed.
-func (c *rebuildChild) kill(t *testing.T) {
+func (c *childProcess) kill(t *testing.T) {
 	t.Helper()
 	_ = c.cmd.Process.Kill()
 	_ = c.cmd.Wait()
 	if code := c.cmd.ProcessState.ExitCode(); code != -1 { // -1: ended by the signal
-		t.Fatalf("the host process had exited by itself (status %d):\n%s", code, c.output.String())
+		t.Fatalf("the child process had exited by itself (status %d):\n%s", code, c.output.String())
 	}
 }
 
@@ -115,7 +117,7 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 	finished, kills, aligned := 0, map[string]int{}, 0
 	for round := range 20 {
 		before := loadRebuilds(t, w)
-		child := startRebuildChild(t, w)
+		child := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv, w.URL)
 		switch round % 5 {
 		case 0: // kill at once, wherever it is (often before it has done anything)
 		case 1:
@@ -144,7 +146,7 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 			requestRebuilds(t, w, projections.RebuildOptions{Verify: true})
 		}
 	}
-	last := startRebuildChild(t, w)
+	last := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv, w.URL)
 	rebuilds := awaitRebuilds(t, w)
 	last.kill(t)
 	assertRebuiltIdentically(t, w, rebuilds)

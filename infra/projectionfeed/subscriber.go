@@ -26,7 +26,6 @@ type Subscriber struct {
 	history    *history
 	log        *slog.Logger
 
-	mu      sync.Mutex
 	closing context.CancelFunc
 	running sync.WaitGroup
 	base    context.Context
