@@ -103,7 +103,10 @@ func TestEveryErrorCodeOfTheContractIsAnswered(t *testing.T) {
 		expect(t, "e-mail taken", call(t, base, "POST", "/v1/tenants/acme/users", boss, obj{"id": "mo2", "email": "MO@acme.example", "name": "Mo Two", "role": "member", "kind": "customer"}), 409, "email_taken")
 		expect(t, "deactivate mo", call(t, base, "POST", "/v1/tenants/acme/users/mo/deactivate", boss, nil), 200, "")
 		expect(t, "work for an inactive user", call(t, base, "PUT", "/v1/tenants/acme/work/job-1", boss, obj{"kind": "job", "assignee": "mo"}), 409, "not_assignable")
-		expect(t, "delete mo", call(t, base, "DELETE", "/v1/tenants/acme/users/mo", boss, obj{"reason": "gone"}), 200, "")
+		gone := expect(t, "delete mo", call(t, base, "DELETE", "/v1/tenants/acme/users/mo", boss, obj{"reason": "gone"}), 200, "")
+		if gone.str("status") != "deleted" || gone.str("name") != "Deleted user" || gone.Body["email"] != nil || strings.Contains(gone.Raw, "mo@acme") {
+			t.Fatalf("the deletion's reply still shows the person (mo was rendered before, so from the cache): %s", gone.Raw)
+		}
 		expect(t, "act on a deleted user", call(t, base, "POST", "/v1/tenants/acme/users/mo/reactivate", boss, nil), 409, "user_deleted")
 
 		analytics := httpTenant(t, base, "analytics", "analytics", 5, nil)
