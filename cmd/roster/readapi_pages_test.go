@@ -53,6 +53,8 @@ func TestListEndpointsFilterAndPageToTheLastPage(t *testing.T) {
 	op, acme := domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
 	mustHandleFn(t)(h.DefineTeam.Handle(bg, acme, domain.DefineTeam{Actor: op, Team: "red", Name: "Red"}))
 	roles := []domain.Role{domain.RoleAdmin, domain.RoleManager, domain.RoleMember}
+	// last is the position of the very last command, so every read below
+	// sees the same, final state (min_position is "at least", not "exactly").
 	var last commands.Result
 	for i := range 9 {
 		id := domain.UserID(fmt.Sprintf("u-%d", i))
@@ -70,7 +72,7 @@ func TestListEndpointsFilterAndPageToTheLastPage(t *testing.T) {
 			in.Teams = []domain.TeamID{"red"}
 		}
 		mustHandleFn(t)(h.InviteUser.Handle(bg, acme, in))
-		mustHandleFn(t)(h.AssignWork.Handle(bg, acme, domain.AssignWork{Actor: op, Item: domain.WorkItemID(fmt.Sprintf("job-%d", i)), Kind: "job"}))
+		last = mustHandleFn(t)(h.AssignWork.Handle(bg, acme, domain.AssignWork{Actor: op, Item: domain.WorkItemID(fmt.Sprintf("job-%d", i)), Kind: "job"}))
 		if i%3 == 1 {
 			last = mustHandleFn(t)(h.DeactivateUser.Handle(bg, acme, domain.DeactivateUser{Actor: op, User: id}))
 		}
