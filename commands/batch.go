@@ -18,6 +18,9 @@ type request struct {
 	// alone requests are never batched with others (an idempotency key's
 	// deterministic event ids must land as their own append).
 	alone bool
+	// other is set for a request with an idempotency key: where another
+	// attempt of it may have stored its events (see otherAttempt).
+	other *otherAttempt
 
 	done   bool // set, with res and err, by whoever carried it out
 	res    Result

@@ -26,8 +26,11 @@ type executor struct {
 // execute queues the command behind its tenant's lock; whoever holds the
 // lock carries out everything queued (see requestQueue), so when this call
 // gets the lock its command may already be done.
-func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, describe describer) (Result, error) {
-	r := &request{env: env, cmd: cmd, describe: describe, alone: env.IdempotencyKey != ""}
+//
+// other, for a request with an idempotency key, says where another attempt
+// of it may have stored its events (see otherAttempt).
+func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, describe describer, other *otherAttempt) (Result, error) {
+	r := &request{env: env, cmd: cmd, describe: describe, alone: env.IdempotencyKey != "", other: other}
 	m := x.models.get(env.Tenant)
 	m.queue.push(r)
 	m.mu.Lock()
@@ -84,6 +87,11 @@ func failAll(batch []*request, err error) {
 func (x *executor) executeOne(ctx context.Context, m *writeModel, r *request) (Result, error) {
 	tenant := r.env.Tenant
 	for attempt := 1; ; attempt++ {
+		if r.other != nil {
+			if res, found, err := x.findOther(ctx, m, r, attempt); err != nil || found {
+				return res, err
+			}
+		}
 		events, refusal := domain.Decide(m.state, r.cmd)
 		if refusal != nil || len(events) == 0 {
 			newer, err := x.models.catchUp(ctx, tenant, m)

@@ -11,6 +11,8 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/idempotency"
+	"github.com/rosterhq/roster/infra/kurrentdb"
+	"github.com/rosterhq/roster/infra/kurrentdb/kurrentdbfake"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgstore"
@@ -30,15 +32,40 @@ var (
 type fixture struct {
 	t     *testing.T
 	pool  *pgxpool.Pool
-	store *pgstore.Store
+	store commands.EventStore
 }
 
+// newFixture keeps the events in PostgreSQL.
 func newFixture(t *testing.T) *fixture {
 	t.Parallel()
 	pool := pgtest.NewPool(t)
 	store := pgstore.New(pool, pgstore.Options{})
 	t.Cleanup(store.Close)
 	return &fixture{t: t, pool: pool, store: store}
+}
+
+// newKurrentDBFixture keeps the events in a fake KurrentDB of its own
+// (reached through the real client), the rest in PostgreSQL.
+func newKurrentDBFixture(t *testing.T) *fixture {
+	t.Parallel()
+	pool := pgtest.NewPool(t)
+	fake, err := kurrentdbfake.Start(kurrentdbfake.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	store, err := kurrentdb.Open(fake.URL(), kurrentdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return &fixture{t: t, pool: pool, store: store}
+}
+
+// onEachStore runs test as a subtest on each event store.
+func onEachStore(t *testing.T, test func(t *testing.T, f *fixture)) {
+	t.Run("postgresql", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("kurrentdb", func(t *testing.T) { test(t, newKurrentDBFixture(t)) })
 }
 
 func (f *fixture) handlers(tweak ...func(*commands.Config)) *commands.Handlers {

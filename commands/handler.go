@@ -34,21 +34,25 @@ func (h Handler[In]) handle(ctx context.Context, env Envelope, in In) (Result, e
 	if err := validateEnvelope(env); err != nil {
 		return Result{}, err
 	}
-	run := func() (Result, error) {
+	run := func(other *otherAttempt) (Result, error) {
 		cmd, describe, err := h.prepare(ctx, env, in)
 		if err != nil {
 			return Result{}, err
 		}
-		return h.p.exec.execute(ctx, env, cmd, describe)
+		return h.p.exec.execute(ctx, env, cmd, describe, other)
 	}
 	if env.IdempotencyKey == "" {
-		return run()
+		return run(nil)
 	}
 	print, err := fingerprint(h.useCase, in)
 	if err != nil {
 		return Result{}, err
 	}
-	return h.p.idem.run(ctx, env, print, run)
+	after, err := h.p.exec.knownVersion(ctx, env.Tenant)
+	if err != nil {
+		return Result{}, err
+	}
+	return h.p.idem.run(ctx, env, print, after, run)
 }
 
 // maxIdempotencyKey is API.md's limit on Idempotency-Key.

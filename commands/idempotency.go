@@ -38,15 +38,18 @@ type idempotent struct {
 	log   *slog.Logger
 }
 
-// run claims the key and executes, or answers with the stored outcome. A key
-// claimed but never completed (a crash, or the same request still running)
-// is executed again: its event ids are derived from the key, so whatever the
-// first attempt stored is recognised, not stored twice.
-func (i idempotent) run(ctx context.Context, env Envelope, print string, exec func() (Result, error)) (Result, error) {
-	rec, claimed, err := i.store.Claim(ctx, string(env.Tenant), env.IdempotencyKey, print, i.clock())
+// run claims the key (knowing the tenant's stream at version after) and
+// executes, or answers with the stored outcome. A key claimed but never
+// completed (a crash, or the same request still running) is executed again
+// as a retry of that earlier attempt: its event ids are derived from the
+// key, so whatever the first attempt stored is found, not stored twice (see
+// otherAttempt).
+func (i idempotent) run(ctx context.Context, env Envelope, print string, after int64, exec func(*otherAttempt) (Result, error)) (Result, error) {
+	rec, claimed, err := i.store.Claim(ctx, string(env.Tenant), env.IdempotencyKey, print, after, i.clock())
 	if err != nil {
 		return Result{}, fmt.Errorf("commands: claim idempotency key: %w", err)
 	}
+	other := &otherAttempt{after: after, claimed: claimed}
 	if !claimed {
 		if rec.Fingerprint != print {
 			return Result{}, domain.NewError(domain.CodeIdempotencyKeyReused,
@@ -55,8 +58,9 @@ func (i idempotent) run(ctx context.Context, env Envelope, print string, exec fu
 		if rec.Outcome != nil {
 			return replay(rec.Outcome)
 		}
+		other.after = rec.AfterVersion
 	}
-	res, err := exec()
+	res, err := exec(other)
 	var refusal *domain.Error
 	var stored outcome
 	switch {

@@ -41,6 +41,9 @@ type IdempotencyRecord struct {
 	Fingerprint string    // hash of the request; the same key with another body is refused
 	Outcome     []byte    // the first outcome; nil while the first request is in progress
 	CreatedAt   time.Time // records are forgotten 24 h after this
+	// AfterVersion is the tenant stream's version the first request knew
+	// when it claimed the key: the events it stored, if any, come after.
+	AfterVersion int64
 }
 
 // IdempotencyTTL is how long a key is remembered.
@@ -48,11 +51,12 @@ const IdempotencyTTL = 24 * time.Hour
 
 // IdempotencyStore remembers, per tenant and key, the outcome of commands.
 type IdempotencyStore interface {
-	// Claim records key for a request with fingerprint at now. When the key
-	// is already recorded (and younger than IdempotencyTTL at now) it returns
-	// that record and claimed false instead, changing nothing; an expired
-	// record is replaced as if absent.
-	Claim(ctx context.Context, tenant, key, fingerprint string, now time.Time) (existing IdempotencyRecord, claimed bool, err error)
+	// Claim records key for a request with fingerprint, knowing the tenant's
+	// stream at version after, at now. When the key is already recorded (and
+	// younger than IdempotencyTTL at now) it returns that record and claimed
+	// false instead, changing nothing; an expired record is replaced as if
+	// absent.
+	Claim(ctx context.Context, tenant, key, fingerprint string, after int64, now time.Time) (existing IdempotencyRecord, claimed bool, err error)
 	// Complete stores the outcome of a claimed key.
 	Complete(ctx context.Context, tenant, key string, outcome []byte) error
 }

@@ -11,7 +11,7 @@ import (
 // is refused rather than silently ignored.
 type refuseKeys struct{}
 
-func (refuseKeys) Claim(context.Context, string, string, string, time.Time) (IdempotencyRecord, bool, error) {
+func (refuseKeys) Claim(context.Context, string, string, string, int64, time.Time) (IdempotencyRecord, bool, error) {
 	return IdempotencyRecord{}, false, domain.NewError(domain.CodeInvalid, "Idempotency-Key is not supported by this deployment")
 }
 

@@ -36,28 +36,30 @@ func New(pool *pgxpool.Pool) *Store {
 }
 
 // claimSQL inserts a new record, or replaces one that has expired at the
-// claimant's now ($5 is now - IdempotencyTTL). It returns a row only when it
+// claimant's now ($5 is now - IdempotencyTTL); $6 is the claimant's
+// stream version. It returns a row only when it
 // claimed; a live record is left as it is. A concurrent insert of the same
 // key makes it wait for that transaction, so at most one claimant wins.
 const claimSQL = `
-INSERT INTO idempotency_keys AS k (tenant_id, key, fingerprint, outcome, created_at)
-VALUES ($1, $2, $3, NULL, $4)
+INSERT INTO idempotency_keys AS k (tenant_id, key, fingerprint, outcome, created_at, after_version)
+VALUES ($1, $2, $3, NULL, $4, $6)
 ON CONFLICT (tenant_id, key) DO UPDATE SET
-    fingerprint = EXCLUDED.fingerprint,
-    outcome     = NULL,
-    created_at  = EXCLUDED.created_at
+    fingerprint   = EXCLUDED.fingerprint,
+    outcome       = NULL,
+    created_at    = EXCLUDED.created_at,
+    after_version = EXCLUDED.after_version
 WHERE k.created_at <= $5
 RETURNING true`
 
-// Claim records key for a request with fingerprint at now and returns claimed
-// true; when the key holds a record younger than commands.IdempotencyTTL at
+// Claim records key for a request with fingerprint, knowing the tenant's
+// stream at version after, at now, and returns claimed true; when the key holds a record younger than commands.IdempotencyTTL at
 // now it returns that record and claimed false, changing nothing. An expired
 // record is replaced as if absent.
-func (s *Store) Claim(ctx context.Context, tenant, key, fingerprint string, now time.Time) (commands.IdempotencyRecord, bool, error) {
+func (s *Store) Claim(ctx context.Context, tenant, key, fingerprint string, after int64, now time.Time) (commands.IdempotencyRecord, bool, error) {
 	expiredAt := now.Add(-commands.IdempotencyTTL)
 	for range claimAttempts {
 		var claimed bool
-		err := s.pool.QueryRow(ctx, claimSQL, tenant, key, fingerprint, now, expiredAt).Scan(&claimed)
+		err := s.pool.QueryRow(ctx, claimSQL, tenant, key, fingerprint, now, expiredAt, after).Scan(&claimed)
 		if err == nil {
 			return commands.IdempotencyRecord{}, true, nil
 		}
@@ -76,8 +78,8 @@ func (s *Store) Claim(ctx context.Context, tenant, key, fingerprint string, now 
 func (s *Store) load(ctx context.Context, tenant, key string) (commands.IdempotencyRecord, bool, error) {
 	var rec commands.IdempotencyRecord
 	err := s.pool.QueryRow(ctx, `
-SELECT fingerprint, outcome, created_at FROM idempotency_keys
-WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&rec.Fingerprint, &rec.Outcome, &rec.CreatedAt)
+SELECT fingerprint, outcome, created_at, after_version FROM idempotency_keys
+WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&rec.Fingerprint, &rec.Outcome, &rec.CreatedAt, &rec.AfterVersion)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return commands.IdempotencyRecord{}, false, nil
 	}

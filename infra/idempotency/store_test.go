@@ -27,7 +27,7 @@ func newStore(t *testing.T) *idempotency.Store {
 
 func claim(t *testing.T, s *idempotency.Store, tenant, key, fingerprint string, now time.Time) (commands.IdempotencyRecord, bool) {
 	t.Helper()
-	rec, claimed, err := s.Claim(context.Background(), tenant, key, fingerprint, now)
+	rec, claimed, err := s.Claim(context.Background(), tenant, key, fingerprint, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func claimConcurrently(t *testing.T, s *idempotency.Store, key string, n int, no
 		go func() {
 			defer wg.Done()
 			<-start
-			rec, claimed, err := s.Claim(context.Background(), "tenant-a", key, fmt.Sprintf("fp-%d", i), now)
+			rec, claimed, err := s.Claim(context.Background(), "tenant-a", key, fmt.Sprintf("fp-%d", i), 0, now)
 			results <- result{claimed, rec, err}
 		}()
 	}
@@ -203,4 +203,26 @@ func TestPurgeDeletesOnlyExpiredRecords(t *testing.T) {
 	mustFindRecord(t, s, "tenant-a", "young", t0.Add(time.Hour),
 		commands.IdempotencyRecord{Fingerprint: "fp", CreatedAt: t0.Add(time.Hour + time.Microsecond)})
 	mustClaim(t, s, "tenant-a", "old-1", "fp-again", t0) // absent now, even at the old clock
+}
+
+// The stream version the first claimant knew is kept for its retries, and
+// replaced with the record when the key has expired.
+func TestAClaimKeepsTheStreamVersionItsClaimantKnew(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, claimed, err := s.Claim(ctx, "tenant-a", "key-1", "fp", 41, t0); err != nil || !claimed {
+		t.Fatalf("first claim: %v, %v", claimed, err)
+	}
+	rec, claimed, err := s.Claim(ctx, "tenant-a", "key-1", "fp", 99, t0.Add(time.Minute))
+	if err != nil || claimed || rec.AfterVersion != 41 {
+		t.Fatalf("retry sees %+v (claimed %v, %v), want the first claimant's version 41", rec, claimed, err)
+	}
+	later := t0.Add(commands.IdempotencyTTL)
+	if _, claimed, err := s.Claim(ctx, "tenant-a", "key-1", "fp", 120, later); err != nil || !claimed {
+		t.Fatalf("claim of the expired key: %v, %v", claimed, err)
+	}
+	if rec, _, _ := s.Claim(ctx, "tenant-a", "key-1", "fp", 0, later); rec.AfterVersion != 120 {
+		t.Fatalf("after expiry the record keeps version %d, want the new claimant's 120", rec.AfterVersion)
+	}
 }
