@@ -58,25 +58,23 @@ var userHistorySQL = pgstore.UserHistorySQL("kurrent_feed", columns)
 // rather than answer from a copy that has not reached the stream's end in
 // time (the ingester stopped or far behind).
 func (h *History) ReadUserHistory(ctx context.Context, stream, user string, until time.Time) ([]eventstore.RecordedEvent, error) {
-	end, found, err := h.ends.StreamEnd(ctx, stream)
-	if err != nil {
-		return nil, fmt.Errorf("kurrentfeed: read history of %s in %s: %w", user, stream, err)
-	}
-	if !found {
-		return nil, nil
-	}
-	if err := h.feed.awaitPosition(ctx, end, h.maxWait); err != nil {
-		return nil, fmt.Errorf("kurrentfeed: read history of %s in %s: %w", user, stream, err)
-	}
-	rows, err := h.feed.pool.Query(ctx, userHistorySQL, stream, user, until)
-	if err != nil {
-		return nil, fmt.Errorf("kurrentfeed: read history of %s in %s: %w", user, stream, err)
-	}
-	events, err := pgx.CollectRows(rows, scanEvent)
+	events, err := h.read(ctx, stream, user, until)
 	if err != nil {
 		return nil, fmt.Errorf("kurrentfeed: read history of %s in %s: %w", user, stream, err)
 	}
 	return events, nil
+}
+
+func (h *History) read(ctx context.Context, stream, user string, until time.Time) ([]eventstore.RecordedEvent, error) {
+	end, found, err := h.ends.StreamEnd(ctx, stream)
+	if err != nil || !found {
+		return nil, err // a stream KurrentDB does not hold has no history
+	}
+	if err := h.feed.awaitPosition(ctx, end, h.maxWait); err != nil {
+		return nil, err
+	}
+	rows, _ := h.feed.pool.Query(ctx, userHistorySQL, stream, user, until) // its error comes back from CollectRows
+	return pgx.CollectRows(rows, scanEvent)
 }
 
 // awaitPosition waits, at most limit, until the ingesters' committed

@@ -2,7 +2,6 @@ package kurrentfeed_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"slices"
@@ -10,15 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/kurrentdb"
-	"github.com/rosterhq/roster/infra/kurrentdb/kurrentdbfake"
 	"github.com/rosterhq/roster/infra/kurrentfeed"
 	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -26,81 +21,25 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // deadline bounds every wait of these tests.
 const deadline = 20 * time.Second
 
-const stream = "tenant-acme"
-
-// world is a fake KurrentDB, the store over it, a migrated database and
-// the feed of its copy; the ingester runs only when a test starts it.
-type world struct {
-	t        *testing.T
-	pool     *pgxpool.Pool
-	kdb      *kurrentdb.Store
-	feed     *kurrentfeed.Feed
-	ingester *kurrentfeed.Ingester
-	now      time.Time
-}
-
-func newWorld(t *testing.T) *world {
-	t.Helper()
-	fake, err := kurrentdbfake.Start(kurrentdbfake.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Close)
-	kdb, err := kurrentdb.Open(fake.URL(), kurrentdb.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = kdb.Close() })
-	pool := pgtest.NewPool(t)
-	feed := kurrentfeed.NewFeed(pool, 0, nil)
-	t.Cleanup(feed.Close)
-	return &world{t: t, pool: pool, kdb: kdb, feed: feed, ingester: kurrentfeed.NewIngester(kdb, pool, feed, nil, nil),
-		now: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-}
-
-// runIngester starts the ingester; stop (also run when the test ends)
-// stops it.
-func (w *world) runIngester() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = w.ingester.Run(ctx) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
-	w.t.Cleanup(stop)
-	return stop
-}
-
-// append stores events in stream, one second apart, and returns their ids.
-func (w *world) append(events ...domain.Event) []string {
-	w.t.Helper()
-	meta, _ := json.Marshal(domain.Metadata{Tenant: "acme", Actor: domain.OperatorActor()})
-	batch, ids := make([]eventstore.NewEvent, len(events)), make([]string, len(events))
-	for i, e := range events {
-		payload, err := domain.EncodeEvent(e)
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		v, _ := domain.SchemaVersion(e.EventType())
-		w.now = w.now.Add(time.Second)
-		ids[i] = uuid.NewString()
-		batch[i] = eventstore.NewEvent{ID: ids[i], Type: e.EventType(), SchemaVersion: v, Payload: payload, Metadata: meta, OccurredAt: w.now}
-	}
-	if _, err := w.kdb.Append(context.Background(), stream, eventstore.Any(), batch); err != nil {
-		w.t.Fatal(err)
-	}
-	return ids
-}
-
-// annsHistory reads ann's whole history through h.
-func (w *world) annsHistory(h *kurrentfeed.History) ([]string, error) {
+// annsHistory is the stream versions of ann's whole history in tenant
+// acme, read through h.
+func annsHistory(w *projectiontest.World, h *kurrentfeed.History) ([]int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	events, err := h.ReadUserHistory(ctx, stream, "ann", w.now.Add(time.Hour))
-	ids := make([]string, len(events))
+	events, err := h.ReadUserHistory(ctx, "tenant-acme", "ann", w.Now.Add(time.Hour))
+	versions := make([]int64, len(events))
 	for i, e := range events {
-		ids[i] = e.ID
+		versions[i] = e.StreamVersion
 	}
-	return ids, err
+	return versions, err
+}
+
+// acmeWithAnnAndBob appends the three events of a tenant with two users:
+// ann's history is versions 1 and 2.
+func acmeWithAnnAndBob(w *projectiontest.World) {
+	w.Append("acme", domain.TenantCreated{Tenant: "acme", Name: "Acme", Preset: domain.PresetStrict},
+		domain.UserInvited{User: "ann", Role: domain.RoleMember, Kind: domain.KindMember},
+		domain.UserInvited{User: "bob", Role: domain.RoleMember, Kind: domain.KindMember})
 }
 
 // endThen is the store's StreamEnds, running then (once) after it has
@@ -123,24 +62,21 @@ func (e *endThen) StreamEnd(ctx context.Context, stream string) (eventstore.Posi
 // read has learnt that end (the copy is empty then), and later reads,
 // right after an append while the ingester runs, hold the event appended.
 func TestAUsersHistoryWaitsForTheCopyToReachTheStreamsEnd(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	first := w.append(domain.TenantCreated{Tenant: "acme", Name: "Acme", Preset: domain.PresetStrict},
-		domain.UserInvited{User: "ann", Role: domain.RoleMember, Kind: domain.KindMember},
-		domain.UserInvited{User: "bob", Role: domain.RoleMember, Kind: domain.KindMember})
-	history := kurrentfeed.NewHistory(w.feed, &endThen{StreamEnds: w.kdb, then: func() { w.runIngester() }}, deadline)
-	got, err := w.annsHistory(history)
-	if want := first[:2]; err != nil || !slices.Equal(got, want) {
+	w := projectiontest.NewOnKurrentDB(t)
+	acmeWithAnnAndBob(w)
+	history := kurrentfeed.NewHistory(w.KurrentFeed, &endThen{StreamEnds: w.KurrentDB, then: func() { t.Cleanup(w.RunIngester()) }}, deadline)
+	want := []int64{1, 2}
+	if got, err := annsHistory(w, history); err != nil || !slices.Equal(got, want) {
 		t.Fatalf("ann's history read before the ingester ran: %v (%v), want %v", got, err, want)
 	}
-	want := first[:2]
 	for i := range 20 {
 		var e domain.Event = domain.UserDeactivated{User: "ann"}
 		if i%2 == 1 {
 			e = domain.UserReactivated{User: "ann"}
 		}
-		want = append(want, w.append(e, domain.UserDeactivated{User: "bob"})[0])
-		if got, err := w.annsHistory(history); err != nil || !slices.Equal(got, want) {
+		w.Append("acme", e, domain.UserDeactivated{User: "bob"})
+		want = append(want, int64(4+2*i))
+		if got, err := annsHistory(w, history); err != nil || !slices.Equal(got, want) {
 			t.Fatalf("right after append %d: %v (%v), want %v", i, got, err, want)
 		}
 	}
@@ -150,26 +86,24 @@ func TestAUsersHistoryWaitsForTheCopyToReachTheStreamsEnd(t *testing.T) {
 // answer from a copy that lacks the stream's latest events; a stream
 // KurrentDB does not hold reads as empty without waiting.
 func TestAUsersHistoryIsNeverReadFromACopyBehindTheStream(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	if got, err := w.annsHistory(kurrentfeed.NewHistory(w.feed, w.kdb, time.Millisecond)); err != nil || len(got) != 0 {
+	w := projectiontest.NewOnKurrentDB(t)
+	if got, err := annsHistory(w, kurrentfeed.NewHistory(w.KurrentFeed, w.KurrentDB, time.Millisecond)); err != nil || len(got) != 0 {
 		t.Fatalf("an absent stream: %v (%v)", got, err)
 	}
-	stop := w.runIngester()
-	copied := w.append(domain.TenantCreated{Tenant: "acme", Name: "Acme", Preset: domain.PresetStrict},
-		domain.UserInvited{User: "ann", Role: domain.RoleMember, Kind: domain.KindMember})
-	history := kurrentfeed.NewHistory(w.feed, w.kdb, deadline)
-	if got, err := w.annsHistory(history); err != nil || !slices.Equal(got, copied) {
-		t.Fatalf("ann's history with the ingester running: %v (%v), want %v", got, err, copied)
+	stop := w.RunIngester()
+	acmeWithAnnAndBob(w)
+	history := kurrentfeed.NewHistory(w.KurrentFeed, w.KurrentDB, deadline)
+	if got, err := annsHistory(w, history); err != nil || !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("ann's history with the ingester running: %v (%v)", got, err)
 	}
 	stop()
-	latest := w.append(domain.UserActivated{User: "ann"})
-	impatient := kurrentfeed.NewHistory(w.feed, w.kdb, 200*time.Millisecond)
-	if got, err := w.annsHistory(impatient); !errors.Is(err, context.DeadlineExceeded) {
+	w.Append("acme", domain.UserActivated{User: "ann"})
+	impatient := kurrentfeed.NewHistory(w.KurrentFeed, w.KurrentDB, 200*time.Millisecond)
+	if got, err := annsHistory(w, impatient); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("with the ingester stopped and the copy behind: %v (%v), want a deadline error", got, err)
 	}
-	w.runIngester()
-	if got, err := w.annsHistory(history); err != nil || !slices.Equal(got, append(copied, latest...)) {
+	t.Cleanup(w.RunIngester())
+	if got, err := annsHistory(w, history); err != nil || !slices.Equal(got, []int64{1, 2, 4}) {
 		t.Fatalf("once an ingester runs again: %v (%v)", got, err)
 	}
 }
