@@ -15,17 +15,12 @@ run: build postgresql
 # The service tests that run a second time with the events in KurrentDB
 # (a fake of its gRPC protocol per test; see infra/kurrentdb/kurrentdbfake).
 KURRENTDB_PACKAGES ?= ./cmd/roster ./infra/projectionfeed/... ./projections/...
-# Not yet on KurrentDB, so not run in that pass (they run in the first):
-# point-in-time reads need the events table's by-user index, and audit
-# verify --tenant compares positions the KurrentDB read does not yet give
-# as the feed does (both recorded on the KurrentDB issue).
-KURRENTDB_SKIP ?= TestAsOf|TestAuditReplay|TestAuditVerifyFinds
 
 ## test: vet, then every test with the race detector against a private PostgreSQL,
 ## then the service tests again with ROSTER_EVENTSTORE=kurrentdb
 test: build vet postgresql
 	$(BIN) dev-db -- sh -c '$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m ./... && \
-		ROSTER_EVENTSTORE=kurrentdb $(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m -skip "$(KURRENTDB_SKIP)" $(KURRENTDB_PACKAGES)'
+		ROSTER_EVENTSTORE=kurrentdb $(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m $(KURRENTDB_PACKAGES)'
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roster

@@ -23,8 +23,9 @@ type auditCmd struct {
 }
 
 type auditVerifyCmd struct {
-	config.Database `embed:""`
-	config.Secrets  `embed:""`
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
+	config.Secrets    `embed:""`
 
 	Tenant string `name:"tenant" placeholder:"ID" help:"Also verify this tenant's audit trail: recompute every entry and its hash chain from the event store and report the first entry that is missing, extra or altered."`
 

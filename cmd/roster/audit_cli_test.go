@@ -40,7 +40,7 @@ func TestAuditReplayShowsUsersAsOfAnInstantWithDeletedPeopleErased(t *testing.T)
 	whileActive := annLeaves(t, svc.commands)
 	replay := func(user string, at time.Time) (string, error) {
 		var out bytes.Buffer
-		cmd := &auditReplayCmd{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: encoded},
+		cmd := &auditReplayCmd{Database: config.Database{URL: url}, EventStore: svc.store, Secrets: config.Secrets{MasterKey: encoded},
 			Tenant: "acme", User: user, AsOf: at.Format(time.RFC3339Nano), stdout: &out}
 		err := cmd.Run(bg, quiet)
 		return out.String(), err

@@ -12,15 +12,14 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/personaldata"
-	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/readapi"
 )
 
 // auditReplayCmd prints users as of an instant, rebuilt from the event store.
 type auditReplayCmd struct {
-	config.Database `embed:""`
-	config.Secrets  `embed:""`
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
+	config.Secrets    `embed:""`
 
 	Tenant string `name:"tenant" required:"" help:"Tenant id."`
 	User   string `name:"user" help:"Only this user (one JSON object); without it, every user of the tenant (one JSON object per line)."`
@@ -35,7 +34,8 @@ func (c *auditReplayCmd) Help() string {
 		"Rebuilds users as they were at --as-of straight from the event store (no read model): status, role, teams, leads, capabilities under the policy of then, version and created_at/updated_at as of then — the User of GET /v1/tenants/{tenant}/users/{user}?as_of=…, one JSON object per line.",
 		"With --user only that user's history is read (an index finds it; a tenant of any size answers at once); without it the whole stream up to --as-of is replayed and every user of then is printed, deleted ones included, in id order.",
 		"Personal data comes out of the events only through the master key. A person deleted since reads \"Deleted user\" with a null e-mail at every instant, before their deletion too: their key is gone.",
-		"A tenant or user that did not exist at --as-of exits 1. Runs on the database and master key that `roster serve` uses with the same flags.",
+		"With --eventstore=kurrentdb that index is on the feed's copy in PostgreSQL: the read waits (a few seconds at most) until the copy holds the tenant's latest event in KurrentDB, which this command's own ingester copies should serve not run, so the answer is KurrentDB's.",
+		"A tenant or user that did not exist at --as-of exits 1. Runs on the database, event store and master key that `roster serve` uses with the same flags.",
 	}, "\n\n")
 }
 
@@ -50,9 +50,12 @@ func (c *auditReplayCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	events := pgstore.New(db.Pool, pgstore.Options{Logger: log})
+	events, sealed, err := openEventStore(db.Pool, key, c.EventStore, log)
+	if err != nil {
+		return err
+	}
 	defer events.Close()
-	history := commands.NewHistory(personaldata.NewStore(events, db.Pool, key))
+	history := commands.NewHistory(sealed)
 	if c.User != "" {
 		return c.printUser(ctx, history, at)
 	}

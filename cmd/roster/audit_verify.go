@@ -12,7 +12,6 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/personaldata"
-	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
@@ -27,7 +26,7 @@ const verifyHelp = "Without --tenant: reports every user who is not deleted yet 
 	"does, and compares them, in order, with the audit read model up to the point the projector has reached. It " +
 	"reports the first entry that is missing, extra or altered (its position, the field, expected and found), never " +
 	"personal data, which entries do not hold.\n\n" +
-	"Exits 1 when any check finds a problem. Runs on the database that `roster serve` uses with the same flags."
+	"Exits 1 when any check finds a problem. Runs on the database and event store that `roster serve` uses with the same flags."
 
 // Help is the long help of `roster audit verify --help`.
 func (a *auditVerifyCmd) Help() string { return verifyHelp }
@@ -36,15 +35,18 @@ func (a *auditVerifyCmd) Help() string { return verifyHelp }
 // read through the sealing store as the projector reads the feed, in one
 // read-only snapshot of the read model.
 func (a *auditVerifyCmd) checkChain(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, log *slog.Logger) error {
-	raw := pgstore.New(pool, pgstore.Options{Logger: log})
+	raw, sealed, err := openEventStore(pool, key, a.EventStore, log)
+	if err != nil {
+		return err
+	}
 	defer raw.Close()
 	tenant := domain.TenantID(a.Tenant)
-	events := tenantEvents(ctx, personaldata.NewStore(raw, pool, key), tenant)
+	events := tenantEvents(ctx, sealed, tenant)
 	var (
 		done     audit.Verified
 		mismatch *audit.Mismatch
 	)
-	err := pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
 		done, mismatch, err = audit.New().Verify(ctx, tx, tenant, events.all)
 		return err

@@ -11,16 +11,25 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
 )
 
+// storedAt is where a test's history is stored, as an operator tool is
+// told: the database URL, the master key and the event store.
+type storedAt struct {
+	url, masterKey string
+	store          config.EventStore
+}
+
 // auditedAcme is tenant acme with a short history, its audit trail
 // projected: zelda (an admin) deactivates bob with a reason and is deleted.
-// It returns the database URL, the master key and the position of the
-// entry of bob's deactivation.
-func auditedAcme(t *testing.T) (url, masterKey, deactivation string) {
+// It returns where it is stored and the position of the entry of bob's
+// deactivation.
+func auditedAcme(t *testing.T) (at storedAt, deactivation string) {
 	svc, url, masterKey := freshServices(t, testAccess)
+	at = storedAt{url: url, masterKey: masterKey, store: svc.store}
 	pool := svc.pool
 	status, running := projections.NewStatus(), make(chan struct{})
 	projecting, stop := context.WithCancel(bg)
@@ -46,23 +55,23 @@ func auditedAcme(t *testing.T) (url, masterKey, deactivation string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return url, masterKey, deactivation
+	return at, deactivation
 }
 
-// verifyCmd is `roster audit verify` on url with masterKey, and --tenant
-// tenant unless empty, printing to out.
-func verifyCmd(url, masterKey, tenant string, out *bytes.Buffer) *auditVerifyCmd {
-	cmd := &auditVerifyCmd{Tenant: tenant, stdout: out}
-	cmd.URL, cmd.MasterKey = url, masterKey
+// verifyCmd is `roster audit verify` on at, and --tenant tenant unless
+// empty, printing to out.
+func verifyCmd(at storedAt, tenant string, out *bytes.Buffer) *auditVerifyCmd {
+	cmd := &auditVerifyCmd{Tenant: tenant, EventStore: at.store, stdout: out}
+	cmd.URL, cmd.MasterKey = at.url, at.masterKey
 	return cmd
 }
 
 // verifyTrail runs `roster audit verify --tenant acme` and returns its
 // output and error (a non-nil error exits 1).
-func verifyTrail(t *testing.T, url, masterKey string) (string, error) {
+func verifyTrail(t *testing.T, at storedAt) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := verifyCmd(url, masterKey, "acme", &out)
+	cmd := verifyCmd(at, "acme", &out)
 	err := cmd.Run(bg, quiet)
 	if strings.Contains(out.String(), "@acme.example") || strings.Contains(out.String(), "Zelda Zed") {
 		t.Errorf("audit verify printed personal data:\n%s", out.String())
@@ -73,8 +82,8 @@ func verifyTrail(t *testing.T, url, masterKey string) (string, error) {
 
 func TestAuditVerifyFindsATamperedAuditRowAndPassesAnUntouchedTrail(t *testing.T) {
 	t.Parallel()
-	url, masterKey, deactivation := auditedAcme(t)
-	pool := poolFor(t, url)
+	at, deactivation := auditedAcme(t)
+	pool := poolFor(t, at.url)
 	exec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := pool.Exec(bg, sql, args...); err != nil {
@@ -84,13 +93,13 @@ func TestAuditVerifyFindsATamperedAuditRowAndPassesAnUntouchedTrail(t *testing.T
 	table := pgx.Identifier{audit.Table}.Sanitize()
 	row := ` WHERE tenant_id = 'acme' AND position_commit::text || '-' || position_prepare::text = $1`
 
-	out, err := verifyTrail(t, url, masterKey)
+	out, err := verifyTrail(t, at)
 	if err != nil || !strings.Contains(out, "ok: tenant acme: ") || !strings.Contains(out, "match the event store and their hash chain") {
 		t.Fatalf("an untouched trail, erasure included (%v):\n%s", err, out)
 	}
 
 	exec(`UPDATE `+table+` SET reason = 'routine review'`+row, deactivation)
-	out, err = verifyTrail(t, url, masterKey)
+	out, err = verifyTrail(t, at)
 	want := "MISMATCH tenant=acme position=" + deactivation + ` field=reason: expected "seasonal pause", found "routine review"`
 	if err == nil || !strings.Contains(out, want) || !strings.Contains(err.Error(), deactivation) {
 		t.Fatalf("after changing a reason (%v), want %q in:\n%s", err, want, out)
@@ -98,31 +107,31 @@ func TestAuditVerifyFindsATamperedAuditRowAndPassesAnUntouchedTrail(t *testing.T
 
 	exec(`CREATE TABLE kept AS SELECT * FROM `+table+row, deactivation)
 	exec(`DELETE FROM `+table+row, deactivation)
-	out, err = verifyTrail(t, url, masterKey)
+	out, err = verifyTrail(t, at)
 	if want := "MISMATCH tenant=acme position=" + deactivation + " field=entry"; err == nil || !strings.Contains(out, want) || !strings.Contains(out, "found none") {
 		t.Fatalf("after deleting an entry (%v), want %q in:\n%s", err, want, out)
 	}
 
 	exec(`INSERT INTO ` + table + ` SELECT * FROM kept`)
 	exec(`UPDATE `+table+` SET reason = 'seasonal pause'`+row, deactivation)
-	if out, err := verifyTrail(t, url, masterKey); err != nil || !strings.Contains(out, "ok: tenant acme: ") {
+	if out, err := verifyTrail(t, at); err != nil || !strings.Contains(out, "ok: tenant acme: ") {
 		t.Fatalf("the trail restored as it was (%v):\n%s", err, out)
 	}
 }
 
 func TestAuditVerifyWithoutATenantChecksOnlyKeysAndRefusesABadTenantID(t *testing.T) {
 	t.Parallel()
-	url, masterKey, _ := auditedAcme(t)
+	at, _ := auditedAcme(t)
 	var out bytes.Buffer
-	keysOnly := verifyCmd(url, masterKey, "", &out)
+	keysOnly := verifyCmd(at, "", &out)
 	if err := keysOnly.Run(bg, quiet); err != nil || strings.Contains(out.String(), "tenant acme") {
 		t.Fatalf("without --tenant (%v):\n%s", err, out.String())
 	}
-	bad := verifyCmd(url, masterKey, "Not A Tenant", &out)
+	bad := verifyCmd(at, "Not A Tenant", &out)
 	if err := bad.Run(bg, quiet); err == nil || !strings.Contains(err.Error(), "--tenant") {
 		t.Fatalf("a malformed tenant id: %v", err)
 	}
-	unknown := verifyCmd(url, masterKey, "globex", &out)
+	unknown := verifyCmd(at, "globex", &out)
 	if err := unknown.Run(bg, quiet); err == nil || !strings.Contains(err.Error(), "no events") {
 		t.Fatalf("a tenant without events: %v", err)
 	}

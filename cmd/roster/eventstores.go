@@ -31,7 +31,10 @@ func (e *eventStore) Close() { e.close() }
 
 // openEventStore opens the configured event store and the sealing store
 // over it. With KurrentDB it also starts the feed's ingester, which destroys
-// the keys of deleted users in each batch's transaction.
+// the keys of deleted users in each batch's transaction, and the sealing
+// store reads one user's history (point-in-time reads) from the ingested
+// copy, which has the indexes for it, once the copy has caught up. Every
+// command that reads events opens the store here, never one adapter.
 func openEventStore(pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, log *slog.Logger) (*eventStore, *personaldata.Store, error) {
 	if err := store.Validate(); err != nil {
 		return nil, nil, err
@@ -59,5 +62,14 @@ func openEventStore(pool *pgxpool.Pool, key personaldata.MasterKey, store config
 		feed.Close()
 		_ = kdb.Close()
 	}}
-	return events, personaldata.NewStoreOver(events, pool, key), nil
+	history := kurrentfeed.NewHistory(feed, kdb, 0)
+	return events, personaldata.NewStoreOver(withUserHistory{events, history}, pool, key), nil
+}
+
+// withUserHistory is the KurrentDB event store with one user's history read
+// from the feed's copy: personaldata.Store serves point-in-time reads only
+// over an inner store that has ReadUserHistory.
+type withUserHistory struct {
+	eventstore.Store
+	*kurrentfeed.History
 }

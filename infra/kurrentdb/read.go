@@ -50,6 +50,30 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limi
 	}
 }
 
+// StreamEnd is the position of stream's last event (one backwards read),
+// and false for an absent stream: how far a copy of the feed must have got
+// to hold the whole stream as it is now. The position is the event's in
+// $all, as the feed gives it.
+func (s *Store) StreamEnd(ctx context.Context, stream string) (eventstore.Position, bool, error) {
+	client := s.conn()
+	rs, err := client.ReadStream(ctx, s.name(stream), esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
+	if err != nil {
+		s.checkClosed(client, err)
+		return eventstore.Position{}, false, fmt.Errorf("kurrentdb: read the end of %s: %w", stream, err)
+	}
+	defer rs.Close()
+	ev, err := rs.Recv()
+	var esErr *esdb.Error
+	switch {
+	case errors.Is(err, io.EOF), errors.As(err, &esErr) && esErr.Code() == esdb.ErrorCodeResourceNotFound:
+		return eventstore.Position{}, false, nil
+	case err != nil:
+		return eventstore.Position{}, false, fmt.Errorf("kurrentdb: read the end of %s: %w", stream, err)
+	}
+	p := ev.OriginalEvent().Position
+	return eventstore.Position{Commit: p.Commit, Prepare: p.Prepare}, true, nil
+}
+
 // ReadAll implements eventstore.Feed: the feed's events after position
 // after, paging through $all (whose reads include their start position)
 // and keeping the feed's streams.

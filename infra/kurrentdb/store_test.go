@@ -280,3 +280,47 @@ func TestTheStoreOutlivesAServerAbsenceTheClientGaveUpOn(t *testing.T) {
 		t.Fatalf("append once the server is back: %v", err)
 	}
 }
+
+// StreamEnd is the position of a stream's last event, and every event has
+// the same position in a stream read as in $all: the feed's copy records
+// the $all positions, and a reader of the copy waits for StreamEnd's. (On
+// the fake always, and on the real server when one is configured, as the
+// contract.)
+func TestStreamEndIsWhereTheStreamsLastEventIsInAll(t *testing.T) {
+	check := func(t *testing.T, store *kurrentdb.Store) {
+		ctx := context.Background()
+		if end, found, err := store.StreamEnd(ctx, "s"); found || err != nil {
+			t.Fatalf("a stream never written ends at %s (found %v, %v)", end, found, err)
+		}
+		for _, stream := range []string{"s", "other", "s"} {
+			if _, err := store.Append(ctx, stream, eventstore.Any(), events(3)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		end, found, err := store.StreamEnd(ctx, "s")
+		stored, err2 := store.ReadStream(ctx, "s", 0, 10)
+		all, err3 := store.ReadAll(ctx, eventstore.Position{}, 100)
+		if err != nil || err2 != nil || err3 != nil || !found || len(stored) != 6 {
+			t.Fatalf("StreamEnd found %v (%v); read %d events (%v); ReadAll: %v", found, err, len(stored), err2, err3)
+		}
+		if end != stored[5].Position {
+			t.Errorf("StreamEnd is %s, the last event is at %s", end, stored[5].Position)
+		}
+		inAll := map[string]eventstore.Position{}
+		for _, e := range all {
+			inAll[e.ID] = e.Position
+		}
+		for _, e := range stored {
+			if inAll[e.ID] != e.Position {
+				t.Errorf("event %d of s is at %s in the stream, at %s in $all", e.StreamVersion, e.Position, inAll[e.ID])
+			}
+		}
+	}
+	t.Run("fake", func(t *testing.T) {
+		t.Parallel()
+		check(t, open(t, startFake(t, kurrentdbfake.Options{}).URL()))
+	})
+	if url := os.Getenv("ROSTER_TEST_KURRENTDB_URL"); url != "" {
+		t.Run("real KurrentDB", func(t *testing.T) { check(t, open(t, url)) })
+	}
+}

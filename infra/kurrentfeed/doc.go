@@ -6,6 +6,10 @@
 // to the projectors as the event store port's Feed, in $all order, woken by
 // LISTEN/NOTIFY.
 //
+// A History serves point-in-time reads of one user from the same table, by
+// the indexes of migration 00008, once the copy has reached the end the
+// user's stream has in KurrentDB when the read begins.
+//
 // The ingester also runs a hook in each batch's transaction: the wiring
 // destroys there the personal-data keys of users whose UserDeleted event the
 // batch holds, so erasure cannot be lost between KurrentDB and PostgreSQL.

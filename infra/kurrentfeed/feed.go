@@ -51,9 +51,12 @@ func (f *Feed) Close() {
 	f.wg.Wait()
 }
 
+// columns are kurrent_feed's columns as scanEvent reads them.
+const columns = `commit_position, prepare_position, stream_id, stream_version, event_id::text, event_type,
+       schema_version, payload, metadata, occurred_at`
+
 const readSQL = `
-SELECT commit_position, prepare_position, stream_id, stream_version, event_id::text, event_type,
-       schema_version, payload, metadata, occurred_at
+SELECT ` + columns + `
 FROM kurrent_feed
 WHERE (commit_position, prepare_position) > ($1, $2)
 ORDER BY commit_position, prepare_position
@@ -65,17 +68,20 @@ func (f *Feed) ReadAll(ctx context.Context, after eventstore.Position, limit int
 	if err != nil {
 		return nil, fmt.Errorf("kurrentfeed: read after %s: %w", after, err)
 	}
-	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (eventstore.RecordedEvent, error) {
-		var e eventstore.RecordedEvent
-		var commit, prepare int64
-		err := row.Scan(&commit, &prepare, &e.StreamID, &e.StreamVersion, &e.ID, &e.Type, &e.SchemaVersion, &e.Payload, &e.Metadata, &e.OccurredAt)
-		e.Position = eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}
-		return e, err
-	})
+	events, err := pgx.CollectRows(rows, scanEvent)
 	if err != nil {
 		return nil, fmt.Errorf("kurrentfeed: read after %s: %w", after, err)
 	}
 	return events, nil
+}
+
+// scanEvent reads one row of columns.
+func scanEvent(row pgx.CollectableRow) (eventstore.RecordedEvent, error) {
+	var e eventstore.RecordedEvent
+	var commit, prepare int64
+	err := row.Scan(&commit, &prepare, &e.StreamID, &e.StreamVersion, &e.ID, &e.Type, &e.SchemaVersion, &e.Payload, &e.Metadata, &e.OccurredAt)
+	e.Position = eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}
+	return e, err
 }
 
 // Subscribe implements eventstore.Feed: pages of the table after after,

@@ -66,8 +66,13 @@ func (in *Ingester) Run(ctx context.Context) error {
 }
 
 func (in *Ingester) position(ctx context.Context) (eventstore.Position, error) {
+	return storedPosition(ctx, in.pool)
+}
+
+// storedPosition is how far the ingesters have copied $all, as committed.
+func storedPosition(ctx context.Context, pool *pgxpool.Pool) (eventstore.Position, error) {
 	var commit, prepare int64
-	err := in.pool.QueryRow(ctx, `SELECT commit_position, prepare_position FROM kurrent_feed_position`).Scan(&commit, &prepare)
+	err := pool.QueryRow(ctx, `SELECT commit_position, prepare_position FROM kurrent_feed_position`).Scan(&commit, &prepare)
 	if err != nil {
 		return eventstore.Position{}, fmt.Errorf("kurrentfeed: read the ingester's position: %w", err)
 	}

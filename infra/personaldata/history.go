@@ -9,14 +9,15 @@ import (
 )
 
 // userHistoryReader is what an inner store offers when it can find one
-// user's events by index (the PostgreSQL store).
+// user's events by index: the PostgreSQL store, or the KurrentDB store
+// wired with the feed's copy (kurrentfeed.History).
 type userHistoryReader interface {
 	ReadUserHistory(ctx context.Context, stream, user string, until time.Time) ([]eventstore.RecordedEvent, error)
 }
 
 // ErrNoUserHistory is returned by ReadUserHistory over an event store that
 // cannot find one user's events without reading the whole stream.
-var ErrNoUserHistory = errors.New("personaldata: this event store has no index of events by user (point-in-time reads need the PostgreSQL event store)")
+var ErrNoUserHistory = errors.New("personaldata: this event store has no index of events by user (point-in-time reads need one)")
 
 // ReadUserHistory is the inner store's ReadUserHistory with personal data
 // opened: a deleted person's reads as erased, at every instant, since their

@@ -19,9 +19,12 @@
 //   - every recorded event carries the "created" metadata (.NET ticks since
 //     the Unix epoch), which the client requires;
 //   - reads with a count answer only events or stream_not_found and are
-//     inclusive of the position given; subscriptions answer a confirmation
-//     first, then events after the position given (exclusive), checkpoints
-//     and caught_up;
+//     inclusive of the position given; a stream may be read backwards too
+//     (newest first), $all only forwards;
+//   - subscriptions answer a confirmation first, then events after the
+//     position given (exclusive), checkpoints and caught_up;
+//   - an event has the same position (commit and prepare) in a stream read
+//     as in $all and its subscriptions, as on the server;
 //   - the keepalive enforcement policy permits the client's 10 s pings.
 //
 // DropSubscriptions ends every running subscription from the server side,

@@ -14,15 +14,16 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Read implements Streams/Read: reads with a count (a stream or $all,
-// forwards) and subscriptions to $all.
+// Read implements Streams/Read: reads with a count (a stream forwards or
+// backwards, $all forwards) and subscriptions to $all.
 func (s *Server) Read(req *api.ReadReq, out api.Streams_ReadServer) error {
 	o := req.GetOptions()
 	if o == nil {
 		return status.Error(codes.InvalidArgument, "read options missing")
 	}
-	if o.GetReadDirection() != api.ReadReq_Options_Forwards {
-		return status.Error(codes.Unimplemented, "kurrentdbfake reads forwards only")
+	backwards := o.GetReadDirection() == api.ReadReq_Options_Backwards
+	if backwards && (o.GetStream() == nil || o.GetSubscription() != nil) {
+		return status.Error(codes.Unimplemented, "kurrentdbfake reads backwards only from a stream")
 	}
 	enc := encoder{stringIDs: o.GetUuidOption().GetString_() != nil}
 	if o.GetSubscription() != nil {
@@ -40,16 +41,18 @@ func (s *Server) Read(req *api.ReadReq, out api.Streams_ReadServer) error {
 	}
 	switch {
 	case o.GetStream() != nil:
-		return s.readStream(o.GetStream(), o.GetCount(), enc, out)
+		return s.readStream(o.GetStream(), o.GetCount(), backwards, enc, out)
 	case o.GetAll() != nil:
 		return s.readAll(o.GetAll(), o.GetCount(), enc, out)
 	}
 	return status.Error(codes.InvalidArgument, "read of neither a stream nor $all")
 }
 
-// readStream answers a counted stream read, inclusive of its start revision:
-// events, or stream_not_found, and nothing else.
-func (s *Server) readStream(o *api.ReadReq_Options_StreamOptions, count uint64, enc encoder, out api.Streams_ReadServer) error {
+// readStream answers a counted stream read, inclusive of its start
+// revision: events, or stream_not_found, and nothing else. Backwards, it
+// sends newest first from the start (End: the last event; a revision past
+// the end: the last event too), as the server does.
+func (s *Server) readStream(o *api.ReadReq_Options_StreamOptions, count uint64, backwards bool, enc encoder, out api.Streams_ReadServer) error {
 	name := o.GetStreamIdentifier().GetStreamName()
 	s.mu.Lock()
 	records := s.streams[string(name)]
@@ -58,14 +61,23 @@ func (s *Server) readStream(o *api.ReadReq_Options_StreamOptions, count uint64, 
 		return out.Send(&api.ReadResp{Content: &api.ReadResp_StreamNotFound_{StreamNotFound: &api.ReadResp_StreamNotFound{
 			StreamIdentifier: &shared.StreamIdentifier{StreamName: name}}}})
 	}
+	last := uint64(len(records) - 1)
 	from := uint64(0)
 	switch r := o.GetRevisionOption().(type) {
 	case *api.ReadReq_Options_StreamOptions_Revision:
 		from = r.Revision
 	case *api.ReadReq_Options_StreamOptions_End:
-		from = uint64(len(records))
+		from = last + 1
 	}
-	return sendRecords(out, enc, records, from, count)
+	if !backwards {
+		return sendRecords(out, enc, records, from, count)
+	}
+	for i := int64(min(from, last)); i >= 0 && count > 0; i, count = i-1, count-1 {
+		if err := out.Send(enc.event(records[i])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // readAll answers a counted $all read, inclusive of its start position.

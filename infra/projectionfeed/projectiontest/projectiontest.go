@@ -37,6 +37,10 @@ type World struct {
 	// Ingester copies KurrentDB's feed into PostgreSQL (KurrentDB worlds
 	// only); RunIngester runs it.
 	Ingester *kurrentfeed.Ingester
+	// KurrentDB and KurrentFeed are the KurrentDB store and the feed of its
+	// copy (KurrentDB worlds only), for tests of what reads either.
+	KurrentDB   *kurrentdb.Store
+	KurrentFeed *kurrentfeed.Feed
 }
 
 // New makes a World on a fresh database (the test runs in parallel), with
@@ -91,6 +95,7 @@ func NewOnKurrentDB(t *testing.T) *World {
 	t.Cleanup(feed.Close)
 	w.Store = kurrentWorld{kdb, kdb, feed}
 	w.Ingester = kurrentfeed.NewIngester(kdb, w.Pool, feed, nil, nil)
+	w.KurrentDB, w.KurrentFeed = kdb, feed
 	return w
 }
 
