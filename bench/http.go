@@ -62,7 +62,7 @@ func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
 	if _, err := h.SetPassword.Handle(ctx, env, commands.SetPassword{Actor: domain.OperatorActor(), User: "owner", Password: "bench pw"}); err != nil {
 		return nil, err
 	}
-	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher})
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher, Guard: sessionstore.Guard})
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +74,8 @@ func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
 	router := chi.NewRouter()
 	router.Use(middleware.RequestID, middleware.Recoverer)
 	router.Group(func(r chi.Router) {
-		r.Use(access.Middleware(logins, writeapi.Internal(log)))
-		(&writeapi.API{Commands: h, Sessions: logins, Log: log}).MountAuthenticated(r)
+		r.Use(access.CommandMiddleware(logins, writeapi.Internal(log)))
+		(&writeapi.API{Commands: h, Sessions: logins, Log: log}).MountCommands(r)
 	})
 	return &httpSide{side: s, handlers: h, server: httptest.NewServer(router), token: login.Token, owner: owner}, nil
 }

@@ -93,13 +93,17 @@ func (x *executor) executeOne(ctx context.Context, m *writeModel, r *request) (R
 			}
 		}
 		events, refusal := domain.Decide(m.state, r.cmd)
-		if refusal != nil || len(events) == 0 {
+		ended := !sessionHolds(m.state, r.env.Session)
+		if ended || refusal != nil || len(events) == 0 {
 			newer, err := x.models.catchUp(ctx, tenant, m)
 			if err != nil {
 				return Result{}, err
 			}
 			if newer > 0 && attempt < x.maxAttempts {
 				continue
+			}
+			if ended {
+				return Result{}, ErrSessionEnded
 			}
 			if refusal != nil {
 				return Result{}, refusal
@@ -137,9 +141,9 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 	}
 	before := m.state.Version()
 	r.first, r.at = before+1, now
-	stored, err := x.models.store.Append(ctx, StreamOf(r.env.Tenant), eventstore.Exact(before), batch)
+	stored, err := x.models.store.Append(guarded(ctx, r), StreamOf(r.env.Tenant), eventstore.Exact(before), batch)
 	if err != nil {
-		return Result{}, err
+		return Result{}, sessionError(err)
 	}
 	// A request with an idempotency key may be a retry whose events were
 	// stored by its first attempt; the store then answers for those, so the
@@ -159,7 +163,9 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 		}
 	}
 	x.models.maybeSnapshot(r.env.Tenant, m)
-	return x.changed(m, r, events, stored.Position), nil
+	res := x.changed(m, r, events, stored.Position)
+	res.SessionChecked = r.env.Session != nil
+	return res, nil
 }
 
 func (x *executor) changed(m *writeModel, r *request, events []domain.Event, at eventstore.Position) Result {

@@ -32,11 +32,13 @@ func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *
 		}
 		var stored eventstore.AppendResult
 		if err == nil {
-			stored, err = x.models.store.Append(ctx, StreamOf(tenant), eventstore.Exact(before), events)
+			stored, err = x.models.store.Append(guarded(ctx, appending(batch)...), StreamOf(tenant), eventstore.Exact(before), events)
 		}
 		if err != nil {
 			m.state = nil
-			if errors.Is(err, eventstore.ErrVersionConflict) {
+			// A conflict, or one request's ended session: each request on
+			// its own then meets its own outcome.
+			if errors.Is(err, eventstore.ErrVersionConflict) || errors.Is(err, eventstore.ErrPreconditionFailed) {
 				x.executeEach(ctx, tenant, m, batch)
 				return
 			}
@@ -74,6 +76,10 @@ func (x *executor) decideGroup(m *writeModel, batch []*request) ([]eventstore.Ne
 	var all []eventstore.NewEvent
 	now := x.clock().Truncate(time.Microsecond) // as stored: Result.At must equal what is read back
 	for _, r := range batch {
+		if !sessionHolds(m.state, r.env.Session) { // settled like a refusal: final once the state is known current
+			r.events, r.err = nil, ErrSessionEnded
+			continue
+		}
 		r.events, r.err = domain.Decide(m.state, r.cmd)
 		if r.err != nil || len(r.events) == 0 {
 			continue
@@ -115,7 +121,20 @@ func (x *executor) finishGroup(m *writeModel, batch []*request, at eventstore.Po
 		case len(r.events) == 0:
 			r.finish(x.unchanged(m, r.describe, at), nil)
 		default:
-			r.finish(x.changed(m, r, r.events, at), nil)
+			res := x.changed(m, r, r.events, at)
+			res.SessionChecked = r.env.Session != nil
+			r.finish(res, nil)
 		}
 	}
+}
+
+// appending returns the requests of batch that decided events.
+func appending(batch []*request) []*request {
+	var out []*request
+	for _, r := range batch {
+		if len(r.events) > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -19,6 +19,9 @@ type Envelope struct {
 	// IdempotencyKey, when set, makes a repeat of this request (same tenant,
 	// key and content within 24 h) return the first outcome without effect.
 	IdempotencyKey string
+	// Session, when set, is the request's session for the command to check
+	// as it stores its events (see SessionCheck).
+	Session *SessionCheck
 }
 
 // Result is the outcome of a command that was carried out (or found to hold
@@ -47,6 +50,10 @@ type Result struct {
 	Tenant   *TenantView          `json:"tenant,omitempty"`
 	// Moved counts the work items an ownership transfer moved.
 	Moved int `json:"moved,omitempty"`
+	// SessionChecked is true when the envelope's SessionCheck was checked
+	// with the append that stored this command's events; never stored with
+	// an idempotent outcome (a replay checks nothing).
+	SessionChecked bool `json:"-"`
 
 	decided []domain.Event // what was appended, for describers
 }

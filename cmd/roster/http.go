@@ -37,9 +37,15 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	router.Group(func(r chi.Router) {
 		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)
-		writes.MountAuthenticated(r)
+		writes.MountSessions(r)
 		lag := lagOf(pool, svc.store)
 		readapi.MountProjections(r, lag, lag, log)
+	})
+	router.Group(func(r chi.Router) {
+		// A command's token may be checked by the command itself, as it
+		// stores its events (sessions.Service.AuthenticateCommand).
+		r.Use(access.CommandMiddleware(svc.sessions, writeapi.Internal(log)))
+		writes.MountCommands(r)
 	})
 	return router
 }

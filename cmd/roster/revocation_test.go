@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/projections"
@@ -31,10 +32,14 @@ func anotherProcess(t *testing.T, svc *services) string {
 }
 
 // A token is refused by the very next request after the command that
-// revoked it has answered — revoke-sessions, block, or deactivation under a
-// policy that forbids inactive users to log in — whichever of two processes
-// answered the command and whichever serves the next request, 1,000 times
-// while other clients keep both processes busy.
+// revoked it has answered — revoke-sessions, block, deactivation under a
+// policy that forbids inactive users to log in, or the session's own
+// logout — whichever of two processes answered the command and whichever
+// serves the next request, 1,000 times while other clients keep both
+// processes busy. The next request is a read or a command; a command's
+// token has been used for a command on that process before, so that the
+// process knows the session and the command checks it itself, as it would
+// store its events (sessions.Service.AuthenticateCommand).
 func TestARevokedTokenIsRefusedByTheVeryNextRequest(t *testing.T) {
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
@@ -70,16 +75,28 @@ func TestARevokedTokenIsRefusedByTheVeryNextRequest(t *testing.T) {
 	defer func() { stop(); load.Wait() }()
 
 	revocations := []struct{ revoke, restore string }{
-		{"/revoke-sessions", ""}, {"/block", "/unblock"}, {"/deactivate", "/reactivate"},
+		{"/revoke-sessions", ""}, {"/block", "/unblock"}, {"/deactivate", "/reactivate"}, {"logout", ""},
+	}
+	command := func(base, token string) reply { // one the victim may run on themselves, which stores an event
+		return call(t, base, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": "pw victim"})
 	}
 	for i := range 1000 {
 		commandSide, nextRequest := processes[i%2], processes[(i/2)%2]
 		token := httpLogin(t, commandSide, "acme", "victim")
 		expect(t, "the fresh token", call(t, nextRequest, "GET", "/v1/tenants/acme", token, nil), http.StatusOK, "")
-		r := revocations[i%len(revocations)]
-		expect(t, "revoke", call(t, commandSide, "POST", "/v1/tenants/acme/users/victim"+r.revoke, boss, nil), http.StatusOK, "")
-		if got := call(t, nextRequest, "GET", "/v1/tenants/acme", token, nil); got.Status != http.StatusUnauthorized {
-			t.Fatalf("try %d: the request right after %s answered %d %s", i, r.revoke, got.Status, got.Raw)
+		expect(t, "the fresh token's command", command(nextRequest, token), http.StatusOK, "")
+		r := revocations[(i/4)%len(revocations)] // i/4: each revocation with each pair of processes
+		if r.revoke == "logout" {
+			expect(t, "logout", call(t, commandSide, "DELETE", "/v1/sessions/current", token, nil), http.StatusNoContent, "")
+		} else {
+			expect(t, "revoke", call(t, commandSide, "POST", "/v1/tenants/acme/users/victim"+r.revoke, boss, nil), http.StatusOK, "")
+		}
+		next := call(t, nextRequest, "GET", "/v1/tenants/acme", token, nil)
+		if i%32 >= 16 { // every revocation and pair of processes, with a read and with a command
+			next = command(nextRequest, token)
+		}
+		if next.Status != http.StatusUnauthorized {
+			t.Fatalf("try %d: the request right after %s answered %d %s", i, r.revoke, next.Status, next.Raw)
 		}
 		if r.restore != "" {
 			expect(t, "restore", call(t, commandSide, "POST", "/v1/tenants/acme/users/victim"+r.restore, boss, nil), http.StatusOK, "")
@@ -98,5 +115,82 @@ func fire(base, method, path, token string) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// A command whose token this process has checked before takes the session
+// from memory and checks it itself, in the round trip that stores its
+// events: a session deleted meanwhile (as by a logout another process
+// answered) fails the command with 401 and stores nothing; a command that
+// would store nothing (a refusal) checks the session as any request does.
+// On KurrentDB, which cannot run that check with an append, every token is
+// checked up front.
+func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
+	t.Parallel()
+	svc, server := serviceOnFreshDatabase(t)
+	base := server.URL
+	httpTenant(t, base, "acme", "strict", 10, nil)
+	httpUser(t, base, "acme", "victim", "member", "member")
+	command := func(token string) reply {
+		return call(t, base, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": "pw victim"})
+	}
+	refused := func(token string) reply { // a member may not block the owner: nothing to store
+		return call(t, base, "POST", "/v1/tenants/acme/users/boss/block", token, nil)
+	}
+	length := func() int {
+		events, err := svc.events.ReadStream(bg, "tenant-acme", 0, 1_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(events)
+	}
+	for _, next := range []struct {
+		name    string
+		request func(token string) reply
+	}{{"a command", command}, {"a refused command", refused}} {
+		token := httpLogin(t, base, "acme", "victim")
+		expect(t, "the first command", command(token), http.StatusOK, "")
+		expect(t, "the first refusal", refused(token), http.StatusForbidden, "forbidden")
+		p, ok, err := svc.sessions.AuthenticateCommand(bg, token)
+		if err != nil || !ok || (p.Deferred != nil) == svc.store.KurrentDB() {
+			t.Fatalf("%s: the known session: %+v, %v, %v; want it taken from memory unless on KurrentDB", next.name, p, ok, err)
+		}
+		if _, err := svc.pool.Exec(bg, `DELETE FROM sessions`); err != nil { // another process's logout
+			t.Fatal(err)
+		}
+		before := length()
+		expect(t, next.name+" after the logout", next.request(token), http.StatusUnauthorized, "unauthenticated")
+		if after := length(); after != before {
+			t.Fatalf("%s after the logout stored %d events", next.name, after-before)
+		}
+	}
+}
+
+// The sessions a process remembers are forgotten once expired (the hourly
+// purge), and a forgotten session is checked up front again.
+func TestExpiredSessionsAreForgotten(t *testing.T) {
+	t.Parallel()
+	svc, server := serviceOnFreshDatabase(t)
+	httpTenant(t, server.URL, "acme", "strict", 10, nil)
+	httpUser(t, server.URL, "acme", "victim", "member", "member")
+	token := httpLogin(t, server.URL, "acme", "victim")
+	expect(t, "a command", call(t, server.URL, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": "pw victim"}), http.StatusOK, "")
+	deferred := func() bool {
+		p, ok, err := svc.sessions.AuthenticateCommand(bg, token)
+		if err != nil || !ok {
+			t.Fatalf("the live session: %v, %v", ok, err)
+		}
+		return p.Deferred != nil
+	}
+	if !deferred() && !svc.store.KurrentDB() {
+		t.Fatal("the session was not remembered")
+	}
+	svc.sessions.ForgetExpired(time.Now())
+	if !deferred() && !svc.store.KurrentDB() {
+		t.Fatal("a live session was forgotten")
+	}
+	svc.sessions.ForgetExpired(time.Now().Add(testAccess.TTL + time.Minute))
+	if deferred() {
+		t.Fatal("an expired session is still remembered")
 	}
 }

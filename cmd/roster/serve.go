@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -61,7 +62,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	go func() { defer close(projecting); runProjectors(projectorsCtx, db.Pool, svc, status, log) }()
 	defer func() { stopProjectors(); <-projecting }()
 
-	go purgeExpiredSessions(projectorsCtx, svc.tokens, log)
+	go purgeExpiredSessions(projectorsCtx, svc.tokens, svc.sessions, log)
 	router := httpSurface(svc, db.Pool, status, log)
 	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore)))
 
@@ -115,11 +116,13 @@ func metricsHandler(lag *projectionfeed.Lag) http.Handler {
 // refused anyway; the purge only keeps the table from growing.
 const sessionPurgeEvery = time.Hour
 
-// purgeExpiredSessions deletes expired sessions until ctx ends.
-func purgeExpiredSessions(ctx context.Context, tokens *sessionstore.Store, log *slog.Logger) {
+// purgeExpiredSessions deletes expired sessions, and forgets those the
+// process remembers, until ctx ends.
+func purgeExpiredSessions(ctx context.Context, tokens *sessionstore.Store, known *sessions.Service, log *slog.Logger) {
 	ticker := time.NewTicker(sessionPurgeEvery)
 	defer ticker.Stop()
 	for {
+		known.ForgetExpired(time.Now())
 		if n, err := tokens.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
 			log.Warn("purging expired sessions failed", "error", err)
 		} else if n > 0 {

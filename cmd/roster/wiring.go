@@ -60,8 +60,15 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		return nil, fmt.Errorf("wire commands: %w", err)
 	}
 	tokens := sessionstore.New(pool)
-	logins, err := sessions.New(sessions.Config{Store: tokens, Members: handlers, Passwords: hasher,
-		OperatorToken: access.OperatorToken, TTL: access.TTL, Limits: access.Limits})
+	cfg := sessions.Config{Store: tokens, Members: handlers, Passwords: hasher,
+		OperatorToken: access.OperatorToken, TTL: access.TTL, Limits: access.Limits}
+	if !store.KurrentDB() {
+		// The events live beside the sessions: a command checks its
+		// session in the round trip that stores its events. (KurrentDB
+		// cannot run that check with an append: tokens are checked first.)
+		cfg.Guard = sessionstore.Guard
+	}
+	logins, err := sessions.New(cfg)
 	if err != nil {
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -23,6 +24,10 @@ type Principal struct {
 	// Session is the digest of the session token ("" for the operator), for
 	// logging out the calling session.
 	Session string
+	// Deferred is set when the session was taken from a process's memory
+	// rather than checked (see sessions.Service.AuthenticateCommand): the
+	// request's command must check it, or the caller verify it.
+	Deferred *commands.SessionCheck
 }
 
 // Actor is the principal as the issuer of a domain command.
@@ -68,10 +73,29 @@ func With(ctx context.Context, p Principal) context.Context {
 // another tenant's resources do not exist for it. Others go on with their
 // principal in the context. An error of the authenticator is a 500.
 func Middleware(auth Authenticator, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
+	return middleware(auth.Authenticate, internal)
+}
+
+// CommandAuthenticator also resolves tokens for requests that run one
+// command, which may leave part of the check to the command (a principal
+// with Deferred set).
+type CommandAuthenticator interface {
+	Authenticator
+	AuthenticateCommand(ctx context.Context, token string) (p Principal, ok bool, err error)
+}
+
+// CommandMiddleware is Middleware for routes that run one command and, when
+// the principal is Deferred, pass it on to the command and verify it
+// whenever the command stored nothing.
+func CommandMiddleware(auth CommandAuthenticator, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
+	return middleware(auth.AuthenticateCommand, internal)
+}
+
+func middleware(authenticate func(context.Context, string) (Principal, bool, error), internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			token, _ := BearerToken(r)
-			p, ok, err := auth.Authenticate(r.Context(), token)
+			p, ok, err := authenticate(r.Context(), token)
 			switch {
 			case err != nil:
 				internal(w, r, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -25,6 +26,11 @@ type Config struct {
 	TTL           time.Duration    // session lifetime; default 12 h
 	Limits        Limits           // default DefaultLimits()
 	Clock         func() time.Time // default time.Now
+	// Guard, when set, is the event store precondition that a session is
+	// still stored and unexpired at an instant: commands then check their
+	// sessions as they store their events (AuthenticateCommand). Nil: every
+	// token is checked up front.
+	Guard func(digest string, at time.Time) eventstore.Precondition
 }
 
 // Service logs users in and resolves bearer tokens; it implements
@@ -33,6 +39,7 @@ type Service struct {
 	cfg      Config
 	accounts *failureLimiter
 	clients  *failureLimiter
+	known    knownSessions
 }
 
 var _ access.Authenticator = (*Service)(nil)
@@ -162,16 +169,30 @@ func (s *Service) resolve(ctx context.Context, token string) (access.Principal, 
 	if !ok {
 		return access.Principal{}, Session{}, false, nil
 	}
+	return s.resolveDigest(ctx, digest)
+}
+
+// resolveDigest is resolve for the session stored under digest. A good
+// session is remembered for AuthenticateCommand; one found bad is forgotten.
+func (s *Service) resolveDigest(ctx context.Context, digest string) (access.Principal, Session, bool, error) {
 	session, found, err := s.cfg.Store.Find(ctx, digest)
 	if err != nil || !found || !s.cfg.Clock().Before(session.ExpiresAt) {
+		s.known.forget(digest)
 		return access.Principal{}, Session{}, false, err
 	}
 	m, found, err := s.member(ctx, session)
-	if err != nil || !found || !m.User.CanLogin || session.IssuedAt.Before(m.User.SessionsRevokedBefore) {
+	if err != nil || !found || !m.Admits(session.IssuedAt) {
+		s.known.forget(digest)
 		return access.Principal{}, Session{}, false, err
 	}
+	s.known.remember(session)
+	return principalOf(session, m), session, true, nil
+}
+
+// principalOf is the principal of a good session of m.
+func principalOf(session Session, m commands.Member) access.Principal {
 	return access.Principal{Tenant: session.Tenant, User: m.User.ID, Role: m.User.Role, Kind: m.User.Kind,
-		ManagesUsers: m.Policy.Manages(m.User.Role), Session: digest}, session, true, nil
+		ManagesUsers: m.Policy.Manages(m.User.Role), Session: session.Digest}
 }
 
 // member reads the session's user from the write model, current with the
@@ -207,6 +228,7 @@ func (s *Service) Logout(ctx context.Context, p access.Principal) error {
 	if p.Session == "" {
 		return domain.NewError(domain.CodeInvalid, "the operator token is not a session")
 	}
+	s.known.forget(p.Session)
 	if err := s.cfg.Store.End(ctx, p.Session); err != nil {
 		return fmt.Errorf("sessions: end: %w", err)
 	}

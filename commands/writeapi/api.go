@@ -1,7 +1,9 @@
 package writeapi
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -25,12 +27,17 @@ func (a *API) MountPublic(r chi.Router) {
 	r.Post("/v1/tenants/{tenant}/sessions", a.login)
 }
 
-// MountAuthenticated adds the routes that need a principal (access.Middleware
-// must run before them).
-func (a *API) MountAuthenticated(r chi.Router) {
-	r.Post("/v1/tenants", a.createTenant)
+// MountSessions adds the routes about sessions themselves: logout and
+// introspection (access.Middleware must run before them).
+func (a *API) MountSessions(r chi.Router) {
 	r.Delete("/v1/sessions/current", a.logout)
 	r.Post("/v1/introspect", a.introspect)
+}
+
+// MountCommands adds the routes that each run one command
+// (access.CommandMiddleware or access.Middleware must run before them).
+func (a *API) MountCommands(r chi.Router) {
+	r.Post("/v1/tenants", a.createTenant)
 	// Full paths, no sub-routers: the read API shares the /v1/tenants/{tenant}
 	// prefix, and a mounted sub-router would take its routes over.
 	const t, u = "/v1/tenants/{tenant}", "/v1/tenants/{tenant}/users/{user}"
@@ -97,7 +104,17 @@ func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h com
 // run carries out a command and answers with its rendered resource plus
 // "changed" and "position"; created is the status of a changed creation.
 func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], env commands.Envelope, in In, render renderer, created bool) {
+	p := principal(r)
+	env.Session = p.Deferred
 	res, err := h.Handle(r.Context(), env, in)
+	if p.Deferred != nil && !res.SessionChecked && !errors.Is(err, commands.ErrSessionEnded) {
+		// The command stored nothing (a refusal, a no-op, a replay), so
+		// nothing checked the session: check it as any other route does.
+		if ok, verr := a.Sessions.Verify(r.Context(), p); verr != nil || !ok {
+			answerError(a.Log, w, r, cmp.Or(verr, commands.ErrSessionEnded))
+			return
+		}
+	}
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return

@@ -26,6 +26,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if stream == "" || len(events) == 0 {
 		return eventstore.AppendResult{}, fmt.Errorf("kurrentdb: append %q: a stream id and at least one event are required", stream)
 	}
+	if len(eventstore.Preconditions(ctx)) > 0 { // SQL, which KurrentDB cannot run with the append
+		return eventstore.AppendResult{}, fmt.Errorf("kurrentdb: append %s: %w", stream, eventstore.ErrPreconditionUnsupported)
+	}
 	data := make([]esdb.EventData, len(events))
 	for i, e := range events {
 		d, err := toEventData(e)

@@ -44,11 +44,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
+	preconditions := eventstore.Preconditions(ctx)
 	for attempt := 0; ; attempt++ {
-		res, err := insert(ctx, s.pool, args)
+		res, err := s.insertChecked(ctx, preconditions, args)
 		if err == nil {
 			s.announce()
 			return res, nil
+		}
+		if errors.Is(err, eventstore.ErrPreconditionFailed) {
+			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, err)
 		}
 		if !isConflict(err) {
 			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, err)
@@ -70,6 +74,11 @@ func (s *Store) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected
 	args, err := appendArgs(stream, expected, events)
 	if err != nil {
 		return eventstore.AppendResult{}, err
+	}
+	for _, p := range eventstore.Preconditions(ctx) {
+		if _, err := tx.Exec(ctx, p.SQL, p.Args...); err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, preconditionError(err))
+		}
 	}
 	res, err := insert(ctx, tx, args)
 	if isConflict(err) {
@@ -113,6 +122,25 @@ func insert(ctx context.Context, q queryer, args []any) (eventstore.AppendResult
 		return eventstore.AppendResult{}, err
 	}
 	return collectAppend(rows)
+}
+
+// insertChecked runs appendSQL after the preconditions, if any, in one
+// round trip (see pipeline).
+func (s *Store) insertChecked(ctx context.Context, preconditions []eventstore.Precondition, args []any) (eventstore.AppendResult, error) {
+	if len(preconditions) == 0 {
+		return insert(ctx, s.pool, args)
+	}
+	return s.pipeline(ctx, preconditions, nil, args)
+}
+
+// preconditionError reads a precondition statement's failure: an exception
+// it raised means the condition does not hold; anything else is an error.
+func preconditionError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "P0001" {
+		return fmt.Errorf("%w: %s", eventstore.ErrPreconditionFailed, pgErr.Message)
+	}
+	return fmt.Errorf("precondition: %w", err)
 }
 
 // collectAppend reads appendSQL's rows into the append's result.

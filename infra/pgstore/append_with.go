@@ -32,19 +32,9 @@ func (s *Store) AppendWith(ctx context.Context, stream string, expected eventsto
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	batch := &pgx.Batch{}
-	for _, st := range with {
-		batch.Queue(st.SQL, st.Args...)
-	}
-	batch.Queue(appendSQL, args...)
-	batch.Queue(appendedGuardSQL)
-	results := s.pool.SendBatch(ctx, batch)
-	res, err := readAppendWith(results, len(with))
-	if closeErr := results.Close(); err == nil && closeErr != nil {
-		err = closeErr
-	}
+	res, err := s.pipeline(ctx, eventstore.Preconditions(ctx), with, args)
 	switch {
-	case errors.Is(err, ErrStatementFailed):
+	case errors.Is(err, ErrStatementFailed), errors.Is(err, eventstore.ErrPreconditionFailed):
 		return eventstore.AppendResult{}, err
 	case isConflict(err):
 		return eventstore.AppendResult{}, conflictError(stream, expected, err)
@@ -63,7 +53,36 @@ func (s *Store) AppendWith(ctx context.Context, stream string, expected eventsto
 // column) finds them, at a cost independent of the stream's length.
 const appendedGuardSQL = `SELECT 1 / count(*)::int FROM events WHERE transaction_id = pg_current_xact_id_if_assigned()`
 
-func readAppendWith(results pgx.BatchResults, with int) (eventstore.AppendResult, error) {
+// pipeline sends the preconditions, the statements of with, appendSQL and,
+// when with may write, appendedGuardSQL, in one round trip: a pipeline,
+// which PostgreSQL runs as one implicit transaction, so a failure of any
+// stores nothing.
+func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precondition, with []Statement, args []any) (eventstore.AppendResult, error) {
+	batch := &pgx.Batch{}
+	for _, p := range preconditions {
+		batch.Queue(p.SQL, p.Args...)
+	}
+	for _, st := range with {
+		batch.Queue(st.SQL, st.Args...)
+	}
+	batch.Queue(appendSQL, args...)
+	if len(with) > 0 {
+		batch.Queue(appendedGuardSQL)
+	}
+	results := s.pool.SendBatch(ctx, batch)
+	res, err := readPipeline(results, len(preconditions), len(with))
+	if closeErr := results.Close(); err == nil && closeErr != nil {
+		err = closeErr
+	}
+	return res, err
+}
+
+func readPipeline(results pgx.BatchResults, preconditions, with int) (eventstore.AppendResult, error) {
+	for range preconditions {
+		if _, err := results.Exec(); err != nil {
+			return eventstore.AppendResult{}, preconditionError(err)
+		}
+	}
 	for i := range with {
 		if _, err := results.Exec(); err != nil {
 			return eventstore.AppendResult{}, fmt.Errorf("%w: statement %d: %w", ErrStatementFailed, i+1, err)
@@ -74,8 +93,8 @@ func readAppendWith(results pgx.BatchResults, with int) (eventstore.AppendResult
 		return eventstore.AppendResult{}, err
 	}
 	res, err := collectAppend(rows)
-	if err != nil && !errors.Is(err, errHeadMoved) {
-		return eventstore.AppendResult{}, err
+	if with == 0 || (err != nil && !errors.Is(err, errHeadMoved)) {
+		return res, err
 	}
 	if _, guardErr := results.Exec(); guardErr != nil {
 		var pgErr *pgconn.PgError

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
@@ -55,6 +56,13 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 	}
 	sess.Tenant, sess.User = domain.TenantID(tenant), domain.UserID(user)
 	return sess, true, nil
+}
+
+// Guard is the precondition that the session with digest is still stored
+// and unexpired at at (migration 00010): appended with a command's events
+// (eventstore.Precondition), it checks the session in the same round trip.
+func Guard(digest string, at time.Time) eventstore.Precondition {
+	return eventstore.Precondition{SQL: `SELECT roster_require_session($1, $2)`, Args: []any{digest, at}}
 }
 
 // End deletes the session.
