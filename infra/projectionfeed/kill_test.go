@@ -50,9 +50,9 @@ func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
 	wr, stopWriter := startWriter(t, w, 300)
 	for round := range 20 {
 		before := checkpointOf(t, w, users.Table)
-		child := startChild(t, "TestProjectorProcess", childDatabaseEnv, w.URL)
+		child := startChild(t, "TestProjectorProcess", childDatabaseEnv+"="+w.URL)
 		if round%4 != 0 { // else kill at once, wherever it is
-			awaitProgress(t, w, before)
+			awaitProgress(t, child, func() projections.Position { return checkpointOf(t, w, users.Table) }, before)
 		}
 		child.kill(t)
 	}
@@ -68,13 +68,16 @@ func checkpointOf(t *testing.T, w *projectiontest.World, name string) projection
 	return c.Position
 }
 
-// awaitProgress waits (with a deadline) until the child has committed at
-// least one batch past before, then a random moment more.
-func awaitProgress(t *testing.T, w *projectiontest.World, before projections.Position) {
+// awaitProgress waits (with a deadline) until child has committed at least
+// one batch past before — position reads how far it has got, from the
+// database — then a random moment more.
+func awaitProgress(t *testing.T, child *childProcess, position func() projections.Position, before projections.Position) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for checkpointOf(t, w, users.Table).Compare(before) <= 0 {
+	for position().Compare(before) <= 0 {
 		if time.Now().After(deadline) {
-			t.Fatal("the projector process made no progress within 30 s")
+			child.kill(t) // shows its output had it exited by itself
+			t.Fatalf("the child process made no progress within 30 s:\n%s", child.output.String())
 		}
 		time.Sleep(2 * time.Millisecond) // polling another process's committed state
 	}

@@ -45,16 +45,17 @@ func TestRebuildProcess(t *testing.T) {
 }
 
 // childProcess is a running child test entry point (TestProjectorProcess,
-// TestRebuildProcess): this test binary, run again.
+// TestRebuildProcess, TestIngesterProcess): this test binary, run again.
 type childProcess struct {
 	cmd    *exec.Cmd
 	output bytes.Buffer // its stdout and stderr, read once it has exited
 }
 
-// startChild runs the entry point test with databaseEnv set to url.
-func startChild(t *testing.T, test, databaseEnv, url string) *childProcess {
+// startChild runs the entry point test with env ("NAME=value": its
+// database, and whatever else it reaches) added to this process's.
+func startChild(t *testing.T, test string, env ...string) *childProcess {
 	c := &childProcess{cmd: exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.timeout=3m")}
-	c.cmd.Env = append(os.Environ(), databaseEnv+"="+url)
+	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout, c.cmd.Stderr = &c.output, &c.output
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -117,7 +118,7 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 	finished, kills, aligned := 0, map[string]int{}, 0
 	for round := range 20 {
 		before := loadRebuilds(t, w)
-		child := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv, w.URL)
+		child := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv+"="+w.URL)
 		switch round % 5 {
 		case 0: // kill at once, wherever it is (often before it has done anything)
 		case 1:
@@ -146,7 +147,7 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 			requestRebuilds(t, w, projections.RebuildOptions{Verify: true})
 		}
 	}
-	last := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv, w.URL)
+	last := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv+"="+w.URL)
 	rebuilds := awaitRebuilds(t, w)
 	last.kill(t)
 	assertRebuiltIdentically(t, w, rebuilds)

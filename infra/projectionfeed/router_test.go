@@ -15,8 +15,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childDatabaseEnv) != "" { // a projector process of the kill test: its database is given
-		os.Exit(m.Run())
+	for _, child := range []string{childDatabaseEnv, rebuildChildDatabaseEnv, ingesterChildDatabaseEnv} {
+		if os.Getenv(child) != "" { // a process of a kill test: its database is given
+			os.Exit(m.Run())
+		}
 	}
 	os.Exit(pgtest.Main(m))
 }

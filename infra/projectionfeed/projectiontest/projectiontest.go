@@ -41,6 +41,9 @@ type World struct {
 	// copy (KurrentDB worlds only), for tests of what reads either.
 	KurrentDB   *kurrentdb.Store
 	KurrentFeed *kurrentfeed.Feed
+	// KurrentDBURL is the fake KurrentDB's connection string (KurrentDB
+	// worlds only), for other processes: it lives in the test's process.
+	KurrentDBURL string
 }
 
 // New makes a World on a fresh database (the test runs in parallel), with
@@ -95,7 +98,7 @@ func NewOnKurrentDB(t *testing.T) *World {
 	t.Cleanup(feed.Close)
 	w.Store = kurrentWorld{kdb, kdb, feed}
 	w.Ingester = kurrentfeed.NewIngester(kdb, w.Pool, feed, nil, nil)
-	w.KurrentDB, w.KurrentFeed = kdb, feed
+	w.KurrentDB, w.KurrentFeed, w.KurrentDBURL = kdb, feed, fake.URL()
 	return w
 }
 
