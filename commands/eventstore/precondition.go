@@ -6,9 +6,9 @@ import (
 )
 
 // Precondition is a condition an append must meet in the same atomic step
-// that stores its events: a SQL statement that fails, by raising an
-// exception (SQLSTATE P0001, PL/pgSQL's RAISE EXCEPTION), when the
-// condition does not hold. A store that keeps its events in PostgreSQL runs
+// that stores its events: a SQL statement that fails with the SQLSTATE
+// FailsWith when the condition does not hold (any other failure is an
+// error, not a verdict). A store that keeps its events in PostgreSQL runs
 // it in the append's transaction, before the insert; a store that cannot
 // refuses an append carrying one (ErrPreconditionUnsupported), never
 // ignores it.
@@ -16,8 +16,9 @@ import (
 // It lets a caller make an append depend on a row beside the events (a
 // session still open) without a round trip of its own.
 type Precondition struct {
-	SQL  string
-	Args []any
+	SQL       string
+	Args      []any
+	FailsWith string // a SQLSTATE, such as "22012" (division_by_zero)
 }
 
 // ErrPreconditionFailed is returned (wrapped) by Append when a precondition

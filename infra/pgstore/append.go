@@ -77,7 +77,7 @@ func (s *Store) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected
 	}
 	for _, p := range eventstore.Preconditions(ctx) {
 		if _, err := tx.Exec(ctx, p.SQL, p.Args...); err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, preconditionError(err))
+			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, preconditionError(p, err))
 		}
 	}
 	res, err := insert(ctx, tx, args)
@@ -133,11 +133,11 @@ func (s *Store) insertChecked(ctx context.Context, preconditions []eventstore.Pr
 	return s.pipeline(ctx, preconditions, nil, args)
 }
 
-// preconditionError reads a precondition statement's failure: an exception
-// it raised means the condition does not hold; anything else is an error.
-func preconditionError(err error) error {
+// preconditionError reads a precondition statement's failure: its own
+// SQLSTATE means the condition does not hold; anything else is an error.
+func preconditionError(p eventstore.Precondition, err error) error {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "P0001" {
+	if errors.As(err, &pgErr) && pgErr.Code == p.FailsWith {
 		return fmt.Errorf("%w: %s", eventstore.ErrPreconditionFailed, pgErr.Message)
 	}
 	return fmt.Errorf("precondition: %w", err)

@@ -70,17 +70,17 @@ func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precond
 		batch.Queue(appendedGuardSQL)
 	}
 	results := s.pool.SendBatch(ctx, batch)
-	res, err := readPipeline(results, len(preconditions), len(with))
+	res, err := readPipeline(results, preconditions, len(with))
 	if closeErr := results.Close(); err == nil && closeErr != nil {
 		err = closeErr
 	}
 	return res, err
 }
 
-func readPipeline(results pgx.BatchResults, preconditions, with int) (eventstore.AppendResult, error) {
-	for range preconditions {
+func readPipeline(results pgx.BatchResults, preconditions []eventstore.Precondition, with int) (eventstore.AppendResult, error) {
+	for _, p := range preconditions {
 		if _, err := results.Exec(); err != nil {
-			return eventstore.AppendResult{}, preconditionError(err)
+			return eventstore.AppendResult{}, preconditionError(p, err)
 		}
 	}
 	for i := range with {

@@ -58,11 +58,17 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 	return sess, true, nil
 }
 
+// guardSQL divides by zero (SQLSTATE 22012) unless the session with digest
+// $1 is stored and unexpired at $2: plain SQL, since a PL/pgSQL function
+// doing the same cost ≈ 40 µs more per command (measured through the bench
+// of the HTTP layer). The digest is the key, so the count is 0 or 1.
+const guardSQL = `SELECT 1 / (SELECT count(*)::int FROM sessions WHERE digest = $1 AND expires_at > $2)`
+
 // Guard is the precondition that the session with digest is still stored
-// and unexpired at at (migration 00010): appended with a command's events
+// and unexpired at at: appended with a command's events
 // (eventstore.Precondition), it checks the session in the same round trip.
 func Guard(digest string, at time.Time) eventstore.Precondition {
-	return eventstore.Precondition{SQL: `SELECT roster_require_session($1, $2)`, Args: []any{digest, at}}
+	return eventstore.Precondition{SQL: guardSQL, Args: []any{digest, at}, FailsWith: "22012"}
 }
 
 // End deletes the session.
