@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -103,7 +104,7 @@ func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errInvalid):
 		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
-	case errors.Is(err, errLagging):
+	case errors.Is(err, errLagging), errors.Is(err, eventstore.ErrFeedBehind):
 		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
 	case errors.Is(err, errNotFound):
 		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, err.Error())

@@ -18,6 +18,12 @@ var ErrVersionConflict = errors.New("eventstore: version conflict")
 // order: the batch is neither new nor a retry of an earlier append.
 var ErrEventIDReused = errors.New("eventstore: event id reused")
 
+// ErrFeedBehind is returned (wrapped) by a read served from a copy of the
+// event store (KurrentDB's feed in PostgreSQL) when the copy has not caught
+// up with the store within the read's time: answered as lagging, never from
+// a stale copy.
+var ErrFeedBehind = errors.New("eventstore: the copy of the event store has not caught up in time")
+
 // ExpectedVersion states what the writer believes about a stream before an
 // append. Build one with Any, NoStream or Exact.
 type ExpectedVersion struct {

@@ -96,7 +96,7 @@ func (f *Feed) awaitPosition(ctx context.Context, at eventstore.Position, limit 
 			err = wakeup.Wait(ctx, woken, catchUpPoll)
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("the feed's copy has not reached %s, the stream's end in KurrentDB, in time (waiting at most %s; is an ingester running?): %w", at, limit, ctx.Err())
+			return fmt.Errorf("%w: it has not reached %s, the stream's end in KurrentDB (waited at most %s; is an ingester running?): %w", eventstore.ErrFeedBehind, at, limit, ctx.Err())
 		}
 		if err != nil {
 			return err

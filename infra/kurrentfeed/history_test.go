@@ -99,7 +99,7 @@ func TestAUsersHistoryIsNeverReadFromACopyBehindTheStream(t *testing.T) {
 	stop()
 	w.Append("acme", domain.UserActivated{User: "ann"})
 	impatient := kurrentfeed.NewHistory(w.KurrentFeed, w.KurrentDB, 200*time.Millisecond)
-	if got, err := annsHistory(w, impatient); !errors.Is(err, context.DeadlineExceeded) {
+	if got, err := annsHistory(w, impatient); !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, eventstore.ErrFeedBehind) {
 		t.Fatalf("with the ingester stopped and the copy behind: %v (%v), want a deadline error", got, err)
 	}
 	t.Cleanup(w.RunIngester())
