@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/rosterhq/roster/commands/access"
-	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
@@ -24,7 +23,7 @@ import (
 type behindHistory struct{}
 
 func (behindHistory) UserAsOf(context.Context, domain.TenantID, domain.UserID, time.Time) (users.User, bool, error) {
-	return users.User{}, false, fmt.Errorf("kurrentfeed: read history: %w: not caught up (%w)", eventstore.ErrFeedBehind, context.DeadlineExceeded)
+	return users.User{}, false, fmt.Errorf("%w: kurrentfeed: read history: not caught up (%w)", readapi.ErrLagging, context.DeadlineExceeded)
 }
 
 // A point-in-time read whose copy of the event store is behind answers

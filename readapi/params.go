@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/rosterhq/roster/commands/access"
-	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -70,14 +69,17 @@ type Waiter interface {
 	WaitFor(ctx context.Context, at projections.Position, readModels ...string) error
 }
 
-// errLagging is answered 504 projection_lagging.
-var errLagging = errors.New("the read model did not reach min_position in time")
+// ErrLagging is answered 504 projection_lagging: a read model did not
+// reach min_position in time, or (wrapped by a UserHistory's error) the
+// copy of the event store a point-in-time read comes from had not caught
+// up in time. Never answered from the stale source.
+var ErrLagging = errors.New("the data did not catch up in time")
 
 // minPositionWait bounds a read's wait for its read models (API.md: 5 s).
 const minPositionWait = 5 * time.Second
 
 // awaitPosition honours min_position: it returns once readModels have
-// applied it, errLagging after 5 s, or errInvalid for a malformed position.
+// applied it, ErrLagging after 5 s, or errInvalid for a malformed position.
 func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	raw := r.URL.Query().Get("min_position")
 	if raw == "" {
@@ -91,7 +93,7 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	defer cancel()
 	if err := w.WaitFor(ctx, pos, readModels...); err != nil {
 		if ctx.Err() != nil {
-			return errLagging
+			return ErrLagging
 		}
 		return err
 	}
@@ -104,7 +106,7 @@ func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errInvalid):
 		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
-	case errors.Is(err, errLagging), errors.Is(err, eventstore.ErrFeedBehind):
+	case errors.Is(err, ErrLagging):
 		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
 	case errors.Is(err, errNotFound):
 		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, err.Error())

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -231,4 +233,21 @@ func TestAsOfAnswersInvalidNotFoundAndForbiddenLikeTheUserRead(t *testing.T) {
 	expect(t, "another tenant", call(t, server.URL, "GET", "/v1/tenants/zeta/users/ann"+asOf(whileActive), "op-token", nil), http.StatusNotFound, "not_found")
 	expect(t, "a customer reading ann", call(t, server.URL, "GET", users+"ann"+asOf(whileActive), cora, nil), http.StatusForbidden, "forbidden")
 	expect(t, "a customer reading herself", call(t, server.URL, "GET", users+"cora"+asOf(time.Now()), cora, nil), http.StatusOK, "")
+}
+
+// behindStore is a history store whose copy of the event store (KurrentDB's,
+// in PostgreSQL) never catches up.
+type behindStore struct{ eventstore.StreamReader }
+
+func (behindStore) ReadUserHistory(context.Context, string, string, time.Time) ([]eventstore.RecordedEvent, error) {
+	return nil, fmt.Errorf("kurrentfeed: %w (%w)", eventstore.ErrFeedBehind, context.DeadlineExceeded)
+}
+
+// The read API's history reports a copy that is behind as lagging (504
+// projection_lagging), not as an internal failure.
+func TestAPastUserFromACopyThatIsBehindIsLagging(t *testing.T) {
+	_, _, err := pastUsers{commands.NewHistory(behindStore{})}.UserAsOf(bg, "acme", "ann", time.Now())
+	if !errors.Is(err, readapi.ErrLagging) {
+		t.Fatalf("got %v, want readapi.ErrLagging", err)
+	}
 }

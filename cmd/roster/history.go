@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
@@ -24,6 +27,9 @@ type pastUsers struct{ history *commands.History }
 // UserAsOf implements readapi.UserHistory.
 func (p pastUsers) UserAsOf(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (users.User, bool, error) {
 	u, found, err := p.history.UserAsOf(ctx, tenant, user, at)
+	if errors.Is(err, eventstore.ErrFeedBehind) { // KurrentDB's copy in PostgreSQL lags: 504, as a read model would
+		err = fmt.Errorf("%w: %w", readapi.ErrLagging, err)
+	}
 	if err != nil || !found {
 		return users.User{}, false, err
 	}
