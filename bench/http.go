@@ -178,6 +178,14 @@ func runHTTP(ctx context.Context, e *env) ([]result, error) {
 				unit: "µs", baseline: 1e6 / base, subject: 1e6 / subj, target: "≤ 1.5×"})
 		}
 	}
+	for _, clients := range []int{1, 8} { // the same, through a client that does the least a client can
+		base, subj, err := compare(ctx, e, clients, func(int) operation { return s.inProcess(warm) }, func(int) operation { return s.overRawHTTP(warm) })
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, result{name: fmt.Sprintf("deactivate/reactivate, %d client(s), users rendered before, minimal HTTP client, time per command", clients),
+			unit: "µs", baseline: 1e6 / base, subject: 1e6 / subj, target: "≤ 1.5×"})
+	}
 	latency, err := latencies(ctx, s, warm)
 	if err != nil {
 		return nil, err
@@ -189,12 +197,13 @@ func runHTTP(ctx context.Context, e *env) ([]result, error) {
 	return append(append(results, latency...), logins...), nil
 }
 
-// latencies interleaves the two paths on users rendered before.
+// latencies interleaves the in-process command with both HTTP clients on
+// users rendered before.
 func latencies(ctx context.Context, s *httpSide, t *toggles) ([]result, error) {
-	var base, subj []time.Duration
-	ops := []operation{s.inProcess(t), s.overHTTP(t)}
-	for range 2000 { // interleaved, so noise hits both alike
-		for i, times := range []*[]time.Duration{&base, &subj} {
+	var base, subj, raw []time.Duration
+	ops := []operation{s.inProcess(t), s.overHTTP(t), s.overRawHTTP(t)}
+	for range 2000 { // interleaved, so noise hits all alike
+		for i, times := range []*[]time.Duration{&base, &subj, &raw} {
 			started := time.Now()
 			if _, err := ops[i](ctx, 0); err != nil {
 				return nil, err
@@ -205,6 +214,8 @@ func latencies(ctx context.Context, s *httpSide, t *toggles) ([]result, error) {
 	return []result{
 		latencyResult("deactivate/reactivate latency p50, 1 client, users rendered before", base, subj, 0.50, "—"),
 		latencyResult("deactivate/reactivate latency p99, 1 client, users rendered before", base, subj, 0.99, "≤ 1.5×"),
+		latencyResult("deactivate/reactivate latency p50, 1 client, users rendered before, minimal HTTP client", base, raw, 0.50, "—"),
+		latencyResult("deactivate/reactivate latency p99, 1 client, users rendered before, minimal HTTP client", base, raw, 0.99, "≤ 1.5×"),
 	}, nil
 }
 
