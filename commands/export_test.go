@@ -10,14 +10,24 @@ import (
 // queued behind the tenant's lock at once: a deterministic way into the
 // group-commit path, which concurrent tests reach only by chance.
 func (h *Handlers) CarryOutTogether(ctx context.Context, env Envelope, cmds ...domain.Command) ([]Result, []error) {
-	m := h.exec.models.get(env.Tenant)
+	envs := make([]Envelope, len(cmds))
+	for i := range envs {
+		envs[i] = env
+	}
+	return h.CarryOutTogetherIn(ctx, envs, cmds)
+}
+
+// CarryOutTogetherIn is CarryOutTogether with an envelope per command (all
+// of one tenant).
+func (h *Handlers) CarryOutTogetherIn(ctx context.Context, envs []Envelope, cmds []domain.Command) ([]Result, []error) {
+	m := h.exec.models.get(envs[0].Tenant)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	batch := make([]*request, len(cmds))
 	for i, c := range cmds {
-		batch[i] = &request{env: env, cmd: c, describe: func(*domain.Tenant, *Result) {}}
+		batch[i] = &request{env: envs[i], cmd: c, describe: func(*domain.Tenant, *Result) {}}
 	}
-	h.exec.carryOut(ctx, env.Tenant, m, batch)
+	h.exec.carryOut(ctx, envs[0].Tenant, m, batch)
 	results, errs := make([]Result, len(cmds)), make([]error, len(cmds))
 	for i, r := range batch {
 		results[i], errs[i] = r.res, r.err

@@ -75,9 +75,9 @@ func (x *executor) findOther(ctx context.Context, m *writeModel, r *request, att
 		if len(page) == 0 { // cannot happen: the state was just read from this stream
 			return Result{}, false, fmt.Errorf("commands: %s ends before version %d", StreamOf(tenant), m.state.Version())
 		}
-		for _, rec := range page {
+		for i, rec := range page {
 			if rec.ID == firstID {
-				return x.otherResult(ctx, m, r, rec.StreamVersion-1)
+				return x.otherResult(ctx, m, r, page[i:], len(page) == readPage)
 			}
 			r.other.after = rec.StreamVersion
 		}
@@ -85,23 +85,20 @@ func (x *executor) findOther(ctx context.Context, m *writeModel, r *request, att
 	return Result{}, false, nil
 }
 
-// otherResult reads the other attempt's events, which follow version
-// before with the ids derived from r's key in order, and answers with them.
-func (x *executor) otherResult(ctx context.Context, m *writeModel, r *request, before int64) (Result, bool, error) {
+// otherResult answers with the other attempt's events: those of page (read
+// already, from the first of them) and, while more may follow, of the pages
+// after it that carry the ids derived from r's key, in order.
+func (x *executor) otherResult(ctx context.Context, m *writeModel, r *request, page []eventstore.RecordedEvent, more bool) (Result, bool, error) {
+	before := page[0].StreamVersion - 1
 	var (
 		stored []eventstore.RecordedEvent
 		events []domain.Event
 	)
-	for done := false; !done; {
-		page, err := x.models.store.ReadStream(ctx, StreamOf(r.env.Tenant), before+int64(len(stored)), readPage)
-		if err != nil {
-			return Result{}, false, fmt.Errorf("commands: read %s: %w", StreamOf(r.env.Tenant), err)
-		}
+	for {
 		ids := eventIDs(r.env.Tenant, r.env.IdempotencyKey, len(stored)+len(page))
-		done = len(page) < readPage
 		for _, rec := range page {
 			if rec.ID != ids[len(stored)] {
-				done = true
+				more = false
 				break
 			}
 			e, err := decodeEvent(rec)
@@ -110,6 +107,14 @@ func (x *executor) otherResult(ctx context.Context, m *writeModel, r *request, b
 			}
 			stored, events = append(stored, rec), append(events, e)
 		}
+		if !more {
+			break
+		}
+		var err error
+		if page, err = x.models.store.ReadStream(ctx, StreamOf(r.env.Tenant), before+int64(len(stored)), readPage); err != nil {
+			return Result{}, false, fmt.Errorf("commands: read %s: %w", StreamOf(r.env.Tenant), err)
+		}
+		more = len(page) == readPage
 	}
 	if stored[len(stored)-1].StreamVersion > m.state.Version() { // it landed after the state was read
 		if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {

@@ -20,26 +20,7 @@ import (
 func TestCommandsCheckTheirSessionsWhenStoredTogether(t *testing.T) {
 	f := newFixture(t)
 	hs := startProcesses(f)
-	createTenant(t, hs[0], "acme", domain.PresetHelpdesk, 100)
-	invite(t, hs[0], "acme", "blocked", domain.RoleAdmin, true)
-	if _, err := hs[0].BlockUser.Handle(ctx, env("acme"), domain.BlockUser{Actor: op, User: "blocked"}); err != nil {
-		t.Fatal(err)
-	}
-	issued := time.Now().UTC().Truncate(time.Microsecond)
-	if _, err := f.pool.Exec(ctx, `INSERT INTO sessions (digest, tenant_id, user_id, issued_at, expires_at)
-		VALUES ('live', 'acme', 'owner', $1, $2)`, issued, issued.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	sessions := []struct {
-		name  string
-		check commands.SessionCheck
-		good  bool
-	}{
-		{"a live session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("live", issued)}, true},
-		{"a logged-out session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("gone", issued)}, false},
-		{"a blocked user's session", commands.SessionCheck{User: "blocked", IssuedAt: issued, Guard: sessionstore.Guard("live", issued)}, false},
-		{"an expired session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("live", issued.Add(2*time.Hour))}, false},
-	}
+	sessions := sessionsOfEveryKind(t, f, hs[0])
 	const n = 40
 	outcomes := make([]error, n)
 	race(n, func(i int) error {
@@ -57,6 +38,63 @@ func TestCommandsCheckTheirSessionsWhenStoredTogether(t *testing.T) {
 		_, stored := state.User(domain.UserID(fmt.Sprintf("u-%d", i)))
 		if s.good != (err == nil) || stored != s.good || (!s.good && !errors.Is(err, commands.ErrSessionEnded)) {
 			t.Errorf("command %d with %s: %v, stored %v", i, s.name, err, stored)
+		}
+	}
+}
+
+// sessionCase is a session a command may carry, and whether it is good.
+type sessionCase struct {
+	name  string
+	check commands.SessionCheck
+	good  bool
+}
+
+// sessionsOfEveryKind makes tenant acme (owner "owner", and "blocked", a
+// blocked admin) and a live session of the owner, and returns a session of
+// each kind: live, logged out, of a blocked user, expired.
+func sessionsOfEveryKind(t *testing.T, f *fixture, h *commands.Handlers) []sessionCase {
+	t.Helper()
+	createTenant(t, h, "acme", domain.PresetHelpdesk, 100)
+	invite(t, h, "acme", "blocked", domain.RoleAdmin, true)
+	if _, err := h.BlockUser.Handle(ctx, env("acme"), domain.BlockUser{Actor: op, User: "blocked"}); err != nil {
+		t.Fatal(err)
+	}
+	issued := time.Now().UTC().Truncate(time.Microsecond)
+	if _, err := f.pool.Exec(ctx, `INSERT INTO sessions (digest, tenant_id, user_id, issued_at, expires_at)
+		VALUES ('live', 'acme', 'owner', $1, $2)`, issued, issued.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return []sessionCase{
+		{"a live session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("live", issued)}, true},
+		{"a logged-out session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("gone", issued)}, false},
+		{"a blocked user's session", commands.SessionCheck{User: "blocked", IssuedAt: issued, Guard: sessionstore.Guard("live", issued)}, false},
+		{"an expired session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("live", issued.Add(2*time.Hour))}, false},
+	}
+}
+
+// The same, deterministically in one group commit (CarryOutTogetherIn): a
+// batch whose guard fails is carried out one command at a time, each then
+// meeting its own session's outcome.
+func TestOneGroupCommitChecksEachCommandsSession(t *testing.T) {
+	f := newFixture(t)
+	h := f.handlers()
+	sessions := sessionsOfEveryKind(t, f, h)
+	var envs []commands.Envelope
+	var cmds []domain.Command
+	for i := range 2 * len(sessions) {
+		e := env("acme")
+		e.Session = &sessions[i%len(sessions)].check
+		id := domain.UserID(fmt.Sprintf("u-%d", i))
+		envs = append(envs, e)
+		cmds = append(cmds, domain.InviteUser{Actor: domain.UserActor("owner"), User: id, EmailIndex: string(id), Role: domain.RoleMember, Kind: domain.KindMember})
+	}
+	results, errs := h.CarryOutTogetherIn(ctx, envs, cmds)
+	state := f.replayed("acme")
+	for i, err := range errs {
+		s := sessions[i%len(sessions)]
+		_, stored := state.User(domain.UserID(fmt.Sprintf("u-%d", i)))
+		if s.good != (err == nil) || stored != s.good || (!s.good && !errors.Is(err, commands.ErrSessionEnded)) || (s.good && !results[i].SessionChecked) {
+			t.Errorf("command %d with %s: %+v, %v, stored %v", i, s.name, results[i], err, stored)
 		}
 	}
 }

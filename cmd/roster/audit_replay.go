@@ -34,7 +34,7 @@ func (c *auditReplayCmd) Help() string {
 		"Rebuilds users as they were at --as-of straight from the event store (no read model): status, role, teams, leads, capabilities under the policy of then, version and created_at/updated_at as of then — the User of GET /v1/tenants/{tenant}/users/{user}?as_of=…, one JSON object per line.",
 		"With --user only that user's history is read (an index finds it; a tenant of any size answers at once); without it the whole stream up to --as-of is replayed and every user of then is printed, deleted ones included, in id order.",
 		"Personal data comes out of the events only through the master key. A person deleted since reads \"Deleted user\" with a null e-mail at every instant, before their deletion too: their key is gone.",
-		"With --eventstore=kurrentdb that index is on the feed's copy in PostgreSQL: the read waits (a few seconds at most) until the copy holds the tenant's latest event in KurrentDB, which this command's own ingester copies should serve not run, so the answer is KurrentDB's.",
+		"With --eventstore=kurrentdb that index is on the feed's copy in PostgreSQL: the read waits (a few seconds at most) until the copy holds the tenant's latest event in KurrentDB (this command runs an ingester of its own, in case `roster serve` does not), so the answer is KurrentDB's.",
 		"A tenant or user that did not exist at --as-of exits 1. Runs on the database, event store and master key that `roster serve` uses with the same flags.",
 	}, "\n\n")
 }

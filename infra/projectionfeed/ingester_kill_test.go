@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/kurrentdb"
@@ -29,15 +28,11 @@ const (
 )
 
 func TestIngesterProcess(t *testing.T) {
-	url := os.Getenv(ingesterChildDatabaseEnv)
-	if url == "" {
+	pool := childPool(t, ingesterChildDatabaseEnv)
+	if pool == nil {
 		return
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	pool, err := pgxpool.New(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The options of projectiontest's KurrentDB world, whose fake this is.
 	kdb, err := kurrentdb.Open(os.Getenv(ingesterChildKurrentDBEnv), kurrentdb.Options{Logger: log})
 	if err != nil {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -24,13 +21,9 @@ import (
 const childDatabaseEnv = "PROJECTIONFEED_CHILD_DATABASE"
 
 func TestProjectorProcess(t *testing.T) {
-	url := os.Getenv(childDatabaseEnv)
-	if url == "" {
+	pool := childPool(t, childDatabaseEnv)
+	if pool == nil {
 		return
-	}
-	pool, err := pgxpool.New(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
 	}
 	store := pgstore.New(pool, pgstore.Options{})
 	router, err := projectionfeed.NewRouter(context.Background(), projectionfeed.RouterConfig{Pool: pool, Feed: store,

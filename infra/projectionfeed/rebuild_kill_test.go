@@ -26,13 +26,9 @@ import (
 const rebuildChildDatabaseEnv = "PROJECTIONFEED_REBUILD_CHILD_DATABASE"
 
 func TestRebuildProcess(t *testing.T) {
-	url := os.Getenv(rebuildChildDatabaseEnv)
-	if url == "" {
+	pool := childPool(t, rebuildChildDatabaseEnv)
+	if pool == nil {
 		return
-	}
-	pool, err := pgxpool.New(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
 	}
 	store := pgstore.New(pool, pgstore.Options{})
 	host := projectionfeed.NewHost(projectionfeed.HostConfig{
@@ -40,7 +36,7 @@ func TestRebuildProcess(t *testing.T) {
 			Logger:  slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 			Retries: 2, RetryInterval: time.Millisecond},
 		ReadModels: catalog.All(), Poll: 10 * time.Millisecond})
-	err = host.Run(context.Background()) // until SIGKILL
+	err := host.Run(context.Background()) // until SIGKILL
 	t.Fatalf("the host stopped by itself: %v", err)
 }
 
@@ -49,6 +45,21 @@ func TestRebuildProcess(t *testing.T) {
 type childProcess struct {
 	cmd    *exec.Cmd
 	output bytes.Buffer // its stdout and stderr, read once it has exited
+}
+
+// childPool is, in a child process started by startChild, a pool on the
+// database named by env; outside one (env unset) it is nil, and the entry
+// point returns at once.
+func childPool(t *testing.T, env string) *pgxpool.Pool {
+	url := os.Getenv(env)
+	if url == "" {
+		return nil
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pool
 }
 
 // startChild runs the entry point test with env ("NAME=value": its
