@@ -35,7 +35,17 @@ const (
 	// CodeRateLimited is Roster's addition to API.md: too many failed logins
 	// for one account or from one address; retry after Retry-After seconds.
 	CodeRateLimited Code = "rate_limited"
-	CodeInternal    Code = "internal"
+	// CodeUnavailable: the database or event store cannot be reached now;
+	// retry after Retry-After seconds.
+	CodeUnavailable Code = "unavailable"
+	// CodeOutcomeUnknown: the connection broke after a command was sent, so
+	// whether it was stored is unknown; retrying with the same
+	// Idempotency-Key answers with its one outcome.
+	CodeOutcomeUnknown Code = "outcome_unknown"
+	// CodeProjectionFailed: the tenant's read model stopped on an event it
+	// could not apply; the problem names the failed position.
+	CodeProjectionFailed Code = "projection_failed"
+	CodeInternal         Code = "internal"
 )
 
 // ErrorKind groups codes by how a caller should react; the one function that
@@ -53,6 +63,7 @@ const (
 	Unprocessable      ErrorKind = "unprocessable"       // request contradicts an earlier one
 	Timeout            ErrorKind = "timeout"             // try again later
 	TooManyRequests    ErrorKind = "too_many_requests"   // slow down
+	Unavailable        ErrorKind = "unavailable"         // we cannot answer now; retry
 	Internal           ErrorKind = "internal"            // our fault
 )
 
@@ -78,6 +89,8 @@ func (c Code) Kind() ErrorKind {
 		return Timeout
 	case CodeRateLimited:
 		return TooManyRequests
+	case CodeUnavailable, CodeOutcomeUnknown, CodeProjectionFailed:
+		return Unavailable
 	}
 	return Internal
 }

@@ -164,7 +164,8 @@ func TestErrorsCarryACodeAndAKind(t *testing.T) {
 		CodeSoleOwner: Conflict, CodeSeatLimit: Conflict, CodeTeamLeader: Conflict, CodeDeletionDisabled: Conflict,
 		CodeUserDeleted: Conflict, CodeInvalidTransition: Conflict, CodeNotAssignable: Conflict, CodeEmailTaken: Conflict,
 		CodeEmailBlocked: Conflict, CodeVersionMismatch: PreconditionFailed, CodeIdempotencyKeyReused: Unprocessable,
-		CodeProjectionLagging: Timeout, CodeInternal: Internal,
+		CodeProjectionLagging: Timeout, CodeRateLimited: TooManyRequests, CodeUnavailable: Unavailable,
+		CodeOutcomeUnknown: Unavailable, CodeProjectionFailed: Unavailable, CodeInternal: Internal,
 	}
 	for code, kind := range kinds {
 		if code.Kind() != kind {

@@ -40,6 +40,8 @@ func Status(kind domain.ErrorKind) int {
 		return http.StatusTooManyRequests
 	case domain.Timeout:
 		return http.StatusGatewayTimeout
+	case domain.Unavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
