@@ -7,7 +7,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/domain"
 )
 
 // ErrAlreadyApplied is returned by Apply for a batch at or before the
@@ -19,7 +20,15 @@ var ErrAlreadyApplied = errors.New("projections: batch already applied")
 // p's checkpoint to the last of them, in one transaction and one round trip:
 // the checkpoint row is locked first (so two processes never apply the same
 // projection at once), then every statement of the batch is pipelined.
-func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event) error {
+func Apply(ctx context.Context, pool Beginner, p Projector, events []Event) error {
+	return ApplyHolding(ctx, pool, p, events, nil)
+}
+
+// ApplyHolding is Apply with the events of the tenants held (held not nil
+// and true) left out: p's checkpoint moves past them unapplied, because p
+// holds them back until a retry (see TenantFailure). An event that could
+// not be decoded fails the batch, unless its tenant is held.
+func ApplyHolding(ctx context.Context, pool Beginner, p Projector, events []Event, held func(domain.TenantID) bool) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -28,7 +37,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event)
 		return fmt.Errorf("projections: %s: begin: %w", p.Name(), err)
 	}
 	defer tx.Rollback(ctx) // after Commit, a no-op
-	if err := applyInTx(ctx, tx, p, events); err != nil {
+	if err := applyInTx(ctx, tx, p, events, held); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -37,26 +46,17 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, p Projector, events []Event)
 	return nil
 }
 
-func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) error {
-	p, err := prepare(ctx, tx, p, events)
-	if err != nil {
-		return err
-	}
+func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event, held func(domain.TenantID) bool) error {
 	batch := &pgx.Batch{}
 	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
-	statements, copies := 0, newCopies()
-	for _, st := range reduceBatch(p, events) {
-		if st.Copy != nil {
-			copies.add(*st.Copy)
-			continue
-		}
-		batch.Queue(st.SQL, st.Args...)
-		statements++
+	copies, err := reduceOnto(ctx, tx, p, keptOf(events, held), batch)
+	if err != nil {
+		return err
 	}
 	if err := copies.load(ctx, tx); err != nil {
 		return fmt.Errorf("projections: %s: %w", p.Name(), err)
 	}
-	last := events[len(events)-1].Position
+	first, last := events[0].Position, events[len(events)-1].Position
 	batch.Queue(`UPDATE projection_checkpoints SET commit_position = $2, prepare_position = $3,
     events = events + $4, updated_at = now(), failed_at = NULL, error = NULL WHERE name = $1`,
 		p.Name(), last.Commit, last.Prepare, len(events))
@@ -66,15 +66,69 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event) erro
 	if err := results.QueryRow().Scan(&at.Commit, &at.Prepare); err != nil {
 		return fmt.Errorf("projections: %s: lock checkpoint: %w", p.Name(), err)
 	}
-	if events[0].Position.Compare(at) <= 0 {
-		return fmt.Errorf("%w: %s is at %s, batch starts at %s", ErrAlreadyApplied, p.Name(), at, events[0].Position)
+	if first.Compare(at) <= 0 {
+		return fmt.Errorf("%w: %s is at %s, batch starts at %s", ErrAlreadyApplied, p.Name(), at, first)
 	}
-	for i := range statements + 1 {
+	for i := range batch.Len() - 1 {
 		if _, err := results.Exec(); err != nil {
 			return fmt.Errorf("projections: %s: statement %d of the batch ending at %s: %w", p.Name(), i+1, last, err)
 		}
 	}
 	return results.Close()
+}
+
+// reduceOnto prepares p for events and reduces them: their statements are
+// queued on batch, their COPY rows returned. Undecodable events fail it.
+func reduceOnto(ctx context.Context, tx pgx.Tx, p Projector, events []Event, batch *pgx.Batch) (*copies, error) {
+	if err := decodable(p, events); err != nil {
+		return nil, err
+	}
+	all := newCopies()
+	if len(events) == 0 {
+		return all, nil
+	}
+	p, err := prepare(ctx, tx, p, events)
+	if err != nil {
+		return nil, err
+	}
+	queueStatements(batch, all, reduceBatch(p, events))
+	return all, nil
+}
+
+// queueStatements queues statements' SQL on batch and gathers their COPY rows.
+func queueStatements(batch *pgx.Batch, all *copies, statements []Statement) {
+	for _, st := range statements {
+		if st.Copy != nil {
+			all.add(*st.Copy)
+			continue
+		}
+		batch.Queue(st.SQL, st.Args...)
+	}
+}
+
+// keptOf is events without those of held tenants.
+func keptOf(events []Event, held func(domain.TenantID) bool) []Event {
+	if held == nil {
+		return events
+	}
+	kept := make([]Event, 0, len(events))
+	for _, e := range events {
+		if !held(e.Tenant) {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+// decodable fails on the first event that could not be decoded.
+func decodable(p Projector, events []Event) error {
+	for _, e := range events {
+		if e.DecodeErr != nil {
+			return fmt.Errorf("projections: %s: event %s (%s, tenant %s) at %s cannot be decoded: %w",
+				p.Name(), e.ID, e.Type, e.Tenant, e.Position, e.DecodeErr)
+		}
+	}
+	return nil
 }
 
 // reduceBatch is the statements of a batch: p's own ReduceBatch when it has

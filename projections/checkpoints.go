@@ -24,11 +24,11 @@ const checkpointsSchema = `CREATE TABLE IF NOT EXISTS projection_checkpoints (
 // IF NOT EXISTS of one table can still collide in the catalog.
 const setupLockKey = 7_242_033
 
-// Setup creates the checkpoint table, each projector's tables and its
+// Setup creates the checkpoint, rebuild and failure tables, each projector's tables and its
 // checkpoint row (at the start of the feed), all idempotently, in one
 // transaction.
 func Setup(ctx context.Context, pool *pgxpool.Pool, projectors ...Projector) error {
-	statements := []string{checkpointsSchema, rebuildsSchema}
+	statements := []string{checkpointsSchema, rebuildsSchema, failuresSchema}
 	for _, p := range projectors {
 		statements = append(statements, p.Schema()...)
 	}

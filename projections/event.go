@@ -53,6 +53,10 @@ type Event struct {
 	OccurredAt time.Time
 	Meta       domain.Metadata
 	Data       domain.Event
+	// DecodeErr is set, with Data nil, when the stored event could not be
+	// decoded: applying it fails, which holds its tenant back like any
+	// event a projector cannot apply (see TenantFailure).
+	DecodeErr error
 }
 
 // Statement is one change a reducer asks for: an SQL statement with its

@@ -164,7 +164,7 @@ func setupIn(ctx context.Context, db DB, p Projector) error {
 	if _, err := db.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", setupLockKey); err != nil {
 		return fmt.Errorf("projections: set up %s: %w", p.Name(), err)
 	}
-	for _, sql := range append([]string{checkpointsSchema}, p.Schema()...) {
+	for _, sql := range append([]string{checkpointsSchema, failuresSchema}, p.Schema()...) {
 		if _, err := db.Exec(ctx, sql); err != nil {
 			return fmt.Errorf("projections: set up %s: %w", p.Name(), err)
 		}
@@ -173,12 +173,15 @@ func setupIn(ctx context.Context, db DB, p Projector) error {
 	return err
 }
 
-// dropTables drops p's tables and checkpoint row, if any.
+// dropTables drops p's tables, checkpoint row and tenant failures, if any.
 func dropTables(ctx context.Context, db DB, p Projector) error {
 	for _, table := range p.Tables() {
 		if _, err := db.Exec(ctx, "DROP TABLE IF EXISTS "+pgx.Identifier{table}.Sanitize()); err != nil {
 			return fmt.Errorf("projections: drop %s: %w", table, err)
 		}
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM projection_failures WHERE projection = $1`, p.Name()); err != nil {
+		return fmt.Errorf("projections: drop the failures of %s: %w", p.Name(), err)
 	}
 	_, err := db.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, p.Name())
 	return err

@@ -12,6 +12,9 @@ type Status struct {
 	mu         sync.Mutex
 	projectors map[string]*Progress
 	changed    chan struct{} // closed and replaced on every update
+	// failures counts the tenant failures this process's projectors
+	// recorded, so that a cache of them knows when to read them again.
+	failures uint64
 }
 
 // Progress is one projector's state as last reported.
@@ -38,6 +41,35 @@ func (s *Status) Start(name string, at Position) {
 
 func (s *Status) applied(name string, at Position, n int) {
 	s.update(name, func(p *Progress) { p.Position, p.Events, p.Err = at, p.Events+int64(n), nil })
+}
+
+// isolated records that a projector set aside, as its tenant's failure, the
+// event at position at, and so passed it.
+func (s *Status) isolated(name string, at Position) {
+	s.FailuresChanged() // first: whoever the update wakes must see the new generation
+	s.update(name, func(p *Progress) { p.Position, p.Events = at, p.Events+1 })
+}
+
+// FailuresChanged records that tenant failures were recorded or cleared by
+// this process; FailureGeneration then reads differently.
+func (s *Status) FailuresChanged() {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures++
+}
+
+// FailureGeneration changes whenever this process records or clears a
+// tenant failure (see FailuresChanged).
+func (s *Status) FailureGeneration() uint64 {
+	if s == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failures
 }
 
 func (s *Status) failed(name string, err error) {

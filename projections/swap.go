@@ -83,6 +83,20 @@ FROM projection_checkpoints r WHERE l.name = $1 AND r.name = $2`, live.Name(), r
 	if err != nil {
 		return fmt.Errorf("projections: swap: move the checkpoint of %s: %w", live.Name(), err)
 	}
+	return moveFailures(ctx, tx, live, rebuilt)
+}
+
+// moveFailures gives the live projection the rebuilt one's tenant failures
+// in place of its own: a rebuild clears a failure whose cause is gone, and
+// keeps (with the rebuilt tables) the one whose cause is not.
+func moveFailures(ctx context.Context, tx pgx.Tx, live, rebuilt Projector) error {
+	_, err := tx.Exec(ctx, `DELETE FROM projection_failures WHERE projection = $1`, live.Name())
+	if err == nil {
+		_, err = tx.Exec(ctx, `UPDATE projection_failures SET projection = $1 WHERE projection = $2`, live.Name(), rebuilt.Name())
+	}
+	if err != nil {
+		return fmt.Errorf("projections: swap: move the failures of %s: %w", live.Name(), err)
+	}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/users"
 )
 
@@ -16,6 +17,9 @@ type API struct {
 	Log    *slog.Logger
 	// History answers reads of a user as_of a past instant (nil: they fail).
 	History UserHistory
+	// Failures tells whether a tenant's read models stopped on an event
+	// (nil: never).
+	Failures Failures
 }
 
 // Mount adds the read routes; access.Middleware must run before them (it
@@ -32,9 +36,9 @@ func (a *API) Mount(r chi.Router) {
 }
 
 // read runs a handler's read once min_position (if any) is reached by the
-// read models it reads.
+// read models it reads, unless one of them stopped for the path's tenant.
 func (a *API) read(w http.ResponseWriter, r *http.Request, readModels []string, serve func() (any, error)) {
-	if err := awaitPosition(r, a.Waiter, readModels...); err != nil {
+	if err := a.ready(r, readModels...); err != nil {
 		a.answerError(w, r, err)
 		return
 	}
@@ -44,4 +48,25 @@ func (a *API) read(w http.ResponseWriter, r *http.Request, readModels []string, 
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
+}
+
+// ready returns once readModels have reached min_position (if any), with
+// ErrLagging when they did not in time, and with a *ProjectionFailed when
+// one of them stopped on an event of the path's tenant: its rows of that
+// tenant are stale, and answering from them would be answering wrong.
+func (a *API) ready(r *http.Request, readModels ...string) error {
+	if err := awaitPosition(r, a.Waiter, readModels...); err != nil {
+		return err
+	}
+	if a.Failures == nil {
+		return nil
+	}
+	// After a min_position wait the answer must be as fresh as what the
+	// wait saw: a failure is recorded with the checkpoint that passes it.
+	exact := r.URL.Query().Get("min_position") != ""
+	f, failed, err := a.Failures.FailureOf(r.Context(), domain.TenantID(chi.URLParam(r, "tenant")), exact, readModels...)
+	if err != nil || !failed {
+		return err
+	}
+	return &ProjectionFailed{Failure: f}
 }

@@ -17,7 +17,7 @@ import (
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	f, format, err := auditFilter(r)
 	if err == nil {
-		err = awaitPosition(r, a.Waiter, audit.Table, users.Table)
+		err = a.ready(r, audit.Table, users.Table)
 	}
 	if err != nil {
 		a.answerError(w, r, err)

@@ -103,6 +103,7 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 // answerError maps a read's failure to its problem document; anything not a
 // client mistake is logged with the request id and answered as internal.
 func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	var failed *ProjectionFailed
 	switch {
 	case errors.Is(err, errInvalid):
 		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
@@ -110,6 +111,9 @@ func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
 	case errors.Is(err, errNotFound):
 		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, err.Error())
+	case errors.As(err, &failed):
+		access.WriteProblemWith(w, http.StatusServiceUnavailable, domain.CodeProjectionFailed, failed.Error(),
+			map[string]any{"position": failed.Failure.Position.String()})
 	default:
 		id := middleware.GetReqID(r.Context())
 		a.Log.Error("read failed", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
@@ -118,3 +122,25 @@ func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 var errNotFound = errors.New("no such resource in this tenant")
+
+// Failures tells whether a tenant's read models stopped on an event.
+type Failures interface {
+	// FailureOf returns the failure of the first of readModels stopped for
+	// tenant, if any. exact asks for the stored state; otherwise a copy a
+	// moment old may answer.
+	FailureOf(ctx context.Context, tenant domain.TenantID, exact bool, readModels ...string) (projections.TenantFailure, bool, error)
+}
+
+// ProjectionFailed is answered 503 projection_failed: a read model the read
+// needs stopped on an event of the tenant.
+type ProjectionFailed struct {
+	Failure projections.TenantFailure
+}
+
+// Error says which read model stopped where, never why: the cause may
+// describe another tenant's data, and is for the operator's eyes
+// (GET /v1/projections).
+func (e *ProjectionFailed) Error() string {
+	return fmt.Sprintf("the %s read model of this tenant stopped at %s on an event it could not apply (%s); "+
+		"an operator can retry it once the cause is fixed", e.Failure.Projection, e.Failure.Position, e.Failure.EventType)
+}

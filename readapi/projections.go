@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections"
 )
 
 // ProjectionState is one read model's progress as /v1/projections shows it.
@@ -24,6 +25,27 @@ type ProjectionState struct {
 	Error string `json:"error,omitempty"`
 	// Rebuild is the read model's last rebuild, if it had one.
 	Rebuild *RebuildProgress `json:"rebuild,omitempty"`
+	// FailedTenants are the tenants for which the read model stopped on an
+	// event it could not apply; it goes on for every other tenant.
+	FailedTenants []FailedTenant `json:"failed_tenants"`
+}
+
+// FailedTenant is a tenant whose read model stopped, as /v1/projections
+// shows it.
+type FailedTenant struct {
+	Tenant         domain.TenantID `json:"tenant"`
+	Position       string          `json:"position"`
+	EventType      string          `json:"event_type"`
+	EventID        string          `json:"event_id"`
+	Error          string          `json:"error"`
+	FailedAt       time.Time       `json:"failed_at"`
+	RetryRequested *time.Time      `json:"retry_requested_at,omitempty"`
+}
+
+// FailedTenantOf is f as /v1/projections shows it.
+func FailedTenantOf(f projections.TenantFailure) FailedTenant {
+	return FailedTenant{Tenant: f.Tenant, Position: f.Position.String(), EventType: f.EventType, EventID: f.EventID,
+		Error: f.Error, FailedAt: f.FailedAt, RetryRequested: f.RetryRequested}
 }
 
 // RebuildProgress is a rebuild as /v1/projections shows it.
@@ -43,12 +65,34 @@ type RebuildProgress struct {
 	Error       string  `json:"error,omitempty"`
 }
 
-// Rebuilds starts rebuilds.
+// Rebuilds starts rebuilds and retries.
 type Rebuilds interface {
 	// RequestRebuild asks for the named read model to be rebuilt and returns
 	// its state; ErrUnknownProjection when there is no such read model.
 	RequestRebuild(ctx context.Context, name string) (ProjectionState, error)
+	// Retry asks for the failed tenant's events to be applied again to the
+	// named read model, and waits (at most until ctx ends) for the outcome;
+	// ErrUnknownProjection, or projections.ErrNoFailure when the tenant's
+	// read model has not failed.
+	Retry(ctx context.Context, name string, tenant domain.TenantID) (RetryOutcome, error)
 }
+
+// RetryOutcome is a retry of a tenant's read model as the API answers it.
+type RetryOutcome struct {
+	Name   string          `json:"name"`
+	Tenant domain.TenantID `json:"tenant"`
+	// State is live (the held events applied, the failure cleared), failed
+	// (stopped again: Failure says where) or retrying (not finished yet).
+	State   string        `json:"state"`
+	Failure *FailedTenant `json:"failure,omitempty"`
+}
+
+// The states of a RetryOutcome.
+const (
+	RetryLive     = "live"
+	RetryFailed   = "failed"
+	RetryRetrying = "retrying"
+)
 
 // ErrUnknownProjection is returned for a read model that does not exist.
 var ErrUnknownProjection = errors.New("readapi: no such projection")
@@ -58,9 +102,9 @@ type ProjectionStates interface {
 	ProjectionStates(ctx context.Context) ([]ProjectionState, error)
 }
 
-// MountProjections adds GET /v1/projections and POST
-// /v1/projections/{name}/rebuild (operators only); access.Middleware must
-// run before them.
+// MountProjections adds GET /v1/projections, POST
+// /v1/projections/{name}/rebuild and POST /v1/projections/{name}/retry
+// (operators only); access.Middleware must run before them.
 func MountProjections(r chi.Router, states ProjectionStates, rebuilds Rebuilds, log *slog.Logger) {
 	r.Get("/v1/projections", allow(operator, "only the operator sees projections", func(w http.ResponseWriter, req *http.Request) {
 		items, err := states.ProjectionStates(req.Context())
@@ -83,4 +127,37 @@ func MountProjections(r chi.Router, states ProjectionStates, rebuilds Rebuilds, 
 			writeJSON(w, http.StatusAccepted, state)
 		}
 	}))
+	r.Post("/v1/projections/{name}/retry", allow(operator, "only the operator retries projections", retryHandler(rebuilds, log)))
+}
+
+// retryWait bounds how long POST /v1/projections/{name}/retry waits for the
+// projectors' process to carry the retry out before answering 202.
+const retryWait = 20 * time.Second
+
+// retryHandler answers POST /v1/projections/{name}/retry?tenant=T: 200 with
+// the outcome once the retry ended, 202 while it goes on.
+func retryHandler(rebuilds Rebuilds, log *slog.Logger) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		tenant := domain.TenantID(req.URL.Query().Get("tenant"))
+		if !tenant.Valid() {
+			access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, "tenant must be the id of the tenant to retry")
+			return
+		}
+		ctx, cancel := context.WithTimeout(req.Context(), retryWait)
+		defer cancel()
+		outcome, err := rebuilds.Retry(ctx, chi.URLParam(req, "name"), tenant)
+		switch {
+		case errors.Is(err, ErrUnknownProjection):
+			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no projection has this name")
+		case errors.Is(err, projections.ErrNoFailure):
+			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "this projection has not failed for this tenant")
+		case err != nil:
+			log.Error("retry a projection", "error", err)
+			access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "the retry could not be requested")
+		case outcome.State == RetryRetrying:
+			writeJSON(w, http.StatusAccepted, outcome)
+		default:
+			writeJSON(w, http.StatusOK, outcome)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -29,11 +30,13 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	router.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
 		access.WriteProblem(w, http.StatusMethodNotAllowed, domain.CodeInvalid, "this route does not take this method")
 	})
-	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping})
+	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
+	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
 	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
 	writes.MountPublic(router)
-	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status}, History: userHistory(svc)}
+	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
+		History: userHistory(svc), Failures: failures}
 	router.Group(func(r chi.Router) {
 		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)
@@ -58,4 +61,16 @@ func ownRequestID(next http.Handler) http.Handler {
 		r.Header.Del(middleware.RequestIDHeader)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// failedTenants lists, for /readyz, the tenants whose read models stopped.
+func failedTenants(pool *pgxpool.Pool) func(context.Context) ([]any, error) {
+	return func(ctx context.Context) ([]any, error) {
+		failures, err := projections.LoadFailures(ctx, pool, "")
+		out := make([]any, len(failures))
+		for i, f := range failures {
+			out[i] = map[string]any{"projection": f.Projection, "tenant": f.Tenant, "position": f.Position.String(), "event_type": f.EventType}
+		}
+		return out, err
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
@@ -22,6 +23,7 @@ import (
 type projectionsCmd struct {
 	List    projectionsListCmd    `cmd:"" help:"List the read models: state, position, lag and last rebuild."`
 	Rebuild projectionsRebuildCmd `cmd:"" help:"Rebuild read models from the whole history beside the live ones, then swap them in."`
+	Retry   projectionsRetryCmd   `cmd:"" help:"Re-apply a tenant's events to a read model that stopped on one of them."`
 }
 
 // projectionsListCmd prints every read model's state, as GET /v1/projections.
@@ -51,11 +53,23 @@ func (c *projectionsListCmd) Run(ctx context.Context, log *slog.Logger) error {
 
 func printStates(out io.Writer, states []readapi.ProjectionState) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tSTATE\tPOSITION\tLAG (events)\tLAST REBUILD")
+	fmt.Fprintln(w, "NAME\tSTATE\tPOSITION\tLAG (events)\tFAILED TENANTS\tLAST REBUILD")
 	for _, s := range states {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\n", s.Name, s.State, s.Position, s.LagEvents, describeRebuild(s.Rebuild))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%d\t%s\t%s\n", s.Name, s.State, s.Position, s.LagEvents, describeFailed(s.FailedTenants), describeRebuild(s.Rebuild))
 	}
 	return w.Flush()
+}
+
+// describeFailed names the failed tenants and where each stopped.
+func describeFailed(failed []readapi.FailedTenant) string {
+	if len(failed) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(failed))
+	for i, f := range failed {
+		parts[i] = fmt.Sprintf("%s at %s (%s)", f.Tenant, f.Position, f.EventType)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // describeRebuild renders a rebuild in a few words.
@@ -219,4 +233,70 @@ func reportRebuilds(out io.Writer, states []readapi.ProjectionState) error {
 		return fmt.Errorf("%w: %s", errRebuildsDiffered, strings.Join(differed, ", "))
 	}
 	return nil
+}
+
+// projectionsRetryCmd asks for a failed tenant's read model to be retried
+// and follows the retry to its end.
+type projectionsRetryCmd struct {
+	config.Database   `embed:""`
+	config.Secrets    `embed:""`
+	config.EventStore `embed:""`
+
+	Name   string `arg:"" name:"name" help:"The read model that failed: users_v1, or just users (see projections list)."`
+	Tenant string `name:"tenant" required:"" help:"The tenant whose events it stopped on."`
+
+	stdout io.Writer // nil: os.Stdout
+}
+
+// Help is the long help of `roster projections retry --help`.
+func (c *projectionsRetryCmd) Help() string {
+	return strings.Join([]string{
+		"When a read model cannot apply one of a tenant's events, it records the failure (GET /v1/projections, `roster projections list`), holds back that tenant's later events and goes on with every other tenant; reads of that tenant's read model answer 503 projection_failed meanwhile. Nothing is skipped.",
+		"Once the cause is fixed (a new version of roster, a migration), this command re-applies the tenant's held events, in order, from the one that failed. It is carried out by the process that runs the projectors: a running `roster serve` (this command then waits for the outcome), or this command itself when no serve runs.",
+		"Exits 0 when the tenant's read model is live again, 1 when it stopped again (the new failure is printed). A rebuild of the read model clears its failures too.",
+	}, "\n\n")
+}
+
+// Run requests the retry, runs the projectors' host unless another process
+// does, and waits for the outcome.
+func (c *projectionsRetryCmd) Run(ctx context.Context, log *slog.Logger) error {
+	db, err := openToolDatabase(ctx, c.Database, log, useTheAPIToRetry)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
+		return err
+	}
+	hostCtx, stopHost := context.WithCancel(ctx)
+	hosting := make(chan struct{})
+	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
+	defer func() { stopHost(); <-hosting }()
+	outcome, err := lagOf(db.Pool, c.EventStore).Retry(ctx, c.Name, domain.TenantID(c.Tenant))
+	if err != nil {
+		return err
+	}
+	return reportRetry(orStdout(c.stdout), outcome)
+}
+
+// useTheAPIToRetry is what to do instead of a retry while make run holds
+// the embedded database.
+const useTheAPIToRetry = "use its API (POST /v1/projections/{name}/retry?tenant=T with the operator token it printed)"
+
+// reportRetry prints a retry's outcome; an error unless the read model is
+// live again.
+func reportRetry(out io.Writer, o readapi.RetryOutcome) error {
+	switch o.State {
+	case readapi.RetryLive:
+		fmt.Fprintf(out, "%s of tenant %s: live again\n", o.Name, o.Tenant)
+		return nil
+	case readapi.RetryFailed:
+		return fmt.Errorf("%s of tenant %s stopped again at %s on %s: %s", o.Name, o.Tenant, o.Failure.Position, o.Failure.EventType, o.Failure.Error)
+	}
+	return fmt.Errorf("%s of tenant %s: the retry has not finished (interrupted?); it goes on when roster serve or this command runs", o.Name, o.Tenant)
 }

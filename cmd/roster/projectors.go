@@ -93,7 +93,8 @@ func holding(ctx context.Context, conn *pgx.Conn) (held context.Context, release
 	return held, func() { lost(); <-checked }
 }
 
-// rebuildPoll is how often the projectors' process looks for requested rebuilds.
+// rebuildPoll is how often the projectors' process looks for requested
+// rebuilds and retries.
 const rebuildPoll = time.Second
 
 // runHost runs the live projectors and the requested rebuilds until ctx
@@ -101,7 +102,7 @@ const rebuildPoll = time.Second
 func runHost(ctx context.Context, pool *pgxpool.Pool, svc *services, status *projections.Status, log *slog.Logger) {
 	host := projectionfeed.NewHost(projectionfeed.HostConfig{
 		RouterConfig: projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed, Status: status, Logger: log},
-		ReadModels:   catalog.All(), Poll: rebuildPoll})
+		ReadModels:   svc.readModels, Poll: rebuildPoll})
 	log.Info("projectors: running")
 	if err := host.Run(ctx); err != nil && ctx.Err() == nil {
 		log.Error("projectors: stopped", "error", err)

@@ -17,6 +17,8 @@ import (
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/infra/snapshots"
+	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/catalog"
 )
 
 // services is everything the binary wires on one database.
@@ -29,6 +31,9 @@ type services struct {
 	commands *commands.Handlers
 	sessions *sessions.Service
 	tokens   *sessionstore.Store // the sessions' digests, purged of expired ones by serve
+	// readModels are the read models the projectors keep: catalog.All(),
+	// which a test may wrap to make one fail.
+	readModels []projections.ReadModel
 }
 
 // wireServices checks the master key against the database and builds the
@@ -73,7 +78,8 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
-	return &services{pool: pool, key: key, store: store, events: events, sealed: sealed, commands: handlers, sessions: logins, tokens: tokens}, nil
+	return &services{pool: pool, key: key, store: store, events: events, sealed: sealed, commands: handlers, sessions: logins,
+		tokens: tokens, readModels: catalog.All()}, nil
 }
 
 // accessSettings configures authentication: the operator token, session

@@ -10,12 +10,22 @@ import (
 // WriteProblem answers with an RFC 9457 problem document carrying the API's
 // stable machine code.
 func WriteProblem(w http.ResponseWriter, status int, code domain.Code, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	WriteProblemWith(w, status, code, detail, nil)
+}
+
+// WriteProblemWith is WriteProblem with extension members (RFC 9457 §3.2),
+// such as the "position" of a failed projection.
+func WriteProblemWith(w http.ResponseWriter, status int, code domain.Code, detail string, extensions map[string]any) {
+	body := map[string]any{
 		"type": "https://roster.dev/problems/" + string(code), "title": http.StatusText(status),
 		"status": status, "detail": detail, "code": code,
-	})
+	}
+	for k, v := range extensions {
+		body[k] = v
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // Status is the HTTP status of an error kind: the one mapping from the

@@ -41,20 +41,34 @@ func Decode(rec eventstore.RecordedEvent) (projections.Event, error) {
 }
 
 // decodeAll decodes a batch for one projector; events it does not handle
-// (handles non-nil and false) keep only their place in the feed.
-func decodeAll(batch []eventstore.RecordedEvent, handles func(string) bool) ([]projections.Event, error) {
+// (handles non-nil and false) keep only their place in the feed. An event
+// that cannot be decoded comes with its DecodeErr set, and its tenant and
+// place, so that applying it fails for its tenant alone.
+func decodeAll(batch []eventstore.RecordedEvent, handles func(string) bool) []projections.Event {
 	events := make([]projections.Event, len(batch))
 	for i, rec := range batch {
 		if handles != nil && !handles(rec.Type) {
-			events[i] = projections.Event{Position: projections.Position{Commit: rec.Position.Commit, Prepare: rec.Position.Prepare},
-				Version: rec.StreamVersion, ID: rec.ID, Type: rec.Type, OccurredAt: rec.OccurredAt}
+			events[i] = placeOf(rec)
 			continue
 		}
 		e, err := Decode(rec)
 		if err != nil {
-			return nil, err
+			e = placeOf(rec)
+			e.Tenant, e.DecodeErr = tenantOf(rec), err
 		}
 		events[i] = e
 	}
-	return events, nil
+	return events
+}
+
+// placeOf is rec as an undecoded event: its place in the feed and stream.
+func placeOf(rec eventstore.RecordedEvent) projections.Event {
+	return projections.Event{Position: projections.Position{Commit: rec.Position.Commit, Prepare: rec.Position.Prepare},
+		Version: rec.StreamVersion, ID: rec.ID, Type: rec.Type, OccurredAt: rec.OccurredAt}
+}
+
+// tenantOf is the tenant whose stream rec belongs to ("" for another stream).
+func tenantOf(rec eventstore.RecordedEvent) domain.TenantID {
+	tenant, _ := strings.CutPrefix(rec.StreamID, tenantStreamPrefix)
+	return domain.TenantID(tenant)
 }

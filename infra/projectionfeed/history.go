@@ -46,7 +46,6 @@ type page struct {
 
 	decodeOnce sync.Once
 	decoded    []projections.Event
-	decodeErr  error
 }
 
 // next returns the page that holds the events after position after, from
@@ -116,13 +115,10 @@ func (p *page) full() bool { return len(p.records) == historyPageSize }
 // events returns the page's events from index from, as the projector with
 // interest handles (nil: every event) sees them: fully decoded, once for all
 // projectors, or with only the types it handles decoded.
-func (p *page) events(from int, handles func(string) bool) ([]projections.Event, error) {
+func (p *page) events(from int, handles func(string) bool) []projections.Event {
 	if handles != nil {
 		return decodeAll(p.records[from:], handles)
 	}
-	p.decodeOnce.Do(func() { p.decoded, p.decodeErr = decodeAll(p.records, nil) })
-	if p.decodeErr != nil { // the event that fails may lie before from
-		return decodeAll(p.records[from:], nil)
-	}
-	return p.decoded[from:], nil
+	p.decodeOnce.Do(func() { p.decoded = decodeAll(p.records, nil) })
+	return p.decoded[from:]
 }

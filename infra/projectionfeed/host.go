@@ -9,6 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/projections"
 )
 
@@ -17,9 +18,13 @@ import (
 type HostConfig struct {
 	RouterConfig
 	ReadModels []projections.ReadModel
-	// Poll is how often the host looks for requested rebuilds (default 1 s):
-	// they may be asked for by any process, so the table is the signal.
+	// Poll is how often the host looks for requested rebuilds and retries
+	// (default 1 s): any process may ask for them, so the tables are the
+	// signal.
 	Poll time.Duration
+	// Streams reads a failed tenant's held events for a retry; nil: the
+	// Feed, which must then read streams too.
+	Streams eventstore.StreamReader
 }
 
 // Host runs the live projectors and performs the rebuilds asked for in
@@ -36,6 +41,9 @@ func NewHost(cfg HostConfig) *Host {
 	if cfg.Poll <= 0 {
 		cfg.Poll = time.Second
 	}
+	if streams, ok := cfg.Feed.(eventstore.StreamReader); ok && cfg.Streams == nil {
+		cfg.Streams = streams
+	}
 	models := map[string]projections.ReadModel{}
 	for _, m := range cfg.ReadModels {
 		models[m.Live.Name()] = m
@@ -46,22 +54,28 @@ func NewHost(cfg HostConfig) *Host {
 // errLiveStopped ends Run when the live router stopped by itself.
 var errLiveStopped = errors.New("projectionfeed: the live projectors stopped")
 
-// Run keeps the live read models until ctx ends, and rebuilds those whose
-// rebuild is pending, the pending ones of a time together: built beside the
-// live tables, then swapped in while the live projectors are stopped.
-// A rebuild that fails is recorded as failed and the live ones go on; one
-// cut short by ctx resumes at the next Run from the rebuilt checkpoint.
+// Run keeps the live read models until ctx ends; it carries out the
+// retries of failed tenants asked for (see retry.go), with the live
+// projectors stopped, and rebuilds those read models whose rebuild is
+// pending, the pending ones of a time together: built beside the live
+// tables, then swapped in while the live projectors are stopped. A rebuild
+// that fails is recorded as failed and the live ones go on; one cut short
+// by ctx resumes at the next Run from the rebuilt checkpoint.
 func (h *Host) Run(ctx context.Context) error {
 	for {
 		live, err := h.start(ctx, h.liveProjectors(), h.cfg.Status)
 		if err != nil {
 			return err
 		}
-		pending, err := h.awaitPending(ctx, live)
-		if err == nil {
-			err = h.rebuild(ctx, pending, live.stop)
+		work, err := h.awaitPending(ctx, live)
+		if err == nil && len(work.retries) > 0 {
+			live.stop()
+			h.retryAll(ctx, work.retries)
+		}
+		if err == nil && len(work.rebuilds) > 0 {
+			err = h.rebuild(ctx, work.rebuilds, live.stop)
 			if err != nil && ctx.Err() == nil {
-				h.fail(ctx, pending, err)
+				h.fail(ctx, work.rebuilds, err)
 				err = nil
 			}
 		}
@@ -121,50 +135,58 @@ func (h *Host) start(ctx context.Context, projectors []projections.Projector, st
 	return r, nil
 }
 
-// awaitPending polls for pending rebuilds; it returns them, or an error when
-// ctx ends or the live router stopped by itself.
-func (h *Host) awaitPending(ctx context.Context, live *running) ([]projections.Rebuild, error) {
+// pendingWork is what the host was asked to do besides projecting.
+type pendingWork struct {
+	rebuilds []projections.Rebuild
+	retries  []projections.TenantFailure
+}
+
+// awaitPending polls for pending rebuilds and retries; it returns them, or
+// an error when ctx ends or the live router stopped by itself.
+func (h *Host) awaitPending(ctx context.Context, live *running) (pendingWork, error) {
 	ticker := time.NewTicker(h.cfg.Poll)
 	defer ticker.Stop()
 	for {
-		pending, err := h.pending(ctx)
+		work, err := h.pending(ctx)
 		if err != nil && ctx.Err() == nil {
-			h.cfg.Logger.Warn("projectors: cannot read the requested rebuilds", "error", err)
+			h.cfg.Logger.Warn("projectors: cannot read the requested rebuilds and retries", "error", err)
 		}
-		if len(pending) > 0 {
-			return pending, nil
+		if len(work.rebuilds) > 0 || len(work.retries) > 0 {
+			return work, nil
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return pendingWork{}, ctx.Err()
 		case <-live.exited:
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return pendingWork{}, ctx.Err()
 			}
-			return nil, errLiveStopped
+			return pendingWork{}, errLiveStopped
 		case <-ticker.C:
 		}
 	}
 }
 
-// pending returns the pending rebuilds of known read models; one of an
-// unknown read model fails at once.
-func (h *Host) pending(ctx context.Context) ([]projections.Rebuild, error) {
+// pending returns the pending rebuilds of known read models (one of an
+// unknown read model fails at once) and the retries asked for.
+func (h *Host) pending(ctx context.Context) (pendingWork, error) {
+	var work pendingWork
 	rebuilds, err := projections.LoadRebuilds(ctx, h.cfg.Pool)
 	if err != nil {
-		return nil, err
+		return work, err
 	}
-	var out []projections.Rebuild
 	for _, r := range rebuilds {
 		switch _, known := h.models[r.Name]; {
 		case !r.Pending():
 		case !known:
 			err = errors.Join(err, projections.FailRebuild(ctx, h.cfg.Pool, r.Name, fmt.Errorf("no read model is named %s", r.Name)))
 		default:
-			out = append(out, r)
+			work.rebuilds = append(work.rebuilds, r)
 		}
 	}
-	return out, err
+	retries, rerr := h.requestedRetries(ctx)
+	work.retries = retries
+	return work, errors.Join(err, rerr)
 }
 
 // fail records cause as the failure of every rebuild of the generation.

@@ -2,12 +2,15 @@ package projectionfeed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -58,7 +61,14 @@ func (l *Lag) stateOf(ctx context.Context, name string, rebuilds []projections.R
 	if err != nil {
 		return readapi.ProjectionState{}, err
 	}
-	s := readapi.ProjectionState{Name: name, Position: c.Position.String(), Error: c.Error}
+	s := readapi.ProjectionState{Name: name, Position: c.Position.String(), Error: c.Error, FailedTenants: []readapi.FailedTenant{}}
+	failures, err := projections.LoadFailures(ctx, l.Pool, name)
+	if err != nil {
+		return readapi.ProjectionState{}, err
+	}
+	for _, f := range failures {
+		s.FailedTenants = append(s.FailedTenants, readapi.FailedTenantOf(f))
+	}
 	var oldest *time.Time
 	if s.LagEvents, oldest, err = l.behind(ctx, c.Position); err != nil {
 		return readapi.ProjectionState{}, err
@@ -120,8 +130,9 @@ func (l *Lag) progress(ctx context.Context, r projections.Rebuild) (*readapi.Reb
 // RequestRebuild asks for a rebuild of the named projector (the process
 // running the projectors picks it up) and returns the projector's state.
 func (l *Lag) RequestRebuild(ctx context.Context, name string) (readapi.ProjectionState, error) {
-	if !slices.ContainsFunc(l.Projectors, func(p projections.Projector) bool { return p.Name() == name }) {
-		return readapi.ProjectionState{}, fmt.Errorf("%w: %s", readapi.ErrUnknownProjection, name)
+	name, err := l.projectorNamed(name)
+	if err != nil {
+		return readapi.ProjectionState{}, err
 	}
 	if _, err := projections.RequestRebuild(ctx, l.Pool, name, projections.RebuildOptions{}); err != nil {
 		return readapi.ProjectionState{}, err
@@ -131,6 +142,58 @@ func (l *Lag) RequestRebuild(ctx context.Context, name string) (readapi.Projecti
 		return readapi.ProjectionState{}, err
 	}
 	return l.stateOf(ctx, name, rebuilds)
+}
+
+// projectorNamed resolves a read model's name, with or without its table
+// version ("users" or "users_v1").
+func (l *Lag) projectorNamed(name string) (string, error) {
+	for _, p := range l.Projectors {
+		if p.Name() == name || strings.TrimSuffix(p.Name(), "_v1") == name {
+			return p.Name(), nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s", readapi.ErrUnknownProjection, name)
+}
+
+// retryPoll is how often a retry's outcome is looked for.
+const retryPoll = 50 * time.Millisecond
+
+// Retry asks for a retry of the named projector for tenant (the process
+// running the projectors carries it out) and waits until ctx ends for its
+// outcome: live, failed again, or still retrying.
+func (l *Lag) Retry(ctx context.Context, name string, tenant domain.TenantID) (readapi.RetryOutcome, error) {
+	name, err := l.projectorNamed(name)
+	if err != nil {
+		return readapi.RetryOutcome{}, err
+	}
+	f, err := projections.RequestRetry(ctx, l.Pool, name, tenant)
+	if err != nil {
+		return readapi.RetryOutcome{}, err
+	}
+	ticker := time.NewTicker(retryPoll)
+	defer ticker.Stop()
+	for {
+		outcome := readapi.RetryOutcome{Name: name, Tenant: tenant, State: readapi.RetryRetrying}
+		failed := readapi.FailedTenantOf(f)
+		outcome.Failure = &failed
+		select {
+		case <-ctx.Done():
+			return outcome, nil
+		case <-ticker.C:
+		}
+		f, err = projections.LoadFailure(ctx, l.Pool, name, tenant)
+		switch {
+		case errors.Is(err, projections.ErrNoFailure):
+			return readapi.RetryOutcome{Name: name, Tenant: tenant, State: readapi.RetryLive}, nil
+		case ctx.Err() != nil:
+			return outcome, nil
+		case err != nil:
+			return readapi.RetryOutcome{}, err
+		case f.RetryRequested == nil:
+			failed = readapi.FailedTenantOf(f)
+			return readapi.RetryOutcome{Name: name, Tenant: tenant, State: readapi.RetryFailed, Failure: &failed}, nil
+		}
+	}
 }
 
 func stateOf(s readapi.ProjectionState) string {

@@ -121,11 +121,8 @@ func (h *Host) applyAfter(ctx context.Context, p projections.Projector, at map[s
 	if interested, ok := p.(projections.Interested); ok {
 		handles = interested.Handles
 	}
-	events, err := decodeAll(page[i:], handles)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPoison, err)
-	}
-	if err := projections.Apply(ctx, h.cfg.Pool, p, events); err != nil {
+	events := decodeAll(page[i:], handles)
+	if err := projections.ApplyIsolated(ctx, h.cfg.Pool, p, events, unreachable, h.cfg.Logger); err != nil {
 		return err
 	}
 	at[p.Name()] = events[len(events)-1].Position

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"sync"
 	"time"
 
@@ -23,16 +24,20 @@ type RouterConfig struct {
 	Projectors []projections.Projector
 	Status     *projections.Status
 	Logger     *slog.Logger
-	// Retries of a failing batch before it counts as failed (default 5),
-	// backing off from RetryInterval (default 100 ms).
+	// Retries of a batch failing on its content before it counts as failed
+	// (default 2), backing off from RetryInterval (default 100 ms). A
+	// database that cannot be reached is retried without end instead,
+	// backing off to 5 s: an outage is waited out, never recorded as a
+	// failure.
 	Retries       int
 	RetryInterval time.Duration
 }
 
 // NewRouter sets up the projectors' tables and returns a Watermill router
 // with one consumer handler per projector, each fed from its checkpoint by a
-// Subscriber, wrapped (outermost first) in failure recording, retry with
-// backoff, and panic recovery. Run it with Run; Close stops it.
+// Subscriber, wrapped (outermost first) in failure isolation (a failure
+// stays inside its tenant), retry of an unreachable database without end,
+// retry of other errors, and panic recovery. Run it with Run; Close stops it.
 func NewRouter(ctx context.Context, cfg RouterConfig) (*message.Router, error) {
 	return newRouter(ctx, cfg, nil)
 }
@@ -40,7 +45,7 @@ func NewRouter(ctx context.Context, cfg RouterConfig) (*message.Router, error) {
 // newRouter is NewRouter with every handler behind gate (when not nil).
 func newRouter(ctx context.Context, cfg RouterConfig, gate *gate) (*message.Router, error) {
 	if cfg.Retries <= 0 {
-		cfg.Retries = 5
+		cfg.Retries = 2
 	}
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = 100 * time.Millisecond
@@ -59,17 +64,37 @@ func newRouter(ctx context.Context, cfg RouterConfig, gate *gate) (*message.Rout
 			subscriber.interest[p.Name()] = i.Handles
 		}
 	}
-	retry := middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryInterval, Multiplier: 2,
-		MaxInterval: 10 * cfg.RetryInterval, Logger: watermill.NewSlogLogger(cfg.Logger)}
+	outage, content := retries(cfg)
 	for _, p := range cfg.Projectors {
-		h := router.AddConsumerHandler(p.Name(), p.Name(), subscriber, projections.Handler(cfg.Pool, p, cfg.Status))
+		quarantine := projections.NewQuarantine(cfg.Pool, p.Name())
+		h := router.AddConsumerHandler(p.Name(), p.Name(), subscriber, projections.Handler(cfg.Pool, p, cfg.Status, quarantine))
 		if gate != nil {
 			h.AddMiddleware(gate.middleware)
 		}
-		h.AddMiddleware(projections.RecordFailures(cfg.Pool, p.Name(), cfg.Status, cfg.Logger), retry.Middleware, middleware.Recoverer)
+		h.AddMiddleware(projections.IsolateFailures(cfg.Pool, p.Name(), quarantine, cfg.Status, cfg.Logger),
+			outage.Middleware, content.Middleware, middleware.Recoverer)
 	}
 	return router, nil
 }
+
+// retries are the two retry middlewares: outage retries, without end, the
+// errors of a database that cannot be reached (and only those); content
+// retries the others cfg.Retries times, then lets them through to be
+// isolated.
+func retries(cfg RouterConfig) (outage, content middleware.Retry) {
+	log := watermill.NewSlogLogger(cfg.Logger)
+	outage = middleware.Retry{MaxRetries: math.MaxInt32, InitialInterval: cfg.RetryInterval, Multiplier: 2,
+		MaxInterval: outageMaxInterval, Logger: log,
+		ShouldRetry: func(p middleware.RetryParams) bool { return unreachable(p.Err) }}
+	content = middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryInterval, Multiplier: 2,
+		MaxInterval: 10 * cfg.RetryInterval, Logger: log,
+		ShouldRetry: func(p middleware.RetryParams) bool { return !unreachable(p.Err) }}
+	return outage, content
+}
+
+// outageMaxInterval bounds the wait between retries while the database
+// cannot be reached, so projection resumes within seconds of its return.
+const outageMaxInterval = 5 * time.Second
 
 // checkpointOf reads a projector's checkpoint and reports it as its start.
 func checkpointOf(pool *pgxpool.Pool, status *projections.Status) func(context.Context, string) (projections.Position, error) {

@@ -2,10 +2,8 @@ package projectionfeed_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgtest"
@@ -80,34 +78,4 @@ func (poisoned) Reduce(e projections.Event) []projections.Statement {
 		return []projections.Statement{{SQL: "SELECT 1 / 0"}}
 	}
 	return []projections.Statement{{SQL: "INSERT INTO poisoned_v1 VALUES ($1)", Args: []any{e.Version}}}
-}
-
-func TestAPoisonEventStopsItsProjectorWithoutSkippingAnything(t *testing.T) {
-	w := projectiontest.New(t)
-	var events []domain.Event
-	for seats := 10; seats <= 16; seats++ { // one batch holds events before and after the poison one
-		events = append(events, domain.SeatsChanged{Seats: seats})
-	}
-	last := w.Append("acme", events...)
-	status := w.Project(poisoned{}, tenants.New())
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := status.WaitFor(ctx, last, "poisoned_v1"); err == nil || ctx.Err() != nil {
-		t.Fatalf("waiting on the poisoned projector: %v; want its failure, at once", err)
-	}
-	var applied []int64
-	rows, _ := w.Pool.Query(context.Background(), "SELECT version FROM poisoned_v1 ORDER BY version")
-	for rows.Next() {
-		var v int64
-		_ = rows.Scan(&v)
-		applied = append(applied, v)
-	}
-	if fmt.Sprint(applied) != "[1 2 3]" {
-		t.Fatalf("applied versions %v, want exactly those before the poison event (1 2 3)", applied)
-	}
-	checkpoint, _ := projections.LoadCheckpoint(context.Background(), w.Pool, "poisoned_v1")
-	if checkpoint.Events != 3 || checkpoint.Error == "" {
-		t.Fatalf("checkpoint %+v: want 3 events and the failure recorded", checkpoint)
-	}
-	w.WaitFor(status, last, tenants.Table) // another projector keeps going
 }

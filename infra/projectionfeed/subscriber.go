@@ -15,7 +15,9 @@ import (
 
 var _ message.Subscriber = (*Subscriber)(nil)
 
-// ErrPoison ends a subscription whose single event could not be applied.
+// ErrPoison ends a subscription whose single event could not be applied
+// and could not be set aside for its tenant either (see
+// projections.IsolateFailures).
 var ErrPoison = errors.New("projectionfeed: an event could not be applied")
 
 // Subscriber delivers the feed to projectors; see the package comment.
@@ -56,11 +58,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		after, err := s.catchUp(ctx, out, topic, eventstore.Position{Commit: from.Commit, Prepare: from.Prepare})
 		if err == nil {
 			err = s.feed.Subscribe(ctx, after, func(ctx context.Context, batch []eventstore.RecordedEvent) error {
-				events, err := decodeAll(batch, s.interest[topic])
-				if err != nil {
-					return fmt.Errorf("%w: %v", ErrPoison, err)
-				}
-				return s.deliver(ctx, out, events)
+				return s.deliver(ctx, out, decodeAll(batch, s.interest[topic]))
 			})
 		}
 		if ctx.Err() == nil {
@@ -80,11 +78,7 @@ func (s *Subscriber) catchUp(ctx context.Context, out chan<- *message.Message, t
 		if err != nil || !p.full() {
 			return after, ctx.Err()
 		}
-		events, err := p.events(from, s.interest[topic])
-		if err != nil {
-			return after, fmt.Errorf("%w: %v", ErrPoison, err)
-		}
-		if err := s.deliver(ctx, out, events); err != nil {
+		if err := s.deliver(ctx, out, p.events(from, s.interest[topic])); err != nil {
 			return after, err
 		}
 		after = p.records[len(p.records)-1].Position
