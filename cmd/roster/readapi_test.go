@@ -55,7 +55,23 @@ func freshServices(t testing.TB, settings accessSettings) (svc *services, url, m
 // serviceWith is serviceOnFreshDatabase with the given authentication settings.
 func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Server) {
 	t.Helper()
+	return serviceKeeping(t, settings, nil)
+}
+
+// serviceKeeping is serviceWith whose projectors keep readModels (nil: the
+// catalog's).
+func serviceKeeping(t testing.TB, settings accessSettings, readModels []projections.ReadModel) (*services, *httptest.Server) {
+	t.Helper()
 	svc, _, _ := freshServices(t, settings)
+	if readModels != nil {
+		svc.readModels = readModels
+	}
+	return svc, serve(t, svc)
+}
+
+// serve runs svc's projectors and HTTP surface until the test ends.
+func serve(t testing.TB, svc *services) *httptest.Server {
+	t.Helper()
 	pool, log := svc.pool, quiet
 	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
 		t.Fatal(err)
@@ -67,7 +83,7 @@ func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Se
 	t.Cleanup(func() { stop(); <-done })
 	server := httptest.NewServer(httpSurface(svc, pool, status, log))
 	t.Cleanup(server.Close)
-	return svc, server
+	return server
 }
 
 func getJSON(t *testing.T, url string, into any) int {
