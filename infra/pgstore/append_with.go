@@ -21,12 +21,19 @@ type Statement struct {
 // nothing of the append was stored.
 var ErrStatementFailed = errors.New("pgstore: a statement sent with the append failed")
 
-// AppendWith appends like Append, but sends the statements of with first,
-// in the same pipeline: they and the events are one implicit transaction
-// (committed together, with one round trip and one WAL flush) or nothing at
-// all. A failing statement of with is reported wrapped in ErrStatementFailed;
-// a version conflict as ErrVersionConflict. Unlike Append it does not retry
-// Any appends nor recognise re-appended ids: callers fall back to Append.
+// AppendWith appends like Append, and runs the statements of with after
+// the events, in the same pipeline: they and the events are one implicit
+// transaction (committed together, with one round trip and one WAL flush)
+// or nothing at all. A failing statement of with is reported wrapped in
+// ErrStatementFailed; a version conflict as ErrVersionConflict. Unlike
+// Append it does not retry Any appends nor recognise re-appended ids:
+// callers fall back to Append.
+//
+// The events go first because a transaction's id, which orders the feed,
+// is assigned at its first write: were a statement of with to write first,
+// another append could take the stream's next version, commit, and still
+// come after these events in the feed — feed order would then contradict
+// stream order, which projections (and a retry reading one stream) rely on.
 func (s *Store) AppendWith(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, with []Statement) (eventstore.AppendResult, error) {
 	args, err := appendArgs(stream, expected, events)
 	if err != nil {
@@ -47,27 +54,28 @@ func (s *Store) AppendWith(ctx context.Context, stream string, expected eventsto
 
 // appendedGuardSQL fails (division_by_zero) when this transaction stored no
 // event: appendSQL answers a moved head with no rows rather than an error,
-// which in a pipeline would let the other statements commit. The aggregate
-// always yields one row, so the division is always evaluated; only the
-// append writes events here, so the transaction id alone (the key's leading
-// column) finds them, at a cost independent of the stream's length.
+// which in a pipeline would let the statements after it commit. The
+// aggregate always yields one row, so the division is always evaluated;
+// only the append writes events here, so the transaction id alone (the
+// key's leading column) finds them, at a cost independent of the stream's
+// length.
 const appendedGuardSQL = `SELECT 1 / count(*)::int FROM events WHERE transaction_id = pg_current_xact_id_if_assigned()`
 
-// pipeline sends the preconditions, the statements of with, appendSQL and,
-// when with may write, appendedGuardSQL, in one round trip: a pipeline,
-// which PostgreSQL runs as one implicit transaction, so a failure of any
-// stores nothing.
+// pipeline sends the preconditions, appendSQL, then, when there are
+// statements in with, appendedGuardSQL and those statements, in one round
+// trip: a pipeline, which PostgreSQL runs as one implicit transaction, so
+// a failure of any stores nothing.
 func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precondition, with []Statement, args []any) (eventstore.AppendResult, error) {
 	batch := &pgx.Batch{}
 	for _, p := range preconditions {
 		batch.Queue(p.SQL, p.Args...)
 	}
-	for _, st := range with {
-		batch.Queue(st.SQL, st.Args...)
-	}
 	batch.Queue(appendSQL, args...)
 	if len(with) > 0 {
 		batch.Queue(appendedGuardSQL)
+	}
+	for _, st := range with {
+		batch.Queue(st.SQL, st.Args...)
 	}
 	results := s.pool.SendBatch(ctx, batch)
 	res, err := readPipeline(results, preconditions, len(with))
@@ -83,17 +91,12 @@ func readPipeline(results pgx.BatchResults, preconditions []eventstore.Precondit
 			return eventstore.AppendResult{}, preconditionError(p, err)
 		}
 	}
-	for i := range with {
-		if _, err := results.Exec(); err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("%w: statement %d: %w", ErrStatementFailed, i+1, err)
-		}
-	}
 	rows, err := results.Query()
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
 	res, err := collectAppend(rows)
-	if with == 0 || (err != nil && !errors.Is(err, errHeadMoved)) {
+	if with == 0 || err != nil {
 		return res, err
 	}
 	if _, guardErr := results.Exec(); guardErr != nil {
@@ -103,5 +106,10 @@ func readPipeline(results pgx.BatchResults, preconditions []eventstore.Precondit
 		}
 		return eventstore.AppendResult{}, guardErr
 	}
-	return res, err
+	for i := range with {
+		if _, err := results.Exec(); err != nil {
+			return eventstore.AppendResult{}, fmt.Errorf("%w: statement %d: %w", ErrStatementFailed, i+1, err)
+		}
+	}
+	return res, nil
 }

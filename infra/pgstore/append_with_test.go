@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/pgstore"
@@ -90,4 +93,99 @@ func TestPreconditionsGateTheAppend(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Within one stream the feed's order is the stream's order, even for an
+// append whose statements take their time: were they to write before the
+// events, the transaction id (the feed's order) would be taken before the
+// version, and a concurrent append of the next version could come first in
+// the stream and second in the feed.
+func TestAnAppendWithStatementsTakesItsFeedPlaceWithItsVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	store := newStore(t, pool, pgstore.Options{})
+	if _, err := pool.Exec(ctx, "CREATE TABLE side_effects (n int PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	gate, err := pool.Acquire(ctx) // holds the lock the slow append's statement waits for
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gate.Release()
+	if _, err := gate.Exec(ctx, "SELECT pg_advisory_lock(4242)"); err != nil {
+		t.Fatal(err)
+	}
+	slow := make(chan error, 1)
+	go func() {
+		_, err := store.AppendWith(ctx, "s", eventstore.Any(), event("slow"), []pgstore.Statement{
+			{SQL: "INSERT INTO side_effects VALUES (1)"}, {SQL: "SELECT pg_advisory_xact_lock(4242)"}})
+		slow <- err
+	}()
+	awaitWaiters(t, pool, "advisory", 1)
+	fast := make(chan error, 1)
+	go func() { _, err := store.Append(ctx, "s", eventstore.Any(), event("fast")); fast <- err }()
+	select { // the fast append either finishes, or waits for the slow one's version
+	case err := <-fast:
+		fast <- err
+	case <-waitersReached(pool, "transactionid", 1):
+	}
+	if _, err := gate.Exec(ctx, "SELECT pg_advisory_unlock(4242)"); err != nil {
+		t.Fatal(err)
+	}
+	if err1, err2 := <-slow, <-fast; err1 != nil || err2 != nil {
+		t.Fatalf("appends: %v, %v", err1, err2)
+	}
+	feed := firstOfFeed(t, store, 2)
+	if feed[0].StreamVersion != 1 || feed[1].StreamVersion != 2 {
+		t.Fatalf("the feed holds versions %v, want 1 then 2", versionsOf(feed))
+	}
+}
+
+// firstOfFeed subscribes to the feed until it has delivered n events (at
+// most 10 s), and returns them in feed order.
+func firstOfFeed(t *testing.T, store *pgstore.Store, n int) []eventstore.RecordedEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var got []eventstore.RecordedEvent
+	enough := errors.New("enough")
+	err := store.Subscribe(ctx, eventstore.Position{}, func(_ context.Context, batch []eventstore.RecordedEvent) error {
+		if got = append(got, batch...); len(got) >= n {
+			return enough
+		}
+		return nil
+	})
+	if !errors.Is(err, enough) {
+		t.Fatalf("the feed delivered %d events, want %d: %v", len(got), n, err)
+	}
+	return got
+}
+
+// awaitWaiters waits (at most 10 s) until n backends wait for a lock of the
+// given type.
+func awaitWaiters(t *testing.T, pool *pgxpool.Pool, lockType string, n int) {
+	t.Helper()
+	select {
+	case <-waitersReached(pool, lockType, n):
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %d backends waited for a %s lock within 10 s", n, lockType)
+	}
+}
+
+// waitersReached is closed once n backends wait for a lock of lockType.
+func waitersReached(pool *pgxpool.Pool, lockType string, n int) <-chan struct{} {
+	reached := make(chan struct{})
+	go func() {
+		defer close(reached)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			var waiting int
+			err := pool.QueryRow(context.Background(), "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = $1", lockType).Scan(&waiting)
+			if err == nil && waiting >= n {
+				return
+			}
+			time.Sleep(time.Millisecond) // pg_locks is the condition; it has no notification
+		}
+	}()
+	return reached
 }
