@@ -25,7 +25,7 @@ func Handler(pool *pgxpool.Pool, p Projector, status *Status, quarantine *Quaran
 		if err := quarantine.load(msg.Context()); err != nil {
 			return err
 		}
-		if err := ApplyHolding(msg.Context(), pool, p, events, quarantine.holds); err != nil {
+		if err := ApplyHolding(msg.Context(), pool, p, events, quarantine.held()); err != nil {
 			return err
 		}
 		status.applied(p.Name(), events[len(events)-1].Position, len(events))
@@ -118,12 +118,12 @@ func ApplyIsolated(ctx context.Context, pool *pgxpool.Pool, p Projector, events 
 	if err := quarantine.load(ctx); err != nil {
 		return err
 	}
-	err := ApplyHolding(ctx, pool, p, events, quarantine.holds)
+	err := ApplyHolding(ctx, pool, p, events, quarantine.held())
 	if err == nil || len(events) == 1 && !isolatable(ctx, err, retryable) {
 		return err
 	}
 	for _, e := range events {
-		err := ApplyHolding(ctx, pool, p, []Event{e}, quarantine.holds)
+		err := ApplyHolding(ctx, pool, p, []Event{e}, quarantine.held())
 		if err == nil {
 			continue
 		}

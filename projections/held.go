@@ -56,6 +56,17 @@ func (q *Quarantine) holds(tenant domain.TenantID) bool {
 	return q.tenants[tenant]
 }
 
+// held is holds, or nil while no tenant is held: a batch then goes whole,
+// without a look at each event.
+func (q *Quarantine) held() func(domain.TenantID) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.tenants) == 0 {
+		return nil
+	}
+	return q.holds
+}
+
 func (q *Quarantine) add(tenant domain.TenantID) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
