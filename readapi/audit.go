@@ -3,6 +3,7 @@ package readapi
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -25,7 +26,8 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	if format == "csv" {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		err := audit.WriteCSV(w, func(emit func(audit.Entry) error) error { return audit.Export(r.Context(), a.DB, f, emit) })
+		out := &extendingWriter{ResponseWriter: w, grace: writeTimeoutOf(r)}
+		err := audit.WriteCSV(out, func(emit func(audit.Entry) error) error { return audit.Export(r.Context(), a.DB, f, emit) })
 		if err != nil { // the header is sent: the best left is to log and cut the body short
 			a.Log.Error("audit csv export failed", "path", r.URL.Path, "error", err)
 		}
@@ -79,4 +81,30 @@ func (a *API) userHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		return listBody(entries, next, nil), nil
 	})
+}
+
+// writeTimeoutOf is the write timeout of the server answering r (0: none).
+func writeTimeoutOf(r *http.Request) time.Duration {
+	if server, ok := r.Context().Value(http.ServerContextKey).(*http.Server); ok {
+		return server.WriteTimeout
+	}
+	return 0
+}
+
+// extendingWriter gives a streamed answer the server's write timeout again
+// for each part it sends (at most once a second): a long export goes on as
+// long as the client keeps reading, while a client that stops reading is
+// still cut off.
+type extendingWriter struct {
+	http.ResponseWriter
+	grace    time.Duration // 0: the server's deadline stands
+	extended time.Time
+}
+
+func (e *extendingWriter) Write(p []byte) (int, error) {
+	if now := time.Now(); e.grace > 0 && now.Sub(e.extended) >= time.Second {
+		_ = http.NewResponseController(e.ResponseWriter).SetWriteDeadline(now.Add(e.grace)) // unsupported: the deadline stands
+		e.extended = now
+	}
+	return e.ResponseWriter.Write(p)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,8 +16,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/connlimit"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/sessionstore"
@@ -48,7 +53,11 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}
-	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), accessFrom(s.operatorToken(log), s.Sessions), log)
+	if err := s.HTTP.Validate(); err != nil {
+		return err
+	}
+	operatorToken := s.operatorToken(log)
+	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), accessFrom(operatorToken, s.Sessions), log)
 	if err != nil {
 		return err
 	}
@@ -66,11 +75,11 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	router := httpSurface(svc, db.Pool, status, log)
 	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore)))
 
-	listener, err := net.Listen("tcp", s.Addr)
+	listener, err := listenHTTP(s.HTTP)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+		return err
 	}
-	server := &http.Server{Handler: router, ReadHeaderTimeout: 10 * time.Second}
+	server := httpServer(s.HTTP, router, priorityRequests(operatorToken))
 	served := make(chan error, 1)
 	go func() { served <- server.Serve(listener) }()
 	log.Info("roster is serving", "url", "http://"+listener.Addr().String())
@@ -87,6 +96,45 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("http shutdown: %w", err)
 	}
 	return nil
+}
+
+// reservedGrace is how long a connection admitted beyond the bound has to
+// send a priority request before it is closed.
+const reservedGrace = 2 * time.Second
+
+// listenHTTP listens on h.Addr, bounded to h's connections.
+func listenHTTP(h config.HTTP) (*connlimit.Listener, error) {
+	listener, err := net.Listen("tcp", h.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", h.Addr, err)
+	}
+	return connlimit.Listen(listener, h.MaxConnections, h.ReservedConns, min(h.ReadHeaderTimeout, reservedGrace)), nil
+}
+
+// httpServer is the API's server: every part of a request bounded in time
+// (see config.HTTP), and on connections admitted beyond the bound
+// (connlimit) only the priority requests served.
+func httpServer(h config.HTTP, handler http.Handler, priority func(*http.Request) bool) *http.Server {
+	refuse := func(w http.ResponseWriter) {
+		access.WriteProblem(w, http.StatusServiceUnavailable, domain.CodeUnavailable, "the server is at its connection limit; retry shortly")
+	}
+	return &http.Server{Handler: connlimit.Admit(priority, 1, refuse)(handler), ConnContext: connlimit.ConnContext,
+		ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout}
+}
+
+// priorityRequests are the requests served even at the connection limit:
+// health checks, metrics, and the operator's (who must be able to look).
+func priorityRequests(operatorToken string) func(*http.Request) bool {
+	want := sha256.Sum256([]byte(operatorToken))
+	return func(r *http.Request) bool {
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			return true
+		}
+		token, ok := access.BearerToken(r)
+		got := sha256.Sum256([]byte(token))
+		return ok && operatorToken != "" && subtle.ConstantTimeCompare(got[:], want[:]) == 1
+	}
 }
 
 // operatorToken is the configured operator token; in dev mode (embedded

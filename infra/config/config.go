@@ -38,15 +38,37 @@ func (d Database) Validate() error {
 // Embedded reports whether Roster must start its own PostgreSQL.
 func (d Database) Embedded() bool { return d.URL == "" }
 
-// HTTP configures the API listener.
+// HTTP configures the API listener: its address, how long a client may
+// take over each part of a request, and how many connections it may hold.
+// A client that sends nothing, sends slowly or idles is cut off when its
+// time is up, so each connection costs a bounded time; beyond
+// MaxConnections only health checks and the operator are served (on
+// ReservedConnections more), and beyond those new connections are closed
+// at once: the process never runs out of file descriptors.
 type HTTP struct {
-	Addr string `name:"http-addr" env:"ROSTER_HTTP_ADDR" default:"127.0.0.1:8080" help:"Address the HTTP API listens on (host:port)."`
+	Addr              string        `name:"http-addr" env:"ROSTER_HTTP_ADDR" default:"127.0.0.1:8080" help:"Address the HTTP API listens on (host:port)."`
+	ReadHeaderTimeout time.Duration `name:"http-read-header-timeout" env:"ROSTER_HTTP_READ_HEADER_TIMEOUT" default:"10s" help:"Time a client has to send a request's headers."`
+	ReadTimeout       time.Duration `name:"http-read-timeout" env:"ROSTER_HTTP_READ_TIMEOUT" default:"30s" help:"Time a client has to send a whole request, body included (slow bodies are cut off)."`
+	WriteTimeout      time.Duration `name:"http-write-timeout" env:"ROSTER_HTTP_WRITE_TIMEOUT" default:"60s" help:"Time to answer a request (a streamed export gets this much again for each part it sends)."`
+	IdleTimeout       time.Duration `name:"http-idle-timeout" env:"ROSTER_HTTP_IDLE_TIMEOUT" default:"60s" help:"Time an idle keep-alive connection stays open."`
+	MaxConnections    int           `name:"http-max-connections" env:"ROSTER_HTTP_MAX_CONNECTIONS" default:"4096" help:"Connections served for everyone; keep it well under the process's file descriptor limit (ulimit -n)."`
+	ReservedConns     int           `name:"http-reserved-connections" env:"ROSTER_HTTP_RESERVED_CONNECTIONS" default:"64" help:"Connections beyond --http-max-connections on which only /healthz, /readyz, /metrics and the operator are served."`
 }
 
-// Validate rejects an address that is not host:port.
+// Validate rejects an address that is not host:port, and timeouts or
+// bounds that would leave the server unusable.
 func (h HTTP) Validate() error {
 	if _, _, err := net.SplitHostPort(h.Addr); err != nil {
 		return fmt.Errorf("--http-addr / ROSTER_HTTP_ADDR %q is not host:port: %v", h.Addr, err)
+	}
+	for name, d := range map[string]time.Duration{"--http-read-header-timeout": h.ReadHeaderTimeout,
+		"--http-read-timeout": h.ReadTimeout, "--http-write-timeout": h.WriteTimeout, "--http-idle-timeout": h.IdleTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as 30s", name)
+		}
+	}
+	if h.MaxConnections < 1 || h.ReservedConns < 1 {
+		return fmt.Errorf("--http-max-connections and --http-reserved-connections must be at least 1")
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/infra/config"
 )
@@ -38,16 +39,25 @@ func TestDatabaseConfigAcceptsPostgresURLsOrTheEmbeddedDefault(t *testing.T) {
 	}
 }
 
-func TestHTTPConfigNeedsHostAndPort(t *testing.T) {
+func TestHTTPConfigNeedsHostAndPortAndBoundsThatServe(t *testing.T) {
 	t.Parallel()
-	if err := (config.HTTP{Addr: "127.0.0.1:8080"}).Validate(); err != nil {
+	ok := func(addr string) config.HTTP {
+		return config.HTTP{Addr: addr, ReadHeaderTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+			IdleTimeout: time.Second, MaxConnections: 10, ReservedConns: 1}
+	}
+	if err := ok("127.0.0.1:8080").Validate(); err != nil {
 		t.Error(err)
 	}
-	if err := (config.HTTP{Addr: ":0"}).Validate(); err != nil {
+	if err := ok(":0").Validate(); err != nil {
 		t.Error(err)
 	}
-	if err := (config.HTTP{Addr: "8080"}).Validate(); err == nil {
+	if err := ok("8080").Validate(); err == nil {
 		t.Error("a bare port was accepted")
+	}
+	noTimeout, noRoom := ok(":0"), ok(":0")
+	noTimeout.ReadTimeout, noRoom.ReservedConns = 0, 0
+	if noTimeout.Validate() == nil || noRoom.Validate() == nil {
+		t.Error("a zero timeout or no reserved connection was accepted")
 	}
 }
 
