@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/projections"
 )
@@ -44,18 +47,32 @@ func freshServices(t testing.TB, settings accessSettings) (svc *services, url, m
 	t.Helper()
 	url = pgtest.NewDatabase(t)
 	masterKey, key := newMasterKey(t)
-	svc, err := wireServices(bg, poolFor(t, url), key, testEventStore(t), passwords.TestParams(), settings, quiet)
+	return servicesOn(t, poolFor(t, url), key, settings), url, masterKey
+}
+
+// servicesOn wires the services (no projectors, no HTTP) on pool's migrated
+// database, closed with the test.
+func servicesOn(t testing.TB, pool *pgxpool.Pool, key personaldata.MasterKey, settings accessSettings) *services {
+	t.Helper()
+	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), settings, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
-	return svc, url, masterKey
+	return svc
 }
 
 // serviceWith is serviceOnFreshDatabase with the given authentication settings.
 func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Server) {
 	t.Helper()
 	svc, _, _ := freshServices(t, settings)
+	return svc, serveAll(t, svc)
+}
+
+// serveAll runs svc's projectors and the whole HTTP surface over it, as
+// serve does, until the test ends.
+func serveAll(t testing.TB, svc *services) *httptest.Server {
+	t.Helper()
 	pool, log := svc.pool, quiet
 	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
 		t.Fatal(err)
@@ -67,7 +84,7 @@ func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Se
 	t.Cleanup(func() { stop(); <-done })
 	server := httptest.NewServer(httpSurface(svc, pool, status, log))
 	t.Cleanup(server.Close)
-	return svc, server
+	return server
 }
 
 func getJSON(t *testing.T, url string, into any) int {
