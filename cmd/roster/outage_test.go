@@ -160,6 +160,7 @@ func newOutageStream(t *testing.T, base string) *outageStream {
 		created := expect(t, "create "+id, call(t, base, "POST", "/v1/tenants", "op-token", obj{
 			"id": id, "name": id, "preset": "helpdesk", "seats": 100_000,
 			"owner": obj{"email": "owner@" + id + ".example", "name": "Owner", "password": "owner password"}}), http.StatusCreated, "")
+		expect(t, "read "+id, call(t, base, "GET", "/v1/tenants/"+id+"?min_position="+created.str("position"), "op-token", nil), http.StatusOK, "")
 		login := expect(t, "login "+id, call(t, base, "POST", "/v1/tenants/"+id+"/sessions", "", obj{
 			"email": "owner@" + id + ".example", "password": "owner password"}), http.StatusCreated, "")
 		owner, _ := created.Body["owner"].(map[string]any)
@@ -290,7 +291,8 @@ func (s *outageStream) await(what string, cond func() bool) {
 
 // checkReadsDuringOutage sends, with PostgreSQL down, what needs the
 // database to answer: the readiness probe, a token check, a read model
-// query, a read waiting for a position, and a login.
+// query, a read waiting for a position, the projections' states, and a
+// login.
 func checkReadsDuringOutage(t *testing.T, s *outageStream) {
 	t.Helper()
 	tn := s.tenants[0]
@@ -298,9 +300,10 @@ func checkReadsDuringOutage(t *testing.T, s *outageStream) {
 		t.Errorf("/readyz with PostgreSQL down: %d %s", r.Status, r.Raw)
 	}
 	for what, r := range map[string]reply{
-		"a session's read":     call(t, s.base, "GET", "/v1/tenants/"+tn.id+"/users", tn.token, nil),
-		"the operator's read":  call(t, s.base, "GET", "/v1/tenants/"+tn.id+"/users", "op-token", nil),
-		"a read at a position": call(t, s.base, "GET", "/v1/tenants/"+tn.id+"/teams?min_position=1-1", "op-token", nil),
+		"a session's read":        call(t, s.base, "GET", "/v1/tenants/"+tn.id+"/users", tn.token, nil),
+		"the operator's read":     call(t, s.base, "GET", "/v1/tenants/"+tn.id+"/users", "op-token", nil),
+		"a read at a position":    call(t, s.base, "GET", "/v1/tenants/"+tn.id+"/teams?min_position=1-1", "op-token", nil),
+		"the projections' states": call(t, s.base, "GET", "/v1/projections", "op-token", nil),
 		"a login": call(t, s.base, "POST", "/v1/tenants/"+tn.id+"/sessions", "", obj{
 			"email": "owner@" + tn.id + ".example", "password": "owner password"}),
 	} {
