@@ -31,6 +31,15 @@ func newFixtureBehindProxy(t *testing.T) (through, direct *fixture, proxy *pgtes
 	return fixtureOn(proxied), fixtureOn(url), proxy
 }
 
+// back lets connections through the proxy again and drops the pool's
+// connections it broke: pgxpool hands out an idle connection without a
+// check for its first second, and these tests are not about the first
+// request after an outage meeting one of those.
+func back(f *fixture, proxy *pgtest.Proxy) {
+	proxy.Up()
+	f.pool.Reset()
+}
+
 // Found by the outage test: a tenant whose reload failed (the snapshot
 // could not be read) stayed cached as an empty tenant, so a token check
 // applying newer events to it failed ("version 39 after 0") with a 500.
@@ -49,7 +58,7 @@ func TestAWriteModelWhoseReloadFailedIsNotTakenForAnEmptyTenant(t *testing.T) {
 			t.Fatalf("command %d with the database down: %v, want unavailable", i+1, err)
 		}
 	}
-	proxy.Up()
+	back(through, proxy)
 	invite(t, direct.handlers(), "acme", "bea", domain.RoleMember, false) // another process moves the stream on
 	if _, err := h.CatchUp(ctx, "acme"); err != nil {
 		t.Fatalf("a token check's catch-up after the outage: %v", err)
@@ -71,7 +80,7 @@ func TestAKeyedCommandMetByAnOutageIsCarriedOutByItsRetry(t *testing.T) {
 	if _, err := h.InviteUser.Handle(ctx, keyed, in); codeOf(err) != domain.CodeUnavailable {
 		t.Fatalf("with the database down: %v, want unavailable", err)
 	}
-	proxy.Up()
+	back(through, proxy)
 	res, err := h.InviteUser.Handle(ctx, keyed, in)
 	if err != nil || !res.Changed || res.Replayed {
 		t.Fatalf("the retry: %+v, %v; want the invitation carried out now", res, err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,18 @@ func serviceBehindProxy(t *testing.T) (*services, string, *pgtest.Proxy) {
 	return svc, server.URL, proxy
 }
 
+// eventsInPostgreSQL reports whether this run keeps the events in
+// PostgreSQL, and logs why a test of a lost append reply does not apply
+// when they are in KurrentDB: appends then never pass the proxy in front of
+// PostgreSQL (infra/kurrentdb tests a reply KurrentDB lost).
+func eventsInPostgreSQL(t *testing.T) bool {
+	if os.Getenv("ROSTER_EVENTSTORE") == "kurrentdb" {
+		t.Log("the events are in KurrentDB: no append passes the proxy in front of PostgreSQL")
+		return false
+	}
+	return true
+}
+
 // invitation is the body inviting user id.
 func invitation(id string) obj {
 	return obj{"id": id, "email": id + "@acme.example", "name": "Someone", "role": "member"}
@@ -32,8 +45,7 @@ func invitation(id string) obj {
 // retry with the same Idempotency-Key answers with its one outcome.
 func TestACommandWhoseReplyWasLostIsOutcomeUnknownAndItsKeyedRetryAnswersItsOneOutcome(t *testing.T) {
 	t.Parallel()
-	if testEventStore(t).KurrentDB() {
-		t.Log("with KurrentDB the events do not travel through PostgreSQL: the reply lost is KurrentDB's (infra/kurrentdb's tests)")
+	if !eventsInPostgreSQL(t) {
 		return
 	}
 	svc, base, proxy := serviceBehindProxy(t)
@@ -58,8 +70,7 @@ func TestACommandWhoseReplyWasLostIsOutcomeUnknownAndItsKeyedRetryAnswersItsOneO
 // resource, and the resource shows the command was carried out.
 func TestACommandWithoutAKeyWhoseReplyWasLostTellsTheClientToReadTheResource(t *testing.T) {
 	t.Parallel()
-	if testEventStore(t).KurrentDB() {
-		t.Log("with KurrentDB the events do not travel through PostgreSQL")
+	if !eventsInPostgreSQL(t) {
 		return
 	}
 	_, base, proxy := serviceBehindProxy(t)
@@ -93,7 +104,16 @@ func TestACommandAnsweredUnavailableStoredNothingAndItsRetryIsCarriedOut(t *test
 	if n := countCreations(t, svc, "acme")["acme UserInvited cy"]; n != 0 {
 		t.Fatalf("%d invitations stored by a command answered unavailable", n)
 	}
-	expect(t, "the retry", call(t, base, "POST", "/v1/tenants/acme/users", "op-token", invitation("cy"), "Idempotency-Key", "k2"), http.StatusCreated, "")
+	// The first requests after an outage may meet pooled connections the
+	// outage broke (503 again, as for any client retrying after
+	// Retry-After); an outage recorded as the key's outcome would answer 503
+	// for good.
+	deadline := time.Now().Add(20 * time.Second)
+	retry := call(t, base, "POST", "/v1/tenants/acme/users", "op-token", invitation("cy"), "Idempotency-Key", "k2")
+	for retry.Status == http.StatusServiceUnavailable && time.Now().Before(deadline) {
+		retry = call(t, base, "POST", "/v1/tenants/acme/users", "op-token", invitation("cy"), "Idempotency-Key", "k2")
+	}
+	expect(t, "the retry", retry, http.StatusCreated, "")
 	if n := countCreations(t, svc, "acme")["acme UserInvited cy"]; n != 1 {
 		t.Fatalf("%d invitations stored after the retry, want 1", n)
 	}

@@ -434,6 +434,10 @@ func countCreations(t *testing.T, svc *services, tenant string) map[string]int {
 func (s *outageStream) checkReadModels() {
 	t := s.t
 	t.Helper()
+	began := time.Now()
+	defer func() {
+		t.Logf("the read models held every acknowledged command %v after the retries", time.Since(began).Round(time.Millisecond))
+	}()
 	for _, tn := range s.tenants {
 		last := expect(t, "a last command", call(t, s.base, "PUT", "/v1/tenants/"+tn.id+"/teams/last", "op-token", obj{"name": "Last"}), http.StatusOK, "")
 		at := "min_position=" + last.str("position")
