@@ -159,7 +159,7 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 		// known here: readers of At must look it up.
 		r.first, r.at = stored.StreamVersion-int64(len(events))+1, time.Time{}
 		if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {
-			return Result{}, err
+			return Result{}, eventstore.AfterAppend(err) // stored: never "nothing was stored"
 		}
 	}
 	x.models.maybeSnapshot(r.env.Tenant, m)

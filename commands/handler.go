@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -21,13 +22,15 @@ type Handler[In any] struct {
 // instants, generating ids, hashing secrets) and names what to describe.
 type prepareFunc[In any] func(ctx context.Context, env Envelope, in In) (domain.Command, describer, error)
 
-// Handle carries out the use case for in. Refusals are *domain.Error values;
-// any other error is internal.
+// Handle carries out the use case for in. Refusals are *domain.Error values,
+// among them "unavailable" (the database or event store could not be
+// reached; nothing was stored) and "outcome_unknown" (the command was sent
+// and may have been stored; see OutageError); any other error is internal.
 func (h Handler[In]) Handle(ctx context.Context, env Envelope, in In) (Result, error) {
 	started := time.Now()
 	res, err := h.handle(ctx, env, in)
-	h.p.logged(h.useCase, env, res, err, time.Since(started))
-	return res, err
+	h.p.logged(h.useCase, env, res, err, time.Since(started)) // with the outage's cause
+	return res, OutageError(err, env.IdempotencyKey != "")
 }
 
 func (h Handler[In]) handle(ctx context.Context, env Envelope, in In) (Result, error) {
@@ -90,6 +93,9 @@ func (p *pipeline) logged(useCase string, env Envelope, res Result, err error, t
 		p.log.Info("command", append(attrs, "changed", res.Changed, "events", len(res.Events), "replayed", res.Replayed)...)
 	case errors.As(err, &refusal):
 		p.log.Info("command refused", append(attrs, "code", refusal.Code)...)
+	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, eventstore.ErrOutcomeUnknown):
+		// An outage, not a fault of ours: answered 503, logged with its cause.
+		p.log.Warn("command not carried out: the store could not be reached", append(attrs, "code", domain.CodeOf(OutageError(err, false)), "error", err)...)
 	default:
 		p.log.Error("command failed", append(attrs, "error", err)...)
 	}

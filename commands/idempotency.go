@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -61,15 +62,23 @@ func (i idempotent) run(ctx context.Context, env Envelope, print string, after i
 		other.after = rec.AfterVersion
 	}
 	res, err := exec(other)
+	if err != nil && !claimed {
+		// A retry of an attempt whose outcome was never recorded: that
+		// attempt may have stored the command, so a store out of reach now
+		// leaves the outcome unknown, not "nothing was stored".
+		err = eventstore.AfterAppend(err)
+	}
 	var refusal *domain.Error
 	var stored outcome
 	switch {
 	case err == nil:
 		stored.Result = &res
-	case errors.As(err, &refusal):
+	case errors.As(err, &refusal) && refusal.Kind() != domain.Unavailable:
 		stored.Error = refusal
 	default:
-		return res, err // not an outcome: a retry may succeed
+		// Not an outcome (an error, an outage): the claim stays open, so
+		// that a retry runs again and finds what this attempt stored.
+		return res, err
 	}
 	body, merr := json.Marshal(stored)
 	if merr == nil {

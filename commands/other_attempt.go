@@ -87,8 +87,14 @@ func (x *executor) findOther(ctx context.Context, m *writeModel, r *request, att
 
 // otherResult answers with the other attempt's events: those of page (read
 // already, from the first of them) and, while more may follow, of the pages
-// after it that carry the ids derived from r's key, in order.
+// after it that carry the ids derived from r's key, in order. They are
+// stored, so a store out of reach meanwhile leaves the outcome unknown.
 func (x *executor) otherResult(ctx context.Context, m *writeModel, r *request, page []eventstore.RecordedEvent, more bool) (Result, bool, error) {
+	res, found, err := x.readOtherResult(ctx, m, r, page, more)
+	return res, found, eventstore.AfterAppend(err)
+}
+
+func (x *executor) readOtherResult(ctx context.Context, m *writeModel, r *request, page []eventstore.RecordedEvent, more bool) (Result, bool, error) {
 	before := page[0].StreamVersion - 1
 	var (
 		stored []eventstore.RecordedEvent

@@ -54,11 +54,13 @@ func (w *writeModels) get(tenant domain.TenantID) *writeModel {
 }
 
 // load fills an empty write model from its latest snapshot, if any, and the
-// events after it.
+// events after it. On an error the model is left unloaded (nil state):
+// never an empty tenant that later reads would take for a loaded one.
 func (w *writeModels) load(ctx context.Context, tenant domain.TenantID, m *writeModel) error {
 	m.state, m.position, m.snapshotVersion = &domain.Tenant{}, eventstore.Position{}, 0
 	if w.snapshots != nil {
 		if err := w.restore(ctx, tenant, m); err != nil {
+			m.state = nil
 			return err
 		}
 	}

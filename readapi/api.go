@@ -20,6 +20,12 @@ type API struct {
 	// Failures tells whether a tenant's read models stopped on an event
 	// (nil: never).
 	Failures Failures
+	// Outage classifies a read's failure: it returns the error wrapped in
+	// eventstore.ErrUnavailable when it says the database could not be
+	// reached, else as it is (nil: errors stay as they are). The read models'
+	// queries return their driver's errors, and readapi may not know the
+	// driver (it imports no infra): cmd/roster gives infra/pgoutage.Read.
+	Outage func(error) error
 }
 
 // Mount adds the read routes; access.Middleware must run before them (it

@@ -100,10 +100,16 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	return nil
 }
 
-// answerError maps a read's failure to its problem document; anything not a
-// client mistake is logged with the request id and answered as internal.
+// answerError maps a read's failure to its problem document; a database out
+// of reach is 503 unavailable (access.Outage), anything else not a client
+// mistake is logged with the request id and answered as internal.
 func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	var failed *ProjectionFailed
+	if a.Outage != nil {
+		err = a.Outage(err)
+	}
+	id := middleware.GetReqID(r.Context())
+	refusal := access.Outage(err)
 	switch {
 	case errors.Is(err, errInvalid):
 		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
@@ -114,8 +120,10 @@ func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &failed):
 		access.WriteProblemWith(w, http.StatusServiceUnavailable, domain.CodeProjectionFailed, failed.Error(),
 			map[string]any{"position": failed.Failure.Position.String()})
+	case refusal != nil:
+		a.Log.Warn("read not served: the database cannot be reached", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
+		access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
 	default:
-		id := middleware.GetReqID(r.Context())
 		a.Log.Error("read failed", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
 		access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "internal error; request id "+id)
 	}

@@ -109,8 +109,7 @@ func MountProjections(r chi.Router, states ProjectionStates, rebuilds Rebuilds, 
 	r.Get("/v1/projections", allow(operator, "only the operator sees projections", func(w http.ResponseWriter, req *http.Request) {
 		items, err := states.ProjectionStates(req.Context())
 		if err != nil {
-			log.Error("projection states", "error", err)
-			access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "the projection states could not be read")
+			answerFailure(w, log, err, "the projection states could not be read")
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
@@ -121,8 +120,7 @@ func MountProjections(r chi.Router, states ProjectionStates, rebuilds Rebuilds, 
 		case errors.Is(err, ErrUnknownProjection):
 			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no projection has this name")
 		case err != nil:
-			log.Error("request a rebuild", "error", err)
-			access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "the rebuild could not be requested")
+			answerFailure(w, log, err, "the rebuild could not be requested")
 		default:
 			writeJSON(w, http.StatusAccepted, state)
 		}
@@ -152,12 +150,25 @@ func retryHandler(rebuilds Rebuilds, log *slog.Logger) http.HandlerFunc {
 		case errors.Is(err, projections.ErrNoFailure):
 			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "this projection has not failed for this tenant")
 		case err != nil:
-			log.Error("retry a projection", "error", err)
-			access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "the retry could not be requested")
+			answerFailure(w, log, err, "the retry could not be requested")
 		case outcome.State == RetryRetrying:
 			writeJSON(w, http.StatusAccepted, outcome)
 		default:
 			writeJSON(w, http.StatusOK, outcome)
 		}
 	}
+}
+
+// answerFailure answers the failure of an operator's projection request:
+// 503 when the database could not be reached (access.Outage; the states
+// and rebuilds given to MountProjections classify their errors), else 500
+// with what could not be done, the error going to the log only.
+func answerFailure(w http.ResponseWriter, log *slog.Logger, err error, what string) {
+	if refusal := access.Outage(err); refusal != nil {
+		log.Warn(what+": the database cannot be reached", "error", err)
+		access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
+		return
+	}
+	log.Error(what, "error", err)
+	access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, what)
 }

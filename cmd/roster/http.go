@@ -12,6 +12,7 @@ import (
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/writeapi"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
@@ -36,12 +37,12 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
 	writes.MountPublic(router)
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
-		History: userHistory(svc), Failures: failures}
+		History: userHistory(svc), Failures: failures, Outage: pgoutage.Read}
 	router.Group(func(r chi.Router) {
 		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
-		lag := lagOf(pool, svc.store)
+		lag := classifiedLag{lagOf(pool, svc.store)}
 		readapi.MountProjections(r, lag, lag, log)
 	})
 	router.Group(func(r chi.Router) {
@@ -73,4 +74,24 @@ func failedTenants(pool *pgxpool.Pool) func(context.Context) ([]any, error) {
 		}
 		return out, err
 	}
+}
+
+// classifiedLag is the projections' progress with a database out of reach
+// classified (pgoutage.Read), so that /v1/projections answers it 503 as
+// every read does.
+type classifiedLag struct{ *projectionfeed.Lag }
+
+func (l classifiedLag) ProjectionStates(ctx context.Context) ([]readapi.ProjectionState, error) {
+	states, err := l.Lag.ProjectionStates(ctx)
+	return states, pgoutage.Read(err)
+}
+
+func (l classifiedLag) RequestRebuild(ctx context.Context, name string) (readapi.ProjectionState, error) {
+	state, err := l.Lag.RequestRebuild(ctx, name)
+	return state, pgoutage.Read(err)
+}
+
+func (l classifiedLag) Retry(ctx context.Context, name string, tenant domain.TenantID) (readapi.RetryOutcome, error) {
+	outcome, err := l.Lag.Retry(ctx, name, tenant)
+	return outcome, pgoutage.Read(err)
 }

@@ -29,6 +29,15 @@ func (r reply) str(field string) string { s, _ := r.Body[field].(string); return
 // as name, value pairs.
 func call(t testing.TB, base, method, path, token string, body any, headers ...string) reply {
 	t.Helper()
+	r, err := send(http.DefaultClient, base, method, path, token, body, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// send is call for any goroutine: it returns what call would fail on.
+func send(client *http.Client, base, method, path, token string, body any, headers ...string) (reply, error) {
 	var payload io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -37,13 +46,13 @@ func call(t testing.TB, base, method, path, token string, body any, headers ...s
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			t.Fatal(err)
+			return reply{}, err
 		}
 		payload = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, base+path, payload)
 	if err != nil {
-		t.Fatal(err)
+		return reply{}, err
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -51,15 +60,15 @@ func call(t testing.TB, base, method, path, token string, body any, headers ...s
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatal(err)
+		return reply{}, err
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
 	r := reply{Status: resp.StatusCode, Header: resp.Header, Raw: string(raw)}
 	_ = json.Unmarshal(raw, &r.Body)
-	return r
+	return r, err
 }
 
 // expect fails unless r has status want (and, for a problem, code).

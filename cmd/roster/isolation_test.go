@@ -134,7 +134,7 @@ func TestProjectionsRetryWaitsForTheOutcomeAndSaysIt(t *testing.T) {
 	poisoned.Store(true)
 	svc, url, masterKey := freshServices(t, testAccess)
 	svc.readModels = withPoisonedUsers(poisoned)
-	base := serve(t, svc).URL
+	base := serveAll(t, svc).URL
 	httpTenant(t, base, "bad", "strict", 10, nil)
 	failed := httpUser(t, base, "bad", "poison-1", "member", "member").str("position")
 	expect(t, "bad's users", call(t, base, "GET", "/v1/tenants/bad/users?min_position="+failed, "op-token", nil),

@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/projections"
 )
@@ -44,12 +47,19 @@ func freshServices(t testing.TB, settings accessSettings) (svc *services, url, m
 	t.Helper()
 	url = pgtest.NewDatabase(t)
 	masterKey, key := newMasterKey(t)
-	svc, err := wireServices(bg, poolFor(t, url), key, testEventStore(t), passwords.TestParams(), settings, quiet)
+	return servicesOn(t, poolFor(t, url), key, settings), url, masterKey
+}
+
+// servicesOn wires the services (no projectors, no HTTP) on pool's migrated
+// database, closed with the test.
+func servicesOn(t testing.TB, pool *pgxpool.Pool, key personaldata.MasterKey, settings accessSettings) *services {
+	t.Helper()
+	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), settings, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Close)
-	return svc, url, masterKey
+	return svc
 }
 
 // serviceWith is serviceOnFreshDatabase with the given authentication settings.
@@ -66,11 +76,12 @@ func serviceKeeping(t testing.TB, settings accessSettings, readModels []projecti
 	if readModels != nil {
 		svc.readModels = readModels
 	}
-	return svc, serve(t, svc)
+	return svc, serveAll(t, svc)
 }
 
-// serve runs svc's projectors and HTTP surface until the test ends.
-func serve(t testing.TB, svc *services) *httptest.Server {
+// serveAll runs svc's projectors and the whole HTTP surface over it, as
+// serve does, until the test ends.
+func serveAll(t testing.TB, svc *services) *httptest.Server {
 	t.Helper()
 	pool, log := svc.pool, quiet
 	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {

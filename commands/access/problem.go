@@ -2,13 +2,22 @@ package access
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
 
+	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 )
 
+// RetryAfterUnavailable is the Retry-After, in seconds, of every
+// "unavailable" answer: about the time PostgreSQL takes to restart, short
+// enough that a client's retry finds it back soon after it is.
+const RetryAfterUnavailable = 2
+
 // WriteProblem answers with an RFC 9457 problem document carrying the API's
-// stable machine code.
+// stable machine code. An "unavailable" answer also says when to retry
+// (Retry-After: RetryAfterUnavailable), unless the caller set it.
 func WriteProblem(w http.ResponseWriter, status int, code domain.Code, detail string) {
 	WriteProblemWith(w, status, code, detail, nil)
 }
@@ -16,6 +25,9 @@ func WriteProblem(w http.ResponseWriter, status int, code domain.Code, detail st
 // WriteProblemWith is WriteProblem with extension members (RFC 9457 §3.2),
 // such as the "position" of a failed projection.
 func WriteProblemWith(w http.ResponseWriter, status int, code domain.Code, detail string, extensions map[string]any) {
+	if code == domain.CodeUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterUnavailable))
+	}
 	body := map[string]any{
 		"type": "https://roster.dev/problems/" + string(code), "title": http.StatusText(status),
 		"status": status, "detail": detail, "code": code,
@@ -54,4 +66,21 @@ func Status(kind domain.ErrorKind) int {
 		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
+}
+
+// Outage returns the refusal that err stands for when it says the database
+// or event store could not be reached: "unavailable", or "outcome_unknown"
+// (see commands.OutageError; a request whose key is not known here is told
+// to read the resource); nil for any other error. It is the classification
+// the error mappers of the write API, the read API and the middleware share,
+// so that none of them answers an outage with 500.
+func Outage(err error) *domain.Error {
+	var refusal *domain.Error
+	if !errors.As(commands.OutageError(err, false), &refusal) {
+		return nil
+	}
+	if refusal.Code != domain.CodeUnavailable && refusal.Code != domain.CodeOutcomeUnknown {
+		return nil
+	}
+	return refusal
 }

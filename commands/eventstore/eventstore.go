@@ -24,6 +24,30 @@ var ErrEventIDReused = errors.New("eventstore: event id reused")
 // a stale copy.
 var ErrFeedBehind = errors.New("eventstore: the copy of the event store has not caught up in time")
 
+// ErrUnavailable is returned (wrapped) when the event store, or the database
+// a command keeps beside it (keys, sessions, idempotency records,
+// snapshots), could not be reached: nothing of the operation was stored. A
+// retry may succeed once the store is back.
+var ErrUnavailable = errors.New("eventstore: the store could not be reached")
+
+// ErrOutcomeUnknown is returned (wrapped) when an append, or a write that
+// commits with one, was sent and the connection broke before its outcome
+// came back: its events may or may not be stored. Appending the same
+// events again (the same ids) finds them if they were.
+var ErrOutcomeUnknown = errors.New("eventstore: the append was sent but its outcome is unknown")
+
+// AfterAppend classifies an error met after an append stored, or may have
+// stored, its events (reading them back, destroying keys after them): a
+// store that could not be reached then leaves the outcome unknown, and
+// ErrUnavailable, which says nothing was stored, becomes ErrOutcomeUnknown.
+// Other errors are returned as they are.
+func AfterAppend(err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%w: %v", ErrOutcomeUnknown, err)
+	}
+	return err
+}
+
 // ExpectedVersion states what the writer believes about a stream before an
 // append. Build one with Any, NoStream or Exact.
 type ExpectedVersion struct {

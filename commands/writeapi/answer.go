@@ -24,8 +24,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // answerError answers an error: a refusal of the domain's vocabulary as its
-// problem document, anything else as 500 internal with the request id, the
-// error itself going to the log only.
+// problem document, anything else as Internal does, the error itself going
+// to the log only.
 func answerError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	var refusal *domain.Error
 	var limited *sessions.RateLimited
@@ -44,11 +44,19 @@ func answerError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err e
 	}
 }
 
-// Internal answers 500 internal, naming the request id that the log line
-// carries with the error.
+// Internal answers an error outside the domain's vocabulary: 503 when it
+// says the database or event store could not be reached (access.Outage),
+// else 500 internal, naming the request id that the log line carries with
+// the error.
 func Internal(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		id := middleware.GetReqID(r.Context())
+		if refusal := access.Outage(err); refusal != nil {
+			log.Warn("request not served: the database cannot be reached", "request_id", id, "method", r.Method,
+				"route", routeOf(r), "code", refusal.Code, "error", err)
+			access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
+			return
+		}
 		log.Error("request failed", "request_id", id, "method", r.Method, "route", routeOf(r), "error", err)
 		access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "internal error; request id "+id)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
@@ -107,9 +108,11 @@ func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Hand
 	p := principal(r)
 	env.Session = p.Deferred
 	res, err := h.Handle(r.Context(), env, in)
-	if p.Deferred != nil && !res.SessionChecked && !errors.Is(err, commands.ErrSessionEnded) {
+	if p.Deferred != nil && !res.SessionChecked && !errors.Is(err, commands.ErrSessionEnded) && access.Outage(err) == nil {
 		// The command stored nothing (a refusal, a no-op, a replay), so
 		// nothing checked the session: check it as any other route does.
+		// (Not after an outage, whose answer stands whatever the session:
+		// an unknown outcome must never be answered as "unavailable".)
 		if ok, verr := a.Sessions.Verify(r.Context(), p); verr != nil || !ok {
 			answerError(a.Log, w, r, cmp.Or(verr, commands.ErrSessionEnded))
 			return
@@ -121,7 +124,10 @@ func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Hand
 	}
 	body, err := render(r.Context(), env.Tenant, res)
 	if err != nil {
-		answerError(a.Log, w, r, err)
+		if res.Changed { // stored: a store out of reach now must not read as "nothing was stored"
+			err = eventstore.AfterAppend(err)
+		}
+		answerError(a.Log, w, r, commands.OutageError(err, env.IdempotencyKey != ""))
 		return
 	}
 	body["changed"], body["position"] = res.Changed, res.Position.String()

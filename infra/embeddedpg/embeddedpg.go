@@ -28,6 +28,11 @@ type Options struct {
 	Durable bool
 	// MaxConnections is the server's max_connections (default 100).
 	MaxConnections int
+	// Port is the 127.0.0.1 port to listen on; 0 picks a free one. A fixed
+	// port lets a restarted server keep the URL its clients already hold
+	// (a test of a database outage stops and starts it under live pools);
+	// Start then fails rather than move elsewhere when the port is taken.
+	Port int
 	// Logger receives start and stop lines (nil discards them). The
 	// password is never logged.
 	Logger *slog.Logger
@@ -169,6 +174,10 @@ func (s *Server) URL(database string) string {
 	}
 	return u.String()
 }
+
+// Port returns the port the server listens on, for a later Start of the
+// same Dir on the same port (Options.Port).
+func (s *Server) Port() int { return s.port }
 
 // Stop shuts the server down: fast shutdown (SIGINT), then immediate
 // (SIGQUIT) after 20 s, then SIGKILL after 5 s more; an ended ctx

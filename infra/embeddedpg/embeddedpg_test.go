@@ -187,6 +187,40 @@ func TestRestartReusesDataAndPassword(t *testing.T) {
 	}
 }
 
+// A server restarted on its port serves the URL its clients already hold:
+// what a test of an outage needs, with pools that outlive the restart.
+func TestARestartOnTheSamePortKeepsTheURL(t *testing.T) {
+	dir := testDir(t)
+	s1 := startServer(t, Options{Dir: dir})
+	url := s1.URL("postgres")
+	if err := s1.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s2 := startServer(t, Options{Dir: dir, Port: s1.Port()})
+	if s2.Port() != s1.Port() || s2.URL("postgres") != url {
+		t.Fatalf("restarted on port %d (%s), want %d (%s)", s2.Port(), s2.URL("postgres"), s1.Port(), url)
+	}
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("the first URL after the restart: %v", err)
+	}
+	conn.Close(context.Background())
+}
+
+func TestAFixedPortThatIsTakenFailsTheStart(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	s, err := Start(context.Background(), Options{Dir: testDir(t), Port: port, Logger: testLogger(t)})
+	if err == nil {
+		_ = s.Stop(context.Background())
+		t.Fatalf("Start on the taken port %d succeeded on port %d", port, s.Port())
+	}
+}
+
 func TestSecondStartOnSameDirFails(t *testing.T) {
 	dir := testDir(t)
 	startServer(t, Options{Dir: dir})

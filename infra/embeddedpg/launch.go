@@ -41,10 +41,14 @@ var freePort = func() (int, error) {
 }
 
 // launch starts postgres and waits until it is ready, retrying on a new
-// port when the chosen one was taken in the meantime.
+// port when the chosen one was taken in the meantime (never when the
+// caller fixed the port).
 func (s *Server) launch(ctx context.Context, bins Binaries, a account) error {
 	for attempt := 1; ; attempt++ {
-		port, err := freePort()
+		port, err := s.opts.Port, error(nil)
+		if port == 0 {
+			port, err = freePort()
+		}
 		if err != nil {
 			return fmt.Errorf("embeddedpg: free port: %w", err)
 		}
@@ -60,7 +64,7 @@ func (s *Server) launch(ctx context.Context, bins Binaries, a account) error {
 			return nil
 		}
 		tail := s.logTail(off)
-		if errors.Is(err, errExited) && strings.Contains(tail, "could not create any TCP/IP sockets") && attempt < portAttempts {
+		if errors.Is(err, errExited) && strings.Contains(tail, "could not create any TCP/IP sockets") && attempt < portAttempts && s.opts.Port == 0 {
 			s.log.Info("embeddedpg: port taken, retrying", "port", port)
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 var _ commands.IdempotencyStore = (*Store)(nil)
@@ -24,7 +25,10 @@ var ErrNotInProgress = errors.New("idempotency: no claim in progress")
 const claimAttempts = 3
 
 // Store keeps idempotency records in the idempotency_keys table. It is safe
-// for concurrent use. Times are stored to the microsecond.
+// for concurrent use. Times are stored to the microsecond. A database out of
+// reach is eventstore.ErrUnavailable (pgoutage.Read), a claim's or an
+// outcome's write included: neither is the command's outcome, and a claim
+// whose reply was lost only makes the request's retry a retry.
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -64,7 +68,7 @@ func (s *Store) Claim(ctx context.Context, tenant, key, fingerprint string, afte
 			return commands.IdempotencyRecord{}, true, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s/%s: %w", tenant, key, err)
+			return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s/%s: %w", tenant, key, pgoutage.Read(err))
 		}
 		existing, found, err := s.load(ctx, tenant, key)
 		if err != nil || found {
@@ -84,7 +88,7 @@ WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&rec.Fingerprint, &rec.Out
 		return commands.IdempotencyRecord{}, false, nil
 	}
 	if err != nil {
-		return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s/%s: %w", tenant, key, err)
+		return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s/%s: %w", tenant, key, pgoutage.Read(err))
 	}
 	return rec, true, nil
 }
@@ -100,7 +104,7 @@ func (s *Store) Complete(ctx context.Context, tenant, key string, outcome []byte
 UPDATE idempotency_keys SET outcome = $3
 WHERE tenant_id = $1 AND key = $2 AND outcome IS NULL`, tenant, key, outcome)
 	if err != nil {
-		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, err)
+		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, pgoutage.Read(err))
 	}
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, ErrNotInProgress)
@@ -115,7 +119,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at <= $1`,
 		now.Add(-commands.IdempotencyTTL))
 	if err != nil {
-		return 0, fmt.Errorf("idempotency: purge: %w", err)
+		return 0, fmt.Errorf("idempotency: purge: %w", pgoutage.Read(err))
 	}
 	return tag.RowsAffected(), nil
 }

@@ -54,8 +54,8 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	// none, for some idempotent answers); the port promises the position of
 	// its last event, which one point read gives.
 	last, err := s.ReadStream(ctx, stream, out.StreamVersion-1, 1)
-	if err != nil {
-		return eventstore.AppendResult{}, err
+	if err != nil { // the events are stored: "unavailable" would say they are not
+		return eventstore.AppendResult{}, eventstore.AfterAppend(err)
 	}
 	if len(last) != 1 {
 		return eventstore.AppendResult{}, fmt.Errorf("kurrentdb: append %s: version %d not readable after the append", stream, out.StreamVersion)
@@ -75,5 +75,5 @@ func appendError(stream string, expected eventstore.ExpectedVersion, err error) 
 	if st, ok := status.FromError(err); ok && st.Code() == codes.InvalidArgument && strings.Contains(st.Message(), "Maximum Append Size") {
 		return fmt.Errorf("kurrentdb: append %s: %w (%v)", stream, ErrAppendTooLarge, err)
 	}
-	return fmt.Errorf("kurrentdb: append %s: %w", stream, err)
+	return fmt.Errorf("kurrentdb: append %s: %w", stream, appendOutage(err))
 }

@@ -26,7 +26,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limi
 		From: esdb.Revision(uint64(max(after, 0)))}, uint64(limit))
 	if err != nil {
 		s.checkClosed(client, err)
-		return nil, fmt.Errorf("kurrentdb: read %s: %w", stream, err)
+		return nil, fmt.Errorf("kurrentdb: read %s: %w", stream, readError(err))
 	}
 	defer rs.Close()
 	var out []eventstore.RecordedEvent
@@ -40,7 +40,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limi
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("kurrentdb: read %s: %w", stream, err)
+			return nil, fmt.Errorf("kurrentdb: read %s: %w", stream, readError(err))
 		}
 		e, err := fromRecorded(stream, ev.Event)
 		if err != nil {
@@ -59,7 +59,7 @@ func (s *Store) StreamEnd(ctx context.Context, stream string) (eventstore.Positi
 	rs, err := client.ReadStream(ctx, s.name(stream), esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
 	if err != nil {
 		s.checkClosed(client, err)
-		return eventstore.Position{}, false, fmt.Errorf("kurrentdb: read the end of %s: %w", stream, err)
+		return eventstore.Position{}, false, fmt.Errorf("kurrentdb: read the end of %s: %w", stream, readError(err))
 	}
 	defer rs.Close()
 	ev, err := rs.Recv()
@@ -68,7 +68,7 @@ func (s *Store) StreamEnd(ctx context.Context, stream string) (eventstore.Positi
 	case errors.Is(err, io.EOF), errors.As(err, &esErr) && esErr.Code() == esdb.ErrorCodeResourceNotFound:
 		return eventstore.Position{}, false, nil
 	case err != nil:
-		return eventstore.Position{}, false, fmt.Errorf("kurrentdb: read the end of %s: %w", stream, err)
+		return eventstore.Position{}, false, fmt.Errorf("kurrentdb: read the end of %s: %w", stream, readError(err))
 	}
 	p := ev.OriginalEvent().Position
 	return eventstore.Position{Commit: p.Commit, Prepare: p.Prepare}, true, nil
@@ -84,7 +84,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 		page := min(limit-len(out)+1, readAllPage)
 		n, err := s.readAllPage(ctx, &seen, page, limit, &out)
 		if err != nil {
-			return nil, fmt.Errorf("kurrentdb: read $all after %s: %w", after, err)
+			return nil, fmt.Errorf("kurrentdb: read $all after %s: %w", after, readError(err))
 		}
 		if n < page {
 			break

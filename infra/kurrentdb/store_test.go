@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,5 +323,39 @@ func TestStreamEndIsWhereTheStreamsLastEventIsInAll(t *testing.T) {
 	})
 	if url := os.Getenv("ROSTER_TEST_KURRENTDB_URL"); url != "" {
 		t.Run("real KurrentDB", func(t *testing.T) { check(t, open(t, url)) })
+	}
+}
+
+// An append whose reply was lost after the server appended has an unknown
+// outcome (never "unavailable", which says nothing was stored), and
+// appending the same events again finds them; with the server gone, appends
+// and reads are "unavailable".
+func TestAnAppendTellsALostReplyFromAnUnreachableServer(t *testing.T) {
+	t.Parallel()
+	var lose atomic.Bool
+	fake := startFake(t, kurrentdbfake.Options{LoseReply: func(string) bool { return lose.Swap(false) }})
+	store := open(t, fake.URL())
+	ctx := context.Background()
+	batch := events(2)
+	lose.Store(true)
+	if _, err := store.Append(ctx, "s", eventstore.NoStream(), batch); !errors.Is(err, eventstore.ErrOutcomeUnknown) {
+		t.Fatalf("an append whose reply was lost: %v, want ErrOutcomeUnknown", err)
+	}
+	if res, err := store.Append(ctx, "s", eventstore.NoStream(), batch); err != nil || res.StreamVersion != 2 {
+		t.Fatalf("appending the same events again: %+v, %v; want them found at version 2", res, err)
+	}
+	fake.Close()
+	gaveUp := time.Now().Add(deadline)
+	for {
+		_, err := store.Append(ctx, "s", eventstore.Exact(2), events(1))
+		if errors.Is(err, eventstore.ErrUnavailable) {
+			break
+		}
+		if !errors.Is(err, eventstore.ErrOutcomeUnknown) || time.Now().After(gaveUp) { // unknown only while the client has not seen the server go
+			t.Fatalf("an append with the server gone: %v, want ErrUnavailable", err)
+		}
+	}
+	if _, err := store.ReadStream(ctx, "s", 0, 10); !errors.Is(err, eventstore.ErrUnavailable) {
+		t.Fatalf("a read with the server gone: %v, want ErrUnavailable", err)
 	}
 }

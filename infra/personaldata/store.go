@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/pgstore"
 )
 
@@ -80,7 +81,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		if err != nil {
 			return res, err
 		}
-		return res, destroyKeys(ctx, s.pool, batch.tenant, batch.erased)
+		return res, eventstore.AfterAppend(destroyKeys(ctx, s.pool, batch.tenant, batch.erased))
 	}
 	return s.appendErasing(ctx, stream, expected, batch)
 }
@@ -112,7 +113,7 @@ func (s *Store) appendErasing(ctx context.Context, stream string, expected event
 func (s *Store) appendAndDestroy(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch) (eventstore.AppendResult, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: begin: %w", stream, err)
+		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: begin: %w", stream, pgoutage.Read(err))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after Commit
 	res, err := s.pg.AppendTx(ctx, tx, stream, expected, batch.events)
@@ -123,7 +124,7 @@ func (s *Store) appendAndDestroy(ctx context.Context, stream string, expected ev
 		return eventstore.AppendResult{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: commit: %w", stream, err)
+		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: commit: %w", stream, pgoutage.Commit(err))
 	}
 	return res, nil
 }
@@ -144,7 +145,7 @@ func (s *Store) reappendErasing(ctx context.Context, stream string, expected eve
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	return res, destroyKeys(ctx, s.pool, batch.tenant, batch.erased)
+	return res, eventstore.AfterAppend(destroyKeys(ctx, s.pool, batch.tenant, batch.erased))
 }
 
 // anyStored reports whether any of events' ids is already stored.
@@ -156,7 +157,7 @@ func (s *Store) anyStored(ctx context.Context, stream string, events []eventstor
 	var stored bool
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE event_id = ANY($1::text[]::uuid[]))`, ids).Scan(&stored)
 	if err != nil {
-		return false, fmt.Errorf("personaldata: append %s: look up event ids: %w", stream, err)
+		return false, fmt.Errorf("personaldata: append %s: look up event ids: %w", stream, pgoutage.Read(err))
 	}
 	return stored, nil
 }

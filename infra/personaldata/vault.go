@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 // dataKeySize is the length of a per-user data key (AES-256).
@@ -182,10 +183,10 @@ func (v vault) create(ctx context.Context, keys dataKeys, refs []UserRef) error 
 	}
 	rows, err := v.pool.Query(ctx, createSQL, string(tenant), users, wrapped, commands.StreamOf(tenant))
 	if err != nil {
-		return fmt.Errorf("personaldata: create data keys of tenant %s: %w", tenant, err)
+		return fmt.Errorf("personaldata: create data keys of tenant %s: %w", tenant, pgoutage.Read(err))
 	}
 	if err := v.collect(rows, keys); err != nil {
-		return fmt.Errorf("personaldata: create data keys of tenant %s: %w", tenant, err)
+		return fmt.Errorf("personaldata: create data keys of tenant %s: %w", tenant, pgoutage.Read(err))
 	}
 	return nil
 }
@@ -205,10 +206,10 @@ func (v vault) fetchInto(ctx context.Context, keys dataKeys, refs []UserRef) err
 	}
 	rows, err := v.pool.Query(ctx, fetchSQL, tenants, users)
 	if err != nil {
-		return fmt.Errorf("personaldata: read data keys: %w", err)
+		return fmt.Errorf("personaldata: read data keys: %w", pgoutage.Read(err))
 	}
 	if err := v.collect(rows, keys); err != nil {
-		return fmt.Errorf("personaldata: read data keys: %w", err)
+		return fmt.Errorf("personaldata: read data keys: %w", pgoutage.Read(err))
 	}
 	return nil
 }
@@ -238,6 +239,9 @@ type execer interface {
 }
 
 // destroyKeys deletes the data keys of users of tenant: crypto-shredding.
+// A lost connection is eventstore.ErrUnavailable (inside a transaction, it
+// rolls back); a caller that destroys keys after their events were
+// appended classifies it again (eventstore.AfterAppend).
 func destroyKeys(ctx context.Context, q execer, tenant domain.TenantID, users []domain.UserID) error {
 	ids := make([]string, len(users))
 	for i, u := range users {
@@ -245,7 +249,7 @@ func destroyKeys(ctx context.Context, q execer, tenant domain.TenantID, users []
 	}
 	_, err := q.Exec(ctx, `DELETE FROM personal_data_keys WHERE tenant_id = $1 AND user_id = ANY($2)`, string(tenant), ids)
 	if err != nil {
-		return fmt.Errorf("personaldata: destroy data keys of tenant %s: %w", tenant, err)
+		return fmt.Errorf("personaldata: destroy data keys of tenant %s: %w", tenant, pgoutage.Read(err))
 	}
 	return nil
 }

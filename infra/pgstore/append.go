@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 // appendSQL inserts a batch at the end of a stream in one statement (one round
@@ -55,7 +56,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, err)
 		}
 		if !isConflict(err) {
-			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, err)
+			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, pgoutage.Commit(err))
 		}
 		if prior, found, err := s.priorAppend(ctx, stream, events); err != nil || found {
 			return prior, err
@@ -69,7 +70,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 // AppendTx appends inside the caller's transaction, so that other writes
 // (such as destroying a personal-data key) commit or fail with the events.
 // A conflict aborts tx: the caller rolls back and retries the whole unit.
-// Subscribers are notified by NOTIFY when tx commits.
+// Subscribers are notified by NOTIFY when tx commits. A lost connection is
+// eventstore.ErrUnavailable: tx can no longer commit (the caller classifies
+// its COMMIT with pgoutage.Commit).
 func (s *Store) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent) (eventstore.AppendResult, error) {
 	args, err := appendArgs(stream, expected, events)
 	if err != nil {
@@ -77,7 +80,7 @@ func (s *Store) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected
 	}
 	for _, p := range eventstore.Preconditions(ctx) {
 		if _, err := tx.Exec(ctx, p.SQL, p.Args...); err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, preconditionError(p, err))
+			return eventstore.AppendResult{}, fmt.Errorf("pgstore: append %s: %w", stream, pgoutage.Read(preconditionError(p, err)))
 		}
 	}
 	res, err := insert(ctx, tx, args)
@@ -85,10 +88,10 @@ func (s *Store) AppendTx(ctx context.Context, tx pgx.Tx, stream string, expected
 		return res, conflictError(stream, expected, err)
 	}
 	if err != nil {
-		return res, fmt.Errorf("pgstore: append %s: %w", stream, err)
+		return res, fmt.Errorf("pgstore: append %s: %w", stream, pgoutage.Read(err))
 	}
 	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, '')", notifyChannel); err != nil {
-		return res, fmt.Errorf("pgstore: append %s: notify: %w", stream, err)
+		return res, fmt.Errorf("pgstore: append %s: notify: %w", stream, pgoutage.Read(err))
 	}
 	return res, nil
 }
@@ -192,7 +195,7 @@ FROM unnest($1::text[]) WITH ORDINALITY AS want(id, ord)
 JOIN events e ON e.event_id = want.id::uuid
 ORDER BY want.ord`, ids)
 	if err != nil {
-		return eventstore.AppendResult{}, false, fmt.Errorf("pgstore: append %s: look up event ids: %w", stream, err)
+		return eventstore.AppendResult{}, false, fmt.Errorf("pgstore: append %s: look up event ids: %w", stream, pgoutage.Read(err))
 	}
 	defer rows.Close()
 	var res eventstore.AppendResult
@@ -203,14 +206,14 @@ ORDER BY want.ord`, ids)
 		var version, pos int64
 		var tx uint64
 		if err := rows.Scan(&got, &version, &tx, &pos); err != nil {
-			return eventstore.AppendResult{}, false, fmt.Errorf("pgstore: append %s: %w", stream, err)
+			return eventstore.AppendResult{}, false, fmt.Errorf("pgstore: append %s: %w", stream, pgoutage.Read(err))
 		}
 		consecutive = consecutive && got == stream && (n == 0 || version == res.StreamVersion+1)
 		res = eventstore.AppendResult{StreamVersion: version, Position: eventstore.Position{Commit: tx, Prepare: uint64(pos)}}
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return eventstore.AppendResult{}, false, fmt.Errorf("pgstore: append %s: %w", stream, err)
+		return eventstore.AppendResult{}, false, fmt.Errorf("pgstore: append %s: %w", stream, pgoutage.Read(err))
 	}
 	switch {
 	case n == 0:

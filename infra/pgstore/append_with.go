@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 // Statement is a statement to run with an append (see AppendWith).
@@ -64,7 +65,10 @@ const appendedGuardSQL = `SELECT 1 / count(*)::int FROM events WHERE transaction
 // pipeline sends the preconditions, appendSQL, then, when there are
 // statements in with, appendedGuardSQL and those statements, in one round
 // trip: a pipeline, which PostgreSQL runs as one implicit transaction, so
-// a failure of any stores nothing.
+// a failure of any stores nothing. A lost connection is classified as the
+// whole pipeline's (pgoutage.Commit), never as the failure of one
+// statement: the implicit transaction may have committed before the
+// replies were lost.
 func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precondition, with []Statement, args []any) (eventstore.AppendResult, error) {
 	batch := &pgx.Batch{}
 	for _, p := range preconditions {
@@ -82,7 +86,7 @@ func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precond
 	if closeErr := results.Close(); err == nil && closeErr != nil {
 		err = closeErr
 	}
-	return res, err
+	return res, pgoutage.Commit(err)
 }
 
 func readPipeline(results pgx.BatchResults, preconditions []eventstore.Precondition, with int) (eventstore.AppendResult, error) {

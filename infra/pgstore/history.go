@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 // userHistorySQL selects the history of a user in the events table.
@@ -49,11 +50,11 @@ ORDER BY stream_version`
 func (s *Store) ReadUserHistory(ctx context.Context, stream, user string, until time.Time) ([]eventstore.RecordedEvent, error) {
 	rows, err := s.pool.Query(ctx, userHistorySQL, stream, user, until)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: read history of %s in %s: %w", user, stream, err)
+		return nil, fmt.Errorf("pgstore: read history of %s in %s: %w", user, stream, pgoutage.Read(err))
 	}
 	events, err := pgx.CollectRows(rows, scanEvent)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: read history of %s in %s: %w", user, stream, err)
+		return nil, fmt.Errorf("pgstore: read history of %s in %s: %w", user, stream, pgoutage.Read(err))
 	}
 	return events, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 const eventColumns = `position, transaction_id, stream_id, stream_version, event_id::text,
@@ -21,11 +22,11 @@ func (s *Store) ReadStream(ctx context.Context, stream string, after int64, limi
 	rows, err := s.pool.Query(ctx, `SELECT `+eventColumns+` FROM events
 WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version LIMIT $3`, stream, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: read %s: %w", stream, err)
+		return nil, fmt.Errorf("pgstore: read %s: %w", stream, pgoutage.Read(err))
 	}
 	events, err := pgx.CollectRows(rows, scanEvent)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: read %s: %w", stream, err)
+		return nil, fmt.Errorf("pgstore: read %s: %w", stream, pgoutage.Read(err))
 	}
 	return events, nil
 }
@@ -64,14 +65,14 @@ func (s *Store) readPage(ctx context.Context, after eventstore.Position, limit i
 	}
 	rows, err := s.pool.Query(ctx, feedSQL, after.Commit, int64(after.Prepare), limit)
 	if err != nil {
-		return nil, false, fmt.Errorf("pgstore: read feed after %s: %w", after, err)
+		return nil, false, fmt.Errorf("pgstore: read feed after %s: %w", after, pgoutage.Read(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var f feedRow
 		if err := rows.Scan(&f.heldBack, &f.position, &f.tx, &f.stream, &f.version, &f.id,
 			&f.typ, &f.schema, &f.payload, &f.metadata, &f.occurredAt); err != nil {
-			return nil, false, fmt.Errorf("pgstore: read feed after %s: %w", after, err)
+			return nil, false, fmt.Errorf("pgstore: read feed after %s: %w", after, pgoutage.Read(err))
 		}
 		heldBack = f.heldBack
 		if f.position != nil {
@@ -79,7 +80,7 @@ func (s *Store) readPage(ctx context.Context, after eventstore.Position, limit i
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("pgstore: read feed after %s: %w", after, err)
+		return nil, false, fmt.Errorf("pgstore: read feed after %s: %w", after, pgoutage.Read(err))
 	}
 	return events, heldBack, nil
 }

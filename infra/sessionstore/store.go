@@ -13,9 +13,12 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
-// Store is the sessions table.
+// Store is the sessions table. A database out of reach is
+// eventstore.ErrUnavailable (pgoutage.Read), for writes too: a session
+// whose creation's reply was lost has a token nobody received.
 type Store struct{ pool *pgxpool.Pool }
 
 var _ sessions.Store = (*Store)(nil)
@@ -28,7 +31,7 @@ func (s *Store) Create(ctx context.Context, sess sessions.Session) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO sessions (digest, tenant_id, user_id, issued_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)`, sess.Digest, string(sess.Tenant), string(sess.User), sess.IssuedAt, sess.ExpiresAt)
 	if err != nil {
-		return fmt.Errorf("sessionstore: create: %w", err)
+		return fmt.Errorf("sessionstore: create: %w", pgoutage.Read(err))
 	}
 	return nil
 }
@@ -52,7 +55,7 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 		return sessions.Session{}, false, nil
 	}
 	if err != nil {
-		return sessions.Session{}, false, fmt.Errorf("sessionstore: find: %w", err)
+		return sessions.Session{}, false, fmt.Errorf("sessionstore: find: %w", pgoutage.Read(err))
 	}
 	sess.Tenant, sess.User = domain.TenantID(tenant), domain.UserID(user)
 	return sess, true, nil
@@ -74,7 +77,7 @@ func Guard(digest string, at time.Time) eventstore.Precondition {
 // End deletes the session.
 func (s *Store) End(ctx context.Context, digest string) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE digest = $1`, digest); err != nil {
-		return fmt.Errorf("sessionstore: end: %w", err)
+		return fmt.Errorf("sessionstore: end: %w", pgoutage.Read(err))
 	}
 	return nil
 }
@@ -83,7 +86,7 @@ func (s *Store) End(ctx context.Context, digest string) error {
 func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
 	if err != nil {
-		return 0, fmt.Errorf("sessionstore: purge: %w", err)
+		return 0, fmt.Errorf("sessionstore: purge: %w", pgoutage.Read(err))
 	}
 	return tag.RowsAffected(), nil
 }

@@ -9,11 +9,13 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
 var _ commands.SnapshotStore = (*Store)(nil)
 
 // Store keeps snapshots in the snapshots table. It is safe for concurrent use.
+// A database out of reach is eventstore.ErrUnavailable (pgoutage.Read).
 type Store struct {
 	pool *pgxpool.Pool
 }
@@ -36,7 +38,7 @@ FROM snapshots WHERE stream_id = $1`, stream).Scan(
 		return commands.Snapshot{}, false, nil
 	}
 	if err != nil {
-		return commands.Snapshot{}, false, fmt.Errorf("snapshots: load %s: %w", stream, err)
+		return commands.Snapshot{}, false, fmt.Errorf("snapshots: load %s: %w", stream, pgoutage.Read(err))
 	}
 	return snap, true, nil
 }
@@ -68,7 +70,7 @@ func (s *Store) SaveSnapshot(ctx context.Context, snap commands.Snapshot) error 
 	_, err := s.pool.Exec(ctx, saveSQL, snap.Stream, snap.Version,
 		snap.Position.Commit, snap.Position.Prepare, snap.SchemaVersion, snap.Data)
 	if err != nil {
-		return fmt.Errorf("snapshots: save %s: %w", snap.Stream, err)
+		return fmt.Errorf("snapshots: save %s: %w", snap.Stream, pgoutage.Read(err))
 	}
 	return nil
 }

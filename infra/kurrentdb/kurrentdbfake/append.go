@@ -49,6 +49,9 @@ func (s *Server) Append(call api.Streams_AppendServer) error {
 		return err
 	}
 	resp := s.commit(stream, expected, events)
+	if s.opts.LoseReply != nil && s.opts.LoseReply(stream) {
+		return status.Error(codes.Unavailable, "kurrentdbfake: the connection broke before the reply")
+	}
 	return call.SendAndClose(resp)
 }
 

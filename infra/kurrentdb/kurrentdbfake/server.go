@@ -25,6 +25,10 @@ type Options struct {
 	// Addr is the address to listen on; empty: a free loopback port. A test
 	// restarts "the server" by starting a fresh fake on a closed one's Addr.
 	Addr string
+	// LoseReply, when set, is asked after every append the fake carried out
+	// whether its reply is lost: the call then fails with Unavailable, as
+	// when the connection breaks after the server appended.
+	LoseReply func(stream string) bool
 }
 
 // Server is a running fake. It is safe for concurrent use.
