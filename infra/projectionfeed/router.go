@@ -83,9 +83,17 @@ func newRouter(ctx context.Context, cfg RouterConfig, gate *gate) (*message.Rout
 // isolated.
 func retries(cfg RouterConfig) (outage, content middleware.Retry) {
 	log := watermill.NewSlogLogger(cfg.Logger)
+	// An outage is expected to pass: it is logged as a warning, with the
+	// error that says why, rather than as Watermill's errors.
 	outage = middleware.Retry{MaxRetries: math.MaxInt32, InitialInterval: cfg.RetryInterval, Multiplier: 2,
-		MaxInterval: outageMaxInterval, Logger: log,
-		ShouldRetry: func(p middleware.RetryParams) bool { return unreachable(p.Err) }}
+		MaxInterval: outageMaxInterval,
+		ShouldRetry: func(p middleware.RetryParams) bool {
+			if !unreachable(p.Err) {
+				return false
+			}
+			cfg.Logger.Warn("projectors: the database cannot be reached; waiting for it", "retry", p.RetryNum, "in", p.Delay, "error", p.Err)
+			return true
+		}}
 	content = middleware.Retry{MaxRetries: cfg.Retries, InitialInterval: cfg.RetryInterval, Multiplier: 2,
 		MaxInterval: 10 * cfg.RetryInterval, Logger: log,
 		ShouldRetry: func(p middleware.RetryParams) bool { return !unreachable(p.Err) }}
