@@ -3,7 +3,6 @@ package readapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,11 +16,10 @@ import (
 	"github.com/rosterhq/roster/projections"
 )
 
-// errInvalid marks a client mistake in a request's parameters (400 invalid).
-var errInvalid = errors.New("invalid")
-
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errInvalid}, args...)...)
+// invalid is a client mistake in the request's parameter field (400
+// invalid, naming it).
+func invalid(field, format string, args ...any) error {
+	return domain.InvalidField(field, format, args...)
 }
 
 // limitOf reads limit (1–500, default 50).
@@ -32,7 +30,7 @@ func limitOf(q url.Values) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 500 {
-		return 0, invalid("limit must be a whole number from 1 to 500")
+		return 0, invalid("limit", "limit must be a whole number from 1 to 500")
 	}
 	return n, nil
 }
@@ -48,7 +46,7 @@ func oneOf(q url.Values, name string, values ...string) (string, error) {
 			return v, nil
 		}
 	}
-	return "", invalid("%s must be one of %v", name, values)
+	return "", invalid(name, "%s must be one of %v", name, values)
 }
 
 // timeOf reads an optional RFC 3339 instant.
@@ -59,7 +57,7 @@ func timeOf(q url.Values, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, invalid("%s must be an RFC 3339 instant", name)
+		return time.Time{}, invalid(name, "%s must be an RFC 3339 instant", name)
 	}
 	return t, nil
 }
@@ -79,7 +77,8 @@ var ErrLagging = errors.New("the data did not catch up in time")
 const minPositionWait = 5 * time.Second
 
 // awaitPosition honours min_position: it returns once readModels have
-// applied it, ErrLagging after 5 s, or errInvalid for a malformed position.
+// applied it, ErrLagging after 5 s, or an invalid refusal for a malformed
+// position.
 func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	raw := r.URL.Query().Get("min_position")
 	if raw == "" {
@@ -87,7 +86,7 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	}
 	pos, err := projections.ParsePosition(raw)
 	if err != nil {
-		return invalid("min_position must be a position this API gave out")
+		return invalid("min_position", "min_position must be a position this API gave out")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), minPositionWait)
 	defer cancel()
@@ -103,9 +102,10 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 // answerError maps a read's failure to its problem document; anything not a
 // client mistake is logged with the request id and answered as internal.
 func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
+	var refusal *domain.Error
 	switch {
-	case errors.Is(err, errInvalid):
-		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
+	case errors.As(err, &refusal) && refusal.Kind() == domain.InvalidInput:
+		access.WriteError(w, refusal)
 	case errors.Is(err, ErrLagging):
 		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
 	case errors.Is(err, errNotFound):
