@@ -64,13 +64,13 @@ func (s *Tenant) liveUser(id UserID, ifVersion *int64) (*user, error) {
 	}
 	u := s.users[id]
 	if u == nil {
-		return nil, errNotFound("user %s does not exist", quote(string(id)))
+		return nil, errNotFound("user %s does not exist", Quote(string(id)))
 	}
 	if u.status == StatusDeleted {
-		return nil, NewError(CodeUserDeleted, "user %s is deleted; nothing but reads is possible", quote(string(id)))
+		return nil, NewError(CodeUserDeleted, "user %s is deleted; nothing but reads is possible", Quote(string(id)))
 	}
 	if ifVersion != nil && *ifVersion != u.version {
-		return nil, NewError(CodeVersionMismatch, "user %s is at version %d, not %d", quote(string(id)), u.version, *ifVersion)
+		return nil, NewError(CodeVersionMismatch, "user %s is at version %d, not %d", Quote(string(id)), u.version, *ifVersion)
 	}
 	return u, nil
 }
@@ -115,10 +115,10 @@ func (s *Tenant) checkSeat(k Kind, from, to Status) error {
 func (s *Tenant) checkAssignable(id UserID) error {
 	u := s.users[id]
 	if u == nil {
-		return errNotFound("user %s does not exist", quote(string(id)))
+		return errNotFound("user %s does not exist", Quote(string(id)))
 	}
 	if !s.policy.Assignable(u.kind, u.status) {
-		return NewError(CodeNotAssignable, "user %s (%s %s) may not take work", quote(string(id)), u.status, u.kind)
+		return NewError(CodeNotAssignable, "user %s (%s %s) may not take work", Quote(string(id)), u.status, u.kind)
 	}
 	return nil
 }

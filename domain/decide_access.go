@@ -80,7 +80,7 @@ func (s *Tenant) selfOrManagedTarget(a Actor, id UserID, ifVersion *int64) (*use
 // user may not probe a higher-ranked user's role by "setting" it.
 func decideChangeRole(s *Tenant, c ChangeRole) ([]Event, error) {
 	if !c.Role.Valid() {
-		return nil, errInvalidField("role", "role %s is not owner, admin, manager or member", quote(string(c.Role)))
+		return nil, errInvalidField("role", "role %s is not owner, admin, manager or member", Quote(string(c.Role)))
 	}
 	act, u, err := s.managedTarget(c.Actor, c.User, c.IfVersion)
 	if err != nil {

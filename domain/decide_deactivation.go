@@ -60,7 +60,7 @@ func (s *Tenant) checkNotLeading(id UserID, u *user) error {
 		return nil
 	}
 	if leads := s.leads(id, u); len(leads) > 0 {
-		return NewError(CodeTeamLeader, "the user leads team %s; remove them from the teams they lead first", quote(string(leads[0])))
+		return NewError(CodeTeamLeader, "the user leads team %s; remove them from the teams they lead first", Quote(string(leads[0])))
 	}
 	return nil
 }

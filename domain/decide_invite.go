@@ -49,9 +49,9 @@ func validateInvite(c InviteUser, kind Kind) error {
 	}
 	switch {
 	case !c.Role.Valid():
-		return errInvalidField("role", "role %s is not owner, admin, manager or member", quote(string(c.Role)))
+		return errInvalidField("role", "role %s is not owner, admin, manager or member", Quote(string(c.Role)))
 	case !kind.Valid():
-		return errInvalidField("kind", "kind %s is not member or customer", quote(string(c.Kind)))
+		return errInvalidField("kind", "kind %s is not member or customer", Quote(string(c.Kind)))
 	case kind == KindCustomer && c.Role != RoleMember:
 		return errInvalidField("role", "customers always have the member role")
 	}
@@ -72,7 +72,7 @@ func (s *Tenant) sameInvitation(c InviteUser, kind Kind) bool {
 
 func (s *Tenant) checkNewUser(id UserID, emailIndex string, kind Kind) error {
 	if _, ok := s.users[id]; ok {
-		return errTransition("user %s already exists", quote(string(id)))
+		return errTransition("user %s already exists", Quote(string(id)))
 	}
 	// The blocklist is checked first: the blocklisted customer usually still
 	// exists (inactive), and "blocked" is the answer that explains the refusal.
@@ -91,7 +91,7 @@ func (s *Tenant) knownTeams(ids []TeamID) ([]TeamID, error) {
 	out := make([]TeamID, 0, len(ids))
 	for _, t := range ids {
 		if _, ok := s.teams[t]; !ok {
-			return nil, errNotFound("team %s does not exist", quote(string(t)))
+			return nil, errNotFound("team %s does not exist", Quote(string(t)))
 		}
 		if !seen[t] {
 			seen[t] = true

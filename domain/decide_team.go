@@ -119,7 +119,7 @@ func (s *Tenant) managedTeam(a Actor, id TeamID) (*team, error) {
 	}
 	t := s.teams[id]
 	if t == nil {
-		return nil, errNotFound("team %s does not exist", quote(string(id)))
+		return nil, errNotFound("team %s does not exist", Quote(string(id)))
 	}
 	return t, nil
 }

@@ -65,7 +65,7 @@ func decideTransferOwnership(s *Tenant, c TransferOwnership) ([]Event, error) {
 	}
 	from := s.users[c.From]
 	if from == nil {
-		return nil, errNotFound("user %s does not exist", quote(string(c.From)))
+		return nil, errNotFound("user %s does not exist", Quote(string(c.From)))
 	}
 	if c.To == c.From {
 		return nil, nil
@@ -107,7 +107,7 @@ func (s *Tenant) itemsToMove(id UserID, from *user, ids []WorkItemID) ([]WorkIte
 	for _, item := range ids {
 		it := s.items[item]
 		if it == nil {
-			return nil, errNotFound("work item %s does not exist", quote(string(item)))
+			return nil, errNotFound("work item %s does not exist", Quote(string(item)))
 		}
 		if it.assignee == id {
 			picked[item] = struct{}{}

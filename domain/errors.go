@@ -102,7 +102,7 @@ func (c Code) Kind() ErrorKind {
 // the API spells it: a body member ("name", "owner.email"), or a path or
 // query parameter ("user", "cursor"). The problem document shows it as
 // "field". The Detail never quotes more than a short, escaped prefix of what
-// the caller sent (see quote), since it ends up in replies and logs.
+// the caller sent (see Quote), since it ends up in replies and logs.
 type Error struct {
 	Code   Code   `json:"code"`
 	Detail string `json:"detail"`

@@ -114,17 +114,17 @@ func (p Policy) normalized() Policy {
 // outside its enumeration, or nil.
 func (p Policy) Validate() error {
 	if p.SeatLimit != SeatLimitEnforce && p.SeatLimit != SeatLimitIgnore {
-		return errInvalidField("seat_limit", "seat_limit must be enforce or ignore, not %s", quote(string(p.SeatLimit)))
+		return errInvalidField("seat_limit", "seat_limit must be enforce or ignore, not %s", Quote(string(p.SeatLimit)))
 	}
 	switch p.HandoffOnDeactivate {
 	case HandoffKeep, HandoffTeamLeader, HandoffUnassigned:
 	default:
 		return errInvalidField("handoff_on_deactivate", "handoff_on_deactivate must be keep, team_leader or unassigned, not %s",
-			quote(string(p.HandoffOnDeactivate)))
+			Quote(string(p.HandoffOnDeactivate)))
 	}
 	for _, r := range p.ManagersOfUsers {
 		if !r.Valid() {
-			return errInvalidField("managers_of_users", "managers_of_users holds %s, which is not a role", quote(string(r)))
+			return errInvalidField("managers_of_users", "managers_of_users holds %s, which is not a role", Quote(string(r)))
 		}
 	}
 	return nil

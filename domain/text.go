@@ -81,11 +81,12 @@ func checkSeats(seats int) error {
 // quoteMost is how many characters of a caller's value a refusal quotes.
 const quoteMost = 32
 
-// quote renders a value the caller sent for a refusal's detail: as a Go
+// Quote renders a value the caller sent for a refusal's detail: as a Go
 // string literal, so control characters and invalid UTF-8 appear escaped,
-// and cut after quoteMost characters, so that a detail never carries an
-// unbounded input into a reply or a log line.
-func quote(s string) string {
+// and cut after its first 32 characters, so that a detail never carries an
+// unbounded input into a reply or a log line. Every refusal that shows
+// what was sent shows it this way.
+func Quote(s string) string {
 	n := 0
 	for i := range s {
 		if n == quoteMost {

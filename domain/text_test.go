@@ -92,7 +92,7 @@ func TestQuoteShowsAShortEscapedPrefixOfAnyValue(t *testing.T) {
 		"empty":              {"", `""`},
 		"right_to_left_mark": {"\u202eabc", `"\u202eabc"`},
 	} {
-		if got := quote(c.in); got != c.want {
+		if got := Quote(c.in); got != c.want {
 			t.Errorf("%s: quote = %s, want %s", name, got, c.want)
 		}
 	}

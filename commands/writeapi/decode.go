@@ -102,8 +102,11 @@ func describeJSONError(err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "unexpected end"
 	}
-	if msg := err.Error(); len(msg) > 16 && msg[:16] == "json: unknown fi" {
-		return msg[6:] // "unknown field \"x\"": the field name is the caller's typo
+	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		// The field name is the caller's typo, worth showing, but it may be
+		// any length: shown as every refusal shows what was sent.
+		name, _ := strconv.Unquote(quoted)
+		return "unknown field " + domain.Quote(name)
 	}
 	return "not valid JSON for this endpoint"
 }

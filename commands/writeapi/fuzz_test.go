@@ -211,3 +211,22 @@ func TestDecodingRefusesTextThatWouldNotBeKeptAsSent(t *testing.T) {
 		}
 	}
 }
+
+// An unknown field is named in the refusal, as a short escaped prefix: the
+// name is the caller's and may be any length or hold anything.
+func TestAnUnknownFieldIsNamedButNeverEchoedWhole(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 10_000)
+	for raw, want := range map[string]string{
+		`{"emial": "a@b.c"}`:          `unknown field "emial"`,
+		`{"` + long + `": 1}`:         `unknown field "` + strings.Repeat("x", 32) + `"…`,
+		`{"a\u0000\u001b\u0085b": 1}`: `unknown field "a\x00\x1b\u0085b"`,
+	} {
+		var body reasonBody
+		err := decodeJSON([]byte(raw), &body)
+		var refusal *domain.Error
+		if !errors.As(err, &refusal) || !strings.HasSuffix(refusal.Detail, want) {
+			t.Errorf("decodeJSON(%.40q) = %v, want a detail ending %s", raw, err, want)
+		}
+	}
+}
