@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -230,14 +231,15 @@ func (f textField) request(n int, value string) (path, body string) {
 // Every text field of the write API refuses control characters, bytes that
 // are not UTF-8, lone surrogate escapes and one character too many as
 // invalid naming the field, and accepts exactly its maximum of astral-plane
-// characters and right-to-left marks, storing them as sent.
+// characters and right-to-left marks, which every read model then holds:
+// each one's reads reach the last accepted write.
 func TestEveryWrittenTextFieldRefusesWhatItCannotStoreAsSent(t *testing.T) {
 	t.Parallel()
 	_, server := serviceOnFreshDatabase(t)
 	base := server.URL
 	boss := httpTenant(t, base, "acme", "strict", 5, nil)
 	httpUser(t, base, "acme", "mo", "member", "member")
-	n := 0
+	n, last := 0, ""
 	send := func(f textField, value string) reply {
 		n++
 		path, body := f.request(n, value)
@@ -254,9 +256,18 @@ func TestEveryWrittenTextFieldRefusesWhatItCannotStoreAsSent(t *testing.T) {
 		tooLong := strings.Repeat("é", f.max+1)
 		expectInvalidParam(t, fmt.Sprintf("%s %s one character too many", f.method, f.path), send(f, tooLong), f.field)
 		longest := "\u200f" + strings.Repeat("😀", f.max-1) // a right-to-left mark, then astral-plane characters
-		if r := send(f, longest); r.Status >= 300 {
+		r := send(f, longest)
+		if r.Status >= 300 {
 			t.Errorf("%s %s with %d characters (%d bytes): %d %.300s, want it accepted", f.method, f.path, f.max, len(longest), r.Status, r.Raw)
 		}
+		last = cmp.Or(r.str("position"), last)
+	}
+	for _, read := range []string{"", "/users", "/teams", "/work", "/audit", "/audit?format=csv&"} {
+		path := "/v1/tenants/acme" + read
+		if !strings.HasSuffix(path, "&") {
+			path += "?"
+		}
+		expect(t, "GET "+path, call(t, base, "GET", path+"min_position="+url.QueryEscape(last), boss, nil), http.StatusOK, "")
 	}
 }
 
