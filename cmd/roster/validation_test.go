@@ -291,3 +291,27 @@ func TestTextAcceptedAtItsLimitReadsBackAsWritten(t *testing.T) {
 		t.Errorf("the work item reads back as %s, want kind %q", work.Raw, kind)
 	}
 }
+
+// Nobody is said with null (or "unassigned" for work): an empty string is no
+// user id, and is refused naming its field rather than read as nobody.
+func TestAnEmptyUserIDIsRefusedRatherThanTakenForNobody(t *testing.T) {
+	t.Parallel()
+	_, server := serviceOnFreshDatabase(t)
+	base := server.URL
+	boss := httpTenant(t, base, "acme", "strict", 5, nil)
+	expect(t, "define red led by boss", call(t, base, "PUT", "/v1/tenants/acme/teams/red", boss, obj{"name": "Red", "leader": "boss"}), http.StatusOK, "")
+	for _, c := range []struct{ what, method, path, field string }{
+		{`{"name": "Red", "leader": ""}`, "PUT", "/v1/tenants/acme/teams/red", "leader"},
+		{`{"user": ""}`, "PUT", "/v1/tenants/acme/teams/red/leader", "user"},
+		{`{"kind": "job", "assignee": ""}`, "PUT", "/v1/tenants/acme/work/job-1", "assignee"},
+		{`{"handoff_to": ""}`, "POST", "/v1/tenants/acme/users/boss/deactivate", "handoff_to"},
+		{`{"from": "boss", "to": ""}`, "POST", "/v1/tenants/acme/ownership-transfers", "to"},
+		{`{"from": "", "to": "unassigned"}`, "POST", "/v1/tenants/acme/ownership-transfers", "from"},
+	} {
+		expectInvalidParam(t, c.method+" "+c.path+" "+c.what, call(t, base, c.method, c.path, boss, c.what), c.field)
+	}
+	team := expect(t, "nobody, said with null", call(t, base, "PUT", "/v1/tenants/acme/teams/red/leader", boss, obj{"user": nil}), http.StatusOK, "")
+	if team.Body["leader"] != nil {
+		t.Fatalf("the team still has a leader: %s", team.Raw)
+	}
+}

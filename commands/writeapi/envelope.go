@@ -43,7 +43,7 @@ func ifMatch(r *http.Request) (*int64, error) {
 	}
 	v, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSuffix(raw, `"`), `"`), 10, 64)
 	if err != nil || v < 0 {
-		return nil, invalid(`If-Match must be a user version, as in "3"`)
+		return nil, domain.InvalidField("If-Match", `If-Match must be a user version, as in "3"`)
 	}
 	return &v, nil
 }

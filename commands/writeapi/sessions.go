@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
 )
 
 type loginBody struct {
@@ -63,7 +64,7 @@ type introspectBody struct {
 func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
 	body, err := decodeBody[introspectBody](w, r)
 	if err == nil && body.Token == "" {
-		err = invalid("token is required")
+		err = domain.InvalidField("token", "token is required")
 	}
 	if err != nil {
 		answerError(a.Log, w, r, err)

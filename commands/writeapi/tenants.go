@@ -68,7 +68,7 @@ type seatsBody struct {
 func (a *API) changeSeats(w http.ResponseWriter, r *http.Request) {
 	command(a, w, r, a.Commands.ChangeSeats, renderTenant, false, func(p access.Principal, _ *http.Request, b seatsBody) (request[domain.ChangeSeats], error) {
 		if b.Seats == nil {
-			return request[domain.ChangeSeats]{}, invalid("seats is required")
+			return request[domain.ChangeSeats]{}, domain.InvalidField("seats", "seats is required")
 		}
 		return request[domain.ChangeSeats]{in: domain.ChangeSeats{Actor: p.Actor(), Seats: *b.Seats}}, nil
 	})
