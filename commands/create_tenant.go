@@ -30,12 +30,12 @@ type NewOwner struct {
 func createTenant(p *pipeline, d deps) Handler[CreateTenant] {
 	return handler(p, "create_tenant", func(_ context.Context, env Envelope, in CreateTenant) (domain.Command, describer, error) {
 		if in.Tenant != env.Tenant {
-			return nil, nil, domain.NewError(domain.CodeInvalid, "the tenant id in the body differs from the path")
+			return nil, nil, domain.InvalidField("id", "the tenant id in the body differs from the path")
 		}
 		if in.Owner.Password == "" {
-			return nil, nil, domain.NewError(domain.CodeInvalid, "the owner needs a password")
+			return nil, nil, domain.InvalidField("owner.password", "the owner needs a password")
 		}
-		pii, index, err := d.personalData(in.Owner.Email, in.Owner.Name, in.Owner.Password)
+		pii, index, err := d.personalData("owner.", in.Owner.Email, in.Owner.Name, in.Owner.Password)
 		if err != nil {
 			return nil, nil, err
 		}

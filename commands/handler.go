@@ -61,16 +61,23 @@ func (h Handler[In]) handle(ctx context.Context, env Envelope, in In) (Result, e
 // maxIdempotencyKey is API.md's limit on Idempotency-Key.
 const maxIdempotencyKey = 128
 
+// validateEnvelope checks what the envelope puts into every event's
+// metadata: the tenant, and the reason by the domain's rule for reasons
+// (the same as for the reasons commands carry). The Idempotency-Key is
+// API.md's: 1–128 printable ASCII characters.
 func validateEnvelope(env Envelope) error {
-	if !env.Tenant.Valid() {
-		return domain.NewError(domain.CodeInvalid, "tenant id %q must be 1–64 characters of a-z, 0-9 and -", env.Tenant)
+	if err := env.Tenant.Check("tenant"); err != nil {
+		return err
+	}
+	if err := domain.ReasonText.Check("reason", env.Reason); err != nil {
+		return err
 	}
 	if len(env.IdempotencyKey) > maxIdempotencyKey {
-		return domain.NewError(domain.CodeInvalid, "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
+		return domain.InvalidField("Idempotency-Key", "Idempotency-Key must be at most %d characters", maxIdempotencyKey)
 	}
 	for _, r := range env.IdempotencyKey {
 		if r > unicode.MaxASCII || !unicode.IsPrint(r) {
-			return domain.NewError(domain.CodeInvalid, "Idempotency-Key must be printable ASCII")
+			return domain.InvalidField("Idempotency-Key", "Idempotency-Key must be printable ASCII")
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ type InviteUser struct {
 
 func inviteUser(p *pipeline, d deps) Handler[InviteUser] {
 	return handler(p, "invite_user", func(_ context.Context, env Envelope, in InviteUser) (domain.Command, describer, error) {
-		pii, index, err := d.personalData(in.Email, in.Name, in.Password)
+		pii, index, err := d.personalData("", in.Email, in.Name, in.Password)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -34,9 +34,9 @@ func (h *Handlers) Member(ctx context.Context, tenant domain.TenantID, user doma
 }
 
 // MemberByEmail is Member for the non-deleted user with that e-mail address
-// (compared in NormalizeEmail's form, through its blind index).
+// (compared in domain.NormalizeEmail's form, through its blind index).
 func (h *Handlers) MemberByEmail(ctx context.Context, tenant domain.TenantID, email string) (m Member, found bool, err error) {
-	normalized, err := NormalizeEmail(email)
+	normalized, err := domain.NormalizeEmail(email)
 	if err != nil {
 		return Member{}, false, nil // no user has an address that is not one
 	}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
@@ -75,7 +74,3 @@ type PasswordHasher interface {
 type EmailIndexer interface {
 	EmailIndex(email string) string
 }
-
-// ErrInvalidEmail is returned by NormalizeEmail for a string that is not an
-// e-mail address.
-var ErrInvalidEmail = errors.New("not an e-mail address")

@@ -16,9 +16,9 @@ type ReactivateOnPurchase struct {
 
 func reactivateOnPurchase(p *pipeline, d deps) Handler[ReactivateOnPurchase] {
 	return handler(p, "reactivate_on_purchase", func(_ context.Context, _ Envelope, in ReactivateOnPurchase) (domain.Command, describer, error) {
-		email, err := NormalizeEmail(in.Email)
+		email, err := domain.ParseEmail("email", in.Email)
 		if err != nil {
-			return nil, nil, domain.NewError(domain.CodeInvalid, "the e-mail is not a valid address (%v)", err)
+			return nil, nil, err
 		}
 		index := d.emails.EmailIndex(email)
 		describe := func(s *domain.Tenant, r *Result) {

@@ -86,7 +86,8 @@ func TestOneGroupCommitChecksEachCommandsSession(t *testing.T) {
 		e.Session = &sessions[i%len(sessions)].check
 		id := domain.UserID(fmt.Sprintf("u-%d", i))
 		envs = append(envs, e)
-		cmds = append(cmds, domain.InviteUser{Actor: domain.UserActor("owner"), User: id, EmailIndex: string(id), Role: domain.RoleMember, Kind: domain.KindMember})
+		cmds = append(cmds, domain.InviteUser{Actor: domain.UserActor("owner"), User: id, EmailIndex: string(id), Role: domain.RoleMember, Kind: domain.KindMember,
+			PII: domain.PersonalData{Email: string(id) + "@acme.example", Name: "User " + string(id)}})
 	}
 	results, errs := h.CarryOutTogetherIn(ctx, envs, cmds)
 	state := f.replayed("acme")

@@ -18,7 +18,7 @@ type SetPassword struct {
 func setPassword(p *pipeline, d deps) Handler[SetPassword] {
 	return handler(p, "set_password", func(_ context.Context, _ Envelope, in SetPassword) (domain.Command, describer, error) {
 		if in.Password == "" {
-			return nil, nil, domain.NewError(domain.CodeInvalid, "the password must not be empty")
+			return nil, nil, domain.InvalidField("password", "the password must not be empty")
 		}
 		hash, err := d.passwords.Hash(in.Password)
 		if err != nil {

@@ -54,18 +54,23 @@ func Decide(s *Tenant, cmd Command) ([]Event, error) {
 	return nil, errInvalid("unknown command")
 }
 
-// liveUser finds the target of a command: it must exist, not be deleted
-// (deleted is terminal) and, when the caller sent If-Match, be at that version.
+// liveUser finds the target of a command, the request's "user": it must be
+// a well-formed id, exist, not be deleted (deleted is terminal) and, when
+// the caller sent If-Match, be at that version. Commands that name users in
+// other fields check those ids' form themselves, naming their field.
 func (s *Tenant) liveUser(id UserID, ifVersion *int64) (*user, error) {
+	if err := id.Check("user"); err != nil {
+		return nil, err
+	}
 	u := s.users[id]
 	if u == nil {
-		return nil, errNotFound("user %q does not exist", id)
+		return nil, errNotFound("user %s does not exist", Quote(string(id)))
 	}
 	if u.status == StatusDeleted {
-		return nil, NewError(CodeUserDeleted, "user %q is deleted; nothing but reads is possible", id)
+		return nil, NewError(CodeUserDeleted, "user %s is deleted; nothing but reads is possible", Quote(string(id)))
 	}
 	if ifVersion != nil && *ifVersion != u.version {
-		return nil, NewError(CodeVersionMismatch, "user %q is at version %d, not %d", id, u.version, *ifVersion)
+		return nil, NewError(CodeVersionMismatch, "user %s is at version %d, not %d", Quote(string(id)), u.version, *ifVersion)
 	}
 	return u, nil
 }
@@ -110,10 +115,10 @@ func (s *Tenant) checkSeat(k Kind, from, to Status) error {
 func (s *Tenant) checkAssignable(id UserID) error {
 	u := s.users[id]
 	if u == nil {
-		return errNotFound("user %q does not exist", id)
+		return errNotFound("user %s does not exist", Quote(string(id)))
 	}
 	if !s.policy.Assignable(u.kind, u.status) {
-		return NewError(CodeNotAssignable, "user %q (%s %s) may not take work", id, u.status, u.kind)
+		return NewError(CodeNotAssignable, "user %s (%s %s) may not take work", Quote(string(id)), u.status, u.kind)
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ func decideUnblockUser(s *Tenant, c UnblockUser) ([]Event, error) {
 // decideRevokeSessions always answers an event: each revocation is a new
 // instant. Anyone may log themselves out everywhere.
 func decideRevokeSessions(s *Tenant, c RevokeSessions) ([]Event, error) {
+	if err := ReasonText.Check("reason", c.Reason); err != nil {
+		return nil, err
+	}
 	if _, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion); err != nil {
 		return nil, err
 	}
@@ -52,7 +55,7 @@ func decideRevokeSessions(s *Tenant, c RevokeSessions) ([]Event, error) {
 // passwords cannot be recognised, and the domain never sees the old hash.
 func decideSetPassword(s *Tenant, c SetPassword) ([]Event, error) {
 	if c.PasswordHash == "" {
-		return nil, errInvalid("the password cannot be empty")
+		return nil, errInvalidField("password", "the password cannot be empty")
 	}
 	if _, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion); err != nil {
 		return nil, err
@@ -77,7 +80,7 @@ func (s *Tenant) selfOrManagedTarget(a Actor, id UserID, ifVersion *int64) (*use
 // user may not probe a higher-ranked user's role by "setting" it.
 func decideChangeRole(s *Tenant, c ChangeRole) ([]Event, error) {
 	if !c.Role.Valid() {
-		return nil, errInvalid("role %q is not owner, admin, manager or member", c.Role)
+		return nil, errInvalidField("role", "role %s is not owner, admin, manager or member", Quote(string(c.Role)))
 	}
 	act, u, err := s.managedTarget(c.Actor, c.User, c.IfVersion)
 	if err != nil {
@@ -87,7 +90,7 @@ func decideChangeRole(s *Tenant, c ChangeRole) ([]Event, error) {
 		return nil, nil
 	}
 	if u.kind == KindCustomer {
-		return nil, errInvalid("customers always have the member role")
+		return nil, errInvalidField("role", "customers always have the member role")
 	}
 	if err := s.checkGrant(act, c.Role); err != nil {
 		return nil, err
@@ -101,6 +104,9 @@ func decideChangeRole(s *Tenant, c ChangeRole) ([]Event, error) {
 // decideDeleteUser removes team memberships (membership is part of the
 // account), unassigns work under delete_unassigns, then deletes.
 func decideDeleteUser(s *Tenant, c DeleteUser) ([]Event, error) {
+	if err := ReasonText.Check("reason", c.Reason); err != nil {
+		return nil, err
+	}
 	act, err := s.requireManager(c.Actor)
 	if err != nil {
 		return nil, err

@@ -58,7 +58,7 @@ func decideReactivateOnPurchase(s *Tenant, c ReactivateOnPurchase) ([]Event, err
 		return nil, err
 	}
 	if c.EmailIndex == "" {
-		return nil, errInvalid("the purchase needs an e-mail")
+		return nil, errInvalidField("email", "the purchase needs an e-mail")
 	}
 	if s.EmailBlocked(c.EmailIndex) {
 		return nil, NewError(CodeEmailBlocked, "this customer e-mail is on the tenant's blocklist")

@@ -4,6 +4,11 @@ package domain
 // each consequence the policy asks for as its own event, in this order:
 // sessions revoked, work handed off, teams left, customer e-mail blocklisted.
 func decideDeactivateUser(s *Tenant, c DeactivateUser) ([]Event, error) {
+	if c.HandoffTo != nil {
+		if err := c.HandoffTo.checkOrUnassigned("handoff_to"); err != nil {
+			return nil, err
+		}
+	}
 	_, u, err := s.managedTarget(c.Actor, c.User, c.IfVersion)
 	if err != nil {
 		return nil, err
@@ -55,7 +60,7 @@ func (s *Tenant) checkNotLeading(id UserID, u *user) error {
 		return nil
 	}
 	if leads := s.leads(id, u); len(leads) > 0 {
-		return NewError(CodeTeamLeader, "the user leads team %q; remove them from the teams they lead first", leads[0])
+		return NewError(CodeTeamLeader, "the user leads team %s; remove them from the teams they lead first", Quote(string(leads[0])))
 	}
 	return nil
 }

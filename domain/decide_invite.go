@@ -42,18 +42,23 @@ func decideInviteUser(s *Tenant, c InviteUser) ([]Event, error) {
 	return ev, nil
 }
 
+// validateInvite checks every value the invitation stores.
 func validateInvite(c InviteUser, kind Kind) error {
+	if err := validateAccount("", c.User, c.PII, c.EmailIndex); err != nil {
+		return err
+	}
 	switch {
-	case !c.User.Valid():
-		return errInvalid("user id %q must be 1–64 characters of a-z, 0-9 and -, and not %q", c.User, Unassigned)
 	case !c.Role.Valid():
-		return errInvalid("role %q is not owner, admin, manager or member", c.Role)
+		return errInvalidField("role", "role %s is not owner, admin, manager or member", Quote(string(c.Role)))
 	case !kind.Valid():
-		return errInvalid("kind %q is not member or customer", c.Kind)
+		return errInvalidField("kind", "kind %s is not member or customer", Quote(string(c.Kind)))
 	case kind == KindCustomer && c.Role != RoleMember:
-		return errInvalid("customers always have the member role")
-	case c.EmailIndex == "":
-		return errInvalid("the user needs an e-mail")
+		return errInvalidField("role", "customers always have the member role")
+	}
+	for _, t := range c.Teams {
+		if err := t.Check("teams"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -67,7 +72,7 @@ func (s *Tenant) sameInvitation(c InviteUser, kind Kind) bool {
 
 func (s *Tenant) checkNewUser(id UserID, emailIndex string, kind Kind) error {
 	if _, ok := s.users[id]; ok {
-		return errTransition("user %q already exists", id)
+		return errTransition("user %s already exists", Quote(string(id)))
 	}
 	// The blocklist is checked first: the blocklisted customer usually still
 	// exists (inactive), and "blocked" is the answer that explains the refusal.
@@ -86,7 +91,7 @@ func (s *Tenant) knownTeams(ids []TeamID) ([]TeamID, error) {
 	out := make([]TeamID, 0, len(ids))
 	for _, t := range ids {
 		if _, ok := s.teams[t]; !ok {
-			return nil, errNotFound("team %q does not exist", t)
+			return nil, errNotFound("team %s does not exist", Quote(string(t)))
 		}
 		if !seen[t] {
 			seen[t] = true

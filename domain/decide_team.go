@@ -3,11 +3,16 @@ package domain
 // decideDefineTeam creates or renames a team and, when Leader is given,
 // sets its leader. Team commands are user management: managers only.
 func decideDefineTeam(s *Tenant, c DefineTeam) ([]Event, error) {
-	if !c.Team.Valid() {
-		return nil, errInvalid("team id %q must be 1–128 characters of A-Z, a-z, 0-9 and . _ : -", c.Team)
+	if err := c.Team.Check("team"); err != nil {
+		return nil, err
 	}
-	if c.Name == "" {
-		return nil, errInvalid("the team needs a name")
+	if err := checkName("name", c.Name); err != nil {
+		return nil, err
+	}
+	if c.Leader != nil && *c.Leader != "" {
+		if err := c.Leader.Check("leader"); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := s.requireManager(c.Actor); err != nil {
 		return nil, err
@@ -66,6 +71,11 @@ func decideAssignTeamLeader(s *Tenant, c AssignTeamLeader) ([]Event, error) {
 	if c.User != nil {
 		leader = *c.User
 	}
+	if leader != "" {
+		if err := leader.Check("user"); err != nil {
+			return nil, err
+		}
+	}
 	return s.leaderEvents(c.Team, t, leader)
 }
 
@@ -101,12 +111,15 @@ func decideLeaveTeam(s *Tenant, c LeaveTeam) ([]Event, error) {
 
 // managedTeam authorises a team command and finds its existing team.
 func (s *Tenant) managedTeam(a Actor, id TeamID) (*team, error) {
+	if err := id.Check("team"); err != nil {
+		return nil, err
+	}
 	if _, err := s.requireManager(a); err != nil {
 		return nil, err
 	}
 	t := s.teams[id]
 	if t == nil {
-		return nil, errNotFound("team %q does not exist", id)
+		return nil, errNotFound("team %s does not exist", Quote(string(id)))
 	}
 	return t, nil
 }

@@ -1,5 +1,7 @@
 package domain
 
+import "errors"
+
 // decideCreateTenant: creating a tenant that exists is an invalid_transition,
 // the same conflict as any other move the current state does not allow.
 func decideCreateTenant(s *Tenant, c CreateTenant) ([]Event, error) {
@@ -14,7 +16,7 @@ func decideCreateTenant(s *Tenant, c CreateTenant) ([]Event, error) {
 	}
 	preset, policy, err := resolvePolicy(c.Preset, c.Patch)
 	if err != nil {
-		return nil, err
+		return nil, inPolicy(err)
 	}
 	if policy.SeatLimit == SeatLimitEnforce && c.Seats < 1 {
 		return nil, NewError(CodeSeatLimit, "the owner needs a seat, and %d were purchased", c.Seats)
@@ -28,20 +30,43 @@ func decideCreateTenant(s *Tenant, c CreateTenant) ([]Event, error) {
 	}, nil
 }
 
+// validateNewTenant checks every value the tenant's first events store.
 func validateNewTenant(c CreateTenant) error {
-	switch {
-	case !c.Tenant.Valid():
-		return errInvalid("tenant id %q must be 1–64 characters of a-z, 0-9 and -", c.Tenant)
-	case c.Name == "":
-		return errInvalid("the tenant needs a name")
-	case c.Seats < 0:
-		return errInvalid("seats cannot be negative")
-	case !c.Owner.User.Valid():
-		return errInvalid("owner id %q must be 1–64 characters of a-z, 0-9 and -, and not %q", c.Owner.User, Unassigned)
-	case c.Owner.EmailIndex == "":
-		return errInvalid("the owner needs an e-mail")
+	if err := c.Tenant.Check("id"); err != nil {
+		return err
 	}
-	return nil
+	if err := checkName("name", c.Name); err != nil {
+		return err
+	}
+	if err := checkSeats(c.Seats); err != nil {
+		return err
+	}
+	return validateAccount("owner.", c.Owner.User, c.Owner.PII, c.Owner.EmailIndex)
+}
+
+// validateAccount checks a new user's id and personal data; prefix is where
+// the request holds them ("owner." for a tenant's first owner).
+func validateAccount(prefix string, id UserID, pii PersonalData, emailIndex string) error {
+	if err := id.Check(prefix + "id"); err != nil {
+		return err
+	}
+	if err := checkEmail(prefix+"email", pii.Email); err != nil {
+		return err
+	}
+	if emailIndex == "" {
+		return errInvalidField(prefix+"email", "the user needs an e-mail")
+	}
+	return checkName(prefix+"name", pii.Name)
+}
+
+// inPolicy names a refused knob of CreateTenant's policy as the request
+// holds it, under "policy."; the preset keeps its own name.
+func inPolicy(err error) error {
+	var e *Error
+	if errors.As(err, &e) && e.Field != "" && e.Field != "preset" {
+		return InvalidField("policy."+e.Field, "%s", e.Detail)
+	}
+	return err
 }
 
 // resolvePolicy builds a validated policy from a preset name ("" = strict)
@@ -93,8 +118,8 @@ func decideChangeSeats(s *Tenant, c ChangeSeats) ([]Event, error) {
 	if _, err := s.requireOwner(c.Actor); err != nil {
 		return nil, err
 	}
-	if c.Seats < 0 {
-		return nil, errInvalid("seats cannot be negative")
+	if err := checkSeats(c.Seats); err != nil {
+		return nil, err
 	}
 	purchased, used := s.Seats()
 	if c.Seats == purchased {

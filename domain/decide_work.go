@@ -4,8 +4,8 @@ package domain
 // assign work (inboxes and schedulers let agents pass work on); the
 // assignee must be able to take it, except when the outcome already holds.
 func decideAssignWork(s *Tenant, c AssignWork) ([]Event, error) {
-	if !c.Item.Valid() {
-		return nil, errInvalid("work item id %q must be 1–128 characters of A-Z, a-z, 0-9 and . _ : -", c.Item)
+	if err := validateAssignWork(c); err != nil {
+		return nil, err
 	}
 	if _, err := s.requireStaff(c.Actor); err != nil {
 		return nil, err
@@ -18,8 +18,8 @@ func decideAssignWork(s *Tenant, c AssignWork) ([]Event, error) {
 			kind = it.kind
 		}
 	}
-	if kind == "" || len(kind) > 64 {
-		return nil, errInvalid("a new work item needs a kind of at most 64 characters")
+	if kind == "" {
+		return nil, errInvalidField("kind", "a new work item needs a kind")
 	}
 	to := UserID("")
 	if c.Assignee != nil && *c.Assignee != Unassigned {
@@ -36,21 +36,36 @@ func decideAssignWork(s *Tenant, c AssignWork) ([]Event, error) {
 	return []Event{WorkAssigned{Item: c.Item, Kind: kind, Assignee: to, Previous: prev}}, nil
 }
 
+// validateAssignWork checks the item id, the kind (which may be empty: an
+// existing item keeps its kind) and the assignee's form.
+func validateAssignWork(c AssignWork) error {
+	if err := c.Item.Check("item"); err != nil {
+		return err
+	}
+	if err := WorkKindText.Check("kind", c.Kind); err != nil {
+		return err
+	}
+	if c.Assignee != nil {
+		return c.Assignee.checkOrUnassigned("assignee")
+	}
+	return nil
+}
+
 // decideTransferOwnership moves work in bulk. Managers of users may move
 // anyone's work and users may hand off their own. From may be deleted: its
 // leftover items must still be movable. Listed items From no longer holds are
 // skipped (a concurrent reassignment already moved them); unknown ones are
 // not_found.
 func decideTransferOwnership(s *Tenant, c TransferOwnership) ([]Event, error) {
-	if !c.From.Valid() || c.To == "" {
-		return nil, errInvalid("a transfer needs a from user and a to user or %q", Unassigned)
+	if err := validateTransfer(c); err != nil {
+		return nil, err
 	}
 	if _, err := s.requireSelfOrManager(c.Actor, c.From); err != nil {
 		return nil, err
 	}
 	from := s.users[c.From]
 	if from == nil {
-		return nil, errNotFound("user %q does not exist", c.From)
+		return nil, errNotFound("user %s does not exist", Quote(string(c.From)))
 	}
 	if c.To == c.From {
 		return nil, nil
@@ -68,6 +83,22 @@ func decideTransferOwnership(s *Tenant, c TransferOwnership) ([]Event, error) {
 	return []Event{OwnershipTransferred{From: c.From, To: to, Items: items, Reason: c.Reason}}, nil
 }
 
+// validateTransfer checks the form of every id of a transfer and its reason.
+func validateTransfer(c TransferOwnership) error {
+	if err := c.From.Check("from"); err != nil {
+		return err
+	}
+	if err := c.To.checkOrUnassigned("to"); err != nil {
+		return err
+	}
+	for _, item := range c.Items {
+		if err := item.Check("items"); err != nil {
+			return err
+		}
+	}
+	return ReasonText.Check("reason", c.Reason)
+}
+
 func (s *Tenant) itemsToMove(id UserID, from *user, ids []WorkItemID) ([]WorkItemID, error) {
 	if ids == nil {
 		return sortedKeys(from.items), nil
@@ -76,7 +107,7 @@ func (s *Tenant) itemsToMove(id UserID, from *user, ids []WorkItemID) ([]WorkIte
 	for _, item := range ids {
 		it := s.items[item]
 		if it == nil {
-			return nil, errNotFound("work item %q does not exist", item)
+			return nil, errNotFound("work item %s does not exist", Quote(string(item)))
 		}
 		if it.assignee == id {
 			picked[item] = struct{}{}

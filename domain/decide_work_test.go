@@ -74,6 +74,6 @@ func TestDecideActorMustBeAbleToLogIn(t *testing.T) {
 			given: events(tenant(PresetFieldService, 10), staff("adm", RoleAdmin), staff("mem", RoleMember), deactivated("adm")),
 			when:  DeactivateUser{Actor: by("adm"), User: "mem", At: t0}, then: []Event{UserDeactivated{User: "mem"}}},
 		{name: "any_command_on_a_missing_tenant_is_not_found",
-			when: InviteUser{Actor: op, User: "x", EmailIndex: "i", Role: RoleMember}, wantErr: CodeNotFound},
+			when: InviteUser{Actor: op, User: "x", PII: personal("x"), EmailIndex: "i", Role: RoleMember}, wantErr: CodeNotFound},
 	})
 }

@@ -97,9 +97,16 @@ func (c Code) Kind() ErrorKind {
 
 // Error is the one error type of Roster's vocabulary: a stable Code and a
 // human sentence for the reader. Find it in a chain with errors.As.
+//
+// Field, set on invalid-input refusals, names the request field at fault as
+// the API spells it: a body member ("name", "owner.email"), or a path or
+// query parameter ("user", "cursor"). The problem document shows it as
+// "field". The Detail never quotes more than a short, escaped prefix of what
+// the caller sent (see Quote), since it ends up in replies and logs.
 type Error struct {
 	Code   Code   `json:"code"`
 	Detail string `json:"detail"`
+	Field  string `json:"field,omitempty"`
 }
 
 // Error renders "code: detail".
@@ -111,6 +118,12 @@ func (e *Error) Kind() ErrorKind { return e.Code.Kind() }
 // NewError builds an *Error whose detail is fmt.Sprintf(format, args...).
 func NewError(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField builds the invalid-input *Error about field, whose detail is
+// fmt.Sprintf(format, args...).
+func InvalidField(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalid, Detail: fmt.Sprintf(format, args...), Field: field}
 }
 
 // CodeOf returns the code of the first *Error in err's chain, "" for a nil
@@ -131,6 +144,10 @@ func CodeOf(err error) Code {
 
 func errInvalid(format string, args ...any) error {
 	return NewError(CodeInvalid, format, args...)
+}
+
+func errInvalidField(field, format string, args ...any) error {
+	return InvalidField(field, format, args...)
 }
 
 func errNotFound(format string, args ...any) error {

@@ -108,13 +108,15 @@ func replay(given []Event) *Tenant {
 }
 
 // spec is one decider specification: given a history, when a command, then
-// exactly these events, or the refusal wantErr.
+// exactly these events, or the refusal wantErr (an invalid one naming
+// wantField, when set).
 type spec struct {
-	name    string
-	given   []Event
-	when    Command
-	then    []Event
-	wantErr Code
+	name      string
+	given     []Event
+	when      Command
+	then      []Event
+	wantErr   Code
+	wantField string
 }
 
 // runSpecs checks each spec, that Decide left the state untouched, and that
@@ -129,6 +131,9 @@ func runSpecs(t *testing.T, specs []spec) {
 			got, err := Decide(s, tc.when)
 			if CodeOf(err) != tc.wantErr {
 				t.Fatalf("error = %v, want code %q", err, tc.wantErr)
+			}
+			if tc.wantField != "" {
+				checkRefusalOf(t, err, tc.wantField, "")
 			}
 			if !reflect.DeepEqual(got, tc.then) {
 				t.Fatalf("events:\n got  %#v\n want %#v", got, tc.then)

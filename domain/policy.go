@@ -114,16 +114,17 @@ func (p Policy) normalized() Policy {
 // outside its enumeration, or nil.
 func (p Policy) Validate() error {
 	if p.SeatLimit != SeatLimitEnforce && p.SeatLimit != SeatLimitIgnore {
-		return errInvalid("seat_limit must be enforce or ignore, not %q", p.SeatLimit)
+		return errInvalidField("seat_limit", "seat_limit must be enforce or ignore, not %s", Quote(string(p.SeatLimit)))
 	}
 	switch p.HandoffOnDeactivate {
 	case HandoffKeep, HandoffTeamLeader, HandoffUnassigned:
 	default:
-		return errInvalid("handoff_on_deactivate must be keep, team_leader or unassigned, not %q", p.HandoffOnDeactivate)
+		return errInvalidField("handoff_on_deactivate", "handoff_on_deactivate must be keep, team_leader or unassigned, not %s",
+			Quote(string(p.HandoffOnDeactivate)))
 	}
 	for _, r := range p.ManagersOfUsers {
 		if !r.Valid() {
-			return errInvalid("managers_of_users holds %q, which is not a role", r)
+			return errInvalidField("managers_of_users", "managers_of_users holds %s, which is not a role", Quote(string(r)))
 		}
 	}
 	return nil

@@ -73,7 +73,7 @@ func strictPolicy() Policy {
 func PresetPolicy(name string) (Policy, error) {
 	tweak, ok := presets[name]
 	if !ok {
-		return Policy{}, errInvalid("unknown preset %q", name)
+		return Policy{}, errInvalidField("preset", "unknown preset %s", Quote(name))
 	}
 	p := strictPolicy()
 	tweak(&p)

@@ -223,7 +223,7 @@ func TestSeed003WorkManagementDeactivationFreesALicence(t *testing.T) {
 	w.wantAssignee("task-1", "")
 
 	// Customers are deactivated the same way and then cannot log in.
-	w.do(InviteUser{Actor: by(ownerID), User: "cus", EmailIndex: emailIdx("cus"), Role: RoleMember, Kind: KindCustomer, Activate: true})
+	w.do(InviteUser{Actor: by(ownerID), User: "cus", PII: personal("cus"), EmailIndex: emailIdx("cus"), Role: RoleMember, Kind: KindCustomer, Activate: true})
 	w.do(DeactivateUser{Actor: by(ownerID), User: "cus", At: t0})
 	w.wantCaps("cus", Capabilities{})
 }
@@ -257,7 +257,7 @@ func TestSeed004CommerceProtectsLeadersAndBlocklistsCustomers(t *testing.T) {
 
 	// A customer's e-mail is blocklisted unless reactivation on purchase is allowed.
 	customerInvite := func(id UserID, idx string) InviteUser {
-		return InviteUser{Actor: by("adm"), User: id, EmailIndex: idx, Role: RoleMember, Kind: KindCustomer, Activate: true}
+		return InviteUser{Actor: by("adm"), User: id, PII: personal(id), EmailIndex: idx, Role: RoleMember, Kind: KindCustomer, Activate: true}
 	}
 	w.do(customerInvite("cus", emailIdx("cus")))
 	w.wantTypes(w.do(DeactivateUser{Actor: by("adm"), User: "cus", At: t0}),

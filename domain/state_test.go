@@ -24,7 +24,7 @@ func churn(t *testing.T, preset string, steps int, seed int64) (*Tenant, []Event
 	for i := 0; i < steps; i++ {
 		u := uid()
 		cmds := []Command{
-			InviteUser{Actor: op, User: u, EmailIndex: "bi-" + string(u), Role: []Role{RoleOwner, RoleAdmin, RoleMember, RoleMember}[rng.Intn(4)],
+			InviteUser{Actor: op, User: u, PII: personal(u), EmailIndex: "bi-" + string(u), Role: []Role{RoleOwner, RoleAdmin, RoleMember, RoleMember}[rng.Intn(4)],
 				Kind: []Kind{KindMember, KindMember, KindCustomer}[rng.Intn(3)], Activate: rng.Intn(2) == 0},
 			ActivateUser{Actor: op, User: u},
 			DeactivateUser{Actor: op, User: u, At: at(i), AllowReactivationOnPurchase: rng.Intn(2) == 0},

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/users"
 )
@@ -28,17 +29,58 @@ type API struct {
 	Outage func(error) error
 }
 
-// Mount adds the read routes; access.Middleware must run before them (it
-// authenticates, and keeps each tenant's paths to its own principals).
-func (a *API) Mount(r chi.Router) {
+// route is one read endpoint: its pattern, who may call it (and the
+// refusal's reason otherwise), the query parameters it takes, and its
+// handler.
+type route struct {
+	pattern string
+	who     func(p access.Principal, r *http.Request) bool
+	why     string
+	query   []parameter
+	serve   func(a *API, w http.ResponseWriter, r *http.Request)
+}
+
+// routes are the read endpoints of API.md.
+func routes() []route {
 	const t = "/v1/tenants/{tenant}"
-	r.Get(t, allow(anyone, "", a.getTenant))
-	r.Get(t+"/users", allow(staff, "customers may read only their own user", a.listUsers))
-	r.Get(t+"/users/{user}", allow(staffOrSelf, "customers may read only their own user", a.getUser))
-	r.Get(t+"/users/{user}/history", allow(managerOrSelf, "only managers of users read others' history", a.userHistory))
-	r.Get(t+"/teams", allow(staff, "customers may not list teams", a.listTeams))
-	r.Get(t+"/work", allow(staff, "customers may not list work", a.listWork))
-	r.Get(t+"/audit", allow(manager, "only managers of users read the audit trail", a.listAudit))
+	page := []parameter{limitParam, cursorParam, minPositionParam}
+	return []route{
+		{t, anyone, "", []parameter{minPositionParam}, (*API).getTenant},
+		{t + "/users", staff, "customers may read only their own user",
+			append([]parameter{statusParam, roleParam, userKindParam, teamParam, searchParam, assignableParam}, page...), (*API).listUsers},
+		{t + "/users/{user}", staffOrSelf, "customers may read only their own user", []parameter{asOfParam, minPositionParam}, (*API).getUser},
+		{t + "/users/{user}/history", managerOrSelf, "only managers of users read others' history", page, (*API).userHistory},
+		{t + "/teams", staff, "customers may not list teams", []parameter{minPositionParam}, (*API).listTeams},
+		{t + "/work", staff, "customers may not list work", append([]parameter{assigneeParam, workKindParam}, page...), (*API).listWork},
+		{t + "/audit", manager, "only managers of users read the audit trail",
+			append([]parameter{actorParam, targetParam, actionParam, fromParam, toParam, formatParam}, page...), (*API).listAudit},
+	}
+}
+
+// Mount adds the read routes; access.ValidPath and access.Middleware must
+// run before them (they check path ids, authenticate, and keep each
+// tenant's paths to its own principals). Each route checks its query
+// parameters (checkQuery), then its caller's role, then reads.
+func (a *API) Mount(r chi.Router) {
+	for _, rt := range routes() {
+		serve := rt.serve
+		r.With(checkQuery(rt.query)).Get(rt.pattern, allow(rt.who, rt.why, func(w http.ResponseWriter, r *http.Request) { serve(a, w, r) }))
+	}
+}
+
+// QueryParameters maps each read operation, written "GET /path" with the
+// chi pattern's path, to the names of the query parameters it takes and
+// checks; the OpenAPI document is tested against it.
+func QueryParameters() map[string][]string {
+	ops := map[string][]string{"GET /v1/projections": {}} // MountProjections' listing takes none
+	for _, rt := range routes() {
+		names := make([]string, len(rt.query))
+		for i, p := range rt.query {
+			names[i] = p.name
+		}
+		ops["GET "+rt.pattern] = names
+	}
+	return ops
 }
 
 // read runs a handler's read once min_position (if any) is reached by the

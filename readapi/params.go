@@ -17,11 +17,10 @@ import (
 	"github.com/rosterhq/roster/projections"
 )
 
-// errInvalid marks a client mistake in a request's parameters (400 invalid).
-var errInvalid = errors.New("invalid")
-
-func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errInvalid}, args...)...)
+// invalid is a client mistake in the request's parameter field (400
+// invalid, naming it).
+func invalid(field, format string, args ...any) error {
+	return domain.InvalidField(field, format, args...)
 }
 
 // limitOf reads limit (1–500, default 50).
@@ -32,7 +31,7 @@ func limitOf(q url.Values) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > 500 {
-		return 0, invalid("limit must be a whole number from 1 to 500")
+		return 0, invalid("limit", "limit must be a whole number from 1 to 500")
 	}
 	return n, nil
 }
@@ -48,7 +47,7 @@ func oneOf(q url.Values, name string, values ...string) (string, error) {
 			return v, nil
 		}
 	}
-	return "", invalid("%s must be one of %v", name, values)
+	return "", invalid(name, "%s must be one of %v", name, values)
 }
 
 // timeOf reads an optional RFC 3339 instant.
@@ -59,7 +58,7 @@ func timeOf(q url.Values, name string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return time.Time{}, invalid("%s must be an RFC 3339 instant", name)
+		return time.Time{}, invalid(name, "%s must be an RFC 3339 instant", name)
 	}
 	return t, nil
 }
@@ -79,7 +78,8 @@ var ErrLagging = errors.New("the data did not catch up in time")
 const minPositionWait = 5 * time.Second
 
 // awaitPosition honours min_position: it returns once readModels have
-// applied it, ErrLagging after 5 s, or errInvalid for a malformed position.
+// applied it, ErrLagging after 5 s, or an invalid refusal for a malformed
+// position.
 func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	raw := r.URL.Query().Get("min_position")
 	if raw == "" {
@@ -87,7 +87,7 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	}
 	pos, err := projections.ParsePosition(raw)
 	if err != nil {
-		return invalid("min_position must be a position this API gave out")
+		return invalid("min_position", "min_position must be a position this API gave out")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), minPositionWait)
 	defer cancel()
@@ -105,14 +105,15 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 // mistake is logged with the request id and answered as internal.
 func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	var failed *ProjectionFailed
+	var refusal *domain.Error
 	if a.Outage != nil {
 		err = a.Outage(err)
 	}
 	id := middleware.GetReqID(r.Context())
-	refusal := access.Outage(err)
+	outage := access.Outage(err)
 	switch {
-	case errors.Is(err, errInvalid):
-		access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, err.Error())
+	case errors.As(err, &refusal) && refusal.Kind() == domain.InvalidInput:
+		access.WriteError(w, refusal)
 	case errors.Is(err, ErrLagging):
 		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
 	case errors.Is(err, errNotFound):
@@ -120,9 +121,9 @@ func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &failed):
 		access.WriteProblemWith(w, http.StatusServiceUnavailable, domain.CodeProjectionFailed, failed.Error(),
 			map[string]any{"position": failed.Failure.Position.String()})
-	case refusal != nil:
+	case outage != nil:
 		a.Log.Warn("read not served: the database cannot be reached", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
-		access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
+		access.WriteError(w, outage)
 	default:
 		a.Log.Error("read failed", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
 		access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "internal error; request id "+id)

@@ -137,8 +137,9 @@ const retryWait = 20 * time.Second
 func retryHandler(rebuilds Rebuilds, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		tenant := domain.TenantID(req.URL.Query().Get("tenant"))
-		if !tenant.Valid() {
-			access.WriteProblem(w, http.StatusBadRequest, domain.CodeInvalid, "tenant must be the id of the tenant to retry")
+		var refusal *domain.Error
+		if errors.As(tenant.Check("tenant"), &refusal) {
+			access.WriteError(w, refusal)
 			return
 		}
 		ctx, cancel := context.WithTimeout(req.Context(), retryWait)

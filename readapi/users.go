@@ -92,7 +92,7 @@ func userFilter(r *http.Request) (users.Filter, error) {
 	if v := q.Get("assignable"); v != "" {
 		b, perr := strconv.ParseBool(v)
 		if perr != nil {
-			return f, invalid("assignable must be true or false")
+			return f, invalid("assignable", "assignable must be true or false")
 		}
 		f.Assignable = &b
 	}

@@ -40,7 +40,7 @@ func (a *API) getUserAsOf(w http.ResponseWriter, r *http.Request) {
 func (a *API) userAsOf(r *http.Request) (any, error) {
 	at, err := timeOf(r.URL.Query(), "as_of")
 	if err != nil || at.IsZero() {
-		return nil, invalid("as_of must be an RFC 3339 instant")
+		return nil, invalid("as_of", "as_of must be an RFC 3339 instant")
 	}
 	if a.History == nil {
 		return nil, errNoHistory

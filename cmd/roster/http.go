@@ -21,7 +21,9 @@ import (
 // httpSurface builds every route of API.md on one router: health, login and
 // the OpenAPI document without a token; everything else behind
 // access.Middleware (401 without a valid token, 404 on another tenant's
-// paths), then the read and write endpoints with their role checks.
+// paths), then the read and write endpoints with their role checks. Every
+// route with path parameters checks them first (access.ValidPath: 400, for
+// anyone, before the token is looked up).
 func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
 	router := chi.NewRouter()
 	router.Use(ownRequestID, middleware.RequestID, middleware.Recoverer)
@@ -35,11 +37,14 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
 	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
-	writes.MountPublic(router)
+	router.Group(func(r chi.Router) {
+		r.Use(access.ValidPath)
+		writes.MountPublic(r)
+	})
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
 		History: userHistory(svc), Failures: failures, Outage: pgoutage.Read}
 	router.Group(func(r chi.Router) {
-		r.Use(access.Middleware(svc.sessions, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
 		lag := classifiedLag{lagOf(pool, svc.store)}
@@ -48,7 +53,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	router.Group(func(r chi.Router) {
 		// A command's token may be checked by the command itself, as it
 		// stores its events (sessions.Service.AuthenticateCommand).
-		r.Use(access.CommandMiddleware(svc.sessions, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.CommandMiddleware(svc.sessions, writeapi.Internal(log)))
 		writes.MountCommands(r)
 	})
 	return router

@@ -15,8 +15,11 @@ const module = "github.com/rosterhq/roster/"
 // inward (DESIGN.md §8.1). The standard library is always allowed.
 var allowedImports = map[string][]string{
 	"domain": {"domain"},
-	// commands/writeapi serves HTTP on chi; sessions rate-limit with x/time.
-	"commands":    {"domain", "commands", "github.com/google/uuid", "github.com/go-chi/chi/v5", "golang.org/x/time/rate"},
+	// commands/writeapi serves HTTP on chi and refuses JSON text that
+	// encoding/json would not keep as sent with jsontext (encoding/json/v2's
+	// decoder); sessions rate-limit with x/time.
+	"commands": {"domain", "commands", "github.com/google/uuid", "github.com/go-chi/chi/v5", "github.com/go-json-experiment/json",
+		"golang.org/x/time/rate"},
 	"projections": {"domain", "projections", "github.com/jackc/pgx/v5", "github.com/ThreeDotsLabs/watermill"},
 	// readapi serves read models, in the domain's vocabulary (ids, statuses).
 	// It shares commands/access (who is calling; problem documents) with the

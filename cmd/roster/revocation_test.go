@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -20,7 +19,7 @@ import (
 // be (it runs no projectors: reads come from the first one's read models).
 func anotherProcess(t *testing.T, svc *services) string {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
+	log := quiet
 	other, err := wireServices(bg, svc.pool, svc.key, svc.store, passwords.TestParams(), testAccess, log)
 	if err != nil {
 		t.Fatal(err)

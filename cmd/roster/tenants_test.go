@@ -32,7 +32,10 @@ func tenantsCreateOn(t *testing.T, url, masterKey string) (*tenantsCreateCmd, *b
 		OwnerEmail: "olga@acme.example", OwnerName: "Olga Owner", OwnerPasswordFile: file, stdout: &out}, &out
 }
 
-var quiet = slog.New(slog.DiscardHandler)
+// quiet is the services' logger in tests: errors only, on standard error,
+// which go test shows only for a package that fails — where the cause of
+// an unexpected 500 is what one needs.
+var quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
 func TestTenantsCreateMakesAnOwnerWhoCanLogInAndRefusesTheSameIDTwice(t *testing.T) {
 	t.Parallel()

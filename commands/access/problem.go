@@ -19,25 +19,39 @@ const RetryAfterUnavailable = 2
 // stable machine code. An "unavailable" answer also says when to retry
 // (Retry-After: RetryAfterUnavailable), unless the caller set it.
 func WriteProblem(w http.ResponseWriter, status int, code domain.Code, detail string) {
-	WriteProblemWith(w, status, code, detail, nil)
+	writeProblem(w, status, &domain.Error{Code: code, Detail: detail}, nil)
 }
 
 // WriteProblemWith is WriteProblem with extension members (RFC 9457 §3.2),
 // such as the "position" of a failed projection.
 func WriteProblemWith(w http.ResponseWriter, status int, code domain.Code, detail string, extensions map[string]any) {
-	if code == domain.CodeUnavailable && w.Header().Get("Retry-After") == "" {
+	writeProblem(w, status, &domain.Error{Code: code, Detail: detail}, extensions)
+}
+
+// WriteError answers with the problem document of a refusal of the domain's
+// vocabulary, at its kind's status; an invalid-input refusal also names the
+// request field at fault ("field").
+func WriteError(w http.ResponseWriter, e *domain.Error) {
+	writeProblem(w, Status(e.Kind()), e, nil)
+}
+
+func writeProblem(w http.ResponseWriter, status int, e *domain.Error, extensions map[string]any) {
+	if e.Code == domain.CodeUnavailable && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterUnavailable))
 	}
-	body := map[string]any{
-		"type": "https://roster.dev/problems/" + string(code), "title": http.StatusText(status),
-		"status": status, "detail": detail, "code": code,
+	problem := map[string]any{
+		"type": "https://roster.dev/problems/" + string(e.Code), "title": http.StatusText(status),
+		"status": status, "detail": e.Detail, "code": e.Code,
+	}
+	if e.Field != "" {
+		problem["field"] = e.Field
 	}
 	for k, v := range extensions {
-		body[k] = v
+		problem[k] = v
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	_ = json.NewEncoder(w).Encode(problem)
 }
 
 // Status is the HTTP status of an error kind: the one mapping from the

@@ -91,7 +91,7 @@ func (s *Service) Login(ctx context.Context, tenant domain.TenantID, email, pass
 		return Login{}, domain.NewError(domain.CodeInvalid, "email and password are required")
 	}
 	now := s.cfg.Clock()
-	normalized, _ := commands.NormalizeEmail(email)
+	normalized, _ := domain.NormalizeEmail(email)
 	account := accountKey(string(tenant), normalized)
 	if wait := max(s.accounts.wait(account, now), s.clients.wait(client, now)); wait > 0 {
 		return Login{}, &RateLimited{RetryAfter: wait,

@@ -38,7 +38,7 @@ func answerError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err e
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limited.RetryAfter.Seconds()))))
 		access.WriteProblem(w, http.StatusTooManyRequests, limited.Refusal.Code, limited.Refusal.Detail)
 	case errors.As(err, &refusal) && refusal.Kind() != domain.Internal:
-		access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
+		access.WriteError(w, refusal)
 	default:
 		Internal(log)(w, r, err)
 	}

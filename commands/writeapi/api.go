@@ -23,7 +23,8 @@ type API struct {
 	Log      *slog.Logger
 }
 
-// MountPublic adds the routes that need no token: login.
+// MountPublic adds the routes that need no token: login
+// (access.ValidPath must run before them: handlers trust path ids).
 func (a *API) MountPublic(r chi.Router) {
 	r.Post("/v1/tenants/{tenant}/sessions", a.login)
 }
@@ -36,7 +37,8 @@ func (a *API) MountSessions(r chi.Router) {
 }
 
 // MountCommands adds the routes that each run one command
-// (access.CommandMiddleware or access.Middleware must run before them).
+// (access.ValidPath, then access.CommandMiddleware or access.Middleware,
+// must run before them).
 func (a *API) MountCommands(r chi.Router) {
 	r.Post("/v1/tenants", a.createTenant)
 	// Full paths, no sub-routers: the read API shares the /v1/tenants/{tenant}
@@ -91,15 +93,11 @@ func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h com
 	if err == nil {
 		req, err = build(principal(r), r, body)
 	}
-	var env commands.Envelope
-	if err == nil {
-		env, err = envelope(r, tenantOf(r), req.reason)
-	}
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
 	}
-	run(a, w, r, h, env, req.in, render, created)
+	run(a, w, r, h, envelope(r, tenantOf(r), req.reason), req.in, render, created)
 }
 
 // run carries out a command and answers with its rendered resource plus

@@ -2,11 +2,16 @@ package writeapi
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/rosterhq/roster/domain"
 )
@@ -34,7 +39,8 @@ func decodeBody[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 }
 
 // decodeJSON is decodeBody's parsing, separate so that fuzzing reaches it
-// without HTTP.
+// without HTTP. It also refuses text that encoding/json would accept but
+// not keep as sent (see exactText).
 func decodeJSON(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = []byte("{}")
@@ -50,7 +56,37 @@ func decodeJSON(raw []byte, v any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return invalid("the body must hold exactly one JSON object")
 	}
-	return nil
+	return exactText(raw)
+}
+
+// exactText refuses a body, already known to be one valid JSON object,
+// holding a string that is not valid UTF-8 or holds a lone UTF-16
+// surrogate escape ("\ud800", "\udc00", a high surrogate without its low
+// one): encoding/json silently turns both into U+FFFD, so what would be
+// stored is not what was sent. jsontext (the decoder of encoding/json/v2)
+// refuses exactly these, and says which member holds them.
+func exactText(raw []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true))
+	_, err := dec.ReadValue()
+	var syntax *jsontext.SyntacticError
+	if err == nil || !errors.As(err, &syntax) {
+		return nil // nothing more that encoding/json has not already checked
+	}
+	field := fieldOf(syntax.JSONPointer)
+	return domain.InvalidField(field, "%s must be valid Unicode text: valid UTF-8, and no lone UTF-16 surrogate escape (\\ud800–\\udfff)",
+		cmp.Or(field, "the body"))
+}
+
+// fieldOf names the member a JSON pointer points into as the API does
+// ("owner.name"), leaving out array indexes ("teams" for "/teams/2").
+func fieldOf(pointer jsontext.Pointer) string {
+	var names []string
+	for token := range pointer.Tokens() {
+		if _, err := strconv.Atoi(token); err != nil {
+			names = append(names, token)
+		}
+	}
+	return strings.Join(names, ".")
 }
 
 // describeJSONError says what was wrong without echoing the body (which may
@@ -66,8 +102,11 @@ func describeJSONError(err error) string {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "unexpected end"
 	}
-	if msg := err.Error(); len(msg) > 16 && msg[:16] == "json: unknown fi" {
-		return msg[6:] // "unknown field \"x\"": the field name is the caller's typo
+	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		// The field name is the caller's typo, worth showing, but it may be
+		// any length: shown as every refusal shows what was sent.
+		name, _ := strconv.Unquote(quoted)
+		return "unknown field " + domain.Quote(name)
 	}
 	return "not valid JSON for this endpoint"
 }

@@ -12,23 +12,18 @@ import (
 	"github.com/rosterhq/roster/domain"
 )
 
-// maxReason bounds the free-text reason recorded in events.
-const maxReason = 1000
-
 // envelope is the command envelope of a request: its tenant, reason,
 // Idempotency-Key, and ids tying its events to the request (the request id)
-// and to the caller's operation (X-Correlation-ID, else the request id).
-func envelope(r *http.Request, tenant domain.TenantID, reason string) (commands.Envelope, error) {
-	if len(reason) > maxReason {
-		return commands.Envelope{}, invalid("reason must be at most %d bytes", maxReason)
-	}
+// and to the caller's operation (X-Correlation-ID, else the request id). The
+// handler checks the tenant, the reason and the key (the domain's rules).
+func envelope(r *http.Request, tenant domain.TenantID, reason string) commands.Envelope {
 	id := middleware.GetReqID(r.Context())
 	correlation := r.Header.Get("X-Correlation-ID")
 	if correlation == "" || len(correlation) > 128 || !printable(correlation) {
 		correlation = id
 	}
 	return commands.Envelope{Tenant: tenant, Reason: reason, CorrelationID: correlation, CausationID: id,
-		IdempotencyKey: r.Header.Get("Idempotency-Key")}, nil
+		IdempotencyKey: r.Header.Get("Idempotency-Key")}
 }
 
 func printable(s string) bool {
@@ -48,7 +43,7 @@ func ifMatch(r *http.Request) (*int64, error) {
 	}
 	v, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSuffix(raw, `"`), `"`), 10, 64)
 	if err != nil || v < 0 {
-		return nil, invalid(`If-Match must be a user version, as in "3"`)
+		return nil, domain.InvalidField("If-Match", `If-Match must be a user version, as in "3"`)
 	}
 	return &v, nil
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rosterhq/roster/domain"
 )
@@ -28,9 +29,9 @@ var bodyKinds = []func(t *testing.T, raw []byte){
 }
 
 // FuzzDecodeBody: for every body type, decodeJSON on any bytes either
-// succeeds, with a value that survives re-encoding, or refuses with code
-// invalid and a detail that does not repeat the input (which may hold a
-// password).
+// succeeds, with a value that survives re-encoding, from a body of valid
+// UTF-8, or refuses with code invalid and a detail that does not repeat the
+// input (which may hold a password).
 func FuzzDecodeBody(f *testing.F) {
 	for _, seed := range []string{
 		``, ` `, `{}`, `null`, `[]`, `"x"`, `{} {}`, `{}x`, `{`, `{"reason":`, `{"reason": "moved on"}`,
@@ -47,6 +48,8 @@ func FuzzDecodeBody(f *testing.F) {
 		`{"kind": "job", "assignee": "ann"}`, `{"assignee": null}`, `{"from": "ann", "to": "unassigned", "items": ["j1"]}`,
 		`{"EMAIL": "x@y.z", "Password": "p"}`, `{"password": "\ud800 \u0000 \xff"}`, `{"unknown_password_field": "secret"}`,
 		`{"password": 12345678}`, `{"owner": {"password": ["x"]}}`, "\ufeff{}", `{"a":{"b":[1,2,{"c":null}]}}`,
+		`{"name": "\ud800"}`, `{"name": "a\udc00b"}`, `{"reason": "\ud83d\ude00"}`, `{"owner": {"name": "\ud800\u0041"}}`,
+		`{"teams": ["red", "\udfff"]}`, "{\"reason\": \"\xff\"}", "{\"name\": \"\xed\xa0\x80\"}", `{"kind": "\u0000"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -65,6 +68,9 @@ func kindOf[T any](name string) func(t *testing.T, raw []byte) {
 		if err := decodeJSON(raw, &got); err != nil {
 			checkRefusal(t, name, raw, err)
 			return
+		}
+		if !utf8.Valid(raw) {
+			t.Fatalf("%s: %q is not UTF-8, and was accepted", name, raw)
 		}
 		checkRoundTrip(t, name, raw, got)
 	}
@@ -162,6 +168,65 @@ func canonical(v reflect.Value) {
 		if isNullable(value.Type()) && value.FieldByName("Null").Bool() {
 			inner := value.FieldByName("Value")
 			inner.Set(reflect.Zero(inner.Type()))
+		}
+	}
+}
+
+// A body whose text encoding/json would store otherwise than sent — bytes
+// that are not UTF-8, lone UTF-16 surrogate escapes — is refused as invalid
+// naming the member that holds it; a surrogate pair and a NUL escape (which
+// the domain refuses, not the decoder) pass.
+func TestDecodingRefusesTextThatWouldNotBeKeptAsSent(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct{ raw, field string }{
+		"lone_high_surrogate":           {`{"name": "A\ud800B"}`, "name"},
+		"lone_low_surrogate":            {`{"name": "\udc00"}`, "name"},
+		"high_surrogate_then_non_low":   {`{"owner": {"name": "\ud800\u0041"}}`, "owner.name"},
+		"surrogate_in_a_list":           {`{"teams": ["red", "\udfff"]}`, "teams"},
+		"byte_that_is_not_utf8":         {"{\"reason\": \"A\xffB\"}", "reason"},
+		"surrogate_encoded_as_utf8":     {"{\"name\": \"\xed\xa0\x80\"}", "name"},
+		"byte_that_is_not_utf8_in_deep": {"{\"owner\": {\"email\": \"\xc3\"}}", "owner.email"},
+	} {
+		var body struct {
+			Name   string   `json:"name"`
+			Reason string   `json:"reason"`
+			Teams  []string `json:"teams"`
+			Owner  struct {
+				Name  string `json:"name"`
+				Email string `json:"email"`
+			} `json:"owner"`
+		}
+		err := decodeJSON([]byte(c.raw), &body)
+		var refusal *domain.Error
+		if !errors.As(err, &refusal) || refusal.Code != domain.CodeInvalid || refusal.Field != c.field {
+			t.Errorf("%s: decodeJSON(%q) = %v, want invalid naming %q", name, c.raw, err, c.field)
+		}
+	}
+	for _, raw := range []string{`{"name": "\ud83d\ude00"}`, `{"name": "\u0000"}`, `{"name": "\ufffd"}`, `{"name": "A", "name": "B"}`} {
+		var body struct {
+			Name string `json:"name"`
+		}
+		if err := decodeJSON([]byte(raw), &body); err != nil {
+			t.Errorf("decodeJSON(%q) = %v, want it accepted", raw, err)
+		}
+	}
+}
+
+// An unknown field is named in the refusal, as a short escaped prefix: the
+// name is the caller's and may be any length or hold anything.
+func TestAnUnknownFieldIsNamedButNeverEchoedWhole(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 10_000)
+	for raw, want := range map[string]string{
+		`{"emial": "a@b.c"}`:          `unknown field "emial"`,
+		`{"` + long + `": 1}`:         `unknown field "` + strings.Repeat("x", 32) + `"…`,
+		`{"a\u0000\u001b\u0085b": 1}`: `unknown field "a\x00\x1b\u0085b"`,
+	} {
+		var body reasonBody
+		err := decodeJSON([]byte(raw), &body)
+		var refusal *domain.Error
+		if !errors.As(err, &refusal) || !strings.HasSuffix(refusal.Detail, want) {
+			t.Errorf("decodeJSON(%.40q) = %v, want a detail ending %s", raw, err, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
 )
 
 type loginBody struct {
@@ -20,11 +21,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		answerError(a.Log, w, r, err)
 		return
 	}
-	tenant := tenantOf(r)
-	if !tenant.Valid() {
-		answerError(a.Log, w, r, invalid("tenant id must be 1–64 characters of a-z, 0-9 and -"))
-		return
-	}
+	tenant := tenantOf(r) // well formed: access.ValidPath checked it
 	got, err := a.Sessions.Login(r.Context(), tenant, body.Email, body.Password, clientAddress(r))
 	if err != nil {
 		answerError(a.Log, w, r, err)
@@ -67,7 +64,7 @@ type introspectBody struct {
 func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
 	body, err := decodeBody[introspectBody](w, r)
 	if err == nil && body.Token == "" {
-		err = invalid("token is required")
+		err = domain.InvalidField("token", "token is required")
 	}
 	if err != nil {
 		answerError(a.Log, w, r, err)

@@ -22,20 +22,24 @@ type teamBody struct {
 // keeps the current leader, null removes it.
 func (a *API) defineTeam(w http.ResponseWriter, r *http.Request) {
 	command(a, w, r, a.Commands.DefineTeam, renderTeam, false, func(p access.Principal, r *http.Request, b teamBody) (request[domain.DefineTeam], error) {
-		return request[domain.DefineTeam]{in: domain.DefineTeam{Actor: p.Actor(), Team: teamOf(r), Name: b.Name, Leader: leaderOf(b.Leader)}}, nil
+		leader, err := leaderOf("leader", b.Leader)
+		return request[domain.DefineTeam]{in: domain.DefineTeam{Actor: p.Actor(), Team: teamOf(r), Name: b.Name, Leader: leader}}, err
 	})
 }
 
 // leaderOf is a leader field as the domain takes it: nil keeps, "" removes.
-func leaderOf(n nullable[domain.UserID]) *domain.UserID {
+// JSON says nobody with null; a string must be a user id, and "" is refused
+// (field names it) rather than read as nobody, which the domain could not
+// tell apart.
+func leaderOf(field string, n nullable[domain.UserID]) (*domain.UserID, error) {
 	switch {
 	case !n.Set:
-		return nil
+		return nil, nil
 	case n.Null:
 		none := domain.UserID("")
-		return &none
+		return &none, nil
 	}
-	return &n.Value
+	return &n.Value, n.Value.Check(field)
 }
 
 // joinTeam answers PUT /v1/tenants/{tenant}/teams/{team}/members/{user}.
@@ -60,9 +64,10 @@ type leaderBody struct {
 func (a *API) assignTeamLeader(w http.ResponseWriter, r *http.Request) {
 	command(a, w, r, a.Commands.AssignTeamLeader, renderTeam, false, func(p access.Principal, r *http.Request, b leaderBody) (request[domain.AssignTeamLeader], error) {
 		if !b.User.Set {
-			return request[domain.AssignTeamLeader]{}, invalid(`user is required (a user id, or null for nobody)`)
+			return request[domain.AssignTeamLeader]{}, domain.InvalidField("user", `user is required (a user id, or null for nobody)`)
 		}
-		return request[domain.AssignTeamLeader]{in: domain.AssignTeamLeader{Actor: p.Actor(), Team: teamOf(r), User: leaderOf(b.User)}}, nil
+		leader, err := leaderOf("user", b.User)
+		return request[domain.AssignTeamLeader]{in: domain.AssignTeamLeader{Actor: p.Actor(), Team: teamOf(r), User: leader}}, err
 	})
 }
 
@@ -93,9 +98,7 @@ type transferBody struct {
 // transferOwnership answers POST /v1/tenants/{tenant}/ownership-transfers.
 func (a *API) transferOwnership(w http.ResponseWriter, r *http.Request) {
 	command(a, w, r, a.Commands.TransferOwnership, renderMoved, false, func(p access.Principal, _ *http.Request, b transferBody) (request[domain.TransferOwnership], error) {
-		if b.From == "" || b.To == "" {
-			return request[domain.TransferOwnership]{}, invalid(`from and to are required (to may be "unassigned")`)
-		}
+		// The domain refuses a missing from or to (field names which).
 		return request[domain.TransferOwnership]{reason: b.Reason,
 			in: domain.TransferOwnership{Actor: p.Actor(), From: b.From, To: b.To, Items: b.Items, Reason: b.Reason}}, nil
 	})

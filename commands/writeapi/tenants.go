@@ -35,14 +35,14 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
 		return map[string]any{"tenant": tenantDoc(res.Tenant), "owner": owner}, err
 	}
 	body, err := decodeBody[createTenantBody](w, r)
-	var env commands.Envelope
 	if err == nil {
-		env, err = envelope(r, body.ID, "") // the new tenant is named by the body, not the path
+		err = body.ID.Check("id") // before the envelope's check names it "tenant"
 	}
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
 	}
+	env := envelope(r, body.ID, "") // the new tenant is named by the body, not the path
 	in := commands.CreateTenant{Actor: principal(r).Actor(), Tenant: body.ID, Name: body.Name, Preset: body.Preset,
 		Patch: body.Policy, Seats: body.Seats, Owner: commands.NewOwner(body.Owner)}
 	run(a, w, r, a.Commands.CreateTenant, env, in, render, true)
@@ -68,7 +68,7 @@ type seatsBody struct {
 func (a *API) changeSeats(w http.ResponseWriter, r *http.Request) {
 	command(a, w, r, a.Commands.ChangeSeats, renderTenant, false, func(p access.Principal, _ *http.Request, b seatsBody) (request[domain.ChangeSeats], error) {
 		if b.Seats == nil {
-			return request[domain.ChangeSeats]{}, invalid("seats is required")
+			return request[domain.ChangeSeats]{}, domain.InvalidField("seats", "seats is required")
 		}
 		return request[domain.ChangeSeats]{in: domain.ChangeSeats{Actor: p.Actor(), Seats: *b.Seats}}, nil
 	})

@@ -99,7 +99,7 @@ func (a *API) changeRole(w http.ResponseWriter, r *http.Request) {
 	userCommand(a, w, r, a.Commands.ChangeRole, func(roleBody) string { return "" },
 		func(actor domain.Actor, u domain.UserID, v *int64, b roleBody) (domain.ChangeRole, error) {
 			if b.Role == "" {
-				return domain.ChangeRole{}, invalid("role is required")
+				return domain.ChangeRole{}, domain.InvalidField("role", "role is required")
 			}
 			return domain.ChangeRole{Actor: actor, User: u, IfVersion: v, Role: b.Role}, nil
 		})

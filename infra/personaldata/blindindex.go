@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
 )
 
 var _ commands.EmailIndexer = (*BlindIndex)(nil)
@@ -38,12 +39,13 @@ func NewBlindIndex(key []byte) (*BlindIndex, error) {
 }
 
 // EmailIndex returns the blind index of email: 64 lower-case hex digits. It
-// normalises email first (commands.NormalizeEmail), so addresses that differ only in
-// case or surrounding spaces share one index. It does not validate: for a
-// string that is not an address it returns the index of the trimmed,
-// lower-cased string, so callers validate with commands.NormalizeEmail beforehand.
+// normalises email first (domain.NormalizeEmail), so addresses that differ
+// only in case or surrounding spaces share one index. It does not validate:
+// for a string that is not an address it returns the index of the trimmed,
+// lower-cased string, so callers validate with domain.NormalizeEmail
+// beforehand.
 func (b *BlindIndex) EmailIndex(email string) string {
-	normal, err := commands.NormalizeEmail(email)
+	normal, err := domain.NormalizeEmail(email)
 	if err != nil {
 		normal = strings.ToLower(strings.TrimSpace(email))
 	}

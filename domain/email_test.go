@@ -1,11 +1,11 @@
-package commands_test
+package domain_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/domain"
 )
 
 func TestNormalizingTrimsAndLowerCasesTheWholeAddress(t *testing.T) {
@@ -15,9 +15,10 @@ func TestNormalizingTrimsAndLowerCasesTheWholeAddress(t *testing.T) {
 		"  Alice.Smith@Example.COM \t\n": "alice.smith@example.com",
 		"BOB+roster@sub.example.org":     "bob+roster@sub.example.org",
 		"x@localhost":                    "x@localhost",
-		strings.Repeat("a", 64) + "@" + strings.Repeat("b", 189): strings.Repeat("a", 64) + "@" + strings.Repeat("b", 189), // 254 bytes
+		strings.Repeat("a", 64) + "@" + strings.Repeat("b", 189):            strings.Repeat("a", 64) + "@" + strings.Repeat("b", 189),            // 254 bytes
+		"\u023a" + strings.Repeat("a", 61) + "@" + strings.Repeat("b", 189): "\u2c65" + strings.Repeat("a", 61) + "@" + strings.Repeat("b", 189), // 254 bytes once lower-cased
 	} {
-		got, err := commands.NormalizeEmail(in)
+		got, err := domain.NormalizeEmail(in)
 		if err != nil || got != want {
 			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q", in, got, err, want)
 		}
@@ -39,9 +40,14 @@ func TestNormalizingRefusesAnythingButOneBareAddress(t *testing.T) {
 		"inner_space":    "alice smith@example.com",
 		"two_addresses":  "alice@example.com, bob@example.com",
 		"too_long":       strings.Repeat("a", 64) + "@" + strings.Repeat("b", 190), // 255 bytes
+		"nul":            "ali\x00ce@example.com",
+		"c1_control":     "ali\u0085ce@example.com",
+		"escape":         "ali\x1bce@example.com",
+		"not_utf8":       "ali\xffce@example.com",                                             // lower-casing would have made it U+FFFD
+		"too_long_lower": "\u023a" + strings.Repeat("a", 62) + "@" + strings.Repeat("b", 189), // 254 bytes, 255 once Ⱥ is lower-cased
 	} {
-		got, err := commands.NormalizeEmail(in)
-		if !errors.Is(err, commands.ErrInvalidEmail) {
+		got, err := domain.NormalizeEmail(in)
+		if !errors.Is(err, domain.ErrInvalidEmail) {
 			t.Errorf("%s: NormalizeEmail(%q) = %q, %v; want ErrInvalidEmail", name, in, got, err)
 			continue
 		}

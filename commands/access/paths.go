@@ -1,0 +1,76 @@
+package access
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/rosterhq/roster/domain"
+)
+
+// pathParameters says what each path parameter of the API may hold: the
+// domain's id types, and the name of a read model.
+var pathParameters = map[string]func(value string) error{
+	"tenant": func(v string) error { return domain.TenantID(v).Check("tenant") },
+	"user":   func(v string) error { return domain.UserID(v).Check("user") },
+	"team":   func(v string) error { return domain.TeamID(v).Check("team") },
+	"item":   func(v string) error { return domain.WorkItemID(v).Check("item") },
+	"name":   checkReadModelName,
+}
+
+// maxOtherParameter bounds a path parameter missing from pathParameters.
+const maxOtherParameter = 128
+
+// ValidPath answers 400 invalid, naming the parameter, to a request whose
+// path parameters are not all well formed, so that no handler, token check
+// or query ever sees one. A parameter without a rule of its own is held to
+// the domain's text rule and 128 characters: a NUL or invalid UTF-8 never
+// reaches PostgreSQL, whatever route is added.
+//
+// It runs before authentication (the routes' groups put it first): the id
+// alphabets are public (the OpenAPI document's patterns), so a 400 tells a
+// caller nothing it could not know; a malformed tenant id gets the same 400
+// from the operator and from a session of any tenant, where the session
+// check would answer a well-formed other tenant's id with 404; and no token
+// lookup is spent on a request that cannot be served.
+func ValidPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rc := chi.RouteContext(r.Context()); rc != nil {
+			for i, name := range rc.URLParams.Keys {
+				if err := checkPathParameter(name, rc.URLParams.Values[i]); err != nil {
+					WriteError(w, err)
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func checkPathParameter(name, value string) *domain.Error {
+	check, ok := pathParameters[name]
+	if !ok {
+		check = func(v string) error { return domain.Text{Max: maxOtherParameter}.Check(name, v) }
+	}
+	var refusal *domain.Error
+	if err := check(value); errors.As(err, &refusal) {
+		return refusal
+	}
+	return nil
+}
+
+// checkReadModelName refuses what cannot be a read model's name (users_v1,
+// or users): 1–64 characters of a-z, 0-9 and _. Whether one of that name
+// exists is for the route to say (404).
+func checkReadModelName(v string) error {
+	ok := len(v) >= 1 && len(v) <= 64
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+	}
+	if !ok {
+		return domain.InvalidField("name", "name must be a read model's name: 1–64 characters of a-z, 0-9 and _")
+	}
+	return nil
+}
