@@ -19,7 +19,7 @@ type sender = func(h *hostileRun, t testing.TB, c *hostileCase) reply
 // add new fields at the end.
 func hostileFields() []*hostileField {
 	var all []*hostileField
-	for _, group := range [][]*hostileField{tenantFields(), policyFields(), inviteFields(), referenceFields(), teamAndWorkFields(), reasonFields(), credentialFields()} {
+	for _, group := range [][]*hostileField{tenantFields(), policyFields(), inviteFields(), referenceFields(), handoffFields(), teamAndWorkFields(), reasonFields(), credentialFields()} {
 		all = append(all, group...)
 	}
 	return all
@@ -140,7 +140,7 @@ func (h *hostileRun) assignedToOwnUser(t testing.TB, c *hostileCase) {
 	h.must(t, c, "PUT", "/work/"+c.item(), rawObject("kind", q("job"), "assignee", q(c.user())))
 }
 
-// referenceFields are the ids of users and items in bodies and paths.
+// referenceFields are ids of users in bodies and paths.
 func referenceFields() []*hostileField {
 	crew := func(*hostileCase) string { return "crew" }
 	item := (*hostileCase).item
@@ -163,6 +163,13 @@ func referenceFields() []*hostileField {
 				h.inviteValueUser(t, c)
 				return h.op(t, c, "PUT", "/work/"+c.item(), rawObject("kind", q("job"), "assignee", c.raw()))
 			}},
+	}
+}
+
+// handoffFields are the users and items that work is handed off to and by.
+func handoffFields() []*hostileField {
+	item := (*hostileCase).item
+	return []*hostileField{
 		{name: "deactivate.handoff_to", stored: true, read: listRead("/work", "assignee", item),
 			send: func(h *hostileRun, t testing.TB, c *hostileCase) reply {
 				h.inviteValueUser(t, c)

@@ -148,7 +148,7 @@ func (h *hostileRun) auditTrails(t testing.TB, cases []*hostileCase) []auditTrai
 	}
 	return []auditTrail{
 		{format: "JSON (GET …/audit)", rows: entries},
-		{format: "CSV (GET …/audit?format=csv)", rows: h.auditCSV(t, path+"?format=csv"), reader: csvReader},
+		{format: "CSV (GET …/audit?format=csv)", rows: h.auditCSV(t, path+"?format=csv&min_position="+url.QueryEscape(r.position)), reader: csvReader},
 		{format: "JSON Lines (roster audit export)", rows: h.auditJSONLines(t, cases[0].tenant)},
 	}
 }
