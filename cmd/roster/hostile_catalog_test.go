@@ -111,7 +111,7 @@ func inviteFields() []*hostileField {
 		{name: "invite.id", emptyIsAbsent: true, stored: true, send: invite("id"), read: userRead("id", (*hostileCase).asID)},
 		{name: "invite.email", shape: emailShape, normalize: lowered, stored: true, send: invite("email"), read: userRead("email", nil)},
 		{name: "invite.name", normalize: trimmed, stored: true, audit: "target_name", send: invite("name"), read: userRead("name", nil)},
-		{name: "invite.password", send: invite("password"), read: loginWith(email)},
+		{name: "invite.password", emptyIsAbsent: true, send: invite("password"), read: loginWith(email)},
 		{name: "invite.role", stored: true, send: invite("role"), read: userRead("role", nil)},
 		{name: "invite.kind", emptyIsAbsent: true, stored: true, send: invite("kind"), read: userRead("kind", nil)},
 		{name: "invite.teams", stored: true, read: userRead("teams", nil),
