@@ -103,6 +103,10 @@ type hostileRun struct {
 	cases atomic.Int64 // numbers cases, so that their ids and e-mails are unique
 	mu    sync.Mutex
 	taken map[string]bool // tenant ids created: a fuzz input may try one again
+	// broken says how an earlier case left the read side (a read that did
+	// not answer, a failed projector): later ones fail at once, instead of
+	// each waiting for a read model that will not move.
+	broken string
 }
 
 // newHostileRun starts a service on a fresh database, with the bystander tenant.
@@ -134,6 +138,7 @@ func (h *hostileRun) fieldTenant(t testing.TB, field *hostileField, tenant strin
 // but where the cases share what they write, each before the next.
 func (h *hostileRun) tryAll(t testing.TB, field *hostileField, values []hostileValue, tenant string) []*hostileCase {
 	t.Helper()
+	h.requireUnbroken(t)
 	var accepted []*hostileCase
 	for _, v := range values {
 		c := h.try(t, field, v, tenant)
@@ -248,12 +253,35 @@ func (h *hostileRun) requireProjected(t testing.TB) {
 // projectors are (a lagging read is often a projector stuck on an event).
 func (h *hostileRun) readAt(t testing.TB, path string) any {
 	t.Helper()
+	h.requireUnbroken(t)
 	got := call(t, h.base, "GET", path, "op-token", nil)
 	if got.Status != http.StatusOK {
 		h.requireHealthyProjectors(t)
-		t.Fatalf("GET %s answered %d: %s\nprojections: %s", path, got.Status, got.Raw, h.projections(t).Raw)
+		h.fail(t, fmt.Sprintf("GET %s answered %d: %s\nprojections: %s", path, got.Status, got.Raw, h.projections(t).Raw))
 	}
 	return decodeNumbers(t, got.Raw)
+}
+
+// fail records why the read side is broken, and fails the test.
+func (h *hostileRun) fail(t testing.TB, broken string) {
+	t.Helper()
+	h.mu.Lock()
+	if h.broken == "" {
+		h.broken = broken
+	}
+	h.mu.Unlock()
+	t.Fatal(broken)
+}
+
+// requireUnbroken fails at once if an earlier case broke the read side.
+func (h *hostileRun) requireUnbroken(t testing.TB) {
+	t.Helper()
+	h.mu.Lock()
+	broken := h.broken
+	h.mu.Unlock()
+	if broken != "" {
+		t.Fatalf("an earlier case left the read side broken: %s", broken)
+	}
 }
 
 // requireHealthyProjectors fails if any projector is failed, has an error,
@@ -265,7 +293,7 @@ func (h *hostileRun) requireHealthyProjectors(t testing.TB) {
 		p, _ := it.(map[string]any)
 		failed, _ := p["failed_tenants"].([]any)
 		if p["state"] == "failed" || p["error"] != nil || len(failed) > 0 {
-			t.Fatalf("projector %v is not healthy: state %v, error %v, failed tenants %v", p["name"], p["state"], p["error"], failed)
+			h.fail(t, fmt.Sprintf("projector %v is not healthy: state %v, error %v, failed tenants %v", p["name"], p["state"], p["error"], failed))
 		}
 	}
 }
