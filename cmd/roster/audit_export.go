@@ -37,8 +37,7 @@ func (c *auditExportCmd) Help() string {
 
 // Run streams the filtered trail to standard output.
 func (c *auditExportCmd) Run(ctx context.Context, log *slog.Logger) error {
-	filter, err := c.filter()
-	if err != nil {
+	if _, err := c.filter(); err != nil { // before a database is opened, or even started
 		return err
 	}
 	db, err := openDatabase(ctx, c.Database, log)
@@ -46,11 +45,21 @@ func (c *auditExportCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	return c.exportFrom(ctx, db.Pool)
+}
+
+// exportFrom streams the filtered trail from the database q to standard
+// output: Run once the database is open.
+func (c *auditExportCmd) exportFrom(ctx context.Context, q audit.Querier) error {
+	filter, err := c.filter()
+	if err != nil {
+		return err
+	}
 	write := audit.WriteCSV
 	if c.Format == "jsonl" {
 		write = audit.WriteJSONL
 	}
-	return write(stdoutOr(c.stdout), func(emit func(audit.Entry) error) error { return audit.Export(ctx, db.Pool, filter, emit) })
+	return write(stdoutOr(c.stdout), func(emit func(audit.Entry) error) error { return audit.Export(ctx, q, filter, emit) })
 }
 
 // filter reads the flags into the read model's filter.

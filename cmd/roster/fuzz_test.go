@@ -64,7 +64,8 @@ const fuzzOwnerPassword = "owner pass"
 // every write endpoint of one service, and fails on a 500 or on an error
 // answer that is not a problem document with a code.
 func FuzzWriteEndpoints(f *testing.F) {
-	w := &fuzzWorld{base: fuzzServer(f)}
+	_, base := fuzzServer(f)
+	w := &fuzzWorld{base: base}
 	w.populate(f)
 	for _, s := range writeSeeds {
 		f.Add(s.route, uint8(0), s.token, []byte(s.body), s.key, s.ifMatch)
@@ -187,12 +188,12 @@ func headerPairs(nameValues ...string) []string {
 // fresh database for the whole fuzz run, as serviceOnFreshDatabase does for
 // one test, but with login limits that refill every millisecond: the
 // fuzzer's wrong passwords would otherwise lock out every later login.
-func fuzzServer(f *testing.F) string {
-	f.Helper()
+func fuzzServer(t testing.TB) (*services, string) {
+	t.Helper()
 	settings := testAccess
 	settings.Limits = sessions.Limits{AccountBurst: 5, AccountEvery: time.Millisecond, AddressBurst: 30, AddressEvery: time.Millisecond}
-	_, server := serviceWith(f, settings)
-	return server.URL
+	svc, server := serviceWith(t, settings)
+	return svc, server.URL
 }
 
 // writeSeed is a seed input for the fuzz tenant's own path parameters.
