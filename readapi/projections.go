@@ -20,7 +20,8 @@ type ProjectionState struct {
 	Position   string  `json:"position"`
 	LagEvents  int64   `json:"lag_events"`
 	LagSeconds float64 `json:"lag_seconds"`
-	// State is live, catching_up, rebuilding, or failed (then Error says why).
+	// State is live, catching_up, rebuilding, failed (then Error says
+	// why), or stopped (no process runs the projectors).
 	State string `json:"state"`
 	Error string `json:"error,omitempty"`
 	// Rebuild is the read model's last rebuild, if it had one.

@@ -40,7 +40,7 @@ func (c *auditExportCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if _, err := c.filter(); err != nil { // before a database is opened, or even started
 		return err
 	}
-	db, err := openDatabase(ctx, c.Database, log)
+	db, err := openToolDatabase(ctx, c.Database, log)
 	if err != nil {
 		return err
 	}

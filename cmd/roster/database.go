@@ -33,9 +33,35 @@ func (d *database) Close() { d.close() }
 // openDatabase connects to cfg's database, starting the embedded server
 // first when no URL is configured, and applies pending migrations.
 func openDatabase(ctx context.Context, cfg config.Database, log *slog.Logger) (*database, error) {
+	return connectDatabase(ctx, cfg, log, startEmbedded)
+}
+
+// openToolDatabase is openDatabase for an operator tool: with the embedded
+// default, while another roster (make run) runs the private server, the
+// tool uses that server rather than refusing, so the README's commands
+// work in a second terminal as written.
+func openToolDatabase(ctx context.Context, cfg config.Database, log *slog.Logger) (*database, error) {
+	return connectDatabase(ctx, cfg, log, func(ctx context.Context, cfg config.Database, log *slog.Logger) (*embeddedpg.Server, error) {
+		server, err := embeddedpg.Attach(ctx, embeddedOptions(cfg, log))
+		if errors.Is(err, embeddedpg.ErrNotRunning) {
+			return startEmbedded(ctx, cfg, log)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the embedded PostgreSQL in %s is in use by another process, whose server this command cannot use (%w): "+
+				"stop that process, or run both against one server with ROSTER_DATABASE_URL", filepath.Join(cfg.DataDir, "postgres"), err)
+		}
+		log.Info("using the embedded PostgreSQL another roster runs", "dir", filepath.Join(cfg.DataDir, "postgres"))
+		return server, nil
+	})
+}
+
+// connectDatabase connects to cfg's database, the embedded server's that
+// embedded gives when no URL is configured, and applies pending migrations.
+func connectDatabase(ctx context.Context, cfg config.Database, log *slog.Logger,
+	embedded func(context.Context, config.Database, *slog.Logger) (*embeddedpg.Server, error)) (*database, error) {
 	url, stopServer := cfg.URL, func() {}
 	if cfg.Embedded() {
-		server, err := startEmbedded(ctx, cfg, log)
+		server, err := embedded(ctx, cfg, log)
 		if err != nil {
 			return nil, err
 		}
@@ -64,10 +90,15 @@ func openDatabase(ctx context.Context, cfg config.Database, log *slog.Logger) (*
 	return &database{Pool: pool, close: func() { pool.Close(); stopServer() }}, nil
 }
 
+// embeddedOptions are the embedded server's options for cfg.
+func embeddedOptions(cfg config.Database, log *slog.Logger) embeddedpg.Options {
+	return embeddedpg.Options{Dir: filepath.Join(cfg.DataDir, "postgres"), Durable: true, Logger: log}
+}
+
 func startEmbedded(ctx context.Context, cfg config.Database, log *slog.Logger) (*embeddedpg.Server, error) {
-	dir := filepath.Join(cfg.DataDir, "postgres")
-	log.Info("starting the embedded PostgreSQL (no ROSTER_DATABASE_URL given)", "dir", dir)
-	server, err := embeddedpg.Start(ctx, embeddedpg.Options{Dir: dir, Durable: true, Logger: log})
+	opts := embeddedOptions(cfg, log)
+	log.Info("starting the embedded PostgreSQL (no ROSTER_DATABASE_URL given)", "dir", opts.Dir)
+	server, err := embeddedpg.Start(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +149,7 @@ func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // database (a wrong key stops here, before anything is read or written).
 // The caller closes the database.
 func openKeyed(ctx context.Context, dbc config.Database, secrets config.Secrets, log *slog.Logger) (*database, personaldata.MasterKey, error) {
-	db, err := openDatabase(ctx, dbc, log)
+	db, err := openToolDatabase(ctx, dbc, log)
 	if err != nil {
 		return nil, personaldata.MasterKey{}, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
@@ -153,5 +154,31 @@ func TestProjectionsRetryWaitsForTheOutcomeAndSaysIt(t *testing.T) {
 	poisoned.Store(false)
 	if out, err := retry("bad"); err != nil || out != "users_v1 of tenant bad: live again\n" {
 		t.Fatalf("retry of bad: %q, %v", out, err)
+	}
+}
+
+// roster projections list says stopped when no process runs the projectors
+// (nothing moves, whatever the lag looks like), and live once one does.
+func TestProjectionsListSaysWhetherAnyProcessRunsTheProjectors(t *testing.T) {
+	t.Parallel()
+	svc, url, _ := freshServices(t, testAccess)
+	list := func() string {
+		var out strings.Builder
+		cmd := &projectionsListCmd{Database: config.Database{URL: url}, EventStore: svc.store, stdout: &out}
+		if err := cmd.Run(bg, quiet); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	if out := list(); strings.Count(out, " stopped ") != len(allProjectors()) {
+		t.Fatalf("with no projectors running:\n%s", out)
+	}
+	serveAll(t, svc)
+	deadline := time.Now().Add(20 * time.Second)
+	for out := list(); strings.Contains(out, " stopped "); out = list() {
+		if time.Now().After(deadline) {
+			t.Fatalf("with serve running its projectors:\n%s", out)
+		}
+		time.Sleep(10 * time.Millisecond) // another goroutine taking the projectors' lock is the condition
 	}
 }

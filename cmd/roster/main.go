@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -29,15 +30,21 @@ type cli struct {
 
 func main() {
 	var c cli
-	kctx := kong.Parse(&c,
+	parser := kong.Must(&c,
 		kong.Name("roster"),
 		kong.Description("Roster owns the lifecycle of the users of a multi-tenant product: an event-sourced service with read models and an audit trail."),
 		kong.UsageOnError(),
 	)
+	if err := knownCommand(parser, os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "roster: %v\n", err)
+		os.Exit(2)
+	}
+	kctx, err := parser.Parse(os.Args[1:])
+	parser.FatalIfErrorf(err)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	err := kctx.Run(c.Log.Logger())
+	err = kctx.Run(c.Log.Logger())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "roster: %v\n", err)
 		stop()
@@ -52,4 +59,21 @@ func exitCode(err error) int {
 		return exit.ExitCode()
 	}
 	return 1
+}
+
+// knownCommand refuses a first argument that is neither a flag nor a
+// command: serve, the default command, takes no arguments, so a typo
+// (roster nosuch) would otherwise be answered with serve's whole help.
+func knownCommand(parser *kong.Kong, args []string) error {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return nil
+	}
+	var names []string
+	for _, cmd := range parser.Model.Children {
+		if cmd.Name == args[0] {
+			return nil
+		}
+		names = append(names, cmd.Name)
+	}
+	return fmt.Errorf("no command is named %q; the commands are %s (roster --help explains them)", args[0], strings.Join(names, ", "))
 }

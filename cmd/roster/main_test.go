@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -222,5 +223,87 @@ func TestHelpExplainsEveryCommandAndItsVariables(t *testing.T) {
 				t.Errorf("roster %s does not mention %s:\n%s", args, want, out)
 			}
 		}
+	}
+}
+
+// While serve runs on the embedded database (make run), the operator's
+// tools run beside it on the same data folder, on its database — migrate,
+// projections list, tenants create, audit export — and leave it serving;
+// and the dev-mode operator token is the same at the next start.
+func TestOperatorToolsRunBesideServeOnItsEmbeddedDatabase(t *testing.T) {
+	dir, addr := dataDir(t), freeAddr(t)
+	token, stop := startServe(t, dir, addr)
+	pwfile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwfile, []byte("olga-secret-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	position := ""
+	for _, args := range [][]string{
+		{"migrate"},
+		{"projections", "list"},
+		{"tenants", "create", "--id", "acme", "--name", "Acme", "--owner-email", "olga@acme.example", "--owner-name", "Olga",
+			"--owner-password-file", pwfile},
+		{"audit", "export", "--tenant", "acme", "--format", "jsonl"},
+	} {
+		out, err := roster(t, append(args, "--data-dir", dir)...).Output()
+		if err != nil {
+			t.Fatalf("roster %s beside serve: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		if _, after, ok := strings.Cut(string(out), "position: "); ok {
+			position = strings.TrimSpace(after)
+		}
+	}
+	if status, body := get(t, "http://"+addr+"/v1/tenants/acme/users?q=olga&min_position="+position, token); status != http.StatusOK || !strings.Contains(body, "olga@acme.example") {
+		t.Fatalf("serve after the tools: %d %s", status, body)
+	}
+	stop()
+	again, stopAgain := startServe(t, dir, freeAddr(t))
+	defer stopAgain()
+	if again != token {
+		t.Fatal("the dev-mode operator token changed between two starts")
+	}
+}
+
+// startServe runs roster serve on the embedded database in dir, listening
+// on addr, and returns its operator token and what stops it (SIGINT, then
+// waits).
+func startServe(t *testing.T, dir, addr string) (token string, stop func()) {
+	t.Helper()
+	cmd := roster(t, "serve", "--data-dir", dir, "--http-addr", addr)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	token = readToken(t, stdout)
+	waitForLine(t, stderr, "roster is serving", 30*time.Second)
+	var once sync.Once
+	return token, func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			_ = cmd.Wait()
+		})
+	}
+}
+
+// A mistyped command is named as such in one line, with the commands
+// there are; not answered with serve's whole help.
+func TestAnUnknownCommandIsNamedInOneLine(t *testing.T) {
+	t.Parallel()
+	out, err := roster(t, "nosuch").CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+		t.Fatalf("roster nosuch: %v, want exit status 2", err)
+	}
+	if lines := strings.Count(strings.TrimSpace(string(out)), "\n") + 1; lines != 1 ||
+		!strings.Contains(string(out), `no command is named "nosuch"`) || !strings.Contains(string(out), "serve, migrate") {
+		t.Fatalf("roster nosuch printed %d lines:\n%s", lines, out)
 	}
 }

@@ -14,7 +14,7 @@ type migrateCmd struct {
 }
 
 func (m *migrateCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openDatabase(ctx, m.Database, log)
+	db, err := openToolDatabase(ctx, m.Database, log)
 	if err != nil {
 		return err
 	}

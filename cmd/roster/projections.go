@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -36,7 +35,7 @@ type projectionsListCmd struct {
 
 // Run prints one line per read model.
 func (c *projectionsListCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
+	db, err := openToolDatabase(ctx, c.Database, log)
 	if err != nil {
 		return err
 	}
@@ -94,22 +93,6 @@ func orStdout(w io.Writer) io.Writer {
 	return w
 }
 
-// openToolDatabase opens serve's database for an operator tool; when the
-// embedded server's folder is held by another process (make run), it says
-// what to do instead: what the tool's caller says, or share one server.
-func openToolDatabase(ctx context.Context, cfg config.Database, log *slog.Logger, instead string) (*database, error) {
-	db, err := openDatabase(ctx, cfg, log)
-	if err != nil && cfg.Embedded() && embeddedServerRunning(cfg.DataDir) {
-		return nil, fmt.Errorf("the embedded PostgreSQL in %s is in use by another roster (make run / roster serve?): "+
-			"%s, or run both against one server with ROSTER_DATABASE_URL", filepath.Join(cfg.DataDir, "postgres"), instead)
-	}
-	return db, err
-}
-
-// useTheAPI is what to do instead of projections commands while make run
-// holds the embedded database.
-const useTheAPI = "use its API (GET /v1/projections, POST /v1/projections/{name}/rebuild with the operator token it printed)"
-
 // projectionsRebuildCmd asks for rebuilds and follows them to their end.
 type projectionsRebuildCmd struct {
 	config.Database   `embed:""`
@@ -140,7 +123,7 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
+	db, err := openToolDatabase(ctx, c.Database, log)
 	if err != nil {
 		return err
 	}
@@ -260,7 +243,7 @@ func (c *projectionsRetryCmd) Help() string {
 // Run requests the retry, runs the projectors' host unless another process
 // does, and waits for the outcome.
 func (c *projectionsRetryCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openToolDatabase(ctx, c.Database, log, useTheAPIToRetry)
+	db, err := openToolDatabase(ctx, c.Database, log)
 	if err != nil {
 		return err
 	}
@@ -283,10 +266,6 @@ func (c *projectionsRetryCmd) Run(ctx context.Context, log *slog.Logger) error {
 	}
 	return reportRetry(orStdout(c.stdout), outcome)
 }
-
-// useTheAPIToRetry is what to do instead of a retry while make run holds
-// the embedded database.
-const useTheAPIToRetry = "use its API (POST /v1/projections/{name}/retry?tenant=T with the operator token it printed)"
 
 // reportRetry prints a retry's outcome; an error unless the read model is
 // live again.

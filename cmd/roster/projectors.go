@@ -112,5 +112,21 @@ func runHost(ctx context.Context, pool *pgxpool.Pool, svc *services, status *pro
 // lagOf reads the projectors' progress against the feed they follow: the
 // events table, or the ingester's copy of KurrentDB's feed.
 func lagOf(pool *pgxpool.Pool, store config.EventStore) *projectionfeed.Lag {
-	return &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now, KurrentFeed: store.KurrentDB()}
+	return &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now, KurrentFeed: store.KurrentDB(),
+		Running: projectorsRunning(pool)}
+}
+
+// projectorsRunning reports whether some process holds the projectors'
+// lock, and so runs them: without one, no read model moves, however
+// small its lag looks.
+func projectorsRunning(pool *pgxpool.Pool) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		var held bool
+		// A bigint advisory key is stored as classid (high half) and objid
+		// (low half), with objsubid 1.
+		err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+    AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid AND objsubid = 1
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`, int64(projectorsLockKey)).Scan(&held)
+		return held, err
+	}
 }

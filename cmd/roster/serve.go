@@ -138,8 +138,9 @@ func priorityRequests(operatorToken string) func(*http.Request) bool {
 }
 
 // operatorToken is the configured operator token; in dev mode (embedded
-// database, none configured) a random one, printed once on standard output
-// (not the log) so that the person who ran `make run` can use it.
+// database, none configured) a random one made on the first start and kept
+// in the data folder (devOperatorToken), printed on standard output (not
+// the log) so that the person who ran `make run` can use it.
 func (s *serveCmd) operatorToken(log *slog.Logger) string {
 	if s.Token != "" || !s.Embedded() {
 		if s.Token == "" {
@@ -147,8 +148,12 @@ func (s *serveCmd) operatorToken(log *slog.Logger) string {
 		}
 		return s.Token
 	}
-	token := rand.Text()
-	fmt.Printf("dev mode: operator token (Authorization: Bearer …): %s\n", token)
+	token, path, err := devOperatorToken(s.DataDir)
+	if err != nil {
+		log.Warn("dev mode: the operator token cannot be kept; this one lasts until the process ends", "error", err)
+		token = rand.Text()
+	}
+	fmt.Printf("dev mode: operator token (kept in %s; Authorization: Bearer …): %s\n", path, token)
 	return token
 }
 

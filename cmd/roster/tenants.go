@@ -7,9 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 
 	"golang.org/x/term"
 
@@ -58,7 +56,7 @@ func (c *tenantsCreateCmd) Help() string {
 		"Creates the tenant with its policy preset and seats, and its first owner: an active user who can log in at once with POST /v1/tenants/{id}/sessions. It runs the same command handler as POST /v1/tenants, on the database and master key that `roster serve` uses with the same flags (by default the embedded PostgreSQL and master key under .roster/, as `make run`).",
 		"Presets: " + strings.Join(domain.PresetNames(), ", ") + " (strict is the safest default; GET /v1/tenants/{id} shows the policy knobs a preset sets).",
 		"The owner's password is read from --owner-password-file, else from " + ownerPasswordEnv + ", else from a prompt without echo when standard input is a terminal; there is no password flag, so that it never lands in shell history. With none of these the command refuses.",
-		"The embedded PostgreSQL serves one process at a time: while `make run` (or `roster serve`) runs on the same --data-dir, use its HTTP API instead (POST /v1/tenants with the operator token it printed), or run both against one server with ROSTER_DATABASE_URL.",
+		"With the embedded PostgreSQL, while `make run` (or `roster serve`) runs on the same --data-dir, the command uses the server it runs (its HTTP API, POST /v1/tenants with the operator token, does the same); otherwise it starts the server for the command's length. Against a server of your own, set ROSTER_DATABASE_URL.",
 		"Prints the tenant id, the owner's user id and the event-store position written (a read with it as min_position, once `roster serve` runs its projectors, sees the tenant). A refusal (the tenant exists: invalid_transition; a bad id or preset: invalid) prints one line and exits 1.",
 	}, "\n\n")
 }
@@ -70,8 +68,7 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	db, err := openToolDatabase(ctx, c.Database, log,
-		"create the tenant through it with POST /v1/tenants and the operator token it printed, or stop it first")
+	db, err := openToolDatabase(ctx, c.Database, log)
 	if err != nil {
 		return err
 	}
@@ -116,17 +113,6 @@ func (c *tenantsCreateCmd) report(res commands.Result) error {
 	_, err := fmt.Fprintf(out, "created tenant %s (preset %s, %d seats)\nowner user id: %s\nposition: %s\n",
 		res.Tenant.ID, res.Tenant.Preset, res.Tenant.SeatsPurchased, res.User.ID, res.Position)
 	return err
-}
-
-// embeddedServerRunning reports whether another process holds the embedded
-// server's lock (an flock on <data-dir>/postgres/lock, see embeddedpg).
-func embeddedServerRunning(dataDir string) bool {
-	f, err := os.Open(filepath.Join(dataDir, "postgres", "lock"))
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	return errors.Is(syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB), syscall.EWOULDBLOCK)
 }
 
 // ownerPassword reads the owner's password from the first source available:

@@ -122,9 +122,9 @@ func TestTenantsCreateReadsThePasswordFromTheEnvironmentOrRefusesWithoutOne(t *t
 	}
 }
 
-// While `make run` holds the embedded server's folder, the command says to
-// use the HTTP API or ROSTER_DATABASE_URL instead of a bare lock error.
-func TestTenantsCreateExplainsAnEmbeddedServerInUse(t *testing.T) {
+// A folder held by a process that serves no database there (not a roster
+// serve) is explained, with what to do, rather than a bare lock error.
+func TestTenantsCreateExplainsAnEmbeddedFolderHeldByAStranger(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dataDir, "postgres"), 0o700); err != nil {
@@ -141,7 +141,7 @@ func TestTenantsCreateExplainsAnEmbeddedServerInUse(t *testing.T) {
 	create, _ := tenantsCreateOn(t, "", "")
 	create.DataDir = dataDir
 	err = create.Run(bg, quiet)
-	for _, hint := range []string{"in use", "POST /v1/tenants", "ROSTER_DATABASE_URL"} {
+	for _, hint := range []string{"in use", "stop that process", "ROSTER_DATABASE_URL"} {
 		if err == nil || !strings.Contains(err.Error(), hint) {
 			t.Errorf("server in use: %v, want a hint about %s", err, hint)
 		}

@@ -52,6 +52,7 @@ type Server struct {
 	lock        *os.File
 	proc        *child
 	initialised bool // whether this Start ran initdb
+	attached    bool // found running by Attach: another process's server
 
 	mu      sync.Mutex
 	stopped bool
@@ -87,6 +88,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	began := time.Now()
 	if err := s.boot(ctx, bins, a); err != nil {
 		_ = releaseLock(s.lock)
+		return nil, err
+	}
+	if err := s.recordPort(); err != nil {
+		_ = s.Stop(context.WithoutCancel(ctx))
 		return nil, err
 	}
 	s.log.Info("embeddedpg: started", "dir", s.dir, "data", s.dataDir, "port", s.port,

@@ -124,6 +124,19 @@ func (s *Server) awaitReady(ctx context.Context, c *child) error {
 	}
 }
 
+// pingAttached checks that the server another process started answers,
+// with the data folder it serves taken from it.
+func (s *Server) pingAttached(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return conn.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&s.dataDir)
+}
+
 // ping connects to the postgres database and checks that the server is
 // ours: should another process have grabbed the port, a server that knows
 // our random password and serves our data folder cannot be a stranger.

@@ -35,6 +35,9 @@ type Lag struct {
 	// KurrentFeed counts the events of the ingester's kurrent_feed table
 	// (events in KurrentDB) instead of the events table.
 	KurrentFeed bool
+	// Running reports whether a process runs the projectors (nil: assume
+	// one does); when none does, every projection shows as stopped.
+	Running func(context.Context) (bool, error)
 }
 
 // ProjectionStates reads every projector's checkpoint and counts the events
@@ -45,11 +48,20 @@ func (l *Lag) ProjectionStates(ctx context.Context) ([]readapi.ProjectionState, 
 	if err != nil {
 		return nil, err
 	}
+	running := true
+	if l.Running != nil {
+		if running, err = l.Running(ctx); err != nil {
+			return nil, err
+		}
+	}
 	states := make([]readapi.ProjectionState, 0, len(l.Projectors))
 	for _, p := range l.Projectors {
 		s, err := l.stateOf(ctx, p.Name(), rebuilds)
 		if err != nil {
 			return nil, err
+		}
+		if !running && s.State != "failed" {
+			s.State = "stopped"
 		}
 		states = append(states, s)
 	}
