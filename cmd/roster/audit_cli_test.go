@@ -117,3 +117,15 @@ func TestAuditExportStreamsTheTrailAsCSVAndJSONLines(t *testing.T) {
 		t.Errorf("export from an hour ahead: %q", later)
 	}
 }
+
+// An export of a tenant the read models do not know fails (exit 1) rather
+// than printing nothing as if its trail were empty.
+func TestAuditExportOfAnUnknownTenantFails(t *testing.T) {
+	t.Parallel()
+	svc, _ := serviceOnFreshDatabase(t)
+	var out bytes.Buffer
+	cmd := &auditExportCmd{Database: config.Database{URL: svc.pool.Config().ConnString()}, Tenant: "nosuch", Format: "csv", stdout: &out}
+	if err := cmd.Run(bg, quiet); err == nil || !strings.Contains(err.Error(), `no tenant is named "nosuch"`) || out.Len() != 0 {
+		t.Fatalf("export of nosuch: %v, output %q", err, out.String())
+	}
+}

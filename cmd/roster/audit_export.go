@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -9,9 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/projections/audit"
+	"github.com/rosterhq/roster/projections/tenants"
 )
 
 // auditExportCmd streams a tenant's audit trail from the audit read model.
@@ -31,7 +35,7 @@ func (c *auditExportCmd) Help() string {
 	return strings.Join([]string{
 		"Writes the tenant's audit trail to standard output, oldest first: every event with its time, action, actor, target, reason and details, as the audit endpoint shows them. It streams from the database row by row, so a trail of any length exports in flat memory.",
 		"Names are resolved when the export runs: a person deleted since reads \"Deleted user\", in every entry, and their e-mail appears nowhere. The trail is the audit read model kept by `roster serve`; events stored while no projector ran appear once it has caught up.",
-		"Runs on the database that `roster serve` uses with the same flags (by default the embedded PostgreSQL under --data-dir, which serves one process at a time: while serve runs there, use GET /v1/tenants/{tenant}/audit?format=csv instead, or share a server through ROSTER_DATABASE_URL).",
+		"Runs on the database that `roster serve` uses with the same flags (by default the embedded PostgreSQL under --data-dir: beside a running `make run`, the one it started). A tenant the read models do not know is an error (exit 1), not an empty export.",
 	}, "\n\n")
 }
 
@@ -48,12 +52,21 @@ func (c *auditExportCmd) Run(ctx context.Context, log *slog.Logger) error {
 	return c.exportFrom(ctx, db.Pool)
 }
 
+// exportSource is what an export reads: the audit trail, and the tenants.
+type exportSource interface {
+	audit.Querier
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // exportFrom streams the filtered trail from the database q to standard
 // output: Run once the database is open.
-func (c *auditExportCmd) exportFrom(ctx context.Context, q audit.Querier) error {
+func (c *auditExportCmd) exportFrom(ctx context.Context, q exportSource) error {
 	filter, err := c.filter()
 	if err != nil {
 		return err
+	}
+	if _, found, err := tenants.Get(ctx, q, filter.Tenant); err != nil || !found {
+		return cmp.Or(err, fmt.Errorf("no tenant is named %q (as the read models know them)", c.Tenant))
 	}
 	write := audit.WriteCSV
 	if c.Format == "jsonl" {
