@@ -41,6 +41,9 @@ func NewIngester(source Source, pool *pgxpool.Pool, feed *Feed, inBatch func(con
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Ingester{source: source, pool: pool, feed: feed, inBatch: inBatch, log: log}
 }
 
@@ -82,29 +85,33 @@ func storedPosition(ctx context.Context, pool *pgxpool.Pool) (eventstore.Positio
 // store writes one batch and the position after it in one transaction. The
 // position row is locked first: an event at or before the stored position
 // was copied already (by another ingester, or before a restart) and is left
-// out.
+// out. A batch PostgreSQL refuses a value of is stored again event by event,
+// the refused events set aside (aside.go).
 func (in *Ingester) store(ctx context.Context, batch []eventstore.RecordedEvent, pos eventstore.Position) error {
 	if pos.Commit > math.MaxInt64 || pos.Prepare > math.MaxInt64 {
 		return fmt.Errorf("kurrentfeed: position %s does not fit PostgreSQL's bigint", pos)
 	}
+	err := in.storeWith(ctx, batch, pos, in.write)
+	if unstorable(err) {
+		err = in.storeWith(ctx, batch, pos, in.writeSettingAside)
+	}
+	return err
+}
+
+// storeWith stores the events of batch after the stored position with
+// write, and pos, in one transaction, then wakes the feed's readers.
+func (in *Ingester) storeWith(ctx context.Context, batch []eventstore.RecordedEvent, pos eventstore.Position,
+	write func(context.Context, pgx.Tx, []eventstore.RecordedEvent, eventstore.Position) error) error {
 	tx, err := in.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("kurrentfeed: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after Commit
-	var commit, prepare int64
-	if err := tx.QueryRow(ctx, `SELECT commit_position, prepare_position FROM kurrent_feed_position FOR UPDATE`).Scan(&commit, &prepare); err != nil {
-		return fmt.Errorf("kurrentfeed: lock the ingester's position: %w", err)
+	fresh, err := unstored(ctx, tx, batch, pos)
+	if err != nil || fresh == nil {
+		return err
 	}
-	stored := eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}
-	if pos.Compare(stored) <= 0 {
-		return nil
-	}
-	fresh := batch
-	for len(fresh) > 0 && fresh[0].Position.Compare(stored) <= 0 {
-		fresh = fresh[1:]
-	}
-	if err := in.write(ctx, tx, fresh, pos); err != nil {
+	if err := write(ctx, tx, fresh, pos); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -116,20 +123,31 @@ func (in *Ingester) store(ctx context.Context, batch []eventstore.RecordedEvent,
 	return nil
 }
 
+// feedColumns are kurrent_feed's columns, as rowOf fills them.
+var feedColumns = []string{"commit_position", "prepare_position", "stream_id", "stream_version", "event_id", "event_type",
+	"schema_version", "payload", "metadata", "occurred_at"}
+
+func rowOf(e eventstore.RecordedEvent) []any {
+	return []any{int64(e.Position.Commit), int64(e.Position.Prepare), e.StreamID, e.StreamVersion, e.ID,
+		e.Type, int32(e.SchemaVersion), string(e.Payload), string(e.Metadata), e.OccurredAt}
+}
+
 // write copies events, moves the position, runs the hook and notifies.
 func (in *Ingester) write(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent, pos eventstore.Position) error {
 	if len(events) > 0 {
 		rows := make([][]any, len(events))
 		for i, e := range events {
-			rows[i] = []any{int64(e.Position.Commit), int64(e.Position.Prepare), e.StreamID, e.StreamVersion, e.ID,
-				e.Type, int32(e.SchemaVersion), string(e.Payload), string(e.Metadata), e.OccurredAt}
+			rows[i] = rowOf(e)
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"kurrent_feed"}, []string{"commit_position", "prepare_position", "stream_id",
-			"stream_version", "event_id", "event_type", "schema_version", "payload", "metadata", "occurred_at"}, pgx.CopyFromRows(rows))
-		if err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"kurrent_feed"}, feedColumns, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("kurrentfeed: copy %d events: %w", len(events), err)
 		}
 	}
+	return in.finish(ctx, tx, events, pos)
+}
+
+// finish moves the position past events, runs the hook and notifies.
+func (in *Ingester) finish(ctx context.Context, tx pgx.Tx, events []eventstore.RecordedEvent, pos eventstore.Position) error {
 	if _, err := tx.Exec(ctx, `UPDATE kurrent_feed_position SET commit_position = $1, prepare_position = $2`,
 		int64(pos.Commit), int64(pos.Prepare)); err != nil {
 		return fmt.Errorf("kurrentfeed: move the ingester's position: %w", err)
