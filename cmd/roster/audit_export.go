@@ -66,7 +66,7 @@ func (c *auditExportCmd) exportFrom(ctx context.Context, q exportSource) error {
 		return err
 	}
 	if _, found, err := tenants.Get(ctx, q, filter.Tenant); err != nil || !found {
-		return cmp.Or(err, fmt.Errorf("no tenant is named %q (as the read models know them)", c.Tenant))
+		return cmp.Or(err, fmt.Errorf("no tenant is named %q in the read models (one created a moment ago may not be projected yet)", c.Tenant))
 	}
 	write := audit.WriteCSV
 	if c.Format == "jsonl" {

@@ -99,21 +99,7 @@ func dataDir(t *testing.T) string {
 func TestServeWithTheEmbeddedDatabaseIsReadyAndLeavesNoServerBehind(t *testing.T) {
 	dir := dataDir(t)
 	addr := freeAddr(t)
-	cmd := roster(t, "serve", "--data-dir", dir, "--http-addr", addr)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	token := readToken(t, stdout)
-	waitForLine(t, stderr, "roster is serving", 30*time.Second)
+	cmd, token := runServe(t, dir, addr)
 	checkOperatorEndpoints(t, addr, token)
 
 	resp, err := http.Get("http://" + addr + "/readyz")
@@ -243,7 +229,6 @@ func TestOperatorToolsRunBesideServeOnItsEmbeddedDatabase(t *testing.T) {
 		{"projections", "list"},
 		{"tenants", "create", "--id", "acme", "--name", "Acme", "--owner-email", "olga@acme.example", "--owner-name", "Olga",
 			"--owner-password-file", pwfile},
-		{"audit", "export", "--tenant", "acme", "--format", "jsonl"},
 	} {
 		out, err := roster(t, append(args, "--data-dir", dir)...).Output()
 		if err != nil {
@@ -255,6 +240,10 @@ func TestOperatorToolsRunBesideServeOnItsEmbeddedDatabase(t *testing.T) {
 	}
 	if status, body := get(t, "http://"+addr+"/v1/tenants/acme/users?q=olga&min_position="+position, token); status != http.StatusOK || !strings.Contains(body, "olga@acme.example") {
 		t.Fatalf("serve after the tools: %d %s", status, body)
+	}
+	if out, err := roster(t, "audit", "export", "--tenant", "acme", "--format", "jsonl", "--data-dir", dir).Output(); err != nil ||
+		!strings.Contains(string(out), "TenantCreated") {
+		t.Fatalf("roster audit export beside serve: %v\n%s", err, out)
 	}
 	stop()
 	again, stopAgain := startServe(t, dir, freeAddr(t))
@@ -269,6 +258,21 @@ func TestOperatorToolsRunBesideServeOnItsEmbeddedDatabase(t *testing.T) {
 // waits).
 func startServe(t *testing.T, dir, addr string) (token string, stop func()) {
 	t.Helper()
+	cmd, token := runServe(t, dir, addr)
+	var once sync.Once
+	return token, func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(os.Interrupt)
+			_ = cmd.Wait()
+		})
+	}
+}
+
+// runServe starts roster serve on the embedded database in dir, listening
+// on addr, and returns it, serving, with its operator token; it is killed
+// at the test's end if still running.
+func runServe(t *testing.T, dir, addr string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := roster(t, "serve", "--data-dir", dir, "--http-addr", addr)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -282,15 +286,9 @@ func startServe(t *testing.T, dir, addr string) (token string, stop func()) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	token = readToken(t, stdout)
+	token := readToken(t, stdout)
 	waitForLine(t, stderr, "roster is serving", 30*time.Second)
-	var once sync.Once
-	return token, func() {
-		once.Do(func() {
-			_ = cmd.Process.Signal(os.Interrupt)
-			_ = cmd.Wait()
-		})
-	}
+	return cmd, token
 }
 
 // A mistyped command is named as such in one line, with the commands

@@ -123,23 +123,14 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	db, err := openToolDatabase(ctx, c.Database, log)
+	db, stop, err := hostingTool(ctx, c.Database, c.Secrets, c.EventStore, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
+	defer stop()
 	if err := c.request(ctx, db, names); err != nil {
 		return err
 	}
-	hostCtx, stopHost := context.WithCancel(ctx)
-	hosting := make(chan struct{})
-	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
-	defer func() { stopHost(); <-hosting }()
 	lag := lagOf(db.Pool, c.EventStore)
 	states, err := watchRebuilds(ctx, lag, names, c.out())
 	if err != nil {
@@ -179,9 +170,6 @@ func (c *projectionsRebuildCmd) readModels() ([]string, error) {
 }
 
 func (c *projectionsRebuildCmd) request(ctx context.Context, db *database, names []string) error {
-	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
-		return err
-	}
 	for _, n := range names {
 		r, err := projections.RequestRebuild(ctx, db.Pool, n, projections.RebuildOptions{Verify: c.Verify, NoSwap: c.NoSwap})
 		if err != nil {
@@ -243,23 +231,11 @@ func (c *projectionsRetryCmd) Help() string {
 // Run requests the retry, runs the projectors' host unless another process
 // does, and waits for the outcome.
 func (c *projectionsRetryCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openToolDatabase(ctx, c.Database, log)
+	db, stop, err := hostingTool(ctx, c.Database, c.Secrets, c.EventStore, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
-	if err != nil {
-		return err
-	}
-	defer svc.Close()
-	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
-		return err
-	}
-	hostCtx, stopHost := context.WithCancel(ctx)
-	hosting := make(chan struct{})
-	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
-	defer func() { stopHost(); <-hosting }()
+	defer stop()
 	outcome, err := lagOf(db.Pool, c.EventStore).Retry(ctx, c.Name, domain.TenantID(c.Tenant))
 	if err != nil {
 		return err
@@ -278,4 +254,30 @@ func reportRetry(out io.Writer, o readapi.RetryOutcome) error {
 		return fmt.Errorf("%s of tenant %s stopped again at %s on %s: %s", o.Name, o.Tenant, o.Failure.Position, o.Failure.EventType, o.Failure.Error)
 	}
 	return fmt.Errorf("%s of tenant %s: the retry has not finished (interrupted?); it goes on when roster serve or this command runs", o.Name, o.Tenant)
+}
+
+// hostingTool opens the database for a tool that asks the projectors'
+// process for work (a rebuild, a retry), and runs the projectors' host
+// beside it, in case no other process does (the advisory lock decides).
+// stop ends the host and closes everything.
+func hostingTool(ctx context.Context, dbc config.Database, secrets config.Secrets, store config.EventStore, log *slog.Logger) (*database, func(), error) {
+	db, err := openToolDatabase(ctx, dbc, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := wireTool(ctx, db, dbc, secrets, store, log)
+	if err == nil {
+		err = projections.Setup(ctx, db.Pool, allProjectors()...)
+	}
+	if err != nil {
+		if svc != nil {
+			svc.Close()
+		}
+		db.Close()
+		return nil, nil, err
+	}
+	hostCtx, stopHost := context.WithCancel(ctx)
+	hosting := make(chan struct{})
+	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
+	return db, func() { stopHost(); <-hosting; svc.Close(); db.Close() }, nil
 }

@@ -126,34 +126,36 @@ func (s *Server) awaitReady(ctx context.Context, c *child) error {
 
 // pingAttached checks that the server another process started answers,
 // with the data folder it serves taken from it.
-func (s *Server) pingAttached(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, s.URL("postgres"))
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	return conn.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&s.dataDir)
+func (s *Server) pingAttached(ctx context.Context) (err error) {
+	s.dataDir, err = s.servedData(ctx)
+	return err
 }
 
 // ping connects to the postgres database and checks that the server is
 // ours: should another process have grabbed the port, a server that knows
 // our random password and serves our data folder cannot be a stranger.
 func (s *Server) ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	data, err := s.servedData(ctx)
 	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	var data string
-	if err := conn.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&data); err != nil {
 		return err
 	}
 	if data != s.dataDir {
 		return fmt.Errorf("port %d serves %s, not %s", s.port, data, s.dataDir)
 	}
 	return nil
+}
+
+// servedData connects to the postgres database and asks the server which
+// data folder it serves.
+func (s *Server) servedData(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var data string
+	err = conn.QueryRow(ctx, "SELECT current_setting('data_directory')").Scan(&data)
+	return data, err
 }

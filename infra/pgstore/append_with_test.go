@@ -16,11 +16,7 @@ import (
 func TestAppendWithCommitsTheStatementsAndTheEventsTogetherOrNeither(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	store := newStore(t, pool, pgstore.Options{})
-	if _, err := pool.Exec(ctx, "CREATE TABLE side_effects (n int PRIMARY KEY)"); err != nil {
-		t.Fatal(err)
-	}
+	pool, store := storeWithSideEffects(t)
 	insert := func(n int) []pgstore.Statement {
 		return []pgstore.Statement{{SQL: "INSERT INTO side_effects VALUES ($1)", Args: []any{n}}}
 	}
@@ -103,11 +99,7 @@ func TestPreconditionsGateTheAppend(t *testing.T) {
 func TestAnAppendWithStatementsTakesItsFeedPlaceWithItsVersion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	store := newStore(t, pool, pgstore.Options{})
-	if _, err := pool.Exec(ctx, "CREATE TABLE side_effects (n int PRIMARY KEY)"); err != nil {
-		t.Fatal(err)
-	}
+	pool, store := storeWithSideEffects(t)
 	gate, err := pool.Acquire(ctx) // holds the lock the slow append's statement waits for
 	if err != nil {
 		t.Fatal(err)
@@ -188,4 +180,15 @@ func waitersReached(pool *pgxpool.Pool, lockType string, n int) <-chan struct{} 
 		}
 	}()
 	return reached
+}
+
+// storeWithSideEffects is a store on a fresh database with a table,
+// side_effects (n int PRIMARY KEY), for the statements sent with appends.
+func storeWithSideEffects(t *testing.T) (*pgxpool.Pool, *pgstore.Store) {
+	t.Helper()
+	pool := pgtest.NewPool(t)
+	if _, err := pool.Exec(context.Background(), "CREATE TABLE side_effects (n int PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	return pool, newStore(t, pool, pgstore.Options{})
 }
