@@ -18,27 +18,26 @@ const Table = "audit_v2"
 // Projector keeps the audit table. The projector Prepare returns for a
 // batch also holds that batch's rows, their hashes chained.
 type Projector struct {
-	table string
-	rows  map[projections.Position][]any // by event position, once prepared
+	projections.Named
+	rows map[projections.Position][]any // by event position, once prepared
 }
 
 // New returns the projector of the current table version.
-func New() Projector { return Projector{table: Table} }
+func New() Projector { return NewSuffixed("") }
 
 // NewSuffixed returns a projector of the same read model into tables named
 // with suffix (Table+suffix): a second copy built beside the live one, as a
 // rebuild or a consistency check does.
-func NewSuffixed(suffix string) Projector { return Projector{table: Table + suffix} }
-
-// Name names the projection (and its consumer group) by its table.
-func (p Projector) Name() string { return p.table }
+func NewSuffixed(suffix string) Projector {
+	return Projector{Named: projections.NamedTable(Table, suffix)}
+}
 
 // Schema creates the table, keyed by tenant and feed position, and one
 // index for each filter of List (all in position order within a tenant).
 // The primary key also finds a tenant's last entry, whose hash the next
 // one chains to.
 func (p Projector) Schema() []string {
-	t := p.table
+	t := p.Table()
 	return []string{
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
     tenant_id        text        NOT NULL,
@@ -61,9 +60,6 @@ func (p Projector) Schema() []string {
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_at ON %s (tenant_id, at)`, t, t),
 	}
 }
-
-// Tables names the read model's table.
-func (p Projector) Tables() []string { return []string{p.table} }
 
 // auditColumns are the columns of an audit row, in Row.Values order.
 var auditColumns = []string{"tenant_id", "position_commit", "position_prepare", "stream_version", "event_id", "at", "action",
@@ -104,7 +100,7 @@ func (p Projector) Prepared(heads map[domain.TenantID]Hash, events []projections
 		last[r.Tenant] = h
 		rows[e.Position] = r.values(h[:])
 	}
-	return Projector{table: p.table, rows: rows}
+	return Projector{Named: p.Named, rows: rows}
 }
 
 // Reduce is pure: every event becomes one new audit row (loaded with COPY:
@@ -121,7 +117,7 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 		}
 		values = r.values(nil)
 	}
-	return []projections.Statement{{Copy: &projections.Row{Table: p.table, Columns: auditColumns, Values: values}}}
+	return []projections.Statement{{Copy: &projections.Row{Table: p.Table(), Columns: auditColumns, Values: values}}}
 }
 
 // values is the row of r with hash, in auditColumns order.
@@ -160,7 +156,7 @@ func (p Projector) heads(ctx context.Context, tx pgx.Tx, tenants []string) (map[
 	}
 	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT t.tenant_id, h.hash FROM unnest($1::text[]) AS t(tenant_id)
 CROSS JOIN LATERAL (SELECT a.hash FROM %s a WHERE a.tenant_id = t.tenant_id
-    ORDER BY a.position_commit DESC, a.position_prepare DESC LIMIT 1) h`, p.table), tenants)
+    ORDER BY a.position_commit DESC, a.position_prepare DESC LIMIT 1) h`, p.Table()), tenants)
 	if err != nil {
 		return nil, fmt.Errorf("audit: last hashes: %w", err)
 	}

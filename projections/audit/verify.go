@@ -54,13 +54,13 @@ type verifyDB interface {
 // must be one snapshot, or a batch committed in between shows as rows after
 // the checkpoint, which no event accounts for.
 func (p Projector) Verify(ctx context.Context, db verifyDB, tenant domain.TenantID, events iter.Seq2[projections.Event, error]) (Verified, *Mismatch, error) {
-	checkpoint, err := projections.LoadCheckpoint(ctx, db, p.table)
+	checkpoint, err := projections.LoadCheckpoint(ctx, db, p.Table())
 	if err != nil {
 		return Verified{}, nil, fmt.Errorf("audit: verify: %w", err)
 	}
 	rows, err := db.Query(ctx, fmt.Sprintf(`SELECT position_commit, position_prepare, stream_version, event_id, at, action,
     actor_id, target_id, reason, details::text, hash FROM %s
-WHERE tenant_id = $1 ORDER BY position_commit, position_prepare`, p.table), string(tenant))
+WHERE tenant_id = $1 ORDER BY position_commit, position_prepare`, p.Table()), string(tenant))
 	if err != nil {
 		return Verified{}, nil, fmt.Errorf("audit: verify: %w", err)
 	}

@@ -11,18 +11,15 @@ import (
 const Table = "teams_v1"
 
 // Projector keeps Table.
-type Projector struct{ table string }
+type Projector struct{ projections.Named }
 
 // New returns the projector of the current table version.
-func New() Projector { return Projector{table: Table} }
+func New() Projector { return NewSuffixed("") }
 
 // NewSuffixed returns a projector of the same read model into tables named
 // with suffix (Table+suffix): a second copy built beside the live one, as a
 // rebuild or a consistency check does.
-func NewSuffixed(suffix string) Projector { return Projector{table: Table + suffix} }
-
-// Name names the projection (and its consumer group) by its table.
-func (p Projector) Name() string { return p.table }
+func NewSuffixed(suffix string) Projector { return Projector{projections.NamedTable(Table, suffix)} }
 
 // Schema creates the table; its primary key serves the one query, a
 // tenant's teams in id order.
@@ -35,11 +32,8 @@ func (p Projector) Schema() []string {
     members    text[]      NOT NULL DEFAULT '{}',
     updated_at timestamptz NOT NULL,
     PRIMARY KEY (tenant_id, team_id)
-)`, p.table)}
+)`, p.Table())}
 }
-
-// Tables names the read model's table.
-func (p Projector) Tables() []string { return []string{p.table} }
 
 // Reduce is pure: each team event becomes one statement on its team's row,
 // doing what domain.Evolve does to the write model — a leaver loses the lead
@@ -50,7 +44,7 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 	case domain.TeamDefined:
 		return []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s (tenant_id, team_id, name, updated_at)
 VALUES ($1, $2, $3, $4)
-ON CONFLICT (tenant_id, team_id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at`, p.table),
+ON CONFLICT (tenant_id, team_id) DO UPDATE SET name = EXCLUDED.name, updated_at = EXCLUDED.updated_at`, p.Table()),
 			Args: []any{string(e.Tenant), string(d.Team), d.Name, e.OccurredAt}}}
 	case domain.TeamJoined:
 		return p.set(e, d.Team, `members = CASE WHEN $4 = ANY(members) THEN members ELSE array_append(members, $4) END`, string(d.User))
@@ -61,7 +55,7 @@ ON CONFLICT (tenant_id, team_id) DO UPDATE SET name = EXCLUDED.name, updated_at 
 	case domain.UserDeleted:
 		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s
 SET members = array_remove(members, $2), leader = CASE WHEN leader = $2 THEN NULL ELSE leader END, updated_at = $3
-WHERE tenant_id = $1 AND $2 = ANY(members)`, p.table),
+WHERE tenant_id = $1 AND $2 = ANY(members)`, p.Table()),
 			Args: []any{string(e.Tenant), string(d.User), e.OccurredAt}}}
 	}
 	return nil
@@ -70,7 +64,7 @@ WHERE tenant_id = $1 AND $2 = ANY(members)`, p.table),
 // set changes one team's row: $1 tenant, $2 team, $3 the event's time, $4 arg.
 func (p Projector) set(e projections.Event, team domain.TeamID, assignments string, arg any) []projections.Statement {
 	return []projections.Statement{{
-		SQL:  fmt.Sprintf(`UPDATE %s SET %s, updated_at = $3 WHERE tenant_id = $1 AND team_id = $2`, p.table, assignments),
+		SQL:  fmt.Sprintf(`UPDATE %s SET %s, updated_at = $3 WHERE tenant_id = $1 AND team_id = $2`, p.Table(), assignments),
 		Args: []any{string(e.Tenant), string(team), e.OccurredAt, arg}}}
 }
 

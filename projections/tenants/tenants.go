@@ -12,18 +12,15 @@ import (
 const Table = "tenants_v1"
 
 // Projector keeps Table.
-type Projector struct{ table string }
+type Projector struct{ projections.Named }
 
 // New returns the projector of the current table version.
-func New() Projector { return Projector{table: Table} }
+func New() Projector { return NewSuffixed("") }
 
 // NewSuffixed returns a projector of the same read model into tables named
 // with suffix (Table+suffix): a second copy built beside the live one, as a
 // rebuild or a consistency check does.
-func NewSuffixed(suffix string) Projector { return Projector{table: Table + suffix} }
-
-// Name names the projection (and its consumer group) by its table.
-func (p Projector) Name() string { return p.table }
+func NewSuffixed(suffix string) Projector { return Projector{projections.NamedTable(Table, suffix)} }
 
 // Schema creates the table.
 func (p Projector) Schema() []string {
@@ -36,24 +33,21 @@ func (p Projector) Schema() []string {
     version         bigint      NOT NULL,
     created_at      timestamptz NOT NULL,
     updated_at      timestamptz NOT NULL
-)`, p.table)}
+)`, p.Table())}
 }
-
-// Tables names the read model's table.
-func (p Projector) Tables() []string { return []string{p.table} }
 
 // Reduce is pure: tenant creation, policy and seat changes become rows.
 func (p Projector) Reduce(e projections.Event) []projections.Statement {
 	switch d := e.Data.(type) {
 	case domain.TenantCreated:
 		return []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s (id, name, preset, policy, version, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`, p.table),
+VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING`, p.Table()),
 			Args: []any{string(e.Tenant), d.Name, d.Preset, policyJSON(d.Policy), e.Version, e.OccurredAt}}}
 	case domain.TenantPolicyChanged:
-		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s SET preset = $2, policy = $3, version = $4, updated_at = $5 WHERE id = $1`, p.table),
+		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s SET preset = $2, policy = $3, version = $4, updated_at = $5 WHERE id = $1`, p.Table()),
 			Args: []any{string(e.Tenant), d.Preset, policyJSON(d.Policy), e.Version, e.OccurredAt}}}
 	case domain.SeatsChanged:
-		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s SET seats_purchased = $2, version = $3, updated_at = $4 WHERE id = $1`, p.table),
+		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s SET seats_purchased = $2, version = $3, updated_at = $4 WHERE id = $1`, p.Table()),
 			Args: []any{string(e.Tenant), d.Seats, e.Version, e.OccurredAt}}}
 	}
 	return nil

@@ -11,23 +11,20 @@ import (
 const Table = "work_v1"
 
 // Projector keeps Table.
-type Projector struct{ table string }
+type Projector struct{ projections.Named }
 
 // New returns the projector of the current table version.
-func New() Projector { return Projector{table: Table} }
+func New() Projector { return NewSuffixed("") }
 
 // NewSuffixed returns a projector of the same read model into tables named
 // with suffix (Table+suffix): a second copy built beside the live one, as a
 // rebuild or a consistency check does.
-func NewSuffixed(suffix string) Projector { return Projector{table: Table + suffix} }
-
-// Name names the projection (and its consumer group) by its table.
-func (p Projector) Name() string { return p.table }
+func NewSuffixed(suffix string) Projector { return Projector{projections.NamedTable(Table, suffix)} }
 
 // Schema creates the table and the index behind the list by assignee (the
 // primary key serves the others).
 func (p Projector) Schema() []string {
-	t := p.table
+	t := p.Table()
 	return []string{
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
     tenant_id  text        NOT NULL,
@@ -41,9 +38,6 @@ func (p Projector) Schema() []string {
 	}
 }
 
-// Tables names the read model's table.
-func (p Projector) Tables() []string { return []string{p.table} }
-
 // Reduce is pure: an assignment creates or updates its item (kind "" keeps
 // the item's kind, assignee "" unassigns); a transfer moves the listed items
 // to their new assignee. Other events give none.
@@ -53,7 +47,7 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 		return []projections.Statement{{SQL: fmt.Sprintf(`INSERT INTO %s AS w (tenant_id, item_id, kind, assignee, updated_at)
 VALUES ($1, $2, $3, NULLIF($4, ''), $5)
 ON CONFLICT (tenant_id, item_id) DO UPDATE SET kind = coalesce(NULLIF(EXCLUDED.kind, ''), w.kind),
-    assignee = EXCLUDED.assignee, updated_at = EXCLUDED.updated_at`, p.table),
+    assignee = EXCLUDED.assignee, updated_at = EXCLUDED.updated_at`, p.Table()),
 			Args: []any{string(e.Tenant), string(d.Item), d.Kind, string(d.Assignee), e.OccurredAt}}}
 	case domain.OwnershipTransferred:
 		items := make([]string, len(d.Items))
@@ -61,7 +55,7 @@ ON CONFLICT (tenant_id, item_id) DO UPDATE SET kind = coalesce(NULLIF(EXCLUDED.k
 			items[i] = string(it)
 		}
 		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s SET assignee = NULLIF($3, ''), updated_at = $4
-WHERE tenant_id = $1 AND item_id = ANY($2)`, p.table),
+WHERE tenant_id = $1 AND item_id = ANY($2)`, p.Table()),
 			Args: []any{string(e.Tenant), items, string(d.To), e.OccurredAt}}}
 	}
 	return nil
