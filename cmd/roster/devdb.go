@@ -27,7 +27,7 @@ func (d *devDBCmd) Run(ctx context.Context, log *slog.Logger) error {
 		d.Command = d.Command[1:] // kong passes the separator through
 	}
 	if len(d.Command) == 0 {
-		return errors.New("dev-db: name a command to run, e.g. roster dev-db -- go test ./...")
+		return errors.New("dev-db: name a command to run, as in: roster dev-db -- go test ./")
 	}
 	dir, err := os.MkdirTemp("", "roster-dev-db-")
 	if err != nil {

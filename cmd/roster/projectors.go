@@ -104,7 +104,8 @@ func runHost(ctx context.Context, pool *pgxpool.Pool, svc *services, status *pro
 		RouterConfig: projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed, Status: status, Logger: log},
 		ReadModels:   svc.readModels, Poll: rebuildPoll})
 	log.Info("projectors: running")
-	if err := host.Run(ctx); err != nil && ctx.Err() == nil {
+	err := host.Run(ctx) // it only returns with an error: its end, or ctx's
+	if ctx.Err() == nil {
 		log.Error("projectors: stopped", "error", err)
 	}
 }
