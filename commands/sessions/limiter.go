@@ -89,11 +89,11 @@ func newLimiter(l Limits) *limiter {
 // reserved before the password is checked, so that concurrent attempts
 // cannot all pass the limits before the first of them fails.
 type attempt struct {
-	l             *limiter
-	at            time.Time
-	pair, address string // keys
-	reservations  []*rate.Reservation
-	slowed        *slowdownToken // nil for a known client
+	l            *limiter
+	at           time.Time
+	pair         string // the account and address's key
+	reservations []*rate.Reservation
+	slowed       *slowdownToken // nil for a known client
 }
 
 // admit reserves an attempt at now on account from address, or says how
@@ -101,7 +101,7 @@ type attempt struct {
 // from this address before is limited only by its own failures there.
 func (l *limiter) admit(account, address string, now time.Time) (*attempt, time.Duration) {
 	address = addressKey(address)
-	a := &attempt{l: l, at: now, pair: account + "|" + address, address: address}
+	a := &attempt{l: l, at: now, pair: account + "|" + address}
 	if wait := a.reserve(l.pairs, a.pair); wait > 0 {
 		return nil, wait
 	}

@@ -162,6 +162,15 @@ func TestConcurrentAttemptsCannotPassTheLimitsTogether(t *testing.T) {
 	}
 }
 
+// Concurrent attempts read the clock before they queue for the limiter, so
+// one that read it later may be admitted first: below the slowdown's
+// threshold, that must not refuse the other.
+func TestAttemptsAdmittedOutOfClockOrderAreNotRefusedBelowTheSlowdown(t *testing.T) {
+	l := newLimiter(testLimits)
+	fail(t, l, "acct", "192.0.2.1", t0.Add(time.Millisecond))
+	fail(t, l, "acct", "192.0.2.2", t0)
+}
+
 func TestAnIPv6ClientIsLimitedByItsSlash64(t *testing.T) {
 	for _, same := range [][2]string{
 		{"2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff"},

@@ -44,9 +44,13 @@ func (d *slowdowns) reserve(account string, now time.Time) (*slowdownToken, time
 	}
 	d.decay(s, now)
 	s.failures++
-	token := &slowdownToken{s: s, before: s.openAt}
-	s.openAt = now.Add(d.delay(s.failures))
-	token.closed = s.openAt
+	token := &slowdownToken{s: s, before: s.openAt, closed: s.openAt}
+	// Below the threshold nothing closes: concurrent attempts read the
+	// clock before they queue here, so a later one may arrive first.
+	if delay := d.delay(s.failures); delay > 0 {
+		s.openAt = now.Add(delay)
+		token.closed = s.openAt
+	}
 	return token, 0
 }
 

@@ -188,26 +188,32 @@ func (p Proxies) Validate() error {
 }
 
 // Prefixes are the trusted proxies as address ranges (an address is a
-// range of one).
+// range of one; an IPv4-mapped IPv6 address, the IPv4 address).
 func (p Proxies) Prefixes() ([]netip.Prefix, error) {
 	var prefixes []netip.Prefix
 	for _, t := range p.TrustedProxies {
-		t = strings.TrimSpace(t)
-		prefix, err := netip.ParsePrefix(t)
-		if !strings.Contains(t, "/") {
-			var ip netip.Addr
-			ip, err = netip.ParseAddr(t)
-			prefix = netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen())
-		}
-		if err != nil || ip6Zoned(prefix) {
+		prefix, err := parsePrefix(strings.TrimSpace(t))
+		if err != nil {
 			return nil, fmt.Errorf("--trusted-proxies / ROSTER_TRUSTED_PROXIES: %q is neither an address nor a CIDR range such as 10.0.0.0/8", t)
 		}
-		prefixes = append(prefixes, prefix.Masked())
+		prefixes = append(prefixes, prefix)
 	}
 	return prefixes, nil
 }
 
-func ip6Zoned(p netip.Prefix) bool { return p.Addr().Zone() != "" }
+// parsePrefix reads a CIDR range or an address without zone.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		prefix, err := netip.ParsePrefix(s)
+		return prefix.Masked(), err
+	}
+	ip, err := netip.ParseAddr(s)
+	if err == nil && ip.Zone() != "" {
+		err = errors.New("zone")
+	}
+	ip = ip.Unmap()
+	return netip.PrefixFrom(ip, ip.BitLen()), err
+}
 
 // EventStore chooses where events are stored. Keys, read models and the
 // projectors' transport stay in PostgreSQL either way.
