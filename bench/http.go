@@ -239,7 +239,8 @@ func loginTimes(ctx context.Context, s *httpSide) ([]result, error) {
 		commands.SetPassword{Actor: domain.OperatorActor(), User: "u-1", Password: "the real one"}); err != nil {
 		return nil, err
 	}
-	unlimited := sessions.Limits{AccountBurst: 1 << 30, AccountEvery: time.Nanosecond, AddressBurst: 1 << 30, AddressEvery: time.Nanosecond}
+	unlimited := sessions.Limits{AccountBurst: 1 << 30, AccountEvery: time.Nanosecond, AddressBurst: 1 << 30, AddressEvery: time.Nanosecond,
+		SlowAfter: 1 << 30, SlowMax: time.Second}
 	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher, Limits: unlimited})
 	if err != nil {
 		return nil, err

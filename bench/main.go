@@ -37,13 +37,16 @@ var suites = []suite{
 	{"rebuild", runRebuild},
 	{"http", runHTTP},
 	{"as-of", runAsOf},
+	{"login-memory", runLoginMemory},
 }
 
 // env is what a suite measures against.
 type env struct {
 	pool     *pgxpool.Pool
+	url      string // of pool's database, for a child process's own databases
 	duration time.Duration
 	rounds   int
+	roster   string // the roster binary, for suites that measure a serving process
 }
 
 // result is one comparison: a subject against its baseline, same units.
@@ -59,6 +62,7 @@ func main() {
 	only := flag.String("suite", "", "run only this suite ("+suiteNames()+")")
 	duration := flag.Duration("duration", 3*time.Second, "how long each measurement runs")
 	rounds := flag.Int("rounds", 3, "alternating rounds of baseline and subject; the median counts")
+	roster := flag.String("roster", ".roster/bin/roster", "the roster binary (make build) that login-memory serves with")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -71,7 +75,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *only, &env{duration: *duration, rounds: *rounds}); err != nil {
+	if err := run(ctx, *only, &env{duration: *duration, rounds: *rounds, roster: *roster}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1) //nolint: the profile of a failed run is not wanted
 	}
@@ -98,12 +102,12 @@ func suiteNames() string {
 }
 
 func run(ctx context.Context, only string, e *env) error {
-	pool, closeDB, err := openDatabase(ctx)
+	pool, url, closeDB, err := openDatabase(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	e.pool = pool
+	e.pool, e.url = pool, url
 	printMachine(ctx, pool)
 	for _, s := range suites {
 		if only != "" && s.name != only {
@@ -118,16 +122,16 @@ func run(ctx context.Context, only string, e *env) error {
 	return nil
 }
 
-func openDatabase(ctx context.Context) (*pgxpool.Pool, func(), error) {
+func openDatabase(ctx context.Context) (*pgxpool.Pool, string, func(), error) {
 	url, stopServer := os.Getenv("ROSTER_BENCH_DATABASE_URL"), func() {}
 	if url == "" {
 		dir, err := os.MkdirTemp("", "roster-bench-")
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		server, err := embeddedpg.Start(ctx, embeddedpg.Options{Dir: dir, Durable: true, MaxConnections: 100})
 		if err != nil {
-			return nil, nil, err
+			return nil, "", nil, err
 		}
 		url = server.URL("postgres")
 		stopServer = func() { _ = server.Stop(context.Background()); _ = os.RemoveAll(dir) }
@@ -135,7 +139,7 @@ func openDatabase(ctx context.Context) (*pgxpool.Pool, func(), error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		stopServer()
-		return nil, nil, err
+		return nil, "", nil, err
 	}
 	cfg.MaxConns = 40
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -144,9 +148,9 @@ func openDatabase(ctx context.Context) (*pgxpool.Pool, func(), error) {
 	}
 	if err != nil {
 		stopServer()
-		return nil, nil, err
+		return nil, "", nil, err
 	}
-	return pool, func() { pool.Close(); stopServer() }, nil
+	return pool, url, func() { pool.Close(); stopServer() }, nil
 }
 
 func printMachine(ctx context.Context, pool *pgxpool.Pool) {

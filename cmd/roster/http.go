@@ -36,7 +36,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
 	readapi.MountOpenAPI(router)
-	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
+	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log, Clients: svc.clients}
 	router.Group(func(r chi.Router) {
 		r.Use(access.ValidPath)
 		writes.MountPublic(r)

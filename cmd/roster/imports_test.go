@@ -17,9 +17,11 @@ var allowedImports = map[string][]string{
 	"domain": {"domain"},
 	// commands/writeapi serves HTTP on chi and refuses JSON text that
 	// encoding/json would not keep as sent with jsontext (encoding/json/v2's
-	// decoder); sessions rate-limit with x/time.
+	// decoder); sessions rate-limit with x/time, in tables bounded by
+	// golang-lru; access reads forwarding headers from trusted proxies with
+	// realclientip (which headers to believe is a rule of the HTTP edge).
 	"commands": {"domain", "commands", "github.com/google/uuid", "github.com/go-chi/chi/v5", "github.com/go-json-experiment/json",
-		"golang.org/x/time/rate"},
+		"golang.org/x/time/rate", "github.com/hashicorp/golang-lru/v2", "github.com/realclientip/realclientip-go"},
 	"projections": {"domain", "projections", "github.com/jackc/pgx/v5", "github.com/ThreeDotsLabs/watermill"},
 	// readapi serves read models, in the domain's vocabulary (ids, statuses).
 	// It shares commands/access (who is calling; problem documents) with the

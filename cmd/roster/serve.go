@@ -35,6 +35,8 @@ type serveCmd struct {
 	config.Secrets    `embed:""`
 	config.Operator   `embed:""`
 	config.Sessions   `embed:""`
+	config.Passwords  `embed:""`
+	config.Proxies    `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -53,11 +55,15 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}
-	if err := s.HTTP.Validate(); err != nil {
+	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate()); err != nil {
 		return err
 	}
 	operatorToken := s.operatorToken(log)
-	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), accessFrom(operatorToken, s.Sessions), log)
+	settings, err := accessFrom(operatorToken, s.Sessions, s.Passwords, s.Proxies)
+	if err != nil {
+		return err
+	}
+	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), settings, log)
 	if err != nil {
 		return err
 	}
@@ -73,7 +79,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 
 	go purgeExpiredSessions(projectorsCtx, svc.tokens, svc.sessions, log)
 	router := httpSurface(svc, db.Pool, status, log)
-	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore)))
+	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore), svc.hashing))
 
 	listener, err := listenHTTP(s.HTTP)
 	if err != nil {
@@ -157,12 +163,34 @@ func (s *serveCmd) operatorToken(log *slog.Logger) string {
 	return token
 }
 
-// metricsHandler serves the Go runtime's metrics and the projections' lag.
-func metricsHandler(lag *projectionfeed.Lag) http.Handler {
+// metricsHandler serves the Go runtime's metrics, the projections' lag and
+// the password hashing budget's use.
+func metricsHandler(lag *projectionfeed.Lag, hashing *passwords.Budget) http.Handler {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		projectionfeed.NewLagCollector(lag))
+	registry.MustRegister(hashingMetrics(hashing)...)
 	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+}
+
+// hashingMetrics show how full the password hashing budget runs: a
+// refusal count that grows means logins are answered 503.
+func hashingMetrics(b *passwords.Budget) []prometheus.Collector {
+	stat := func(read func(passwords.Stats) int64) func() float64 {
+		return func() float64 { return float64(read(b.Stats())) }
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_running", Help: "Argon2id computations running now."},
+			stat(func(s passwords.Stats) int64 { return s.Running })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_waiting", Help: "Argon2id computations waiting for a slot of the budget now."},
+			stat(func(s passwords.Stats) int64 { return s.Waiting })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_slots", Help: "Argon2id computations allowed at once (--password-hashes-at-once)."},
+			func() float64 { return float64(b.Size()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_total", Help: "Argon2id computations started."},
+			stat(func(s passwords.Stats) int64 { return s.Computed })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_refused_total", Help: "Argon2id computations refused (503) for want of a slot in time."},
+			stat(func(s passwords.Stats) int64 { return s.Refused })),
+	}
 }
 
 // sessionPurgeEvery is how often expired sessions are deleted: they are

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/infra/config"
@@ -30,7 +32,9 @@ type services struct {
 	sealed   *personaldata.Store // events with personal data sealed and unsealed
 	commands *commands.Handlers
 	sessions *sessions.Service
-	tokens   *sessionstore.Store // the sessions' digests, purged of expired ones by serve
+	tokens   *sessionstore.Store    // the sessions' digests, purged of expired ones by serve
+	hashing  *passwords.Budget      // bounds every Argon2id computation of commands and logins
+	clients  access.ClientAddresses // who a request's client is (behind trusted proxies)
 	// readModels are the read models the projectors keep: catalog.All(),
 	// which a test may wrap to make one fail.
 	readModels []projections.ReadModel
@@ -38,14 +42,19 @@ type services struct {
 
 // wireServices checks the master key against the database and builds the
 // command side over the sealing event store.
-func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, hashing passwords.Params, access accessSettings, log *slog.Logger) (*services, error) {
+func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, hashing passwords.Params, settings accessSettings, log *slog.Logger) (*services, error) {
 	if err := personaldata.CheckMasterKey(ctx, pool, key); err != nil {
+		return nil, err
+	}
+	budget, err := passwords.NewBudget(cmp.Or(settings.HashesAtOnce, passwords.DefaultHashesAtOnce), cmp.Or(settings.HashWait, passwords.DefaultHashWait))
+	if err != nil {
 		return nil, err
 	}
 	hasher, err := passwords.New(hashing)
 	if err != nil {
 		return nil, err
 	}
+	hasher = hasher.Within(budget)
 	events, sealed, err := openEventStore(pool, key, store, log)
 	if err != nil {
 		return nil, err
@@ -66,7 +75,7 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 	}
 	tokens := sessionstore.New(pool)
 	cfg := sessions.Config{Store: tokens, Members: handlers, Passwords: hasher,
-		OperatorToken: access.OperatorToken, TTL: access.TTL, Limits: access.Limits}
+		OperatorToken: settings.OperatorToken, TTL: settings.TTL, Limits: settings.Limits, Clock: settings.Clock}
 	if !store.KurrentDB() {
 		// The events live beside the sessions: a command checks its
 		// session in the round trip that stores its events. (KurrentDB
@@ -79,21 +88,35 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
 	return &services{pool: pool, key: key, store: store, events: events, sealed: sealed, commands: handlers, sessions: logins,
-		tokens: tokens, readModels: catalog.All()}, nil
+		tokens: tokens, hashing: budget, clients: settings.Clients, readModels: catalog.All()}, nil
 }
 
 // accessSettings configures authentication: the operator token, session
-// lifetime and login rate limits.
+// lifetime, login limits and who a request's client is; and the budget of
+// password hashing (zero: passwords.DefaultHashesAtOnce, DefaultHashWait).
 type accessSettings struct {
 	OperatorToken string
 	TTL           time.Duration
 	Limits        sessions.Limits
+	Clients       access.ClientAddresses
+	HashesAtOnce  int
+	HashWait      time.Duration
+	Clock         func() time.Time // the sessions' clock; nil: time.Now
 }
 
 // accessFrom turns configuration into accessSettings.
-func accessFrom(operatorToken string, c config.Sessions) accessSettings {
-	return accessSettings{OperatorToken: operatorToken, TTL: c.TTL, Limits: sessions.Limits{
-		AccountBurst: c.AccountBurst, AccountEvery: c.AccountEvery, AddressBurst: c.AddressBurst, AddressEvery: c.AddressEvery}}
+func accessFrom(operatorToken string, c config.Sessions, p config.Passwords, proxies config.Proxies) (accessSettings, error) {
+	trusted, err := proxies.Prefixes()
+	if err != nil {
+		return accessSettings{}, err
+	}
+	clients, err := access.NewClientAddresses(trusted, proxies.ForwardedHeader)
+	if err != nil {
+		return accessSettings{}, err
+	}
+	return accessSettings{OperatorToken: operatorToken, TTL: c.TTL, Clients: clients, HashesAtOnce: p.HashesAtOnce, HashWait: p.HashWait,
+		Limits: sessions.Limits{AccountBurst: c.AccountBurst, AccountEvery: c.AccountEvery, AddressBurst: c.AddressBurst,
+			AddressEvery: c.AddressEvery, SlowAfter: c.SlowAfter, SlowMax: c.SlowMax}}, nil
 }
 
 // appendSealedReadRaw appends through the sealing store (personal data is

@@ -44,12 +44,14 @@ type Members interface {
 	CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error)
 }
 
-// Verifier checks passwords against stored hashes.
+// Verifier checks passwords against stored hashes. Either method may
+// refuse to compute now (the server has no room for another hashing): it
+// then returns an "unavailable" *domain.Error, which Login passes on.
 type Verifier interface {
 	Verify(password, hash string) (bool, error)
 	// VerifyDummy spends the time of one Verify, for logins with no hash to
-	// check, so that they answer no faster.
-	VerifyDummy(password string)
+	// check, so that they answer no faster — and are refused alike.
+	VerifyDummy(password string) error
 }
 
 var _ Members = (*commands.Handlers)(nil)

@@ -36,10 +36,9 @@ type Config struct {
 // Service logs users in and resolves bearer tokens; it implements
 // access.Authenticator.
 type Service struct {
-	cfg      Config
-	accounts *failureLimiter
-	clients  *failureLimiter
-	known    knownSessions
+	cfg    Config
+	limits *limiter
+	known  knownSessions
 }
 
 var _ access.Authenticator = (*Service)(nil)
@@ -52,16 +51,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.TTL <= 0 {
 		cfg.TTL = 12 * time.Hour
 	}
-	if cfg.Limits == (Limits{}) {
-		cfg.Limits = DefaultLimits()
-	}
+	cfg.Limits = cfg.Limits.withDefaults()
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Service{cfg: cfg,
-		accounts: newFailureLimiter(cfg.Limits.AccountBurst, cfg.Limits.AccountEvery),
-		clients:  newFailureLimiter(cfg.Limits.AddressBurst, cfg.Limits.AddressEvery),
-	}, nil
+	return &Service{cfg: cfg, limits: newLimiter(cfg.Limits)}, nil
 }
 
 // Login is a successful login.
@@ -85,35 +79,38 @@ func (r *RateLimited) Error() string { return r.Refusal.Error() }
 func (r *RateLimited) Unwrap() error { return r.Refusal }
 
 // Login checks email and password for tenant and opens a session. client
-// names the caller's address for rate limiting.
+// is the caller's address, which the limits on failed logins are keyed by
+// (see Limits): the attempt is counted before the password is checked, and
+// refunded when the password is right or could not be checked.
 func (s *Service) Login(ctx context.Context, tenant domain.TenantID, email, password, client string) (Login, error) {
 	if strings.TrimSpace(email) == "" || password == "" {
 		return Login{}, domain.NewError(domain.CodeInvalid, "email and password are required")
 	}
 	now := s.cfg.Clock()
 	normalized, _ := domain.NormalizeEmail(email)
-	account := accountKey(string(tenant), normalized)
-	if wait := max(s.accounts.wait(account, now), s.clients.wait(client, now)); wait > 0 {
+	try, wait := s.limits.admit(accountKey(string(tenant), normalized), client, now)
+	if wait > 0 {
 		return Login{}, &RateLimited{RetryAfter: wait,
 			Refusal: domain.NewError(domain.CodeRateLimited, "too many failed logins; retry in %d s", int(math.Ceil(wait.Seconds())))}
 	}
 	m, ok, err := s.checkPassword(ctx, tenant, email, password)
-	if err != nil {
+	switch {
+	case err != nil:
+		try.refund()
 		return Login{}, err
-	}
-	if !ok {
-		s.accounts.failed(account, now)
-		s.clients.failed(client, now)
+	case !ok: // the failure reserved stands
 		return Login{}, domain.NewError(domain.CodeInvalidCredentials, "the e-mail or the password is wrong")
-	}
-	if !m.User.CanLogin {
+	case !m.User.CanLogin:
+		try.refund()
 		return Login{}, domain.NewError(domain.CodeLoginForbidden, "this user may not log in while %s", m.User.Status)
 	}
+	try.succeeded()
 	return s.open(ctx, tenant, m, now)
 }
 
 // checkPassword does the same work whether or not the account exists: one
-// write-model lookup, one stream read, one Argon2id verification.
+// write-model lookup, one stream read, one Argon2id verification (within
+// the hashing budget, refused alike when it is full).
 func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, email, password string) (commands.Member, bool, error) {
 	m, found, err := s.cfg.Members.MemberByEmail(ctx, tenant, email)
 	if err != nil {
@@ -130,7 +127,9 @@ func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, ema
 		return commands.Member{}, false, err
 	}
 	if !found || hash == "" {
-		s.cfg.Passwords.VerifyDummy(password)
+		if err := s.cfg.Passwords.VerifyDummy(password); err != nil {
+			return commands.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
+		}
 		return commands.Member{}, false, nil
 	}
 	ok, err := s.cfg.Passwords.Verify(password, hash)

@@ -21,6 +21,9 @@ type API struct {
 	Commands *commands.Handlers
 	Sessions *sessions.Service
 	Log      *slog.Logger
+	// Clients tells a login's client address, which failed logins are
+	// limited by; the zero value takes the connection's peer.
+	Clients access.ClientAddresses
 }
 
 // MountPublic adds the routes that need no token: login

@@ -1,7 +1,6 @@
 package writeapi
 
 import (
-	"net"
 	"net/http"
 	"time"
 
@@ -22,7 +21,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tenant := tenantOf(r) // well formed: access.ValidPath checked it
-	got, err := a.Sessions.Login(r.Context(), tenant, body.Email, body.Password, clientAddress(r))
+	got, err := a.Sessions.Login(r.Context(), tenant, body.Email, body.Password, a.Clients.Of(r))
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
@@ -35,16 +34,6 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, map[string]any{"token": got.Token, "user": user,
 		"expires_at": got.ExpiresAt.UTC().Format(time.RFC3339)})
-}
-
-// clientAddress is the connection's peer address (without the port):
-// forwarding headers are not trusted, since any client can set them.
-func clientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // logout answers DELETE /v1/sessions/current.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -115,16 +116,23 @@ type Operator struct {
 	Token string `name:"operator-token" env:"ROSTER_OPERATOR_TOKEN" help:"Bearer token of the operator. Empty with the embedded database: a random one is generated and printed at start-up (dev mode); empty otherwise: operator endpoints are disabled."`
 }
 
-// Sessions configures session tokens and login rate limits.
+// Sessions configures session tokens and the limits on failed logins (see
+// sessions.Limits: per account and client address, per client address, and
+// a slowdown per account over all addresses, which clients that logged in
+// to the account before are exempt from).
 type Sessions struct {
 	TTL time.Duration `name:"session-ttl" env:"ROSTER_SESSION_TTL" default:"12h" help:"How long a session token lives after login."`
-	// Failed logins allowed per account and per client address before
-	// further attempts are refused with 429 rate_limited, and how fast each
-	// allowance refills (one attempt per interval).
-	AccountBurst int           `name:"login-account-burst" env:"ROSTER_LOGIN_ACCOUNT_BURST" default:"5" help:"Failed logins allowed per account before attempts are refused for a while."`
-	AccountEvery time.Duration `name:"login-account-every" env:"ROSTER_LOGIN_ACCOUNT_EVERY" default:"1m" help:"One more failed login per account is allowed after each interval."`
-	AddressBurst int           `name:"login-address-burst" env:"ROSTER_LOGIN_ADDRESS_BURST" default:"30" help:"Failed logins allowed per client address before attempts are refused for a while."`
+	// Failed logins allowed per account from one client address and per
+	// client address before further attempts are refused with 429
+	// rate_limited, and how fast each allowance refills (one attempt per
+	// interval).
+	AccountBurst int           `name:"login-account-burst" env:"ROSTER_LOGIN_ACCOUNT_BURST" default:"5" help:"Failed logins allowed per account from one client address before that address is refused for the account for a while."`
+	AccountEvery time.Duration `name:"login-account-every" env:"ROSTER_LOGIN_ACCOUNT_EVERY" default:"1m" help:"One more failed login per account and client address is allowed after each interval."`
+	AddressBurst int           `name:"login-address-burst" env:"ROSTER_LOGIN_ADDRESS_BURST" default:"30" help:"Failed logins allowed per client address (an IPv6 client's /64), over all accounts, before the address is refused for a while."`
 	AddressEvery time.Duration `name:"login-address-every" env:"ROSTER_LOGIN_ADDRESS_EVERY" default:"2s" help:"One more failed login per client address is allowed after each interval."`
+	// The slowdown of an account under a distributed attack.
+	SlowAfter int           `name:"login-account-slow-after" env:"ROSTER_LOGIN_ACCOUNT_SLOW_AFTER" default:"10" help:"Failed logins of one account from all addresses together after which each failure makes the account wait before its next attempt (1 s, doubling): it slows down, it is never locked. Clients that logged in to the account before are not slowed."`
+	SlowMax   time.Duration `name:"login-account-slow-max" env:"ROSTER_LOGIN_ACCOUNT_SLOW_MAX" default:"1m" help:"The longest such wait: someone else's failures keep a user out at most this long after the last of them. One failure is forgotten per interval."`
 }
 
 // Validate reports unusable session settings.
@@ -132,12 +140,79 @@ func (s Sessions) Validate() error {
 	switch {
 	case s.TTL < time.Minute || s.TTL > 90*24*time.Hour:
 		return fmt.Errorf("session TTL %s: must be between 1m and 2160h", s.TTL)
-	case s.AccountBurst < 1 || s.AddressBurst < 1:
-		return errors.New("login bursts must be at least 1")
+	case s.AccountBurst < 1 || s.AddressBurst < 1 || s.SlowAfter < 1:
+		return errors.New("login bursts (and --login-account-slow-after) must be at least 1")
 	case s.AccountEvery <= 0 || s.AddressEvery <= 0:
 		return errors.New("login refill intervals must be positive")
+	case s.SlowMax < time.Second:
+		return errors.New("--login-account-slow-max must be at least 1s")
 	}
 	return nil
+}
+
+// Passwords bounds the memory and CPU that password hashing may take.
+// Every Argon2id computation (login, invitation or password change with a
+// password, tenant creation) takes 19 MiB for about 50 ms of one core;
+// at most HashesAtOnce run at once, and one that finds them all busy waits
+// at most HashWait, then is refused with 503 unavailable and Retry-After.
+type Passwords struct {
+	HashesAtOnce int           `name:"password-hashes-at-once" env:"ROSTER_PASSWORD_HASHES_AT_ONCE" default:"8" help:"Password hashes (Argon2id, 19 MiB each) computed at once: the default, 8, keeps their memory within a budget of 152 MiB (8 × 19 MiB), and is 4 × the 2 cores the service was sized on: more at once would only wait for a core."`
+	HashWait     time.Duration `name:"password-hash-wait" env:"ROSTER_PASSWORD_HASH_WAIT" default:"1s" help:"How long a login (or a command setting a password) waits for a free hashing slot before it is refused with 503 unavailable and Retry-After."`
+}
+
+// Validate requires at least one hash at once and a wait of zero or more.
+func (p Passwords) Validate() error {
+	if p.HashesAtOnce < 1 || p.HashWait < 0 {
+		return errors.New("--password-hashes-at-once must be at least 1 and --password-hash-wait zero or more")
+	}
+	return nil
+}
+
+// Proxies names the reverse proxies whose forwarding headers tell the
+// client's address (which failed logins are limited by). Empty: the
+// connection's peer is the client, and forwarding headers are ignored —
+// any client can write them.
+type Proxies struct {
+	TrustedProxies  []string `name:"trusted-proxies" env:"ROSTER_TRUSTED_PROXIES" sep:"," help:"Addresses or CIDR ranges of the reverse proxies in front of the service, comma-separated (e.g. 10.0.0.0/8,192.0.2.1). Only from them is --forwarded-header believed: the client is the right-most address in it that is not a trusted proxy. Empty: no proxy is trusted."`
+	ForwardedHeader string   `name:"forwarded-header" env:"ROSTER_FORWARDED_HEADER" default:"X-Forwarded-For" enum:"X-Forwarded-For,Forwarded" help:"The header the trusted proxies append the client's address to (${enum}); the other one is ignored."`
+}
+
+// Validate reports a trusted proxy that is neither an address nor a CIDR
+// range, and an unknown header.
+func (p Proxies) Validate() error {
+	if p.ForwardedHeader != "X-Forwarded-For" && p.ForwardedHeader != "Forwarded" {
+		return fmt.Errorf("--forwarded-header / ROSTER_FORWARDED_HEADER %q: want X-Forwarded-For or Forwarded", p.ForwardedHeader)
+	}
+	_, err := p.Prefixes()
+	return err
+}
+
+// Prefixes are the trusted proxies as address ranges (an address is a
+// range of one; an IPv4-mapped IPv6 address, the IPv4 address).
+func (p Proxies) Prefixes() ([]netip.Prefix, error) {
+	var prefixes []netip.Prefix
+	for _, t := range p.TrustedProxies {
+		prefix, err := parsePrefix(strings.TrimSpace(t))
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies / ROSTER_TRUSTED_PROXIES: %q is neither an address nor a CIDR range such as 10.0.0.0/8", t)
+		}
+		prefixes = append(prefixes, prefix)
+	}
+	return prefixes, nil
+}
+
+// parsePrefix reads a CIDR range or an address without zone.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		prefix, err := netip.ParsePrefix(s)
+		return prefix.Masked(), err
+	}
+	ip, err := netip.ParseAddr(s)
+	if err == nil && ip.Zone() != "" {
+		err = errors.New("zone")
+	}
+	ip = ip.Unmap()
+	return netip.PrefixFrom(ip, ip.BitLen()), err
 }
 
 // EventStore chooses where events are stored. Keys, read models and the

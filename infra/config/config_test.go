@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,61 @@ func TestEventStoreConfigNeedsAKurrentDBURLOnlyForKurrentDB(t *testing.T) {
 		{Kind: "kurrentdb"},
 		{Kind: "kurrentdb", KurrentDBURL: "postgres://localhost/roster"},
 		{Kind: "eventstoredb", KurrentDBURL: "esdb://127.0.0.1:2113"},
+	} {
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "ROSTER_") {
+			t.Errorf("%+v accepted or unexplained: %v", bad, err)
+		}
+	}
+}
+
+func TestSessionsConfigNeedsASlowdownThatEnds(t *testing.T) {
+	t.Parallel()
+	ok := config.Sessions{TTL: time.Hour, AccountBurst: 5, AccountEvery: time.Minute, AddressBurst: 30, AddressEvery: 2 * time.Second,
+		SlowAfter: 10, SlowMax: time.Minute}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	noSlowAfter, noSlowMax := ok, ok
+	noSlowAfter.SlowAfter, noSlowMax.SlowMax = 0, 0
+	if noSlowAfter.Validate() == nil || noSlowMax.Validate() == nil {
+		t.Error("a slowdown after no failure, or with no delay, was accepted")
+	}
+}
+
+func TestPasswordsConfigNeedsAHashAtOnce(t *testing.T) {
+	t.Parallel()
+	if err := (config.Passwords{HashesAtOnce: 8, HashWait: time.Second}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := (config.Passwords{HashesAtOnce: 8}).Validate(); err != nil {
+		t.Fatalf("no wait (refuse at once when full) was refused: %v", err)
+	}
+	for _, bad := range []config.Passwords{{HashesAtOnce: 0, HashWait: time.Second}, {HashesAtOnce: 1, HashWait: -time.Second}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}
+
+func TestTrustedProxiesAreAddressesOrRanges(t *testing.T) {
+	t.Parallel()
+	ok := config.Proxies{TrustedProxies: []string{"10.0.0.0/8", " 192.0.2.1", "2001:db8::/32", "::ffff:192.0.2.9"}, ForwardedHeader: "Forwarded"}
+	prefixes, err := ok.Prefixes()
+	if err != nil || ok.Validate() != nil {
+		t.Fatal(err)
+	}
+	want := "[10.0.0.0/8 192.0.2.1/32 2001:db8::/32 192.0.2.9/32]"
+	if got := strings.ReplaceAll(fmt.Sprint(prefixes), ",", ""); got != want {
+		t.Fatalf("prefixes %s, want %s", got, want)
+	}
+	if err := (config.Proxies{ForwardedHeader: "X-Forwarded-For"}).Validate(); err != nil {
+		t.Fatalf("no trusted proxy was refused: %v", err)
+	}
+	for _, bad := range []config.Proxies{
+		{TrustedProxies: []string{"proxy.internal"}, ForwardedHeader: "X-Forwarded-For"},
+		{TrustedProxies: []string{"10.0.0.0/33"}, ForwardedHeader: "X-Forwarded-For"},
+		{TrustedProxies: []string{"fe80::1%eth0"}, ForwardedHeader: "X-Forwarded-For"},
+		{TrustedProxies: []string{"10.0.0.1"}, ForwardedHeader: "X-Real-IP"},
 	} {
 		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "ROSTER_") {
 			t.Errorf("%+v accepted or unexplained: %v", bad, err)

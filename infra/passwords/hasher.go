@@ -1,6 +1,7 @@
 package passwords
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -55,7 +56,32 @@ func (p Params) Validate() error {
 // It is safe for concurrent use.
 type Hasher struct {
 	params argon2id.Params
-	dummy  string // a hash with params of a random password nobody knows
+	dummy  string  // a hash with params of a random password nobody knows
+	budget *Budget // nil: computations are not bounded
+}
+
+// Within returns a Hasher like h whose every Argon2id computation (Hash,
+// Verify, VerifyDummy) runs within b: at most b's size at once, the others
+// waiting briefly and then refused with ErrBusy.
+func (h *Hasher) Within(b *Budget) *Hasher {
+	bounded := *h
+	bounded.budget = b
+	return &bounded
+}
+
+// compute runs f, within the budget if h has one.
+func (h *Hasher) compute(f func()) error {
+	if h.budget == nil {
+		f()
+		return nil
+	}
+	release, err := h.budget.Take(context.Background())
+	if err != nil {
+		return err
+	}
+	defer release()
+	f()
+	return nil
 }
 
 // New returns a Hasher that makes hashes with p. It computes one hash up
@@ -79,12 +105,17 @@ func New(p Params) (*Hasher, error) {
 }
 
 // Hash returns the Argon2id hash of password with a fresh random salt. An
-// empty password is refused with ErrEmptyPassword.
+// empty password is refused with ErrEmptyPassword; with no slot of the
+// budget in time, it returns ErrBusy.
 func (h *Hasher) Hash(password string) (string, error) {
 	if password == "" {
 		return "", fmt.Errorf("passwords: hash: %w", ErrEmptyPassword)
 	}
-	hash, err := argon2id.CreateHash(password, &h.params)
+	var hash string
+	var err error
+	if busy := h.compute(func() { hash, err = argon2id.CreateHash(password, &h.params) }); busy != nil {
+		return "", busy
+	}
 	if err != nil {
 		return "", fmt.Errorf("passwords: hash: %w", err)
 	}

@@ -20,6 +20,7 @@ const (
 // takes, whatever the password. A hash that is not an Argon2id hash with sane
 // parameters is an error. An empty password matches nothing: Verify returns
 // false at once, which reveals nothing since it does not depend on hash.
+// With no slot of the budget in time, it returns ErrBusy.
 func (h *Hasher) Verify(password, hash string) (bool, error) {
 	if err := checkHash(hash); err != nil {
 		return false, err
@@ -27,7 +28,11 @@ func (h *Hasher) Verify(password, hash string) (bool, error) {
 	if password == "" {
 		return false, nil
 	}
-	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	var match bool
+	var err error
+	if busy := h.compute(func() { match, err = argon2id.ComparePasswordAndHash(password, hash) }); busy != nil {
+		return false, busy
+	}
 	if err != nil {
 		return false, fmt.Errorf("passwords: verify: %w", err)
 	}
@@ -37,12 +42,13 @@ func (h *Hasher) Verify(password, hash string) (bool, error) {
 // VerifyDummy burns the time of verifying password against a hash made with
 // this Hasher's parameters, and discards the result. Call it when there is no
 // stored hash to verify (no account has the login's e-mail), so that the
-// reply takes as long as for an account that exists.
-func (h *Hasher) VerifyDummy(password string) {
+// reply takes as long as for an account that exists — waiting for a slot of
+// the budget and refused with ErrBusy alike.
+func (h *Hasher) VerifyDummy(password string) error {
 	if password == "" {
-		return // as Verify does
+		return nil // as Verify does
 	}
-	_, _ = argon2id.ComparePasswordAndHash(password, h.dummy)
+	return h.compute(func() { _, _ = argon2id.ComparePasswordAndHash(password, h.dummy) })
 }
 
 // checkHash parses hash and refuses parameters nobody would choose.
