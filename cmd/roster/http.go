@@ -21,7 +21,9 @@ import (
 // httpSurface builds every route of API.md on one router: health, login and
 // the OpenAPI document without a token; everything else behind
 // access.Middleware (401 without a valid token, 404 on another tenant's
-// paths), then the read and write endpoints with their role checks. Every
+// paths) and access.KnownTenant (404 for the operator on the paths of a
+// tenant that does not exist), then the read and write endpoints with their
+// role checks. Every
 // route with path parameters checks them first (access.ValidPath: 400, for
 // anyone, before the token is looked up).
 func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
@@ -44,7 +46,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
 		History: userHistory(svc), Failures: failures, Outage: pgoutage.Read}
 	router.Group(func(r chi.Router) {
-		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.commands, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
 		lag := classifiedLag{lagOf(pool, svc.store)}
@@ -53,7 +55,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	router.Group(func(r chi.Router) {
 		// A command's token may be checked by the command itself, as it
 		// stores its events (sessions.Service.AuthenticateCommand).
-		r.Use(access.ValidPath, access.CommandMiddleware(svc.sessions, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.CommandMiddleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.commands, writeapi.Internal(log)))
 		writes.MountCommands(r)
 	})
 	return router
