@@ -140,12 +140,16 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	key, err := loadMasterKey(c.Database, c.Secrets, log) // before the database is touched
+	if err != nil {
+		return err
+	}
 	db, err := openToolDatabase(ctx, c.Database, log, useTheAPI)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
+	svc, err := wireTool(ctx, db, key, c.EventStore, log)
 	if err != nil {
 		return err
 	}
@@ -260,12 +264,16 @@ func (c *projectionsRetryCmd) Help() string {
 // Run requests the retry, runs the projectors' host unless another process
 // does, and waits for the outcome.
 func (c *projectionsRetryCmd) Run(ctx context.Context, log *slog.Logger) error {
+	key, err := loadMasterKey(c.Database, c.Secrets, log) // before the database is touched
+	if err != nil {
+		return err
+	}
 	db, err := openToolDatabase(ctx, c.Database, log, useTheAPIToRetry)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
+	svc, err := wireTool(ctx, db, key, c.EventStore, log)
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,8 @@ type serveCmd struct {
 const shutdownGrace = 10 * time.Second
 
 func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openDatabase(ctx, s.Database, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	// Configuration first: a missing master key or a bad setting is said
+	// before the database is touched (or even started).
 	key, err := loadMasterKey(s.Database, s.Secrets, log) // wireServices checks it against the database
 	if err != nil {
 		return err
@@ -56,6 +53,11 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.HTTP.Validate(); err != nil {
 		return err
 	}
+	db, err := openDatabase(ctx, s.Database, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	operatorToken := s.operatorToken(log)
 	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), accessFrom(operatorToken, s.Sessions), log)
 	if err != nil {
