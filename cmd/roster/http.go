@@ -18,7 +18,8 @@ import (
 	"github.com/rosterhq/roster/readapi"
 )
 
-// httpSurface builds every route of API.md on one router: health, login and
+// httpSurface builds every route of API.md on one router: health, metrics
+// (with every request counted and timed by route: requestMetrics), login and
 // the OpenAPI document without a token; everything else behind
 // access.Middleware (401 without a valid token, 404 on another tenant's
 // paths) and access.KnownTenant (404 for the operator on the paths of a
@@ -28,7 +29,8 @@ import (
 // anyone, before the token is looked up).
 func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
 	router := chi.NewRouter()
-	router.Use(ownRequestID, middleware.RequestID, middleware.Recoverer)
+	requests := newRequestMetrics() // outside Recoverer: a recovered panic counts as its 500
+	router.Use(ownRequestID, middleware.RequestID, requests.instrument, middleware.Recoverer)
 	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such route")
 	})
@@ -37,6 +39,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	})
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
+	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(pool, svc.store), requests.collectors()...))
 	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log}
 	router.Group(func(r chi.Router) {

@@ -75,7 +75,6 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 
 	go purgeExpiredSessions(projectorsCtx, svc.tokens, svc.sessions, log)
 	router := httpSurface(svc, db.Pool, status, log)
-	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore)))
 
 	listener, err := listenHTTP(s.HTTP)
 	if err != nil {
@@ -154,11 +153,13 @@ func (s *serveCmd) operatorToken(log *slog.Logger) string {
 	return token
 }
 
-// metricsHandler serves the Go runtime's metrics and the projections' lag.
-func metricsHandler(lag *projectionfeed.Lag) http.Handler {
+// metricsHandler serves the Go runtime's metrics, the projections' lag, and
+// more (the HTTP requests' counts and latencies: requestMetrics).
+func metricsHandler(lag *projectionfeed.Lag, more ...prometheus.Collector) http.Handler {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		projectionfeed.NewLagCollector(lag))
+	registry.MustRegister(more...)
 	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 }
 
