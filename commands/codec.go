@@ -19,14 +19,16 @@ func StreamOf(tenant domain.TenantID) string { return "tenant-" + string(tenant)
 var eventIDNamespace = uuid.MustParse("6f1d3c1e-8a52-4b7e-9c53-3f0e2d7a9b41")
 
 // eventIDs names the events of one command. With an idempotency key they are
-// derived from (tenant, key, index): a retry after a crash re-appends the
-// same ids, which the store recognises instead of storing the events twice.
-// Otherwise they are random, time-ordered UUIDs (kind to the unique index).
-func eventIDs(tenant domain.TenantID, idempotencyKey string, n int) []string {
+// derived from (tenant, the key's name within its caller's keys — see
+// Envelope.idempotencyName — and index): a retry after a crash re-appends
+// the same ids, which the store recognises instead of storing the events
+// twice, and another caller's key never derives them. Otherwise they are
+// random, time-ordered UUIDs (kind to the unique index).
+func eventIDs(tenant domain.TenantID, keyName string, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
-		if idempotencyKey != "" {
-			name := string(tenant) + "\x00" + idempotencyKey + "\x00" + strconv.Itoa(i)
+		if keyName != "" {
+			name := string(tenant) + "\x00" + keyName + "\x00" + strconv.Itoa(i)
 			ids[i] = uuid.NewSHA1(eventIDNamespace, []byte(name)).String()
 			continue
 		}
@@ -37,12 +39,12 @@ func eventIDs(tenant domain.TenantID, idempotencyKey string, n int) []string {
 
 // encodeEvents turns decided events into events to append, all stamped with
 // the same metadata and instant.
-func encodeEvents(events []domain.Event, meta domain.Metadata, idempotencyKey string, at time.Time) ([]eventstore.NewEvent, error) {
+func encodeEvents(events []domain.Event, meta domain.Metadata, keyName string, at time.Time) ([]eventstore.NewEvent, error) {
 	metaJSON, err := json.Marshal(meta)
 	if err != nil {
 		return nil, fmt.Errorf("commands: encode metadata: %w", err)
 	}
-	ids := eventIDs(meta.Tenant, idempotencyKey, len(events))
+	ids := eventIDs(meta.Tenant, keyName, len(events))
 	out := make([]eventstore.NewEvent, len(events))
 	for i, e := range events {
 		payload, err := domain.EncodeEvent(e)

@@ -135,7 +135,7 @@ func (x *executor) unchanged(m *writeModel, describe describer, at eventstore.Po
 // appendOne stores one command's events and brings the cached state up to them.
 func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, events []domain.Event) (Result, error) {
 	now := x.clock().Truncate(time.Microsecond) // as stored: Result.At must equal what is read back
-	batch, err := encodeEvents(events, metadataOf(r), r.env.IdempotencyKey, now)
+	batch, err := encodeEvents(events, metadataOf(r), r.env.idempotencyName(), now)
 	if err != nil {
 		return Result{}, err
 	}

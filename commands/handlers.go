@@ -116,11 +116,12 @@ func (c Config) withDefaults() Config {
 func (h *Handlers) Close() { h.models.saving.Wait() }
 
 // newUserID is the id of a user the client did not name: derived from the
-// idempotency key when there is one, so that a retried creation names the
-// same user (and is recognised as done) instead of creating another.
+// idempotency key (within its caller's keys) when there is one, so that a
+// retried creation names the same user (and is recognised as done) instead
+// of creating another.
 func newUserID(env Envelope) domain.UserID {
 	if env.IdempotencyKey != "" {
-		return domain.UserID(uuid.NewSHA1(eventIDNamespace, []byte(string(env.Tenant)+"\x00"+env.IdempotencyKey+"\x00user")).String())
+		return domain.UserID(uuid.NewSHA1(eventIDNamespace, []byte(string(env.Tenant)+"\x00"+env.idempotencyName()+"\x00user")).String())
 	}
 	return domain.UserID(uuid.NewString())
 }

@@ -46,7 +46,7 @@ type idempotent struct {
 // key, so whatever the first attempt stored is found, not stored twice (see
 // otherAttempt).
 func (i idempotent) run(ctx context.Context, env Envelope, print string, after int64, exec func(*otherAttempt) (Result, error)) (Result, error) {
-	rec, claimed, err := i.store.Claim(ctx, string(env.Tenant), env.IdempotencyKey, print, after, i.clock())
+	rec, claimed, err := i.store.Claim(ctx, env.idempotencyID(), print, after, i.clock())
 	if err != nil {
 		return Result{}, fmt.Errorf("commands: claim idempotency key: %w", err)
 	}
@@ -82,7 +82,7 @@ func (i idempotent) run(ctx context.Context, env Envelope, print string, after i
 	}
 	body, merr := json.Marshal(stored)
 	if merr == nil {
-		merr = i.store.Complete(ctx, string(env.Tenant), env.IdempotencyKey, body)
+		merr = i.store.Complete(ctx, env.idempotencyID(), body)
 	}
 	if merr != nil { // the command itself stands; only a repeat may run it again
 		i.log.Warn("could not record an idempotency key's outcome", "tenant", env.Tenant, "error", merr)

@@ -50,6 +50,19 @@ func (h *Handlers) MemberByEmail(ctx context.Context, tenant domain.TenantID, em
 	return m, found, err
 }
 
+// TenantExists reports whether tenant was created, as of every event stored
+// when it is called: from memory when this process holds the tenant's write
+// model (a tenant, once created, always exists), else from the first event
+// of its stream (one indexed read, loading nothing: the caller may name any
+// tenant it likes).
+func (h *Handlers) TenantExists(ctx context.Context, tenant domain.TenantID) (bool, error) {
+	if m := h.models.lookup(tenant); m != nil && m.committed.version.Load() > 0 {
+		return true, nil
+	}
+	first, err := h.models.store.ReadStream(ctx, StreamOf(tenant), 0, 1)
+	return len(first) > 0, wrapRead(tenant, err)
+}
+
 // CatchUp brings the tenant's write model, if it is in memory, up to every
 // event stored when it is called, and reports whether it was; Cached then
 // reads it (CachedAt). It never loads a tenant: a request naming any tenant it likes

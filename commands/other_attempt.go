@@ -66,7 +66,7 @@ func (x *executor) findOther(ctx context.Context, m *writeModel, r *request, att
 			return Result{}, false, err
 		}
 	}
-	firstID := eventIDs(tenant, r.env.IdempotencyKey, 1)[0]
+	firstID := eventIDs(tenant, r.env.idempotencyName(), 1)[0]
 	for r.other.after < m.state.Version() {
 		page, err := x.models.store.ReadStream(ctx, StreamOf(tenant), r.other.after, readPage)
 		if err != nil {
@@ -101,7 +101,7 @@ func (x *executor) readOtherResult(ctx context.Context, m *writeModel, r *reques
 		events []domain.Event
 	)
 	for {
-		ids := eventIDs(r.env.Tenant, r.env.IdempotencyKey, len(stored)+len(page))
+		ids := eventIDs(r.env.Tenant, r.env.idempotencyName(), len(stored)+len(page))
 		for _, rec := range page {
 			if rec.ID != ids[len(stored)] {
 				more = false

@@ -48,16 +48,26 @@ type IdempotencyRecord struct {
 // IdempotencyTTL is how long a key is remembered.
 const IdempotencyTTL = 24 * time.Hour
 
-// IdempotencyStore remembers, per tenant and key, the outcome of commands.
+// IdempotencyID names an idempotency record: a caller's key in a tenant.
+// Keys are the caller's own: the same key of another caller (or tenant) is
+// another record.
+type IdempotencyID struct {
+	Tenant string
+	Caller string // "operator", "user:<id>", or "" (in-process callers)
+	Key    string
+}
+
+// IdempotencyStore remembers, per tenant, caller and key, the outcome of
+// commands.
 type IdempotencyStore interface {
-	// Claim records key for a request with fingerprint, knowing the tenant's
-	// stream at version after, at now. When the key is already recorded (and
+	// Claim records id for a request with fingerprint, knowing the tenant's
+	// stream at version after, at now. When id is already recorded (and
 	// younger than IdempotencyTTL at now) it returns that record and claimed
 	// false instead, changing nothing; an expired record is replaced as if
 	// absent.
-	Claim(ctx context.Context, tenant, key, fingerprint string, after int64, now time.Time) (existing IdempotencyRecord, claimed bool, err error)
-	// Complete stores the outcome of a claimed key.
-	Complete(ctx context.Context, tenant, key string, outcome []byte) error
+	Claim(ctx context.Context, id IdempotencyID, fingerprint string, after int64, now time.Time) (existing IdempotencyRecord, claimed bool, err error)
+	// Complete stores the outcome of a claimed id.
+	Complete(ctx context.Context, id IdempotencyID, outcome []byte) error
 }
 
 // PasswordHasher turns a clear password into a self-describing hash (salt

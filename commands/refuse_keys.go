@@ -11,8 +11,8 @@ import (
 // is refused rather than silently ignored.
 type refuseKeys struct{}
 
-func (refuseKeys) Claim(context.Context, string, string, string, int64, time.Time) (IdempotencyRecord, bool, error) {
+func (refuseKeys) Claim(context.Context, IdempotencyID, string, int64, time.Time) (IdempotencyRecord, bool, error) {
 	return IdempotencyRecord{}, false, domain.NewError(domain.CodeInvalid, "Idempotency-Key is not supported by this deployment")
 }
 
-func (refuseKeys) Complete(context.Context, string, string, []byte) error { return nil }
+func (refuseKeys) Complete(context.Context, IdempotencyID, []byte) error { return nil }

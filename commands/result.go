@@ -17,8 +17,13 @@ type Envelope struct {
 	// requests; CausationID (the request id) names this request.
 	CorrelationID, CausationID string
 	// IdempotencyKey, when set, makes a repeat of this request (same tenant,
-	// key and content within 24 h) return the first outcome without effect.
+	// caller, key and content within 24 h) return the first outcome without
+	// effect.
 	IdempotencyKey string
+	// Caller is who sends the request: a key is theirs alone, so that two
+	// callers who happen to choose the same key never see each other's
+	// outcome (the zero Actor, for in-process callers, is one caller).
+	Caller domain.Actor
 	// Session, when set, is the request's session for the command to check
 	// as it stores its events (see SessionCheck).
 	Session *SessionCheck
@@ -104,4 +109,33 @@ func describeTenant(s *domain.Tenant, r *Result) {
 	purchased, used := s.Seats()
 	r.Tenant = &TenantView{ID: s.ID(), Name: s.Name(), Preset: s.Preset(), Policy: s.Policy(),
 		SeatsPurchased: purchased, SeatsUsed: used, Version: s.SettingsVersion()}
+}
+
+// idempotencyName is what the request's key names: the key within its
+// caller's keys ("" without a key). Event ids and the ids of users created
+// are derived from it, so that two callers' keys never derive the same ids;
+// for the zero caller it is the key itself.
+func (env Envelope) idempotencyName() string {
+	caller := callerOf(env.Caller)
+	if env.IdempotencyKey == "" || caller == "" {
+		return env.IdempotencyKey
+	}
+	return caller + "\x00" + env.IdempotencyKey // keys are printable ASCII: no NUL
+}
+
+// idempotencyID is the record of the request's key.
+func (env Envelope) idempotencyID() IdempotencyID {
+	return IdempotencyID{Tenant: string(env.Tenant), Caller: callerOf(env.Caller), Key: env.IdempotencyKey}
+}
+
+// callerOf names an actor as the owner of idempotency keys: "operator",
+// "user:<id>", or "" for the zero actor.
+func callerOf(a domain.Actor) string {
+	switch {
+	case a.Operator:
+		return "operator"
+	case a.User != "":
+		return "user:" + string(a.User)
+	}
+	return ""
 }

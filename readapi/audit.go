@@ -35,7 +35,7 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	entries, next, err := audit.List(r.Context(), a.DB, f)
 	if errors.Is(err, audit.ErrBadCursor) {
-		err = invalid("cursor", "cursor is not one this API gave out")
+		err = errBadCursor
 	}
 	if err != nil {
 		a.answerError(w, r, err)
@@ -74,7 +74,7 @@ func (a *API) userHistory(w http.ResponseWriter, r *http.Request) {
 		}
 		entries, next, err := audit.List(r.Context(), a.DB, f)
 		if errors.Is(err, audit.ErrBadCursor) {
-			err = invalid("cursor", "cursor is not one this API gave out")
+			err = errBadCursor
 		}
 		if err != nil {
 			return nil, err

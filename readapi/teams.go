@@ -38,7 +38,11 @@ func (a *API) listWork(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		f := work.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Kind: q.Get("kind"), Limit: limit, After: q.Get("cursor")}
+		after, err := workCursor.after(q)
+		if err != nil {
+			return nil, err
+		}
+		f := work.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Kind: q.Get("kind"), Limit: limit, After: after}
 		if q.Has("assignee") {
 			assignee := q.Get("assignee")
 			if assignee == string(domain.Unassigned) {
@@ -58,6 +62,6 @@ func (a *API) listWork(w http.ResponseWriter, r *http.Request) {
 			}
 			items[i] = map[string]any{"id": it.ID, "kind": it.Kind, "assignee": assignee, "updated_at": it.UpdatedAt}
 		}
-		return listBody(items, next, nil), nil
+		return listBody(items, workCursor.encode(next), nil), nil
 	})
 }

@@ -67,15 +67,18 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		for i, u := range page {
 			items[i] = toUserJSON(u)
 		}
-		return listBody(items, next, map[string]any{"total": total}), nil
+		return listBody(items, usersCursor.encode(next), map[string]any{"total": total}), nil
 	})
 }
 
 func userFilter(r *http.Request) (users.Filter, error) {
 	q := r.URL.Query()
-	f := users.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Team: q.Get("team"), Query: q.Get("q"), After: q.Get("cursor")}
+	f := users.Filter{Tenant: domain.TenantID(chi.URLParam(r, "tenant")), Team: q.Get("team"), Query: q.Get("q")}
 	var err error
 	var status, role, kind string
+	if f.After, err = usersCursor.after(q); err != nil {
+		return f, err
+	}
 	if f.Limit, err = limitOf(q); err != nil {
 		return f, err
 	}

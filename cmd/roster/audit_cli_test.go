@@ -90,7 +90,7 @@ func TestAuditExportStreamsTheTrailAsCSVAndJSONLines(t *testing.T) {
 	}
 
 	csv := strings.Split(strings.TrimSpace(export("csv", "")), "\n")
-	if !strings.HasPrefix(csv[0], "position,at,action,actor_id") || !strings.Contains(strings.Join(csv, "\n"), "UserDeleted") {
+	if !strings.HasPrefix(csv[0], `"position","at","action","actor_id"`) || !strings.Contains(strings.Join(csv, "\n"), "UserDeleted") {
 		t.Fatalf("csv export:\n%s", strings.Join(csv, "\n"))
 	}
 	jsonl := strings.Split(strings.TrimSpace(export("jsonl", "")), "\n")

@@ -23,7 +23,7 @@ type auditExportCmd struct {
 	config.Database `embed:""`
 
 	Tenant string `name:"tenant" required:"" help:"Tenant id whose trail to export."`
-	Format string `name:"format" enum:"csv,jsonl" default:"csv" help:"csv (a header row, as GET /v1/tenants/{tenant}/audit?format=csv) or jsonl (one AuditEntry object per line)."`
+	Format string `name:"format" enum:"csv,jsonl" default:"csv" help:"csv (a header row, as GET /v1/tenants/{tenant}/audit?format=csv: safe to open in a spreadsheet, formulas neutralised and control characters escaped) or jsonl (one AuditEntry object per line, every value exactly as stored)."`
 	From   string `name:"from" placeholder:"RFC3339" help:"Only entries at or after this instant."`
 	To     string `name:"to" placeholder:"RFC3339" help:"Only entries strictly before this instant."`
 

@@ -145,19 +145,20 @@ func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
-// openKeyed opens the database and loads the master key, checked against the
-// database (a wrong key stops here, before anything is read or written).
-// The caller closes the database.
+// openKeyed loads the master key, then opens the database and checks the
+// key against it: a missing key is said before the database is touched, a
+// wrong one before anything is read or written. The caller closes the
+// database.
 func openKeyed(ctx context.Context, dbc config.Database, secrets config.Secrets, log *slog.Logger) (*database, personaldata.MasterKey, error) {
+	key, err := loadMasterKey(dbc, secrets, log)
+	if err != nil {
+		return nil, personaldata.MasterKey{}, err
+	}
 	db, err := openToolDatabase(ctx, dbc, log)
 	if err != nil {
 		return nil, personaldata.MasterKey{}, err
 	}
-	key, err := loadMasterKey(dbc, secrets, log)
-	if err == nil {
-		err = personaldata.CheckMasterKey(ctx, db.Pool, key)
-	}
-	if err != nil {
+	if err := personaldata.CheckMasterKey(ctx, db.Pool, key); err != nil {
 		db.Close()
 		return nil, personaldata.MasterKey{}, err
 	}

@@ -18,15 +18,19 @@ import (
 	"github.com/rosterhq/roster/readapi"
 )
 
-// httpSurface builds every route of API.md on one router: health, login and
+// httpSurface builds every route of API.md on one router: health, metrics
+// (with every request counted and timed by route: requestMetrics), login and
 // the OpenAPI document without a token; everything else behind
 // access.Middleware (401 without a valid token, 404 on another tenant's
-// paths), then the read and write endpoints with their role checks. Every
+// paths) and access.KnownTenant (404 for the operator on the paths of a
+// tenant that does not exist), then the read and write endpoints with their
+// role checks. Every
 // route with path parameters checks them first (access.ValidPath: 400, for
 // anyone, before the token is looked up).
 func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
 	router := chi.NewRouter()
-	router.Use(ownRequestID, middleware.RequestID, middleware.Recoverer)
+	requests := newRequestMetrics() // outside Recoverer: a recovered panic counts as its 500
+	router.Use(ownRequestID, middleware.RequestID, requests.instrument, middleware.Recoverer)
 	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such route")
 	})
@@ -35,6 +39,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	})
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
+	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(pool, svc.store), append(requests.collectors(), hashingMetrics(svc.hashing)...)...))
 	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log, Clients: svc.clients}
 	router.Group(func(r chi.Router) {
@@ -44,7 +49,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
 		History: userHistory(svc), Failures: failures, Outage: pgoutage.Read}
 	router.Group(func(r chi.Router) {
-		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.commands, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
 		lag := classifiedLag{lagOf(pool, svc.store)}
@@ -53,7 +58,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	router.Group(func(r chi.Router) {
 		// A command's token may be checked by the command itself, as it
 		// stores its events (sessions.Service.AuthenticateCommand).
-		r.Use(access.ValidPath, access.CommandMiddleware(svc.sessions, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.CommandMiddleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.commands, writeapi.Internal(log)))
 		writes.MountCommands(r)
 	})
 	return router

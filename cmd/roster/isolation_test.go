@@ -120,7 +120,7 @@ func assertFailureShown(t *testing.T, svc *services, base, at string) {
 		t.Fatalf("/readyz: %d %s", ready.Status, ready.Raw)
 	}
 	metrics := httptest.NewRecorder()
-	metricsHandler(lagOf(svc.pool, svc.store), svc.hashing).ServeHTTP(metrics, httptest.NewRequest("GET", "/metrics", nil))
+	metricsHandler(lagOf(svc.pool, svc.store), hashingMetrics(svc.hashing)...).ServeHTTP(metrics, httptest.NewRequest("GET", "/metrics", nil))
 	if !strings.Contains(metrics.Body.String(), `roster_projection_failed_tenants{projection="users_v1"} 1`) {
 		t.Fatalf("/metrics has no failed tenant of users_v1:\n%s", metrics.Body.String())
 	}

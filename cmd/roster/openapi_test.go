@@ -24,8 +24,8 @@ import (
 )
 
 // servedBesideTheSurface are the operations serve adds to httpSurface's
-// router (serve.go mounts the metrics handler itself).
-var servedBesideTheSurface = []string{"GET /metrics"}
+// router: none (the surface serves /metrics too).
+var servedBesideTheSurface = []string{}
 
 // openAPI fetches GET /v1/openapi.json without a token from a fresh service
 // and loads it; it also returns the service.

@@ -261,11 +261,15 @@ func reportRetry(out io.Writer, o readapi.RetryOutcome) error {
 // beside it, in case no other process does (the advisory lock decides).
 // stop ends the host and closes everything.
 func hostingTool(ctx context.Context, dbc config.Database, secrets config.Secrets, store config.EventStore, log *slog.Logger) (*database, func(), error) {
+	key, err := loadMasterKey(dbc, secrets, log) // before the database is touched
+	if err != nil {
+		return nil, nil, err
+	}
 	db, err := openToolDatabase(ctx, dbc, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := wireTool(ctx, db, dbc, secrets, store, log)
+	svc, err := wireTool(ctx, db, key, store, log)
 	if err == nil {
 		err = projections.Setup(ctx, db.Pool, allProjectors()...)
 	}

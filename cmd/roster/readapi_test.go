@@ -169,7 +169,7 @@ func TestTheReadEndpointsAnswerInTheContractsShape(t *testing.T) {
 		t.Fatalf("teams %v\nwork %v\naudit %v", teams, work, audit)
 	}
 	if status, body := get(t, server.URL+"/v1/tenants/acme/audit"+at+"&format=csv", "op-token"); status != http.StatusOK ||
-		!strings.HasPrefix(body, "position,at,action,actor_id,actor_name,target_id,target_name,reason,details") {
+		!strings.HasPrefix(body, `"position","at","action","actor_id","actor_name","target_id","target_name","reason","details"`) {
 		t.Fatalf("csv: %d %.200s", status, body)
 	}
 	for url, want := range map[string]int{

@@ -43,11 +43,8 @@ type serveCmd struct {
 const shutdownGrace = 10 * time.Second
 
 func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
-	db, err := openDatabase(ctx, s.Database, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	// Configuration first: a missing master key or a bad setting is said
+	// before the database is touched (or even started).
 	key, err := loadMasterKey(s.Database, s.Secrets, log) // wireServices checks it against the database
 	if err != nil {
 		return err
@@ -58,6 +55,11 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate()); err != nil {
 		return err
 	}
+	db, err := openDatabase(ctx, s.Database, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
 	operatorToken := s.operatorToken(log)
 	settings, err := accessFrom(operatorToken, s.Sessions, s.Passwords, s.Proxies)
 	if err != nil {
@@ -79,7 +81,6 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 
 	go purgeExpiredSessions(projectorsCtx, svc.tokens, svc.sessions, log)
 	router := httpSurface(svc, db.Pool, status, log)
-	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(db.Pool, s.EventStore), svc.hashing))
 
 	listener, err := listenHTTP(s.HTTP)
 	if err != nil {
@@ -163,13 +164,13 @@ func (s *serveCmd) operatorToken(log *slog.Logger) string {
 	return token
 }
 
-// metricsHandler serves the Go runtime's metrics, the projections' lag and
-// the password hashing budget's use.
-func metricsHandler(lag *projectionfeed.Lag, hashing *passwords.Budget) http.Handler {
+// metricsHandler serves the Go runtime's metrics, the projections' lag, and
+// more (the HTTP requests' counts and latencies: requestMetrics).
+func metricsHandler(lag *projectionfeed.Lag, more ...prometheus.Collector) http.Handler {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		projectionfeed.NewLagCollector(lag))
-	registry.MustRegister(hashingMetrics(hashing)...)
+	registry.MustRegister(more...)
 	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
 }
 

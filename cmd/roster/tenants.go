@@ -68,12 +68,16 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	key, err := loadMasterKey(c.Database, c.Secrets, log) // before the database is touched
+	if err != nil {
+		return err
+	}
 	db, err := openToolDatabase(ctx, c.Database, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	svc, err := wireTool(ctx, db, c.Database, c.Secrets, c.EventStore, log)
+	svc, err := wireTool(ctx, db, key, c.EventStore, log)
 	if err != nil {
 		return err
 	}

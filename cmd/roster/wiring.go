@@ -137,12 +137,9 @@ func (s *services) Close() {
 	s.events.Close()
 }
 
-// wireTool wires the services an operator tool runs on db: with the master
-// key serve uses with the same flags, and the default password hashing.
-func wireTool(ctx context.Context, db *database, cfg config.Database, secrets config.Secrets, store config.EventStore, log *slog.Logger) (*services, error) {
-	key, err := loadMasterKey(cfg, secrets, log)
-	if err != nil {
-		return nil, err
-	}
+// wireTool wires the services an operator tool runs on db: with key (the
+// master key serve uses with the same flags, loaded by the tool before it
+// opened the database: see loadMasterKey) and the default password hashing.
+func wireTool(ctx context.Context, db *database, key personaldata.MasterKey, store config.EventStore, log *slog.Logger) (*services, error) {
 	return wireServices(ctx, db.Pool, key, store, passwords.DefaultParams(), accessSettings{}, log)
 }

@@ -112,3 +112,35 @@ func middleware(authenticate func(context.Context, string) (Principal, bool, err
 		})
 	}
 }
+
+// Tenants says whether a tenant exists.
+type Tenants interface {
+	TenantExists(ctx context.Context, tenant domain.TenantID) (bool, error)
+}
+
+// KnownTenant answers 404 not_found to a request on the paths of a tenant
+// that does not exist, before any handler: a read finds nothing to list, a
+// write nothing to change. Only the operator gets this far (Middleware, which
+// must run before it, keeps a session to its own tenant's paths, and a
+// session's tenant exists), so the operator is told what a session of
+// another tenant is told. An error of tenants is passed to internal.
+func KnownTenant(tenants Tenants, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			tenant := chi.URLParam(r, "tenant")
+			if p, _ := From(r.Context()); tenant == "" || !p.Operator {
+				next.ServeHTTP(w, r)
+				return
+			}
+			exists, err := tenants.TenantExists(r.Context(), domain.TenantID(tenant))
+			switch {
+			case err != nil:
+				internal(w, r, err)
+			case !exists:
+				WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such tenant")
+			default:
+				next.ServeHTTP(w, r)
+			}
+		})
+	}
+}

@@ -2,15 +2,16 @@ package writeapi
 
 import (
 	"bytes"
-	"cmp"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/rosterhq/roster/domain"
@@ -39,42 +40,123 @@ func decodeBody[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 }
 
 // decodeJSON is decodeBody's parsing, separate so that fuzzing reaches it
-// without HTTP. It also refuses text that encoding/json would accept but
-// not keep as sent (see exactText).
+// without HTTP. It decodes with encoding/json/v2's rules (the
+// go-json-experiment module) rather than encoding/json's, because those
+// keep what the contract says exactly: a member's name matches a field's
+// exactly ("Role" is not "role"; encoding/json would take it for one), a
+// name given twice is refused (encoding/json keeps the last), unknown
+// members are refused, and so is text that encoding/json would accept but
+// not keep as sent (invalid UTF-8, a lone UTF-16 surrogate escape such as
+// "\ud800": it would store U+FFFD). Each refusal names the member at fault.
 func decodeJSON(raw []byte, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		raw = []byte("{}")
 	}
-	if trimmed := bytes.TrimSpace(raw); trimmed[0] != '{' {
-		return invalid("the body must be a JSON object")
+	if err := oneObject(raw); err != nil {
+		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return invalid("malformed JSON body: %s", describeJSONError(err))
+	if err := json.Unmarshal(raw, v, json.RejectUnknownMembers(true)); err != nil {
+		return refusalOf(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return invalid("the body must hold exactly one JSON object")
-	}
-	return exactText(raw)
+	return nil
 }
 
-// exactText refuses a body, already known to be one valid JSON object,
-// holding a string that is not valid UTF-8 or holds a lone UTF-16
-// surrogate escape ("\ud800", "\udc00", a high surrogate without its low
-// one): encoding/json silently turns both into U+FFFD, so what would be
-// stored is not what was sent. jsontext (the decoder of encoding/json/v2)
-// refuses exactly these, and says which member holds them.
-func exactText(raw []byte) error {
-	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true))
-	_, err := dec.ReadValue()
-	var syntax *jsontext.SyntacticError
-	if err == nil || !errors.As(err, &syntax) {
-		return nil // nothing more that encoding/json has not already checked
+// lenient reads any well-formed JSON, so that oneObject reports only the
+// body's shape; what else decodeJSON refuses, refusalOf reports by member.
+var lenient = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// oneObject refuses a body that is not exactly one well-formed JSON object.
+func oneObject(raw []byte) error {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), lenient...)
+	value, err := dec.ReadValue()
+	if err != nil {
+		return invalid("malformed JSON body: %s", describeSyntax(err))
 	}
-	field := fieldOf(syntax.JSONPointer)
-	return domain.InvalidField(field, "%s must be valid Unicode text: valid UTF-8, and no lone UTF-16 surrogate escape (\\ud800–\\udfff)",
-		cmp.Or(field, "the body"))
+	if value.Kind() != '{' {
+		return invalid("the body must be a JSON object")
+	}
+	if _, err := dec.ReadToken(); err != io.EOF {
+		return invalid("the body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+// describeSyntax says where a body stops being JSON, without echoing it
+// (it may hold a password).
+func describeSyntax(err error) string {
+	var syntax *jsontext.SyntacticError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return "unexpected end"
+	}
+	if errors.As(err, &syntax) {
+		return fmt.Sprintf("syntax error at byte %d", syntax.ByteOffset)
+	}
+	return "not valid JSON"
+}
+
+// refusalOf turns a decoding error of a well-formed object into a refusal
+// naming the member at fault.
+func refusalOf(err error) error {
+	var syntax *jsontext.SyntacticError
+	var semantic *json.SemanticError
+	switch {
+	case errors.As(err, &syntax) && errors.Is(err, jsontext.ErrDuplicateName):
+		return memberRefusal(syntax.JSONPointer, "%s is given more than once: each member may appear once")
+	case errors.As(err, &syntax): // well formed (oneObject), so what is refused is the text
+		return memberRefusal(syntax.JSONPointer, "%s must be valid Unicode text: valid UTF-8, and no lone UTF-16 surrogate escape (\\ud800–\\udfff)")
+	case errors.As(err, &semantic) && errors.Is(err, json.ErrUnknownName):
+		return memberRefusal(semantic.JSONPointer, "member names match the contract exactly, case included: unknown field %s")
+	case errors.As(err, &semantic):
+		return memberRefusal(semantic.JSONPointer, "%s must be "+expected(semantic))
+	}
+	return invalid("malformed JSON body: not valid JSON for this endpoint")
+}
+
+// maxFieldName bounds the member name a refusal carries as its "field".
+const maxFieldName = 128
+
+// memberRefusal is an invalid refusal about the member pointer points to:
+// detail (a format with one %s, the member's name quoted, never its value)
+// and "field" naming it as the API does ("owner.name"). A name that is no
+// field name (longer than 128 characters, or holding control characters:
+// a client's typo may be anything) is only quoted, shortened, in the detail.
+func memberRefusal(pointer jsontext.Pointer, detail string) error {
+	name := fieldOf(pointer)
+	if name == "" {
+		return domain.InvalidField("", detail, "the body")
+	}
+	field := name
+	if (domain.Text{Max: maxFieldName}).Check("field", name) != nil {
+		field = ""
+	}
+	return domain.InvalidField(field, detail, domain.Quote(name))
+}
+
+// expected says what a member of the failed type must hold.
+func expected(e *json.SemanticError) string {
+	t := e.GoType
+	var v1 *stdjson.UnmarshalTypeError // from the inner decoding of a nullable
+	if errors.As(e.Err, &v1) {
+		t = v1.Type
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return "of another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number in range"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	}
+	return "an object"
 }
 
 // fieldOf names the member a JSON pointer points into as the API does
@@ -89,28 +171,6 @@ func fieldOf(pointer jsontext.Pointer) string {
 	return strings.Join(names, ".")
 }
 
-// describeJSONError says what was wrong without echoing the body (which may
-// hold a password).
-func describeJSONError(err error) string {
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax):
-		return fmt.Sprintf("syntax error at byte %d", syntax.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "unexpected end"
-	}
-	if quoted, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		// The field name is the caller's typo, worth showing, but it may be
-		// any length: shown as every refusal shows what was sent.
-		name, _ := strconv.Unquote(quoted)
-		return "unknown field " + domain.Quote(name)
-	}
-	return "not valid JSON for this endpoint"
-}
-
 func invalid(format string, args ...any) error {
 	return domain.NewError(domain.CodeInvalid, format, args...)
 }
@@ -122,13 +182,14 @@ type nullable[T any] struct {
 	Value     T
 }
 
-// UnmarshalJSON implements json.Unmarshaler.
-// A key given twice counts as its last value, as for every other field.
+// UnmarshalJSON implements json.Unmarshaler (of encoding/json/v2, called
+// with the member's value: decodeJSON has already refused a member given
+// twice).
 func (n *nullable[T]) UnmarshalJSON(b []byte) error {
 	var zero T
 	n.Set, n.Null, n.Value = true, string(b) == "null", zero
 	if n.Null {
 		return nil
 	}
-	return json.Unmarshal(b, &n.Value)
+	return stdjson.Unmarshal(b, &n.Value)
 }

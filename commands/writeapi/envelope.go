@@ -13,9 +13,10 @@ import (
 )
 
 // envelope is the command envelope of a request: its tenant, reason,
-// Idempotency-Key, and ids tying its events to the request (the request id)
-// and to the caller's operation (X-Correlation-ID, else the request id). The
-// handler checks the tenant, the reason and the key (the domain's rules).
+// Idempotency-Key and caller (the principal, whose keys are theirs alone),
+// and ids tying its events to the request (the request id) and to the
+// caller's operation (X-Correlation-ID, else the request id). The handler
+// checks the tenant, the reason and the key (the domain's rules).
 func envelope(r *http.Request, tenant domain.TenantID, reason string) commands.Envelope {
 	id := middleware.GetReqID(r.Context())
 	correlation := r.Header.Get("X-Correlation-ID")
@@ -23,7 +24,7 @@ func envelope(r *http.Request, tenant domain.TenantID, reason string) commands.E
 		correlation = id
 	}
 	return commands.Envelope{Tenant: tenant, Reason: reason, CorrelationID: correlation, CausationID: id,
-		IdempotencyKey: r.Header.Get("Idempotency-Key")}
+		IdempotencyKey: r.Header.Get("Idempotency-Key"), Caller: principal(r).Actor()}
 }
 
 func printable(s string) bool {

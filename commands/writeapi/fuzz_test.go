@@ -202,7 +202,7 @@ func TestDecodingRefusesTextThatWouldNotBeKeptAsSent(t *testing.T) {
 			t.Errorf("%s: decodeJSON(%q) = %v, want invalid naming %q", name, c.raw, err, c.field)
 		}
 	}
-	for _, raw := range []string{`{"name": "\ud83d\ude00"}`, `{"name": "\u0000"}`, `{"name": "\ufffd"}`, `{"name": "A", "name": "B"}`} {
+	for _, raw := range []string{`{"name": "\ud83d\ude00"}`, `{"name": "\u0000"}`, `{"name": "\ufffd"}`} {
 		var body struct {
 			Name string `json:"name"`
 		}

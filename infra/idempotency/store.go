@@ -40,74 +40,81 @@ func New(pool *pgxpool.Pool) *Store {
 }
 
 // claimSQL inserts a new record, or replaces one that has expired at the
-// claimant's now ($5 is now - IdempotencyTTL); $6 is the claimant's
-// stream version. It returns a row only when it
-// claimed; a live record is left as it is. A concurrent insert of the same
-// key makes it wait for that transaction, so at most one claimant wins.
+// claimant's now ($6 is now - IdempotencyTTL); $7 is the claimant's stream
+// version. It returns a row only when it claimed; a live record is left as
+// it is. A concurrent insert of the same key makes it wait for that
+// transaction, so at most one claimant wins.
 const claimSQL = `
-INSERT INTO idempotency_keys AS k (tenant_id, key, fingerprint, outcome, created_at, after_version)
-VALUES ($1, $2, $3, NULL, $4, $6)
-ON CONFLICT (tenant_id, key) DO UPDATE SET
+INSERT INTO idempotency_keys AS k (tenant_id, caller, key, fingerprint, outcome, created_at, after_version)
+VALUES ($1, $2, $3, $4, NULL, $5, $7)
+ON CONFLICT (tenant_id, caller, key) DO UPDATE SET
     fingerprint   = EXCLUDED.fingerprint,
     outcome       = NULL,
     created_at    = EXCLUDED.created_at,
     after_version = EXCLUDED.after_version
-WHERE k.created_at <= $5
+WHERE k.created_at <= $6
 RETURNING true`
 
-// Claim records key for a request with fingerprint, knowing the tenant's
-// stream at version after, at now, and returns claimed true; when the key holds a record younger than commands.IdempotencyTTL at
-// now it returns that record and claimed false, changing nothing. An expired
-// record is replaced as if absent.
-func (s *Store) Claim(ctx context.Context, tenant, key, fingerprint string, after int64, now time.Time) (commands.IdempotencyRecord, bool, error) {
+// Claim records id for a request with fingerprint, knowing the tenant's
+// stream at version after, at now, and returns claimed true; when id holds a
+// record younger than commands.IdempotencyTTL at now it returns that record
+// and claimed false, changing nothing. An expired record is replaced as if
+// absent.
+func (s *Store) Claim(ctx context.Context, id commands.IdempotencyID, fingerprint string, after int64, now time.Time) (commands.IdempotencyRecord, bool, error) {
 	expiredAt := now.Add(-commands.IdempotencyTTL)
 	for range claimAttempts {
 		var claimed bool
-		err := s.pool.QueryRow(ctx, claimSQL, tenant, key, fingerprint, now, expiredAt, after).Scan(&claimed)
+		err := s.pool.QueryRow(ctx, claimSQL, id.Tenant, id.Caller, id.Key, fingerprint, now, expiredAt, after).Scan(&claimed)
 		if err == nil {
 			return commands.IdempotencyRecord{}, true, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s/%s: %w", tenant, key, pgoutage.Read(err))
+			return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s: %w", describe(id), pgoutage.Read(err))
 		}
-		existing, found, err := s.load(ctx, tenant, key)
+		existing, found, err := s.load(ctx, id)
 		if err != nil || found {
 			return existing, false, err
 		}
 		// Purged between the two statements (by a purge with a later now): claim again.
 	}
-	return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s/%s: record vanished %d times in a row", tenant, key, claimAttempts)
+	return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s: record vanished %d times in a row", describe(id), claimAttempts)
 }
 
-func (s *Store) load(ctx context.Context, tenant, key string) (commands.IdempotencyRecord, bool, error) {
+// describe names a record in errors: the tenant and the caller, never the
+// key, which is the client's and may be anything printable.
+func describe(id commands.IdempotencyID) string {
+	return fmt.Sprintf("tenant %s, caller %q", id.Tenant, id.Caller)
+}
+
+func (s *Store) load(ctx context.Context, id commands.IdempotencyID) (commands.IdempotencyRecord, bool, error) {
 	var rec commands.IdempotencyRecord
 	err := s.pool.QueryRow(ctx, `
 SELECT fingerprint, outcome, created_at, after_version FROM idempotency_keys
-WHERE tenant_id = $1 AND key = $2`, tenant, key).Scan(&rec.Fingerprint, &rec.Outcome, &rec.CreatedAt, &rec.AfterVersion)
+WHERE tenant_id = $1 AND caller = $2 AND key = $3`, id.Tenant, id.Caller, id.Key).Scan(&rec.Fingerprint, &rec.Outcome, &rec.CreatedAt, &rec.AfterVersion)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return commands.IdempotencyRecord{}, false, nil
 	}
 	if err != nil {
-		return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s/%s: %w", tenant, key, pgoutage.Read(err))
+		return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s: %w", describe(id), pgoutage.Read(err))
 	}
 	return rec, true, nil
 }
 
 // Complete stores outcome (which must not be nil: nil means "in progress") as
-// the result of the claimed key. The first outcome stays: completing a key
+// the result of the claimed id. The first outcome stays: completing an id
 // that is not awaiting one fails with ErrNotInProgress.
-func (s *Store) Complete(ctx context.Context, tenant, key string, outcome []byte) error {
+func (s *Store) Complete(ctx context.Context, id commands.IdempotencyID, outcome []byte) error {
 	if outcome == nil {
-		return fmt.Errorf("idempotency: complete %s/%s: nil outcome", tenant, key)
+		return fmt.Errorf("idempotency: complete %s: nil outcome", describe(id))
 	}
 	tag, err := s.pool.Exec(ctx, `
-UPDATE idempotency_keys SET outcome = $3
-WHERE tenant_id = $1 AND key = $2 AND outcome IS NULL`, tenant, key, outcome)
+UPDATE idempotency_keys SET outcome = $4
+WHERE tenant_id = $1 AND caller = $2 AND key = $3 AND outcome IS NULL`, id.Tenant, id.Caller, id.Key, outcome)
 	if err != nil {
-		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, pgoutage.Read(err))
+		return fmt.Errorf("idempotency: complete %s: %w", describe(id), pgoutage.Read(err))
 	}
 	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("idempotency: complete %s/%s: %w", tenant, key, ErrNotInProgress)
+		return fmt.Errorf("idempotency: complete %s: %w", describe(id), ErrNotInProgress)
 	}
 	return nil
 }

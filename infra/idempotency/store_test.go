@@ -25,9 +25,14 @@ func newStore(t *testing.T) *idempotency.Store {
 	return idempotency.New(pgtest.NewPool(t))
 }
 
+// id names a key of tenant of the zero caller.
+func id(tenant, key string) commands.IdempotencyID {
+	return commands.IdempotencyID{Tenant: tenant, Key: key}
+}
+
 func claim(t *testing.T, s *idempotency.Store, tenant, key, fingerprint string, now time.Time) (commands.IdempotencyRecord, bool) {
 	t.Helper()
-	rec, claimed, err := s.Claim(context.Background(), tenant, key, fingerprint, 0, now)
+	rec, claimed, err := s.Claim(context.Background(), id(tenant, key), fingerprint, 0, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +72,35 @@ func TestACompletedKeyReturnsItsOutcome(t *testing.T) {
 	ctx := context.Background()
 	for key, outcome := range map[string][]byte{"full": []byte(`{"status":201}`), "empty": {}} {
 		mustClaim(t, s, "tenant-a", key, "fp-"+key, t0)
-		if err := s.Complete(ctx, "tenant-a", key, outcome); err != nil {
+		if err := s.Complete(ctx, id("tenant-a", key), outcome); err != nil {
 			t.Fatal(err)
 		}
 		mustFindRecord(t, s, "tenant-a", key, t0.Add(time.Hour),
 			commands.IdempotencyRecord{Fingerprint: "fp-" + key, Outcome: outcome, CreatedAt: t0})
+	}
+}
+
+// A key is its caller's: the operator's, and each user's, are other
+// records, each claimed by its own first request and completed on its own.
+func TestTheSameKeyOfAnotherCallerIsAnotherKey(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	callers := []string{"operator", "user:ann", "user:bob", ""}
+	for _, caller := range callers {
+		key := commands.IdempotencyID{Tenant: "tenant-a", Caller: caller, Key: "key-1"}
+		if _, claimed, err := s.Claim(ctx, key, "fp-"+caller, 0, t0); err != nil || !claimed {
+			t.Fatalf("caller %q: claimed %v, %v; want its own record", caller, claimed, err)
+		}
+		if err := s.Complete(ctx, key, []byte("outcome of "+caller)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, caller := range callers {
+		rec, claimed, err := s.Claim(ctx, commands.IdempotencyID{Tenant: "tenant-a", Caller: caller, Key: "key-1"}, "probe", 0, t0)
+		if err != nil || claimed || rec.Fingerprint != "fp-"+caller || string(rec.Outcome) != "outcome of "+caller {
+			t.Errorf("caller %q finds %+v (claimed %v, %v), want its own record", caller, rec, claimed, err)
+		}
 	}
 }
 
@@ -100,7 +129,7 @@ func claimConcurrently(t *testing.T, s *idempotency.Store, key string, n int, no
 		go func() {
 			defer wg.Done()
 			<-start
-			rec, claimed, err := s.Claim(context.Background(), "tenant-a", key, fmt.Sprintf("fp-%d", i), 0, now)
+			rec, claimed, err := s.Claim(context.Background(), id("tenant-a", key), fmt.Sprintf("fp-%d", i), 0, now)
 			results <- result{claimed, rec, err}
 		}()
 	}
@@ -156,7 +185,7 @@ func TestAnExpiredRecordIsReplacedAsIfAbsent(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	mustClaim(t, s, "tenant-a", "key-1", "fp-old", t0)
-	if err := s.Complete(ctx, "tenant-a", "key-1", []byte("old outcome")); err != nil {
+	if err := s.Complete(ctx, id("tenant-a", "key-1"), []byte("old outcome")); err != nil {
 		t.Fatal(err)
 	}
 	lastLive := t0.Add(commands.IdempotencyTTL - time.Microsecond)
@@ -173,17 +202,17 @@ func TestCompletingAKeyNotInProgressFails(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
-	if err := s.Complete(ctx, "tenant-a", "never-claimed", []byte("x")); !errors.Is(err, idempotency.ErrNotInProgress) {
+	if err := s.Complete(ctx, id("tenant-a", "never-claimed"), []byte("x")); !errors.Is(err, idempotency.ErrNotInProgress) {
 		t.Fatalf("complete of an unclaimed key: %v, want ErrNotInProgress", err)
 	}
 	mustClaim(t, s, "tenant-a", "key-1", "fp-1", t0)
-	if err := s.Complete(ctx, "tenant-a", "key-1", nil); err == nil {
+	if err := s.Complete(ctx, id("tenant-a", "key-1"), nil); err == nil {
 		t.Fatal("a nil outcome (which reads as in progress) was accepted")
 	}
-	if err := s.Complete(ctx, "tenant-a", "key-1", []byte("first")); err != nil {
+	if err := s.Complete(ctx, id("tenant-a", "key-1"), []byte("first")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Complete(ctx, "tenant-a", "key-1", []byte("second")); !errors.Is(err, idempotency.ErrNotInProgress) {
+	if err := s.Complete(ctx, id("tenant-a", "key-1"), []byte("second")); !errors.Is(err, idempotency.ErrNotInProgress) {
 		t.Fatalf("second complete: %v, want ErrNotInProgress", err)
 	}
 	mustFindRecord(t, s, "tenant-a", "key-1", t0,
@@ -211,18 +240,18 @@ func TestAClaimKeepsTheStreamVersionItsClaimantKnew(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
 	ctx := context.Background()
-	if _, claimed, err := s.Claim(ctx, "tenant-a", "key-1", "fp", 41, t0); err != nil || !claimed {
+	if _, claimed, err := s.Claim(ctx, id("tenant-a", "key-1"), "fp", 41, t0); err != nil || !claimed {
 		t.Fatalf("first claim: %v, %v", claimed, err)
 	}
-	rec, claimed, err := s.Claim(ctx, "tenant-a", "key-1", "fp", 99, t0.Add(time.Minute))
+	rec, claimed, err := s.Claim(ctx, id("tenant-a", "key-1"), "fp", 99, t0.Add(time.Minute))
 	if err != nil || claimed || rec.AfterVersion != 41 {
 		t.Fatalf("retry sees %+v (claimed %v, %v), want the first claimant's version 41", rec, claimed, err)
 	}
 	later := t0.Add(commands.IdempotencyTTL)
-	if _, claimed, err := s.Claim(ctx, "tenant-a", "key-1", "fp", 120, later); err != nil || !claimed {
+	if _, claimed, err := s.Claim(ctx, id("tenant-a", "key-1"), "fp", 120, later); err != nil || !claimed {
 		t.Fatalf("claim of the expired key: %v, %v", claimed, err)
 	}
-	if rec, _, _ := s.Claim(ctx, "tenant-a", "key-1", "fp", 0, later); rec.AfterVersion != 120 {
+	if rec, _, _ := s.Claim(ctx, id("tenant-a", "key-1"), "fp", 0, later); rec.AfterVersion != 120 {
 		t.Fatalf("after expiry the record keeps version %d, want the new claimant's 120", rec.AfterVersion)
 	}
 }
