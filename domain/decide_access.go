@@ -58,9 +58,6 @@ func decideRevokeSessions(s *Tenant, c RevokeSessions) ([]Event, error) {
 // changed their own password with, which would otherwise log them out of
 // the very screen they did it on.
 func decideSetPassword(s *Tenant, c SetPassword) ([]Event, error) {
-	if c.PasswordHash == "" {
-		return nil, errInvalidField("password", "the password cannot be empty")
-	}
 	u, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion)
 	if err != nil {
 		return nil, err
@@ -68,6 +65,9 @@ func decideSetPassword(s *Tenant, c SetPassword) ([]Event, error) {
 	self := !c.Actor.Operator && c.Actor.User == c.User
 	if self && !c.CurrentConfirmed {
 		return nil, errInvalidField("current_password", "changing your own password needs your current password (current_password)")
+	}
+	if c.PasswordHash == "" {
+		return nil, errInvalidField("password", "the password cannot be empty")
 	}
 	if c.At.IsZero() {
 		return nil, errInvalid("a password change needs the instant it happens")
