@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/infra/pgtest"
 )
 
@@ -82,6 +84,56 @@ func TestChangingOnesOwnPasswordNeedsTheCurrentOne(t *testing.T) {
 	expect(t, "an admin sets ann's password without hers", call(t, base, "PUT", path, adam, obj{"password": passwordOf("ann")}), http.StatusOK, "")
 	expect(t, "the admin changes his own without his", call(t, base, "PUT", "/v1/tenants/acme/users/adam/password", adam,
 		obj{"password": "adam's brand new phrase"}), http.StatusBadRequest, "invalid")
+}
+
+// A session that guesses its user's current password is limited as a login
+// that guesses it would be: past the account's allowance every try, even
+// the right password, answers 429 rate_limited with Retry-After.
+func TestWrongCurrentPasswordsAreLimitedAsFailedLogins(t *testing.T) {
+	t.Parallel()
+	settings := testAccess
+	settings.Limits = sessions.Limits{AccountBurst: 2, AccountEvery: time.Hour, AddressBurst: 100, AddressEvery: time.Hour}
+	_, server := serviceWith(t, settings)
+	base := server.URL
+	httpTenant(t, base, "acme", "strict", 10, nil)
+	httpUser(t, base, "acme", "ann", "member", "member")
+	ann := httpLogin(t, base, "acme", "ann")
+	change := func(current string) reply {
+		return call(t, base, "PUT", "/v1/tenants/acme/users/ann/password", ann, obj{"password": "a hijacker's phrase", "current_password": current})
+	}
+	expect(t, "a first guess", change("guess number one"), http.StatusForbidden, "forbidden")
+	expect(t, "a second guess", change("guess number two"), http.StatusForbidden, "forbidden")
+	limited := expect(t, "a third guess", change("guess number three"), http.StatusTooManyRequests, "rate_limited")
+	if limited.Header.Get("Retry-After") == "" {
+		t.Fatalf("rate_limited without Retry-After: %v", limited.Header)
+	}
+	expect(t, "even the right one, while limited", change(passwordOf("ann")), http.StatusTooManyRequests, "rate_limited")
+}
+
+// The session a user changed their own password with goes on working on
+// every process — for reads, and for commands on a process that holds the
+// session in its memory from before the change (which then leaves the
+// check to the command) — and their other sessions end on every process.
+func TestTheSessionKeptByAPasswordChangeWorksOnEveryProcess(t *testing.T) {
+	t.Parallel()
+	svc, server := serviceOnFreshDatabase(t)
+	one, two := server.URL, anotherProcess(t, svc)
+	httpTenant(t, one, "acme", "strict", 10, nil)
+	httpUser(t, one, "acme", "ann", "member", "member")
+	laptop, phone := httpLogin(t, one, "acme", "ann"), httpLogin(t, one, "acme", "ann")
+	take := func(token, item string) reply { // a command ann may run that stores an event: she takes a new item
+		return call(t, two, "PUT", "/v1/tenants/acme/work/"+item, token, obj{"kind": "job", "assignee": "ann"})
+	}
+	expect(t, "ann's laptop works on process two", take(laptop, "j-1"), http.StatusOK, "")
+	expect(t, "ann's phone works on process two", take(phone, "j-2"), http.StatusOK, "")
+	expect(t, "ann changes her password on process one", call(t, one, "PUT", "/v1/tenants/acme/users/ann/password", laptop,
+		obj{"password": "ann's brand new phrase", "current_password": passwordOf("ann")}), http.StatusOK, "")
+	expect(t, "her laptop's command on process two", take(laptop, "j-3"), http.StatusOK, "")
+	expect(t, "her phone's command on process two", take(phone, "j-4"), http.StatusUnauthorized, "unauthenticated")
+	for _, base := range []string{one, two} {
+		expect(t, "her laptop reads", call(t, base, "GET", "/v1/tenants/acme", laptop, nil), http.StatusOK, "")
+		expect(t, "her phone reads", call(t, base, "GET", "/v1/tenants/acme", phone, nil), http.StatusUnauthorized, "unauthenticated")
+	}
 }
 
 // weakPasswords are refused wherever a password is set: too short, too
