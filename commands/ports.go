@@ -71,8 +71,8 @@ type PasswordHasher interface {
 // PasswordScreen recognises the passwords attackers try first: common and
 // breached ones, their simple variants (capitals, digits, l33t, keyboard
 // walks, repeats) and those made of little more than the account's own
-// details (context: its e-mail, name, tenant). Every path that sets a password asks it, after
-// domain.CheckPassword and before the hash.
+// details (context: its e-mail, name, ids). Every path that sets a
+// password asks it, after domain.CheckPassword and before the hash.
 type PasswordScreen interface {
 	Guessable(password string, context ...string) bool
 }
