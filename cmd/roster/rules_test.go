@@ -18,14 +18,20 @@ import (
 // The rules of issue 14's items 4, 6 and part of 7, over HTTP: each test
 // is one finding of the issue.
 
+// acmeOverHTTP is a fresh service with tenant acme (strict, 10 seats) made
+// over HTTP; it returns the service's URL and the owner's token.
+func acmeOverHTTP(t *testing.T) (base, boss string) {
+	t.Helper()
+	_, server := serviceOnFreshDatabase(t)
+	return server.URL, httpTenant(t, server.URL, "acme", "strict", 10, nil)
+}
+
 // An owner's password change for a user ends every session that user had;
 // a user's change of their own password ends all their sessions but the one
 // they did it with. Either way the audit trail shows the revocation.
 func TestAPasswordChangeEndsTheUsersOtherSessions(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	httpUser(t, base, "acme", "ann", "member", "member")
 	before := httpLogin(t, base, "acme", "ann")
 	changed := expect(t, "the owner sets ann's password", call(t, base, "PUT", "/v1/tenants/acme/users/ann/password", boss,
@@ -64,9 +70,7 @@ func TestAPasswordChangeEndsTheUsersOtherSessions(t *testing.T) {
 // password stays); a manager of users setting someone else's needs none.
 func TestChangingOnesOwnPasswordNeedsTheCurrentOne(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	httpTenant(t, base, "acme", "strict", 10, nil)
+	base, _ := acmeOverHTTP(t)
 	httpUser(t, base, "acme", "ann", "member", "member")
 	httpUser(t, base, "acme", "adam", "admin", "member")
 	ann, adam := httpLogin(t, base, "acme", "ann"), httpLogin(t, base, "acme", "adam")
@@ -153,9 +157,7 @@ var weakPasswords = map[string]string{
 // field, and accepts a passphrase of 64 characters.
 func TestWeakPasswordsAreRefusedOnEveryPathThatSetsOne(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	httpUser(t, base, "acme", "ann", "member", "member")
 	ann := httpLogin(t, base, "acme", "ann")
 	paths := map[string]func(pw string) reply{
@@ -210,9 +212,7 @@ func TestTenantsCreateRefusesAWeakOwnerPassword(t *testing.T) {
 // and on change, and owners always manage users.
 func TestAPolicyThatLeavesNobodyManagingUsersIsRefused(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	for _, managers := range [][]string{{}, {"admin"}, {"manager", "member"}} {
 		got := expect(t, "managers_of_users "+strings.Join(managers, ","), call(t, base, "PATCH", "/v1/tenants/acme/policy", boss,
 			obj{"managers_of_users": managers}), http.StatusBadRequest, "invalid")
@@ -239,9 +239,7 @@ func TestAPolicyThatLeavesNobodyManagingUsersIsRefused(t *testing.T) {
 // customers nothing. Transfers follow the same rule.
 func TestWorkAssignmentRightsFollowTheSeeds(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	for _, u := range [][2]string{{"adam", "admin"}, {"ann", "member"}, {"bob", "member"}} {
 		httpUser(t, base, "acme", u[0], u[1], "member")
 	}
@@ -279,9 +277,7 @@ func TestWorkAssignmentRightsFollowTheSeeds(t *testing.T) {
 // are one address: one user per address, and either form logs in.
 func TestTheUnicodeAndASCIIFormsOfADomainAreOneAddress(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	expect(t, "invite at bücher", call(t, base, "POST", "/v1/tenants/acme/users", boss, obj{"id": "ann", "email": "ann@bücher.example",
 		"name": "Ann", "role": "member", "password": passwordOf("ann"), "activate": true}), http.StatusCreated, "")
 	expect(t, "invite the same address in ASCII", call(t, base, "POST", "/v1/tenants/acme/users", boss, obj{"id": "ann2", "email": "ann@xn--bcher-kva.example",
@@ -301,9 +297,7 @@ func TestTheUnicodeAndASCIIFormsOfADomainAreOneAddress(t *testing.T) {
 // items, which carry no version: never silently ignored.
 func TestIfMatchIsHonouredOnTenantsAndRefusedWhereThereIsNoVersion(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	tenant := expect(t, "read the tenant", call(t, base, "PUT", "/v1/tenants/acme/seats", boss, obj{"seats": 10}), http.StatusOK, "")
 	version, stale := `"`+tenantVersion(tenant)+`"`, `"1"`
 	expect(t, "a stale If-Match on the policy", call(t, base, "PATCH", "/v1/tenants/acme/policy", boss, obj{"deletion_allowed": false},
@@ -342,9 +336,7 @@ func tenantVersion(r reply) string {
 // Deleting a deleted user is a no-op: 200 with changed false, nothing stored.
 func TestDeletingADeletedUserAnswersChangedFalse(t *testing.T) {
 	t.Parallel()
-	_, server := serviceOnFreshDatabase(t)
-	base := server.URL
-	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	base, boss := acmeOverHTTP(t)
 	httpUser(t, base, "acme", "ann", "member", "member")
 	first := expect(t, "delete ann", call(t, base, "DELETE", "/v1/tenants/acme/users/ann", boss, obj{"reason": "gdpr request"}), http.StatusOK, "")
 	again := expect(t, "delete ann again", call(t, base, "DELETE", "/v1/tenants/acme/users/ann", boss, obj{"reason": "gdpr request"}), http.StatusOK, "")
