@@ -35,7 +35,7 @@ func newCommandEnv(e *env) (*commandEnv, error) {
 		return nil, err
 	}
 	store := pgstore.New(e.pool, pgstore.Options{})
-	h, err := commands.New(commands.Config{Store: store, Passwords: hasher, Emails: emails,
+	h, err := commands.New(commands.Config{Store: store, Passwords: hasher, Screen: passwords.Screen{}, Emails: emails,
 		Snapshots: snapshots.New(e.pool), Idempotency: idempotency.New(e.pool)})
 	if err != nil {
 		return nil, err

@@ -71,7 +71,7 @@ func (s *side) handlers() (*commands.Handlers, error) {
 	if err != nil {
 		return nil, err
 	}
-	return commands.New(commands.Config{Store: s.store, Passwords: hasher, Emails: s.key.BlindIndex(), Idempotency: idempotency.New(s.pool)})
+	return commands.New(commands.Config{Store: s.store, Passwords: hasher, Screen: passwords.Screen{}, Emails: s.key.BlindIndex(), Idempotency: idempotency.New(s.pool)})
 }
 
 // runEncryption measures what sealing personal data costs: on commands that
@@ -134,7 +134,7 @@ func invitations(h *commands.Handlers, tenant domain.TenantID, n *atomic.Int64) 
 		if !created {
 			created = true
 			if _, err := h.CreateTenant.Handle(ctx, commands.Envelope{Tenant: tenant}, commands.CreateTenant{Actor: domain.OperatorActor(),
-				Tenant: tenant, Name: "Bench", Seats: 1_000_000, Owner: commands.NewOwner{ID: "owner", Email: "o@x.test", Name: "Owner", Password: "pw"}}); err != nil {
+				Tenant: tenant, Name: "Bench", Seats: 1_000_000, Owner: commands.NewOwner{ID: "owner", Email: "o@x.test", Name: "Owner", Password: "owner pass phrase"}}); err != nil {
 				return 0, err
 			}
 		}

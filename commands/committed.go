@@ -28,6 +28,7 @@ type accessFields struct {
 	kind          domain.Kind
 	status        domain.Status
 	revokedBefore time.Time
+	keptSession   string
 }
 
 // member renders the view of user as a Member under the published policy.
@@ -39,13 +40,14 @@ func (v *committedView) member(user domain.UserID) (Member, bool) {
 	}
 	f := got.(accessFields)
 	return Member{Policy: *policy, User: domain.UserView{ID: user, Role: f.role, Kind: f.kind, Status: f.status,
-		SessionsRevokedBefore: f.revokedBefore, Capabilities: policy.Capabilities(f.kind, f.status)}}, true
+		SessionsRevokedBefore: f.revokedBefore, KeptSession: f.keptSession, Capabilities: policy.Capabilities(f.kind, f.status)}}, true
 }
 
 // remember records user as the state (committed, lock held) has them.
 func (v *committedView) remember(s *domain.Tenant, user domain.UserID) {
 	if u, ok := s.User(user); ok {
-		v.users.Store(user, accessFields{role: u.Role, kind: u.Kind, status: u.Status, revokedBefore: u.SessionsRevokedBefore})
+		v.users.Store(user, accessFields{role: u.Role, kind: u.Kind, status: u.Status, revokedBefore: u.SessionsRevokedBefore,
+			keptSession: u.KeptSession})
 	}
 }
 

@@ -77,7 +77,7 @@ func (f *fixture) handlers(tweak ...func(*commands.Config)) *commands.Handlers {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	cfg := commands.Config{Store: f.store, Passwords: hasher, Emails: index,
+	cfg := commands.Config{Store: f.store, Passwords: hasher, Screen: passwords.Screen{}, Emails: index,
 		Snapshots: snapshots.New(f.pool), Idempotency: idempotency.New(f.pool)}
 	for _, fn := range tweak {
 		fn(&cfg)

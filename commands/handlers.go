@@ -15,6 +15,7 @@ import (
 type Config struct {
 	Store       EventStore       // required
 	Passwords   PasswordHasher   // required
+	Screen      PasswordScreen   // required
 	Emails      EmailIndexer     // required
 	Snapshots   SnapshotStore    // optional: without it, cold loads replay whole streams
 	Idempotency IdempotencyStore // optional: without it, Idempotency-Key is refused
@@ -64,13 +65,14 @@ type Handlers struct {
 type deps struct {
 	clock     func() time.Time
 	passwords PasswordHasher
+	screen    PasswordScreen
 	emails    EmailIndexer
 }
 
 // New builds the handlers. Call Close when done.
 func New(cfg Config) (*Handlers, error) {
-	if cfg.Store == nil || cfg.Passwords == nil || cfg.Emails == nil {
-		return nil, errors.New("commands: Store, Passwords and Emails are required")
+	if cfg.Store == nil || cfg.Passwords == nil || cfg.Screen == nil || cfg.Emails == nil {
+		return nil, errors.New("commands: Store, Passwords, Screen and Emails are required")
 	}
 	cfg = cfg.withDefaults()
 	models := &writeModels{store: cfg.Store, snapshots: cfg.Snapshots, snapshotEvery: cfg.SnapshotEvery,
@@ -83,7 +85,7 @@ func New(cfg Config) (*Handlers, error) {
 	if cfg.Idempotency == nil {
 		p.idem.store = refuseKeys{}
 	}
-	d := deps{clock: cfg.Clock, passwords: cfg.Passwords, emails: cfg.Emails}
+	d := deps{clock: cfg.Clock, passwords: cfg.Passwords, screen: cfg.Screen, emails: cfg.Emails}
 	return &Handlers{
 		CreateTenant: createTenant(p, d), ChangePolicy: changePolicy(p), ChangeSeats: changeSeats(p),
 		InviteUser: inviteUser(p, d), ActivateUser: activateUser(p), DeactivateUser: deactivateUser(p, d),

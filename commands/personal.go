@@ -3,6 +3,7 @@ package commands
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/rosterhq/roster/domain"
 )
@@ -20,9 +21,40 @@ func (d deps) personalData(prefix, email, name, password string) (domain.Persona
 	}
 	pii := domain.PersonalData{Email: normalized, Name: strings.TrimSpace(name)}
 	if password != "" {
-		if pii.PasswordHash, err = d.passwords.Hash(password); err != nil {
-			return domain.PersonalData{}, "", fmt.Errorf("commands: hash password: %w", err)
+		if pii.PasswordHash, err = d.hashPassword(prefix+"password", password, normalized, pii.Name); err != nil {
+			return domain.PersonalData{}, "", err
 		}
 	}
 	return pii, d.emails.EmailIndex(normalized), nil
+}
+
+// hashPassword hashes a password that someone sets, once it has passed the
+// password rules: domain.CheckPassword, then the screen of guessable
+// passwords, given the account's own details as context (an e-mail's local
+// part, a name, an id). Both refusals name field; neither quotes the
+// password. The checks come first because they cost far less than the hash.
+func (d deps) hashPassword(field, password string, context ...string) (string, error) {
+	if err := domain.CheckPassword(field, password); err != nil {
+		return "", err
+	}
+	if d.screen.Guessable(password, contextWords(context)...) {
+		return "", domain.InvalidField(field, "%s is too easy to guess: it is a common or breached password, a variant of one, "+
+			"or made of the account's own details; a passphrase of a few unrelated words is safer and easier to remember", field)
+	}
+	hash, err := d.passwords.Hash(password)
+	if err != nil {
+		return "", fmt.Errorf("commands: hash password: %w", err)
+	}
+	return hash, nil
+}
+
+// contextWords is the context of a password as a screen matches it: each
+// detail whole and each of its words ("Ann Able" and "ann.able@acme.example"
+// give ann, able, acme…), which people build passwords from as readily.
+func contextWords(context []string) []string {
+	words := append([]string(nil), context...)
+	for _, c := range context {
+		words = append(words, strings.FieldsFunc(c, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })...)
+	}
+	return words
 }

@@ -78,6 +78,15 @@ type PasswordHasher interface {
 	Verify(password, hash string) (bool, error)
 }
 
+// PasswordScreen recognises the passwords attackers try first: common and
+// breached ones, their simple variants (capitals, digits, l33t, keyboard
+// walks, repeats) and those made of little more than the account's own
+// details (context: its e-mail, name, ids). Every path that sets a
+// password asks it, after domain.CheckPassword and before the hash.
+type PasswordScreen interface {
+	Guessable(password string, context ...string) bool
+}
+
 // EmailIndexer computes the blind index of an e-mail address: a keyed hash of
 // its normalised form, so that uniqueness, login and the blocklist can match
 // addresses without the clear address being stored anywhere.

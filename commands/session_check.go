@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -19,6 +21,7 @@ import (
 // (Result.SessionChecked is false): its caller must check the session.
 type SessionCheck struct {
 	User     domain.UserID
+	Ref      string // SessionRef of the session's digest
 	IssuedAt time.Time
 	// Guard is the event store precondition that the session is still
 	// stored and unexpired.
@@ -29,10 +32,20 @@ type SessionCheck struct {
 // failed: nothing was stored.
 var ErrSessionEnded = errors.New("commands: the request's session has ended")
 
-// Admits reports whether a session of m's user issued at issued is good:
-// the user may log in, and their sessions were not revoked since.
-func (m Member) Admits(issued time.Time) bool {
-	return m.User.CanLogin && !issued.Before(m.User.SessionsRevokedBefore)
+// Admits reports whether a session of m's user, referenced ref (SessionRef)
+// and issued at issued, is good: the user may log in, and the session
+// survived every revocation (domain.UserView.SessionAlive).
+func (m Member) Admits(ref string, issued time.Time) bool {
+	return m.User.CanLogin && m.User.SessionAlive(ref, issued)
+}
+
+// SessionRef is how events name the session stored under digest (the
+// SHA-256 of its token): a digest of the digest, so that the event log,
+// kept for ever and copied wherever events go, never holds the key the
+// session store looks sessions up by.
+func SessionRef(digest string) string {
+	sum := sha256.Sum256([]byte("roster session reference\x00" + digest))
+	return hex.EncodeToString(sum[:16])
 }
 
 // sessionHolds reports whether the session c (nil: none to check) is good
@@ -42,7 +55,7 @@ func sessionHolds(s *domain.Tenant, c *SessionCheck) bool {
 		return true
 	}
 	u, found := s.User(c.User)
-	return found && Member{User: u, Policy: s.Policy()}.Admits(c.IssuedAt)
+	return found && Member{User: u, Policy: s.Policy()}.Admits(c.Ref, c.IssuedAt)
 }
 
 // guarded returns ctx carrying the session guards of the requests that

@@ -7,24 +7,46 @@ import (
 )
 
 // SetPassword sets a user's password: by the user themselves or by a manager
-// of users.
+// of users. It ends every other session of the user (domain.SetPassword).
 type SetPassword struct {
 	Actor     domain.Actor
 	User      domain.UserID
 	IfVersion *int64
 	Password  string `json:"-"` // never part of a fingerprint
+	// ConfirmCurrent checks that the actor knows their current password,
+	// when they change their own: it is called then, and only then, once
+	// per run of the command (never for a repeat answered from its
+	// Idempotency-Key). Nil when the request carries no current password.
+	// The entry point makes it, since checking a password is
+	// authentication's business, under its failure limits
+	// (sessions.Service.ConfirmPassword).
+	ConfirmCurrent func(ctx context.Context) error `json:"-"`
+	// Session is the session the actor changes their own password with,
+	// kept alive by the revocation; nil for none (the operator, a test).
+	Session *domain.SessionRef `json:"-"`
 }
 
 func setPassword(p *pipeline, d deps) Handler[SetPassword] {
-	return handler(p, "set_password", func(_ context.Context, _ Envelope, in SetPassword) (domain.Command, describer, error) {
+	return handler(p, "set_password", func(ctx context.Context, env Envelope, in SetPassword) (domain.Command, describer, error) {
 		if in.Password == "" {
 			return nil, nil, domain.InvalidField("password", "the password must not be empty")
 		}
-		hash, err := d.passwords.Hash(in.Password)
-		if err != nil {
+		self := !in.Actor.Operator && in.Actor.User == in.User
+		confirmed := self && in.ConfirmCurrent != nil
+		if confirmed {
+			if err := in.ConfirmCurrent(ctx); err != nil {
+				return nil, nil, err
+			}
+		}
+		cmd := domain.SetPassword{Actor: in.Actor, User: in.User, IfVersion: in.IfVersion, At: d.clock(),
+			CurrentConfirmed: confirmed, Session: in.Session}
+		if self && !confirmed {
+			return cmd, describeUser(in.User), nil // the domain refuses it: no hash to spend
+		}
+		var err error
+		if cmd.PasswordHash, err = d.hashPassword("password", in.Password, string(in.User), string(env.Tenant)); err != nil {
 			return nil, nil, err
 		}
-		cmd := domain.SetPassword{Actor: in.Actor, User: in.User, IfVersion: in.IfVersion, PasswordHash: hash}
 		return cmd, describeUser(in.User), nil
 	})
 }

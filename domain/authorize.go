@@ -64,6 +64,26 @@ func (s *Tenant) requireStaff(a Actor) (acting, error) {
 	return act, err
 }
 
+// checkWorkMove decides who may move work from one holder to another (""
+// is nobody), as the seeds' inboxes and schedulers do: the operator and
+// managers of users (the roles managers_of_users names) move any work;
+// other staff may take work nobody holds and hand back their own — keeping
+// what they hold, or filing work nobody holds, included — and nothing else:
+// not another's work, and not work for another.
+func (s *Tenant) checkWorkMove(act acting, from, to UserID) error {
+	if act.operator() || s.policy.Manages(act.u.role) {
+		return nil
+	}
+	mine := func(id UserID) bool { return id == "" || id == act.id }
+	if !mine(from) {
+		return errForbidden("this work is assigned to someone else; only a manager of users may move it")
+	}
+	if !mine(to) {
+		return errForbidden("you may take work or hand your own back; only a manager of users assigns work to others")
+	}
+	return nil
+}
+
 // checkOutranked refuses, under forbid_higher_role_target, to let an actor
 // touch a user ranked above them.
 func (s *Tenant) checkOutranked(act acting, target *user) error {

@@ -31,16 +31,21 @@ type CreateTenant struct {
 // ChangePolicy changes the tenant's policy (owners only). With Preset the
 // policy is reset to that preset and Patch applied on top, dropping earlier
 // overrides; without it Patch applies to the current policy.
+// IfVersion, when set, is the tenant's version (SettingsVersion) the caller
+// saw: the change is refused with version_mismatch if it moved since.
 type ChangePolicy struct {
-	Actor  Actor
-	Preset *string
-	Patch  PolicyPatch
+	Actor     Actor
+	IfVersion *int64
+	Preset    *string
+	Patch     PolicyPatch
 }
 
-// ChangeSeats sets the number of seats purchased (owners only).
+// ChangeSeats sets the number of seats purchased (owners only). IfVersion
+// is ChangePolicy's.
 type ChangeSeats struct {
-	Actor Actor
-	Seats int
+	Actor     Actor
+	IfVersion *int64
+	Seats     int
 }
 
 // InviteUser creates a user in status invited, or active when Activate, as
@@ -128,12 +133,19 @@ type ChangeRole struct {
 }
 
 // SetPassword records a new password hash (computed outside the domain) for
-// the actor themselves or, by a manager of users, for another user.
+// the actor themselves or, by a manager of users, for another user, and
+// revokes the user's sessions as of At. Actors who set their own password
+// must have proved that they know the current one (CurrentConfirmed: the
+// command side checks it, the domain cannot); the session they did it with,
+// Session, when still alive, is kept.
 type SetPassword struct {
-	Actor        Actor
-	User         UserID
-	IfVersion    *int64
-	PasswordHash string
+	Actor            Actor
+	User             UserID
+	IfVersion        *int64
+	PasswordHash     string
+	At               time.Time
+	CurrentConfirmed bool
+	Session          *SessionRef
 }
 
 // DeleteUser deletes a user for good; Reason goes into UserDeleted.

@@ -69,10 +69,16 @@ func (s *Tenant) liveUser(id UserID, ifVersion *int64) (*user, error) {
 	if u.status == StatusDeleted {
 		return nil, NewError(CodeUserDeleted, "user %s is deleted; nothing but reads is possible", Quote(string(id)))
 	}
+	return u, checkVersion(id, u, ifVersion)
+}
+
+// checkVersion refuses with version_mismatch when the caller sent If-Match
+// (ifVersion) and the user is at another version.
+func checkVersion(id UserID, u *user, ifVersion *int64) error {
 	if ifVersion != nil && *ifVersion != u.version {
-		return nil, NewError(CodeVersionMismatch, "user %s is at version %d, not %d", Quote(string(id)), u.version, *ifVersion)
+		return NewError(CodeVersionMismatch, "user %s is at version %d, not %d", Quote(string(id)), u.version, *ifVersion)
 	}
-	return u, nil
+	return nil
 }
 
 // managedTarget authorises a user-management command and resolves its target.

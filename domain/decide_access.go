@@ -53,14 +53,30 @@ func decideRevokeSessions(s *Tenant, c RevokeSessions) ([]Event, error) {
 
 // decideSetPassword always answers an event: hashes are salted, so equal
 // passwords cannot be recognised, and the domain never sees the old hash.
+// Whoever knew the old password may hold a session, so every session of the
+// user issued before the change dies with it — but for the one the user
+// changed their own password with, which would otherwise log them out of
+// the very screen they did it on.
 func decideSetPassword(s *Tenant, c SetPassword) ([]Event, error) {
+	u, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion)
+	if err != nil {
+		return nil, err
+	}
+	self := !c.Actor.Operator && c.Actor.User == c.User
+	if self && !c.CurrentConfirmed {
+		return nil, errInvalidField("current_password", "changing your own password needs your current password (current_password)")
+	}
 	if c.PasswordHash == "" {
 		return nil, errInvalidField("password", "the password cannot be empty")
 	}
-	if _, err := s.selfOrManagedTarget(c.Actor, c.User, c.IfVersion); err != nil {
-		return nil, err
+	if c.At.IsZero() {
+		return nil, errInvalid("a password change needs the instant it happens")
 	}
-	return []Event{PasswordSet{User: c.User, PII: PersonalData{PasswordHash: c.PasswordHash}}}, nil
+	revoked := SessionsRevoked{User: c.User, RevokedBefore: c.At.UTC(), Reason: ReasonPasswordChanged}
+	if self && c.Session != nil && u.sessionAlive(*c.Session) {
+		revoked.Kept = c.Session.Ref
+	}
+	return []Event{PasswordSet{User: c.User, PII: PersonalData{PasswordHash: c.PasswordHash}}, revoked}, nil
 }
 
 // selfOrManagedTarget authorises a command that users may run on themselves.
@@ -102,7 +118,9 @@ func decideChangeRole(s *Tenant, c ChangeRole) ([]Event, error) {
 }
 
 // decideDeleteUser removes team memberships (membership is part of the
-// account), unassigns work under delete_unassigns, then deletes.
+// account), unassigns work under delete_unassigns, then deletes. Deleting a
+// deleted user is a no-op (invariant 6: its outcome already holds), for a
+// manager of users who saw its current version, if they sent one.
 func decideDeleteUser(s *Tenant, c DeleteUser) ([]Event, error) {
 	if err := ReasonText.Check("reason", c.Reason); err != nil {
 		return nil, err
@@ -110,6 +128,9 @@ func decideDeleteUser(s *Tenant, c DeleteUser) ([]Event, error) {
 	act, err := s.requireManager(c.Actor)
 	if err != nil {
 		return nil, err
+	}
+	if u := s.users[c.User]; u != nil && u.status == StatusDeleted {
+		return nil, checkVersion(c.User, u, c.IfVersion)
 	}
 	if !s.policy.DeletionAllowed {
 		return nil, NewError(CodeDeletionDisabled, "this tenant's policy does not allow deleting users; deactivate them instead")

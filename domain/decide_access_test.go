@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestDecideBlockUser(t *testing.T) {
 	t.Parallel()
@@ -96,22 +99,91 @@ func TestDecideChangeRole(t *testing.T) {
 
 func TestDecideSetPassword(t *testing.T) {
 	t.Parallel()
+	laptop := &SessionRef{Ref: "laptop", IssuedAt: t0.Add(-time.Hour)}
 	set := func(actor, id UserID) SetPassword {
-		return SetPassword{Actor: by(actor), User: id, PasswordHash: "h$1"}
+		return SetPassword{Actor: by(actor), User: id, PasswordHash: "h$1", At: t0}
 	}
-	passwordSet := func(id UserID) []Event {
-		return []Event{PasswordSet{User: id, PII: PersonalData{PasswordHash: "h$1"}}}
+	own := func(id UserID, session *SessionRef) SetPassword {
+		c := set(id, id)
+		c.CurrentConfirmed, c.Session = true, session
+		return c
+	}
+	changed := func(id UserID, kept string) []Event {
+		return []Event{PasswordSet{User: id, PII: PersonalData{PasswordHash: "h$1"}},
+			SessionsRevoked{User: id, RevokedBefore: t0, Reason: ReasonPasswordChanged, Kept: kept}}
+	}
+	revokedAt := func(id UserID, at time.Time, kept string) []Event {
+		return []Event{SessionsRevoked{User: id, RevokedBefore: at, Kept: kept}}
 	}
 	runSpecs(t, []spec{
-		{name: "a_user_sets_their_own_password", given: strictStaff(), when: set("mem", "mem"), then: passwordSet("mem")},
-		{name: "a_manager_of_users_sets_another_password", given: strictStaff(), when: set("adm", "mem"), then: passwordSet("mem")},
+		{name: "a_manager_of_users_sets_another_password_and_ends_all_their_sessions", given: strictStaff(),
+			when: set("adm", "mem"), then: changed("mem", "")},
+		{name: "a_user_sets_their_own_password_and_keeps_the_session_they_did_it_with", given: strictStaff(),
+			when: own("mem", laptop), then: changed("mem", "laptop")},
+		{name: "a_user_without_a_session_to_keep_ends_them_all", given: strictStaff(), when: own("mem", nil), then: changed("mem", "")},
+		{name: "a_session_revoked_meanwhile_is_not_revived", given: events(strictStaff(), revokedAt("mem", t0.Add(-time.Minute), "")),
+			when: own("mem", laptop), then: changed("mem", "")},
+		{name: "the_session_an_earlier_change_kept_is_kept_again", given: events(strictStaff(), revokedAt("mem", t0.Add(-time.Minute), "laptop")),
+			when: own("mem", laptop), then: changed("mem", "laptop")},
+		{name: "changing_ones_own_password_needs_the_current_one", given: strictStaff(), when: set("mem", "mem"),
+			wantErr: CodeInvalid, wantField: "current_password"},
+		{name: "a_manager_changing_their_own_password_needs_it_too", given: strictStaff(), when: set("adm", "adm"),
+			wantErr: CodeInvalid, wantField: "current_password"},
+		{name: "the_operator_needs_no_current_password", given: strictStaff(),
+			when: SetPassword{Actor: op, User: "mem", PasswordHash: "h$1", At: t0}, then: changed("mem", "")},
 		{name: "a_member_may_not_set_another_password", given: strictStaff(), when: set("mem", "mgr"), wantErr: CodeForbidden},
 		{name: "an_admin_may_not_set_an_owner_password", given: strictStaff(), when: set("adm", ownerID), wantErr: CodeHigherRole},
 		{name: "an_empty_password_is_invalid", given: strictStaff(),
-			when: SetPassword{Actor: by("mem"), User: "mem"}, wantErr: CodeInvalid},
+			when: SetPassword{Actor: by("mem"), User: "mem", At: t0, CurrentConfirmed: true}, wantErr: CodeInvalid},
+		{name: "a_password_change_needs_its_instant", given: strictStaff(),
+			when: SetPassword{Actor: by("adm"), User: "mem", PasswordHash: "h$1"}, wantErr: CodeInvalid},
 		{name: "a_deleted_user_gets_no_password", given: events(strictStaff(), deleted("mgr")), when: set("adm", "mgr"),
 			wantErr: CodeUserDeleted},
 	})
+}
+
+// A revocation that keeps a session spares that one session until a later
+// revocation; an older revocation, replayed after a newer one, neither
+// revives a session nor takes the kept one's place.
+func TestSessionsRevokedKeepsOnlyTheSessionItNames(t *testing.T) {
+	t.Parallel()
+	before, after := t0.Add(-time.Minute), t0.Add(time.Minute)
+	alive := func(given []Event, ref string, issued time.Time) bool {
+		u, _ := replay(given).User("mem")
+		return u.SessionAlive(ref, issued)
+	}
+	kept := events(strictStaff(), []Event{SessionsRevoked{User: "mem", RevokedBefore: t0, Kept: "laptop"}})
+	for _, c := range []struct {
+		name  string
+		given []Event
+		ref   string
+		at    time.Time
+		want  bool
+	}{
+		{"the_kept_session_survives", kept, "laptop", before, true},
+		{"another_session_from_before_dies", kept, "phone", before, false},
+		{"a_session_from_after_lives", kept, "phone", after, true},
+		{"a_later_revocation_ends_the_kept_session", events(kept, []Event{SessionsRevoked{User: "mem", RevokedBefore: after}}), "laptop", before, false},
+		{"an_older_revocation_keeps_nothing_new", events(kept, []Event{SessionsRevoked{User: "mem", RevokedBefore: before, Kept: "phone"}}), "phone", before, false},
+		{"an_older_revocation_leaves_the_kept_session", events(kept, []Event{SessionsRevoked{User: "mem", RevokedBefore: before}}), "laptop", before, true},
+		{"an_empty_reference_is_never_the_kept_one", events(strictStaff(), []Event{SessionsRevoked{User: "mem", RevokedBefore: t0}}), "", before, false},
+	} {
+		if got := alive(c.given, c.ref, c.at); got != c.want {
+			t.Errorf("%s: alive = %v, want %v", c.name, got, c.want)
+		}
+	}
+	s := replay(kept)
+	data, err := s.MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := UnmarshalSnapshot(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := restored.User("mem"); !u.SessionAlive("laptop", before) {
+		t.Fatal("a snapshot forgot the kept session")
+	}
 }
 
 func TestDecideDeleteUser(t *testing.T) {
@@ -131,8 +203,14 @@ func TestDecideDeleteUser(t *testing.T) {
 				TeamLeft{Team: "b", User: "mem"}, UserDeleted{User: "mem", Reason: "gdpr request"}}},
 		{name: "deleting_is_refused_when_the_policy_disables_it", given: withWork(PresetAnalytics), when: del("mem"),
 			wantErr: CodeDeletionDisabled},
-		{name: "deleting_a_deleted_user_is_refused", given: events(strictStaff(), deleted("mem")), when: del("mem"),
-			wantErr: CodeUserDeleted},
+		{name: "deleting_a_deleted_user_is_a_noop", given: events(strictStaff(), deleted("mem")), when: del("mem")},
+		{name: "deleting_a_deleted_user_at_a_stale_version_is_a_mismatch", given: events(strictStaff(), deleted("mem")),
+			when: DeleteUser{Actor: by("adm"), User: "mem", IfVersion: ptr(int64(1))}, wantErr: CodeVersionMismatch},
+		{name: "deleting_a_deleted_user_still_takes_a_manager", given: events(strictStaff(), deleted("mgr")),
+			when: DeleteUser{Actor: by("mem"), User: "mgr"}, wantErr: CodeForbidden},
+		{name: "deleting_a_deleted_user_is_a_noop_even_where_deletion_is_now_disabled",
+			given: events(strictStaff(), deleted("mem"), []Event{TenantPolicyChanged{Preset: PresetAnalytics, Policy: mustPreset(PresetAnalytics)}}),
+			when:  del("mem")},
 		{name: "deleting_the_sole_owner_is_refused", given: strictStaff(),
 			when: DeleteUser{Actor: op, User: ownerID}, wantErr: CodeSoleOwner},
 		{name: "an_admin_may_not_delete_an_owner", given: events(strictStaff(), staff("own2", RoleOwner)),

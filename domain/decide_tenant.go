@@ -89,7 +89,7 @@ func resolvePolicy(preset string, patch *PolicyPatch) (string, Policy, error) {
 // use would exceed those purchased while enforced (e.g. starting to count
 // inactive users), because invariant 2 is about states, not just transitions.
 func decideChangePolicy(s *Tenant, c ChangePolicy) ([]Event, error) {
-	if _, err := s.requireOwner(c.Actor); err != nil {
+	if err := s.requireSettingsOwner(c.Actor, c.IfVersion); err != nil {
 		return nil, err
 	}
 	preset, p := s.preset, s.policy
@@ -115,7 +115,7 @@ func decideChangePolicy(s *Tenant, c ChangePolicy) ([]Event, error) {
 }
 
 func decideChangeSeats(s *Tenant, c ChangeSeats) ([]Event, error) {
-	if _, err := s.requireOwner(c.Actor); err != nil {
+	if err := s.requireSettingsOwner(c.Actor, c.IfVersion); err != nil {
 		return nil, err
 	}
 	if err := checkSeats(c.Seats); err != nil {
@@ -129,4 +129,18 @@ func decideChangeSeats(s *Tenant, c ChangeSeats) ([]Event, error) {
 		return nil, NewError(CodeSeatLimit, "%d seats are in use; free some before going down to %d", used, c.Seats)
 	}
 	return []Event{SeatsChanged{Seats: c.Seats, Previous: purchased}}, nil
+}
+
+// requireSettingsOwner authorises a change of the tenant's own settings and,
+// when the caller sent If-Match, checks it against the version the Tenant
+// resource shows (SettingsVersion), before any no-op: a stale caller learns
+// that it is stale whatever it asked for.
+func (s *Tenant) requireSettingsOwner(a Actor, ifVersion *int64) error {
+	if _, err := s.requireOwner(a); err != nil {
+		return err
+	}
+	if ifVersion != nil && *ifVersion != s.settingsAt {
+		return NewError(CodeVersionMismatch, "the tenant is at version %d, not %d", s.settingsAt, *ifVersion)
+	}
+	return nil
 }

@@ -20,6 +20,8 @@ func TestDecideCreateTenant(t *testing.T) {
 	unknownPreset.Preset = "lenient"
 	badKnob := create
 	badKnob.Patch = &PolicyPatch{SeatLimit: ptr(SeatLimit("sometimes"))}
+	noManagers := create
+	noManagers.Patch = &PolicyPatch{ManagersOfUsers: []Role{}}
 	badID := create
 	badID.Tenant = "Acme!"
 	reservedOwner := create
@@ -49,6 +51,7 @@ func TestDecideCreateTenant(t *testing.T) {
 		{name: "only_the_operator_creates_tenants", when: byUser, wantErr: CodeForbidden},
 		{name: "an_unknown_preset_is_invalid", when: unknownPreset, wantErr: CodeInvalid},
 		{name: "a_bad_knob_value_is_invalid", when: badKnob, wantErr: CodeInvalid},
+		{name: "a_policy_naming_no_manager_of_users_is_invalid", when: noManagers, wantErr: CodeInvalid, wantField: "policy.managers_of_users"},
 		{name: "a_malformed_tenant_id_is_invalid", when: badID, wantErr: CodeInvalid},
 		{name: "the_reserved_unassigned_id_cannot_be_a_user", when: reservedOwner, wantErr: CodeInvalid},
 		{name: "a_tenant_needs_a_name", when: noName, wantErr: CodeInvalid},
@@ -88,7 +91,35 @@ func TestDecideChangePolicy(t *testing.T) {
 			when: ChangePolicy{Actor: by(ownerID), Patch: countInactive}, wantErr: CodeSeatLimit},
 		{name: "a_tenant_that_does_not_exist_is_not_found",
 			when: ChangePolicy{Actor: op, Patch: loginPatch}, wantErr: CodeNotFound},
+		{name: "a_policy_under_which_nobody_manages_users_is_refused", given: tenant(PresetStrict, 5),
+			when:    ChangePolicy{Actor: by(ownerID), Patch: PolicyPatch{ManagersOfUsers: []Role{}}},
+			wantErr: CodeInvalid, wantField: "managers_of_users"},
+		{name: "a_policy_under_which_owners_do_not_manage_users_is_refused", given: tenant(PresetStrict, 5),
+			when:    ChangePolicy{Actor: by(ownerID), Patch: PolicyPatch{ManagersOfUsers: []Role{RoleAdmin, RoleManager}}},
+			wantErr: CodeInvalid, wantField: "managers_of_users"},
+		{name: "a_stale_if_match_is_a_mismatch", given: tenant(PresetStrict, 5),
+			when: ChangePolicy{Actor: by(ownerID), IfVersion: ptr(int64(1)), Patch: loginPatch}, wantErr: CodeVersionMismatch},
+		{name: "a_stale_if_match_is_a_mismatch_even_for_a_noop", given: tenant(PresetStrict, 5, loginPatch),
+			when: ChangePolicy{Actor: by(ownerID), IfVersion: ptr(int64(1)), Patch: loginPatch}, wantErr: CodeVersionMismatch},
+		{name: "the_current_if_match_goes_through", given: events(tenant(PresetStrict, 5), staff("mem", RoleMember)),
+			when: ChangePolicy{Actor: by(ownerID), IfVersion: ptr(int64(2)), Patch: loginPatch},
+			then: []Event{TenantPolicyChanged{Preset: PresetStrict, Policy: mustPreset(PresetStrict, loginPatch)}}},
 	})
+}
+
+// A history stored before owners were bound to manage users still lets
+// them: the state and the policy it shows count owners among the managers.
+func TestOwnersManageUsersWhateverAnOldPolicySaid(t *testing.T) {
+	t.Parallel()
+	old := mustPreset(PresetStrict)
+	old.ManagersOfUsers = []Role{}
+	s := replay(events(tenant(PresetStrict, 5), []Event{TenantPolicyChanged{Preset: PresetStrict, Policy: old}}, staff("mem", RoleMember)))
+	if p := s.Policy(); !p.Manages(RoleOwner) || len(p.ManagersOfUsers) != 1 {
+		t.Fatalf("the policy read back: %v", p.ManagersOfUsers)
+	}
+	if _, err := Decide(s, DeactivateUser{Actor: by(ownerID), User: "mem", At: t0}); err != nil {
+		t.Fatalf("the owner may not manage users: %v", err)
+	}
 }
 
 func TestDecideChangeSeats(t *testing.T) {
@@ -107,5 +138,9 @@ func TestDecideChangeSeats(t *testing.T) {
 			when: ChangeSeats{Actor: by(ownerID), Seats: 1}, then: []Event{SeatsChanged{Seats: 1, Previous: 5}}},
 		{name: "negative_seats_are_invalid", given: three, when: ChangeSeats{Actor: by(ownerID), Seats: -1}, wantErr: CodeInvalid},
 		{name: "an_admin_may_not_buy_seats", given: three, when: ChangeSeats{Actor: by("adm"), Seats: 9}, wantErr: CodeForbidden},
+		{name: "a_stale_if_match_is_a_mismatch", given: three, when: ChangeSeats{Actor: by(ownerID), IfVersion: ptr(int64(1)), Seats: 8},
+			wantErr: CodeVersionMismatch},
+		{name: "the_tenants_version_moves_with_its_settings_only", given: three,
+			when: ChangeSeats{Actor: by(ownerID), IfVersion: ptr(int64(2)), Seats: 8}, then: []Event{SeatsChanged{Seats: 8, Previous: 5}}},
 	})
 }

@@ -1,13 +1,15 @@
 package domain
 
-// decideAssignWork creates or updates one work item. Any staff member may
-// assign work (inboxes and schedulers let agents pass work on); the
-// assignee must be able to take it, except when the outcome already holds.
+// decideAssignWork creates or updates one work item, as checkWorkMove
+// allows; the assignee must be able to take it, except when the outcome
+// already holds. Rights are checked before the no-op, so that the answer
+// never depends on who holds work the actor may not touch.
 func decideAssignWork(s *Tenant, c AssignWork) ([]Event, error) {
 	if err := validateAssignWork(c); err != nil {
 		return nil, err
 	}
-	if _, err := s.requireStaff(c.Actor); err != nil {
+	act, err := s.requireStaff(c.Actor)
+	if err != nil {
 		return nil, err
 	}
 	it := s.items[c.Item]
@@ -24,6 +26,9 @@ func decideAssignWork(s *Tenant, c AssignWork) ([]Event, error) {
 	to := UserID("")
 	if c.Assignee != nil && *c.Assignee != Unassigned {
 		to = *c.Assignee
+	}
+	if err := s.checkWorkMove(act, prev, to); err != nil {
+		return nil, err
 	}
 	if it != nil && it.assignee == to && it.kind == kind {
 		return nil, nil
@@ -51,16 +56,25 @@ func validateAssignWork(c AssignWork) error {
 	return nil
 }
 
-// decideTransferOwnership moves work in bulk. Managers of users may move
-// anyone's work and users may hand off their own. From may be deleted: its
-// leftover items must still be movable. Listed items From no longer holds are
-// skipped (a concurrent reassignment already moved them); unknown ones are
-// not_found.
+// decideTransferOwnership moves work in bulk, as checkWorkMove allows:
+// managers of users move anyone's work to anyone, other staff only hand
+// their own back (to unassigned). From may be deleted: its leftover items
+// must still be movable. Listed items From no longer holds are skipped (a
+// concurrent reassignment already moved them); unknown ones are not_found.
 func decideTransferOwnership(s *Tenant, c TransferOwnership) ([]Event, error) {
 	if err := validateTransfer(c); err != nil {
 		return nil, err
 	}
-	if _, err := s.requireSelfOrManager(c.Actor, c.From); err != nil {
+	act, err := s.requireStaff(c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	if c.To == Unassigned {
+		err = s.checkWorkMove(act, c.From, "")
+	} else {
+		err = s.checkWorkMove(act, c.From, c.To)
+	}
+	if err != nil {
 		return nil, err
 	}
 	from := s.users[c.From]

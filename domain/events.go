@@ -87,11 +87,14 @@ type UserUnblocked struct {
 }
 
 // SessionsRevoked records that every token of User issued before
-// RevokedBefore is dead.
+// RevokedBefore is dead, except the session Kept references, when set: the
+// one the user changed their own password with. A later revocation that
+// keeps nothing kills it too.
 type SessionsRevoked struct {
 	User          UserID    `json:"user"`
 	RevokedBefore time.Time `json:"revoked_before"`
 	Reason        string    `json:"reason,omitempty"`
+	Kept          string    `json:"kept,omitempty"`
 }
 
 // RoleChanged records a user's role going From → To.

@@ -14,9 +14,9 @@ func Evolve(s *Tenant, e Event) *Tenant {
 	switch e := e.(type) {
 	case TenantCreated:
 		s.created, s.id, s.name = true, e.Tenant, e.Name
-		s.preset, s.policy = e.Preset, e.Policy.normalized()
+		s.preset, s.policy = e.Preset, e.Policy.withOwnersManaging()
 	case TenantPolicyChanged:
-		s.preset, s.policy = e.Preset, e.Policy.normalized()
+		s.preset, s.policy = e.Preset, e.Policy.withOwnersManaging()
 	case SeatsChanged:
 		s.seats = e.Seats
 	case UserInvited:
@@ -160,10 +160,12 @@ func evolveUserBlocked(s *Tenant, e UserBlocked) {
 }
 
 // evolveSessionsRevoked keeps the latest instant, so that replaying an older
-// revocation can never revive tokens a newer one killed.
+// revocation can never revive tokens a newer one killed; the session a
+// revocation keeps is kept only by the latest one (an older revocation,
+// ignored whole, cannot revive it either).
 func evolveSessionsRevoked(s *Tenant, e SessionsRevoked) {
 	if u := s.users[e.User]; u != nil && e.RevokedBefore.After(u.revokedBefore) {
-		u.revokedBefore = e.RevokedBefore
+		u.revokedBefore, u.keptSession = e.RevokedBefore, e.Kept
 	}
 }
 

@@ -127,7 +127,32 @@ func (p Policy) Validate() error {
 			return errInvalidField("managers_of_users", "managers_of_users holds %s, which is not a role", Quote(string(r)))
 		}
 	}
+	return checkManagers(p.ManagersOfUsers)
+}
+
+// checkManagers refuses a set of managers of users that leaves nobody able
+// to manage users, or leaves out the owners: whoever else a tenant trusts
+// with its users, its owners must never lose that right, or a tenant could
+// lock itself out of its own user management with one PATCH.
+func checkManagers(roles []Role) error {
+	switch {
+	case len(roles) == 0:
+		return errInvalidField("managers_of_users", "managers_of_users cannot be empty: nobody could manage users; owners always do")
+	case !slices.Contains(roles, RoleOwner):
+		return errInvalidField("managers_of_users", "managers_of_users must include owner: owners always manage users")
+	}
 	return nil
+}
+
+// withOwnersManaging returns p with owner among the managers of users, for
+// the policy Evolve applies: Validate refuses any other since owners always
+// manage users, and a history stored before that rule must not take the
+// right from them either.
+func (p Policy) withOwnersManaging() Policy {
+	if !slices.Contains(p.ManagersOfUsers, RoleOwner) {
+		p.ManagersOfUsers = append(slices.Clone(p.ManagersOfUsers), RoleOwner)
+	}
+	return p.normalized()
 }
 
 // Equal reports whether p and q have the same knobs, managers compared as sets.
@@ -140,7 +165,8 @@ func (p Policy) Equal(q Policy) bool {
 	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
 
-// Manages reports whether a user of role r may manage other users.
+// Manages reports whether a user of role r may manage other users. A
+// tenant's policy (Tenant.Policy) always counts owners among them.
 func (p Policy) Manages(r Role) bool { return slices.Contains(p.ManagersOfUsers, r) }
 
 // CanLogin reports whether a user in status st may log in: active always,

@@ -65,6 +65,8 @@ func TestPolicyValidateRejectsBadEnums(t *testing.T) {
 		"seat_limit":            {SeatLimit: ptr(SeatLimit("maybe"))},
 		"handoff_on_deactivate": {HandoffOnDeactivate: ptr(Handoff("nobody"))},
 		"managers_of_users":     {ManagersOfUsers: []Role{RoleOwner, "boss"}},
+		"no managers of users":  {ManagersOfUsers: []Role{}},
+		"owners not among them": {ManagersOfUsers: []Role{RoleAdmin}},
 	}
 	for knob, patch := range bad {
 		err := good.Apply(patch).Validate()

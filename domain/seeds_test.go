@@ -164,7 +164,10 @@ func TestSeed002HelpdeskProtectsTheSoleOwnerAndKeepsAssignments(t *testing.T) {
 	w.do(DefineTeam{Actor: by(ownerID), Team: "support", Name: "Support"})
 	w.do(JoinTeam{Actor: by(ownerID), Team: "support", User: ownerID})
 	w.hire("agent", RoleMember, "support")
-	w.do(AssignWork{Actor: by("agent"), Item: "conv-1", Kind: "conversation", Assignee: ptr(ownerID)})
+	w.do(AssignWork{Actor: by("agent"), Item: "conv-1", Kind: "conversation", Assignee: ptr(UserID("agent"))})
+	// An agent takes conversations and hands them back; an owner reassigns them.
+	w.refuse(AssignWork{Actor: by("agent"), Item: "conv-1", Assignee: ptr(ownerID)}, CodeForbidden)
+	w.do(AssignWork{Actor: by(ownerID), Item: "conv-1", Assignee: ptr(ownerID)})
 
 	// The only owner cannot be deactivated, by anyone.
 	w.refuse(DeactivateUser{Actor: by(ownerID), User: ownerID, At: t0}, CodeSoleOwner)

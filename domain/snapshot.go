@@ -38,6 +38,7 @@ type snapshotUser struct {
 	EmailIndex           string    `json:"email_index,omitempty"`
 	Version              int64     `json:"version"`
 	RevokedBefore        time.Time `json:"revoked_before"`
+	KeptSession          string    `json:"kept_session,omitempty"`
 	ReactivateOnPurchase bool      `json:"reactivate_on_purchase,omitempty"`
 	CreatedAt            int64     `json:"created_at"`
 	CredentialsAt        int64     `json:"credentials_at"`
@@ -72,8 +73,8 @@ func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 		snap.Users = append(snap.Users, snapshotUser{
 			ID: id, Role: u.role, Kind: u.kind, Status: u.status, PreviousStatus: u.prevStatus,
 			EmailIndex: u.emailIndex, Version: u.version, RevokedBefore: u.revokedBefore,
-			ReactivateOnPurchase: u.reactivateOnPurchase,
-			CreatedAt:            u.createdAt, CredentialsAt: u.credentialsAt, LastAt: u.lastAt,
+			KeptSession: u.keptSession, ReactivateOnPurchase: u.reactivateOnPurchase,
+			CreatedAt: u.createdAt, CredentialsAt: u.credentialsAt, LastAt: u.lastAt,
 		})
 	}
 	for _, id := range sortedKeys(s.teams) {
@@ -99,7 +100,7 @@ func UnmarshalSnapshot(data []byte) (*Tenant, error) {
 	}
 	s := &Tenant{
 		created: snap.Created, id: snap.Tenant, name: snap.Name, preset: snap.Preset,
-		policy: snap.Policy.normalized(), seats: snap.Seats, version: snap.Version, settingsAt: snap.Settings,
+		policy: snap.Policy.withOwnersManaging(), seats: snap.Seats, version: snap.Version, settingsAt: snap.Settings,
 	}
 	s.initMaps()
 	for _, su := range snap.Users {
@@ -125,8 +126,8 @@ func (s *Tenant) restoreUser(su snapshotUser) {
 	u := &user{
 		role: su.Role, kind: su.Kind, status: su.Status, prevStatus: su.PreviousStatus,
 		emailIndex: su.EmailIndex, version: su.Version, revokedBefore: su.RevokedBefore,
-		reactivateOnPurchase: su.ReactivateOnPurchase,
-		createdAt:            su.CreatedAt, credentialsAt: su.CredentialsAt, lastAt: su.LastAt,
+		keptSession: su.KeptSession, reactivateOnPurchase: su.ReactivateOnPurchase,
+		createdAt: su.CreatedAt, credentialsAt: su.CredentialsAt, lastAt: su.LastAt,
 	}
 	s.users[su.ID] = u
 	if u.status != StatusDeleted && u.emailIndex != "" {

@@ -45,6 +45,7 @@ type user struct {
 	emailIndex    string // cleared on deletion
 	version       int64
 	revokedBefore time.Time
+	keptSession   string // the session the latest revocation spared, if any
 	// Stream versions of events about the user, so that what the write model
 	// leaves out (personal data, instants) can be read back from the stream
 	// with point reads: the UserInvited that created them, the latest event
@@ -82,6 +83,9 @@ type UserView struct {
 	EmailIndex string   // blind index of the e-mail; empty once deleted
 	// SessionsRevokedBefore kills every token issued before it; zero if never.
 	SessionsRevokedBefore time.Time
+	// KeptSession references the one session SessionsRevokedBefore spares
+	// (see SessionAlive); "" if none.
+	KeptSession string
 	// ReactivateOnPurchase is true for an inactive customer whose last
 	// deactivation allowed automatic reactivation by a purchase.
 	ReactivateOnPurchase bool
@@ -185,6 +189,7 @@ func (s *Tenant) view(id UserID, u *user) UserView {
 		Version:               u.version,
 		EmailIndex:            u.emailIndex,
 		SessionsRevokedBefore: u.revokedBefore,
+		KeptSession:           u.keptSession,
 		ReactivateOnPurchase:  u.reactivateOnPurchase,
 		CreatedAt:             u.createdAt,
 		CredentialsAt:         u.credentialsAt,

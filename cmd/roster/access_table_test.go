@@ -59,22 +59,22 @@ func newAccessWorld(t *testing.T) *accessWorld {
 		w.invite("acme", u.id, u.role, u.kind, true)
 	}
 	mustHandleFn(t)(w.h.CreateTenant.Handle(bg, commands.Envelope{Tenant: "globex"}, commands.CreateTenant{Actor: domain.OperatorActor(),
-		Tenant: "globex", Name: "Globex", Seats: 5, Owner: commands.NewOwner{ID: "gx", Email: "gx@globex.example", Name: "Gx", Password: "pw gx"}}))
+		Tenant: "globex", Name: "Globex", Seats: 5, Owner: commands.NewOwner{ID: "gx", Email: "gx@globex.example", Name: "Gx", Password: passwordOf("gx")}}))
 	w.tokens[badToken] = "rst_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	w.tokens[operatorP] = "op-token"
 	w.tokens[ownerP] = w.login("acme", "owner@acme.example", "owner pass")
 	for p, id := range map[int]string{adminP: "admin", managerP: "manager", memberP: "member", customerP: "customer"} {
-		w.tokens[p] = w.login("acme", id+"@acme.example", "pw "+id)
+		w.tokens[p] = w.login("acme", id+"@acme.example", passwordOf(id))
 	}
-	w.tokens[otherTenantP] = w.login("globex", "gx@globex.example", "pw gx")
+	w.tokens[otherTenantP] = w.login("globex", "gx@globex.example", passwordOf("gx"))
 	return w
 }
 
-// invite creates a user of tenant (password "pw <id>"), active if asked.
+// invite creates a user of tenant (password passwordOf(id)), active if asked.
 func (w *accessWorld) invite(tenant domain.TenantID, id domain.UserID, role domain.Role, kind domain.Kind, active bool) {
 	w.t.Helper()
 	w.track(w.h.InviteUser.Handle(bg, commands.Envelope{Tenant: tenant}, commands.InviteUser{Actor: domain.OperatorActor(),
-		User: id, Email: string(id) + "@" + string(tenant) + ".example", Name: "User " + string(id), Password: "pw " + string(id),
+		User: id, Email: string(id) + "@" + string(tenant) + ".example", Name: "User " + string(id), Password: passwordOf(string(id)),
 		Role: role, Kind: kind, Activate: active}))
 }
 
@@ -147,7 +147,7 @@ var accessRows = []accessRow{
 	{"POST /v1/tenants", allowed{201, 403, 403, 403, 403, 403, 403}, func(w *accessWorld) (string, string, any) {
 		id := fmt.Sprintf("new-%d", w.next.Add(1))
 		return "POST", "/v1/tenants", obj{"id": id, "name": "New", "seats": 3,
-			"owner": obj{"email": "o@" + id + ".example", "name": "O", "password": "pw"}}
+			"owner": obj{"email": "o@" + id + ".example", "name": "O", "password": "owner pass phrase"}}
 	}},
 	{"GET /v1/tenants/{tenant}", everyone, fixed("GET", "/v1/tenants/acme", nil)},
 	{"PATCH /v1/tenants/{tenant}/policy", ownersOnly, fixed("PATCH", "/v1/tenants/acme/policy", obj{"deletion_allowed": true})},
@@ -167,7 +167,7 @@ var accessRows = []accessRow{
 	{"POST /v1/tenants/{tenant}/users/{user}/unblock", managersOnly, userRoute("POST", "/unblock", domain.StatusBlocked, nil)},
 	{"POST /v1/tenants/{tenant}/users/{user}/revoke-sessions", managersOnly, userRoute("POST", "/revoke-sessions", domain.StatusActive, nil)},
 	{"PUT /v1/tenants/{tenant}/users/{user}/role", managersOnly, userRoute("PUT", "/role", domain.StatusActive, obj{"role": "manager"})},
-	{"PUT /v1/tenants/{tenant}/users/{user}/password", managersOnly, userRoute("PUT", "/password", domain.StatusActive, obj{"password": "new pw"})},
+	{"PUT /v1/tenants/{tenant}/users/{user}/password", managersOnly, userRoute("PUT", "/password", domain.StatusActive, obj{"password": "a new pass phrase"})},
 	{"DELETE /v1/tenants/{tenant}/users/{user}", managersOnly, userRoute("DELETE", "", domain.StatusActive, nil)},
 	{"PUT /v1/tenants/{tenant}/teams/{team}", managersOnly, fixed("PUT", "/v1/tenants/acme/teams/red", obj{"name": "Red"})},
 	{"PUT /v1/tenants/{tenant}/teams/{team}/members/{user}", managersOnly, func(w *accessWorld) (string, string, any) {
@@ -185,7 +185,7 @@ var accessRows = []accessRow{
 		return "PUT", "/v1/tenants/acme/teams/blue/leader", obj{"user": string(w.target(domain.StatusActive))}
 	}},
 	{"GET /v1/tenants/{tenant}/teams", staffOnly, fixed("GET", "/v1/tenants/acme/teams", nil)},
-	{"PUT /v1/tenants/{tenant}/work/{item}", staffOnly, func(w *accessWorld) (string, string, any) {
+	{"PUT /v1/tenants/{tenant}/work/{item}", managersOnly, func(w *accessWorld) (string, string, any) {
 		return "PUT", fmt.Sprintf("/v1/tenants/acme/work/job-%d", w.next.Add(1)), obj{"kind": "job", "assignee": string(w.target(domain.StatusActive))}
 	}},
 	{"GET /v1/tenants/{tenant}/work", staffOnly, fixed("GET", "/v1/tenants/acme/work", nil)},
@@ -248,8 +248,8 @@ func (w *accessWorld) freshSession(p int) string {
 	case ownerP:
 		return w.login("acme", "owner@acme.example", "owner pass")
 	case otherTenantP:
-		return w.login("globex", "gx@globex.example", "pw gx")
+		return w.login("globex", "gx@globex.example", passwordOf("gx"))
 	}
 	id := map[int]string{adminP: "admin", managerP: "manager", memberP: "member", customerP: "customer"}[p]
-	return w.login("acme", id+"@acme.example", "pw "+id)
+	return w.login("acme", id+"@acme.example", passwordOf(id))
 }

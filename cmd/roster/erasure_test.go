@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/embeddedpg"
@@ -117,7 +118,11 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	zeldaActs := domain.UserActor("zelda")
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: zeldaActs, User: "bob", Email: "bob@acme.example", Name: "Bob", Role: domain.RoleMember, Activate: true}))
 	mustHandleFn(t)(h.DeactivateUser.Handle(bg, commands.Envelope{Tenant: "acme", Reason: "seasonal pause"}, domain.DeactivateUser{Actor: zeldaActs, User: "bob"}))
-	mustHandleFn(t)(h.SetPassword.Handle(bg, acme, commands.SetPassword{Actor: zeldaActs, User: "zelda", Password: "a new secret"}))
+	knowsHers := func(ctx context.Context) error { // zelda's own change: she confirms her current password
+		return svc.sessions.ConfirmPassword(ctx, access.Principal{Tenant: "acme", User: "zelda"}, "zelda's secret", "test")
+	}
+	mustHandleFn(t)(h.SetPassword.Handle(bg, acme, commands.SetPassword{Actor: zeldaActs, User: "zelda", Password: "a new secret",
+		ConfirmCurrent: knowsHers}))
 	mustHandleFn(t)(h.RevokeSessions.Handle(bg, acme, domain.RevokeSessions{Actor: op, User: "zelda", Reason: "security review"}))
 	before := mustHandleFn(t)(h.ChangeRole.Handle(bg, acme, domain.ChangeRole{Actor: op, User: "zelda", Role: domain.RoleMember}))
 	waitProjected(t, status, before.Position)

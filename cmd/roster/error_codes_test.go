@@ -11,18 +11,22 @@ import (
 	"github.com/rosterhq/roster/commands/sessions"
 )
 
+// passwordOf is the password the tests give user id: a passphrase that the
+// password rules accept.
+func passwordOf(id string) string { return "pass phrase of " + id }
+
 // httpTenant creates tenant id over HTTP with the given preset, seats and
-// policy overrides; its owner "boss" logs in with "boss pw". It returns the
-// owner's session token.
+// policy overrides; its owner "boss" logs in with passwordOf("boss"). It
+// returns the owner's session token.
 func httpTenant(t *testing.T, base, id, preset string, seats int, policy obj) string {
 	t.Helper()
 	body := obj{"id": id, "name": id, "preset": preset, "seats": seats,
-		"owner": obj{"id": "boss", "email": "boss@" + id + ".example", "name": "Boss", "password": "boss pw"}}
+		"owner": obj{"id": "boss", "email": "boss@" + id + ".example", "name": "Boss", "password": passwordOf("boss")}}
 	if policy != nil {
 		body["policy"] = policy
 	}
 	expect(t, "create "+id, call(t, base, "POST", "/v1/tenants", "op-token", body), http.StatusCreated, "")
-	return expect(t, "boss login", call(t, base, "POST", "/v1/tenants/"+id+"/sessions", "", obj{"email": "boss@" + id + ".example", "password": "boss pw"}),
+	return expect(t, "boss login", call(t, base, "POST", "/v1/tenants/"+id+"/sessions", "", obj{"email": "boss@" + id + ".example", "password": passwordOf("boss")}),
 		http.StatusCreated, "").str("token")
 }
 
@@ -30,7 +34,7 @@ func httpTenant(t *testing.T, base, id, preset string, seats int, policy obj) st
 func httpUser(t *testing.T, base, tenant, id, role, kind string) reply {
 	t.Helper()
 	return expect(t, "invite "+id, call(t, base, "POST", "/v1/tenants/"+tenant+"/users", "op-token", obj{"id": id, "email": id + "@" + tenant + ".example",
-		"name": "User " + id, "role": role, "kind": kind, "password": "pw " + id, "activate": true}), http.StatusCreated, "")
+		"name": "User " + id, "role": role, "kind": kind, "password": passwordOf(id), "activate": true}), http.StatusCreated, "")
 }
 
 // Every error code of API.md comes out of the HTTP API with its status.
@@ -40,7 +44,7 @@ func TestEveryErrorCodeOfTheContractIsAnswered(t *testing.T) {
 	base := server.URL
 	boss := httpTenant(t, base, "acme", "strict", 3, nil)
 	httpUser(t, base, "acme", "adam", "admin", "member")
-	adam := expect(t, "adam login", call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{"email": "adam@acme.example", "password": "pw adam"}), 201, "").str("token")
+	adam := expect(t, "adam login", call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{"email": "adam@acme.example", "password": passwordOf("adam")}), 201, "").str("token")
 	httpUser(t, base, "acme", "mo", "member", "member")
 
 	t.Run("invalid", func(t *testing.T) {
@@ -88,7 +92,7 @@ func TestEveryErrorCodeOfTheContractIsAnswered(t *testing.T) {
 			t.Fatalf("rate_limited without Retry-After: %v", last.Header)
 		}
 		expect(t, "even the right password, while limited", call(t, base, "POST", "/v1/tenants/globex/sessions", "",
-			obj{"email": "rita@globex.example", "password": "pw rita"}), http.StatusTooManyRequests, "rate_limited")
+			obj{"email": "rita@globex.example", "password": passwordOf("rita")}), http.StatusTooManyRequests, "rate_limited")
 	})
 	t.Run("forbidden and higher_role", func(t *testing.T) {
 		mo := httpLogin(t, base, "acme", "mo")
@@ -141,7 +145,7 @@ func TestEveryErrorCodeOfTheContractIsAnswered(t *testing.T) {
 
 func httpLogin(t *testing.T, base, tenant, id string) string {
 	t.Helper()
-	return expect(t, id+" login", call(t, base, "POST", "/v1/tenants/"+tenant+"/sessions", "", obj{"email": id + "@" + tenant + ".example", "password": "pw " + id}),
+	return expect(t, id+" login", call(t, base, "POST", "/v1/tenants/"+tenant+"/sessions", "", obj{"email": id + "@" + tenant + ".example", "password": passwordOf(id)}),
 		http.StatusCreated, "").str("token")
 }
 
@@ -155,7 +159,7 @@ func TestAnInternalFailureAnswersInternalWithARequestIDAndNoDetail(t *testing.T)
 		t.Fatal(err)
 	}
 	got := expect(t, "login without a sessions table", call(t, server.URL, "POST", "/v1/tenants/acme/sessions", "",
-		obj{"email": "boss@acme.example", "password": "boss pw"}), http.StatusInternalServerError, "internal")
+		obj{"email": "boss@acme.example", "password": passwordOf("boss")}), http.StatusInternalServerError, "internal")
 	if !strings.Contains(got.str("detail"), "request id ") || strings.Contains(got.Raw, "sessions") || strings.Contains(got.Raw, "SQLSTATE") {
 		t.Fatalf("500 body: %s", got.Raw)
 	}
@@ -177,7 +181,7 @@ func TestFailedLoginsAreLimitedPerClientAddress(t *testing.T) {
 		expect(t, fmt.Sprintf("failure %d", i+1), call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{"email": email, "password": "guess"}), 401, "invalid_credentials")
 	}
 	expect(t, "a fourth account from the same address", call(t, base, "POST", "/v1/tenants/acme/sessions", "",
-		obj{"email": "ann@acme.example", "password": "pw ann"}), http.StatusTooManyRequests, "rate_limited")
+		obj{"email": "ann@acme.example", "password": passwordOf("ann")}), http.StatusTooManyRequests, "rate_limited")
 	expect(t, "an account that logged in from the address before", call(t, base, "POST", "/v1/tenants/acme/sessions", "",
-		obj{"email": "boss@acme.example", "password": "boss pw"}), http.StatusCreated, "")
+		obj{"email": "boss@acme.example", "password": passwordOf("boss")}), http.StatusCreated, "")
 }

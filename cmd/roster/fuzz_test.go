@@ -111,7 +111,7 @@ func (w *fuzzWorld) populate(t testing.TB) {
 	for _, u := range []struct{ id, role, kind string }{{"mem", "member", "member"}, {"adm", "admin", "member"},
 		{"mgr", "manager", "member"}, {"cus", "member", "customer"}, {"lead", "member", "member"}} {
 		expect(t, "invite "+u.id, w.send(t, "POST", "/v1/tenants/acme/users", "op-token", obj{"id": u.id, "email": u.id + "@acme.example",
-			"name": "User " + u.id, "role": u.role, "kind": u.kind, "password": u.id + " pass", "activate": true}), http.StatusCreated, "")
+			"name": "User " + u.id, "role": u.role, "kind": u.kind, "password": u.id + "'s pass phrase", "activate": true}), http.StatusCreated, "")
 	}
 	expect(t, "define crew", w.send(t, "PUT", "/v1/tenants/acme/teams/crew", "op-token", obj{"name": "Crew", "leader": "lead"}), http.StatusOK, "")
 	expect(t, "assign job-1", w.send(t, "PUT", "/v1/tenants/acme/work/job-1", "op-token", obj{"kind": "job", "assignee": "mem"}), http.StatusOK, "")

@@ -77,7 +77,7 @@ func TestARevokedTokenIsRefusedByTheVeryNextRequest(t *testing.T) {
 		{"/revoke-sessions", ""}, {"/block", "/unblock"}, {"/deactivate", "/reactivate"}, {"logout", ""},
 	}
 	command := func(base, token string) reply { // one the victim may run on themselves, which stores an event
-		return call(t, base, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": "pw victim"})
+		return call(t, base, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": passwordOf("victim"), "current_password": passwordOf("victim")})
 	}
 	for i := range 1000 {
 		commandSide, nextRequest := processes[i%2], processes[(i/2)%2]
@@ -131,7 +131,7 @@ func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
 	httpTenant(t, base, "acme", "strict", 10, nil)
 	httpUser(t, base, "acme", "victim", "member", "member")
 	command := func(token string) reply {
-		return call(t, base, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": "pw victim"})
+		return call(t, base, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": passwordOf("victim"), "current_password": passwordOf("victim")})
 	}
 	refused := func(token string) reply { // a member may not block the owner: nothing to store
 		return call(t, base, "POST", "/v1/tenants/acme/users/boss/block", token, nil)
@@ -173,7 +173,7 @@ func TestExpiredSessionsAreForgotten(t *testing.T) {
 	httpTenant(t, server.URL, "acme", "strict", 10, nil)
 	httpUser(t, server.URL, "acme", "victim", "member", "member")
 	token := httpLogin(t, server.URL, "acme", "victim")
-	expect(t, "a command", call(t, server.URL, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": "pw victim"}), http.StatusOK, "")
+	expect(t, "a command", call(t, server.URL, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": passwordOf("victim"), "current_password": passwordOf("victim")}), http.StatusOK, "")
 	deferred := func() bool {
 		p, ok, err := svc.sessions.AuthenticateCommand(bg, token)
 		if err != nil || !ok {

@@ -55,7 +55,7 @@ func (c *tenantsCreateCmd) Help() string {
 	return strings.Join([]string{
 		"Creates the tenant with its policy preset and seats, and its first owner: an active user who can log in at once with POST /v1/tenants/{id}/sessions. It runs the same command handler as POST /v1/tenants, on the database and master key that `roster serve` uses with the same flags (by default the embedded PostgreSQL and master key under .roster/, as `make run`).",
 		"Presets: " + strings.Join(domain.PresetNames(), ", ") + " (strict is the safest default; GET /v1/tenants/{id} shows the policy knobs a preset sets).",
-		"The owner's password is read from --owner-password-file, else from " + ownerPasswordEnv + ", else from a prompt without echo when standard input is a terminal; there is no password flag, so that it never lands in shell history. With none of these the command refuses.",
+		"The owner's password is read from --owner-password-file, else from " + ownerPasswordEnv + ", else from a prompt without echo when standard input is a terminal; there is no password flag, so that it never lands in shell history. With none of these the command refuses. The password rules are those of every path that sets one: 8 to 64 characters, and not a common or breached password, a variant of one, or little more than the owner's e-mail or name (a passphrase of a few unrelated words passes); a refusal names owner.password.",
 		"With the embedded PostgreSQL, while `make run` (or `roster serve`) runs on the same --data-dir, the command uses the server it runs (its HTTP API, POST /v1/tenants with the operator token, does the same); otherwise it starts the server for the command's length. Against a server of your own, set ROSTER_DATABASE_URL.",
 		"Prints the tenant id, the owner's user id and the event-store position written (a read with it as min_position, once `roster serve` runs its projectors, sees the tenant). A refusal (the tenant exists: invalid_transition; a bad id or preset: invalid) prints one line and exits 1.",
 	}, "\n\n")
@@ -65,6 +65,11 @@ func (c *tenantsCreateCmd) Help() string {
 // prints their ids; a domain refusal comes back as one line.
 func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 	password, err := c.ownerPassword()
+	if err == nil {
+		// The length rule needs no database: say so before opening one. (The
+		// command handler applies every password rule again.)
+		err = domain.CheckPassword("owner.password", password)
+	}
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,7 @@ func TestTheRequestsThatOncePoisonedAReadModelAreRefusedAndEveryTenantIsStillPro
 		})
 	}
 	created := expect(t, "a tenant created afterwards", call(t, base, "POST", "/v1/tenants", "op-token", obj{"id": "initech", "name": "Initech",
-		"seats": 3, "owner": obj{"email": "o@initech.example", "name": "O", "password": "pw"}}), http.StatusCreated, "")
+		"seats": 3, "owner": obj{"email": "o@initech.example", "name": "O", "password": "owner pass phrase"}}), http.StatusCreated, "")
 	expect(t, "read it at its position", call(t, base, "GET", "/v1/tenants/initech?min_position="+created.str("position"), "op-token", nil), http.StatusOK, "")
 }
 
@@ -210,8 +210,8 @@ type textField struct {
 
 // textFields are the text fields the write API stores.
 var textFields = []textField{
-	{"name", "POST", "/v1/tenants", `{"id": "t-{n}", "name": "{v}", "seats": 3, "owner": {"email": "o@t.example", "name": "O", "password": "pw"}}`, 200},
-	{"owner.name", "POST", "/v1/tenants", `{"id": "t-{n}", "name": "T", "seats": 3, "owner": {"email": "o@t.example", "name": "{v}", "password": "pw"}}`, 200},
+	{"name", "POST", "/v1/tenants", `{"id": "t-{n}", "name": "{v}", "seats": 3, "owner": {"email": "o@t.example", "name": "O", "password": "owner pass phrase"}}`, 200},
+	{"owner.name", "POST", "/v1/tenants", `{"id": "t-{n}", "name": "T", "seats": 3, "owner": {"email": "o@t.example", "name": "{v}", "password": "owner pass phrase"}}`, 200},
 	{"name", "POST", "/v1/tenants/acme/users", `{"id": "u-{n}", "email": "u{n}@acme.example", "name": "{v}", "role": "member"}`, 200},
 	{"name", "PUT", "/v1/tenants/acme/teams/team-{n}", `{"name": "{v}"}`, 200},
 	{"kind", "PUT", "/v1/tenants/acme/work/job-{n}", `{"kind": "{v}", "assignee": null}`, 64},

@@ -62,6 +62,7 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 	handlers, err := commands.New(commands.Config{
 		Store:       appendSealedReadRaw{sealed, events},
 		Passwords:   hasher,
+		Screen:      passwords.Screen{},
 		Emails:      key.BlindIndex(),
 		Snapshots:   snapshots.New(pool),
 		Idempotency: idempotency.New(pool),

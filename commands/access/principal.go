@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -22,8 +23,9 @@ type Principal struct {
 	Kind         domain.Kind
 	ManagesUsers bool
 	// Session is the digest of the session token ("" for the operator), for
-	// logging out the calling session.
-	Session string
+	// logging out the calling session; IssuedAt is when it was issued.
+	Session  string
+	IssuedAt time.Time
 	// Deferred is set when the session was taken from a process's memory
 	// rather than checked (see sessions.Service.AuthenticateCommand): the
 	// request's command must check it, or the caller verify it.
@@ -36,6 +38,15 @@ func (p Principal) Actor() domain.Actor {
 		return domain.OperatorActor()
 	}
 	return domain.UserActor(p.User)
+}
+
+// OwnSession is the principal's session as a command names it (to keep it
+// alive when the user changes their own password); nil for the operator.
+func (p Principal) OwnSession() *domain.SessionRef {
+	if p.Operator || p.Session == "" {
+		return nil
+	}
+	return &domain.SessionRef{Ref: commands.SessionRef(p.Session), IssuedAt: p.IssuedAt}
 }
 
 // Staff reports whether the principal is the operator or a user of kind

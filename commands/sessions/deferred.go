@@ -72,9 +72,10 @@ func (s *Service) AuthenticateCommand(ctx context.Context, token string) (access
 			if session, known := s.known.find(digest); known {
 				now := s.cfg.Clock()
 				m, found, current := s.cfg.Members.CachedAt(session.Tenant, session.User, 0)
-				if now.Before(session.ExpiresAt) && current && found && m.Admits(session.IssuedAt) {
+				ref := commands.SessionRef(digest)
+				if now.Before(session.ExpiresAt) && current && found && m.Admits(ref, session.IssuedAt) {
 					p := principalOf(session, m)
-					p.Deferred = &commands.SessionCheck{User: session.User, IssuedAt: session.IssuedAt, Guard: s.cfg.Guard(digest, now)}
+					p.Deferred = &commands.SessionCheck{User: session.User, Ref: ref, IssuedAt: session.IssuedAt, Guard: s.cfg.Guard(digest, now)}
 					return p, true, nil
 				}
 			}

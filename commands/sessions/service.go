@@ -180,7 +180,7 @@ func (s *Service) resolveDigest(ctx context.Context, digest string) (access.Prin
 		return access.Principal{}, Session{}, false, err
 	}
 	m, found, err := s.member(ctx, session)
-	if err != nil || !found || !m.Admits(session.IssuedAt) {
+	if err != nil || !found || !m.Admits(commands.SessionRef(digest), session.IssuedAt) {
 		s.known.forget(digest)
 		return access.Principal{}, Session{}, false, err
 	}
@@ -191,7 +191,7 @@ func (s *Service) resolveDigest(ctx context.Context, digest string) (access.Prin
 // principalOf is the principal of a good session of m.
 func principalOf(session Session, m commands.Member) access.Principal {
 	return access.Principal{Tenant: session.Tenant, User: m.User.ID, Role: m.User.Role, Kind: m.User.Kind,
-		ManagesUsers: m.Policy.Manages(m.User.Role), Session: session.Digest}
+		ManagesUsers: m.Policy.Manages(m.User.Role), Session: session.Digest, IssuedAt: session.IssuedAt}
 }
 
 // member reads the session's user from the write model, current with the

@@ -21,8 +21,9 @@ type API struct {
 	Commands *commands.Handlers
 	Sessions *sessions.Service
 	Log      *slog.Logger
-	// Clients tells a login's client address, which failed logins are
-	// limited by; the zero value takes the connection's peer.
+	// Clients tells the client address of a login or of a confirmation of
+	// one's current password, which failures are limited by; the zero
+	// value takes the connection's peer.
 	Clients access.ClientAddresses
 }
 
@@ -81,10 +82,13 @@ func userOf(r *http.Request) domain.UserID     { return domain.UserID(chi.URLPar
 type renderer func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error)
 
 // request is what a body-carrying endpoint makes of its request: the input
-// of its handler and the reason to record.
+// of its handler, the reason to record, and whether the input carries the
+// request's If-Match (versioned): a request that sends If-Match to an
+// endpoint whose resource has no version is refused, never ignored.
 type request[In any] struct {
-	in     In
-	reason string
+	in        In
+	reason    string
+	versioned bool
 }
 
 // command decodes the body as Body, builds the handler's input from it and
@@ -95,6 +99,9 @@ func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h com
 	var req request[In]
 	if err == nil {
 		req, err = build(principal(r), r, body)
+	}
+	if err == nil && !req.versioned {
+		err = noIfMatch(r)
 	}
 	if err != nil {
 		answerError(a.Log, w, r, err)

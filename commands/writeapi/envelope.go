@@ -44,7 +44,17 @@ func ifMatch(r *http.Request) (*int64, error) {
 	}
 	v, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSuffix(raw, `"`), `"`), 10, 64)
 	if err != nil || v < 0 {
-		return nil, domain.InvalidField("If-Match", `If-Match must be a user version, as in "3"`)
+		return nil, domain.InvalidField("If-Match", `If-Match must be a version, as in "3"`)
 	}
 	return &v, nil
+}
+
+// noIfMatch refuses If-Match on a write whose resource carries no version
+// (teams, work items, transfers, creations): a precondition the server
+// cannot check must not be taken as met.
+func noIfMatch(r *http.Request) error {
+	if r.Header.Get("If-Match") == "" {
+		return nil
+	}
+	return domain.InvalidField("If-Match", "this resource has no version to match: send If-Match only to users and to a tenant's policy and seats")
 }

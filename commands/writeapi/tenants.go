@@ -38,6 +38,9 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = body.ID.Check("id") // before the envelope's check names it "tenant"
 	}
+	if err == nil {
+		err = noIfMatch(r)
+	}
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
@@ -55,8 +58,10 @@ type policyBody struct {
 
 // changePolicy answers PATCH /v1/tenants/{tenant}/policy.
 func (a *API) changePolicy(w http.ResponseWriter, r *http.Request) {
-	command(a, w, r, a.Commands.ChangePolicy, renderTenant, false, func(p access.Principal, _ *http.Request, b policyBody) (request[domain.ChangePolicy], error) {
-		return request[domain.ChangePolicy]{in: domain.ChangePolicy{Actor: p.Actor(), Preset: b.Preset, Patch: b.PolicyPatch}}, nil
+	command(a, w, r, a.Commands.ChangePolicy, renderTenant, false, func(p access.Principal, r *http.Request, b policyBody) (request[domain.ChangePolicy], error) {
+		version, err := ifMatch(r)
+		return request[domain.ChangePolicy]{in: domain.ChangePolicy{Actor: p.Actor(), IfVersion: version, Preset: b.Preset, Patch: b.PolicyPatch},
+			versioned: true}, err
 	})
 }
 
@@ -66,11 +71,12 @@ type seatsBody struct {
 
 // changeSeats answers PUT /v1/tenants/{tenant}/seats.
 func (a *API) changeSeats(w http.ResponseWriter, r *http.Request) {
-	command(a, w, r, a.Commands.ChangeSeats, renderTenant, false, func(p access.Principal, _ *http.Request, b seatsBody) (request[domain.ChangeSeats], error) {
+	command(a, w, r, a.Commands.ChangeSeats, renderTenant, false, func(p access.Principal, r *http.Request, b seatsBody) (request[domain.ChangeSeats], error) {
 		if b.Seats == nil {
 			return request[domain.ChangeSeats]{}, domain.InvalidField("seats", "seats is required")
 		}
-		return request[domain.ChangeSeats]{in: domain.ChangeSeats{Actor: p.Actor(), Seats: *b.Seats}}, nil
+		version, err := ifMatch(r)
+		return request[domain.ChangeSeats]{in: domain.ChangeSeats{Actor: p.Actor(), IfVersion: version, Seats: *b.Seats}, versioned: true}, err
 	})
 }
 

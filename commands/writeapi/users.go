@@ -1,6 +1,7 @@
 package writeapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/rosterhq/roster/commands"
@@ -41,7 +42,7 @@ func userCommand[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h
 			return request[In]{}, err
 		}
 		in, err := build(p.Actor(), userOf(r), version, body)
-		return request[In]{in: in, reason: reason(body)}, err
+		return request[In]{in: in, reason: reason(body), versioned: true}, err
 	})
 }
 
@@ -106,14 +107,23 @@ func (a *API) changeRole(w http.ResponseWriter, r *http.Request) {
 }
 
 type passwordBody struct {
-	Password string `json:"password"`
+	Password        string `json:"password"`
+	CurrentPassword string `json:"current_password"`
 }
 
+// setPassword answers PUT …/users/{user}/password. Users who change their
+// own send current_password, checked under the login limits; the session
+// they send it with stays alive, every other session of theirs ends.
 func (a *API) setPassword(w http.ResponseWriter, r *http.Request) {
-	userCommand(a, w, r, a.Commands.SetPassword, func(passwordBody) string { return "" },
-		func(actor domain.Actor, u domain.UserID, v *int64, b passwordBody) (commands.SetPassword, error) {
-			return commands.SetPassword{Actor: actor, User: u, IfVersion: v, Password: b.Password}, nil
-		})
+	command(a, w, r, a.Commands.SetPassword, a.renderUser, false, func(p access.Principal, r *http.Request, b passwordBody) (request[commands.SetPassword], error) {
+		version, err := ifMatch(r)
+		in := commands.SetPassword{Actor: p.Actor(), User: userOf(r), IfVersion: version, Password: b.Password, Session: p.OwnSession()}
+		if b.CurrentPassword != "" {
+			client := a.Clients.Of(r)
+			in.ConfirmCurrent = func(ctx context.Context) error { return a.Sessions.ConfirmPassword(ctx, p, b.CurrentPassword, client) }
+		}
+		return request[commands.SetPassword]{in: in, versioned: true}, err
+	})
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {

@@ -126,7 +126,7 @@ func (g *generator) lifecycle() domain.Command {
 	case 8:
 		return domain.ChangeRole{Actor: op, User: u, Role: g.role()}
 	case 9:
-		return domain.SetPassword{Actor: op, User: u, PasswordHash: fmt.Sprintf("hash-%d", g.events)}
+		return domain.SetPassword{Actor: op, User: u, PasswordHash: fmt.Sprintf("hash-%d", g.events), At: g.at()}
 	}
 	return domain.DeleteUser{Actor: op, User: u, Reason: "scenario"}
 }

@@ -40,14 +40,17 @@ func NewBlindIndex(key []byte) (*BlindIndex, error) {
 
 // EmailIndex returns the blind index of email: 64 lower-case hex digits. It
 // normalises email first (domain.NormalizeEmail), so addresses that differ
-// only in case or surrounding spaces share one index. It does not validate:
-// for a string that is not an address it returns the index of the trimmed,
-// lower-cased string, so callers validate with domain.NormalizeEmail
-// beforehand.
+// only in case or surrounding spaces share one index, and so do the Unicode
+// and ASCII spellings of one internationalised domain (sameDomainForm). It
+// does not validate: for a string that is not an address it returns the
+// index of the trimmed, lower-cased string, so callers validate with
+// domain.NormalizeEmail beforehand.
 func (b *BlindIndex) EmailIndex(email string) string {
 	normal, err := domain.NormalizeEmail(email)
 	if err != nil {
 		normal = strings.ToLower(strings.TrimSpace(email))
+	} else {
+		normal = sameDomainForm(normal)
 	}
 	mac := hmac.New(sha256.New, b.key)
 	mac.Write([]byte(normal))

@@ -79,3 +79,29 @@ func TestKeysShorterThan32BytesAreRefused(t *testing.T) {
 		t.Errorf("a 64-byte key was refused: %v", err)
 	}
 }
+
+// The Unicode and ASCII (punycode) spellings of one internationalised
+// domain, in any case or width, are one address; another domain, one that
+// only looks alike, or a local part that differs is another. Plain ASCII
+// addresses keep the index they always had (the fixed vector above).
+func TestTheSpellingsOfOneInternationalisedDomainShareAnIndex(t *testing.T) {
+	t.Parallel()
+	b := newIndex(t, testKey())
+	want := b.EmailIndex("ann@bücher.example")
+	for _, same := range []string{"ann@xn--bcher-kva.example", "ANN@BÜCHER.EXAMPLE", "ann@ＢÜＣＨＥＲ.example", "ann@XN--BCHER-KVA.example"} {
+		if b.EmailIndex(same) != want {
+			t.Errorf("%q is not the same address as ann@bücher.example", same)
+		}
+	}
+	for _, other := range []string{"ann@bucher.example", "bob@bücher.example", "ann@faß.example"} {
+		if b.EmailIndex(other) == want {
+			t.Errorf("%q shares ann@bücher.example's index", other)
+		}
+	}
+	if b.EmailIndex("ann@faß.example") == b.EmailIndex("ann@fass.example") {
+		t.Error("faß and fass are one domain: the mapping is transitional, not IDNA2008's")
+	}
+	if b.EmailIndex("ann@a_b.example") != b.EmailIndex("ANN@A_B.example") {
+		t.Error("a domain that is no valid IDN is not indexed by its normal form")
+	}
+}

@@ -35,7 +35,11 @@ func userDetails(d domain.Event) map[string]any {
 	case domain.UserUnblocked:
 		return map[string]any{"status": d.Status}
 	case domain.SessionsRevoked:
-		return map[string]any{"revoked_before": d.RevokedBefore.UTC().Format(time.RFC3339Nano)}
+		details := map[string]any{"revoked_before": d.RevokedBefore.UTC().Format(time.RFC3339Nano)}
+		if d.Kept != "" { // the user changed their own password and kept the session they did it with
+			details["kept_current_session"] = true
+		}
+		return details
 	case domain.RoleChanged:
 		return map[string]any{"from": d.From, "to": d.To}
 	case domain.TeamJoined:
