@@ -19,7 +19,7 @@ func TestCallersWhoSendTheSameIdempotencyKeyNeverSeeEachOthersOutcome(t *testing
 	boss := httpTenant(t, base, "acme", "strict", 10, nil)
 	httpUser(t, base, "acme", "adam", "admin", "member")
 	httpUser(t, base, "acme", "mo", "member", "member")
-	adam := expect(t, "adam logs in", call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{"email": "adam@acme.example", "password": "pw adam"}),
+	adam := expect(t, "adam logs in", call(t, base, "POST", "/v1/tenants/acme/sessions", "", obj{"email": "adam@acme.example", "password": passwordOf("adam")}),
 		http.StatusCreated, "").str("token")
 	keyed := func(token, method, path string, body any, key string) reply {
 		return call(t, base, method, path, token, body, "Idempotency-Key", key)

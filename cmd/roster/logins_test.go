@@ -107,7 +107,7 @@ func TestConcurrentLoginsComputeAtMostTheBudgetsSizeOfHashesAtOnce(t *testing.T)
 	for i := range 150 { // 15 users, each from 10 addresses: no limit applies
 		wg.Go(func() {
 			r, err := send(http.DefaultClient, server.URL, "POST", "/v1/tenants/acme/sessions", "",
-				obj{"email": fmt.Sprintf("u%d@acme.example", i%15), "password": fmt.Sprintf("pw u%d", i%15)}, from(fmt.Sprintf("198.51.100.%d", i))...)
+				obj{"email": fmt.Sprintf("u%d@acme.example", i%15), "password": passwordOf(fmt.Sprintf("u%d", i%15))}, from(fmt.Sprintf("198.51.100.%d", i))...)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -136,9 +136,9 @@ func TestAGuessersFailuresDoNotKeepTheUserOutFromAnotherAddress(t *testing.T) {
 	for range testAccess.Limits.AccountBurst {
 		expect(t, "a guess", login(t, base, "acme", "boss@acme.example", "a guess", from("198.51.100.66")...), 401, "invalid_credentials")
 	}
-	expect(t, "the guesser, beyond its allowance", login(t, base, "acme", "boss@acme.example", "boss pw", from("198.51.100.66")...),
+	expect(t, "the guesser, beyond its allowance", login(t, base, "acme", "boss@acme.example", passwordOf("boss"), from("198.51.100.66")...),
 		http.StatusTooManyRequests, "rate_limited")
-	expect(t, "the user, from elsewhere", login(t, base, "acme", "boss@acme.example", "boss pw", from("192.0.2.1")...), 201, "")
+	expect(t, "the user, from elsewhere", login(t, base, "acme", "boss@acme.example", passwordOf("boss"), from("192.0.2.1")...), 201, "")
 }
 
 // Issue 14: one wrong try a minute kept the real user out. Guesses from
@@ -164,12 +164,12 @@ func TestADistributedGuesserSlowsAnAccountDownButNeverLocksItsUserOut(t *testing
 	if wait, _ := strconv.Atoi(refused.Header.Get("Retry-After")); wait < 1 || time.Duration(wait)*time.Second > limits.SlowMax {
 		t.Fatalf("Retry-After %q: want 1 s up to %s", refused.Header.Get("Retry-After"), limits.SlowMax)
 	}
-	expect(t, "the owner from where it logged in before", login(t, base, "acme", "boss@acme.example", "boss pw"), 201, "")
-	fresh := expect(t, "the owner from a new address", login(t, base, "acme", "boss@acme.example", "boss pw", from("192.0.2.99")...),
+	expect(t, "the owner from where it logged in before", login(t, base, "acme", "boss@acme.example", passwordOf("boss")), 201, "")
+	fresh := expect(t, "the owner from a new address", login(t, base, "acme", "boss@acme.example", passwordOf("boss"), from("192.0.2.99")...),
 		http.StatusTooManyRequests, "rate_limited")
 	wait, _ := strconv.Atoi(fresh.Header.Get("Retry-After"))
 	clock.Advance(time.Duration(wait) * time.Second)
-	expect(t, "the owner from the new address, after Retry-After", login(t, base, "acme", "boss@acme.example", "boss pw", from("192.0.2.99")...), 201, "")
+	expect(t, "the owner from the new address, after Retry-After", login(t, base, "acme", "boss@acme.example", passwordOf("boss"), from("192.0.2.99")...), 201, "")
 }
 
 // Forwarding headers tell the client's address only from a trusted proxy:
@@ -188,18 +188,18 @@ func TestFailedLoginsAreLimitedPerClientAddressAsTrustedProxiesTellIt(t *testing
 		expect(t, "a guess with a forged header", login(t, direct.URL, "acme", fmt.Sprintf("x%d@acme.example", i), "guess",
 			from(fmt.Sprintf("203.0.113.%d", i))...), 401, "invalid_credentials")
 	}
-	expect(t, "a new account, the header forged anew", login(t, direct.URL, "acme", "ann@acme.example", "pw ann", from("203.0.113.50")...),
+	expect(t, "a new account, the header forged anew", login(t, direct.URL, "acme", "ann@acme.example", passwordOf("ann"), from("203.0.113.50")...),
 		http.StatusTooManyRequests, "rate_limited")
 
 	for i := range 3 {
 		expect(t, "a guess behind the proxy", login(t, proxied.URL, "acme", fmt.Sprintf("x%d@acme.example", i), "guess", from("198.51.100.66")...),
 			401, "invalid_credentials")
 	}
-	expect(t, "the guessing client, on a new account", login(t, proxied.URL, "acme", "ann@acme.example", "pw ann", from("198.51.100.66")...),
+	expect(t, "the guessing client, on a new account", login(t, proxied.URL, "acme", "ann@acme.example", passwordOf("ann"), from("198.51.100.66")...),
 		http.StatusTooManyRequests, "rate_limited")
-	expect(t, "the guesser's forged entry, left of the proxy's", login(t, proxied.URL, "acme", "ann@acme.example", "pw ann",
+	expect(t, "the guesser's forged entry, left of the proxy's", login(t, proxied.URL, "acme", "ann@acme.example", passwordOf("ann"),
 		from("192.0.2.7, 198.51.100.66")...), http.StatusTooManyRequests, "rate_limited")
-	expect(t, "another client behind the same proxy", login(t, proxied.URL, "acme", "ann@acme.example", "pw ann", from("192.0.2.1")...), 201, "")
+	expect(t, "another client behind the same proxy", login(t, proxied.URL, "acme", "ann@acme.example", passwordOf("ann"), from("192.0.2.1")...), 201, "")
 }
 
 // When every hashing slot is taken, logins wait briefly, then get 503
@@ -218,11 +218,11 @@ func TestAFullHashingBudgetAnswersUnavailableWithRetryAfterOnEveryPathThatHashes
 		t.Fatal(err)
 	}
 	for name, r := range map[string]reply{
-		"login":         login(t, base, "acme", "boss@acme.example", "boss pw"),
-		"unknown email": login(t, base, "acme", "nobody@acme.example", "boss pw"),
-		"tenant":        call(t, base, "POST", "/v1/tenants", "op-token", obj{"id": "globex", "name": "Globex", "preset": "strict", "seats": 3, "owner": obj{"email": "o@globex.example", "name": "O", "password": "o pw"}}),
-		"invitation":    call(t, base, "POST", "/v1/tenants/acme/users", boss, obj{"email": "ann@acme.example", "name": "Ann", "role": "member", "password": "pw ann"}),
-		"password":      call(t, base, "PUT", "/v1/tenants/acme/users/boss/password", boss, obj{"password": "new boss pw"}),
+		"login":         login(t, base, "acme", "boss@acme.example", passwordOf("boss")),
+		"unknown email": login(t, base, "acme", "nobody@acme.example", passwordOf("boss")),
+		"tenant":        call(t, base, "POST", "/v1/tenants", "op-token", obj{"id": "globex", "name": "Globex", "preset": "strict", "seats": 3, "owner": obj{"email": "o@globex.example", "name": "O", "password": passwordOf("o")}}),
+		"invitation":    call(t, base, "POST", "/v1/tenants/acme/users", boss, obj{"email": "ann@acme.example", "name": "Ann", "role": "member", "password": passwordOf("ann")}),
+		"password":      call(t, base, "PUT", "/v1/tenants/acme/users/boss/password", "op-token", obj{"password": passwordOf("new boss")}),
 	} {
 		expect(t, name+" with the budget full", r, http.StatusServiceUnavailable, "unavailable")
 		if r.Header.Get("Retry-After") == "" {
@@ -234,7 +234,7 @@ func TestAFullHashingBudgetAnswersUnavailableWithRetryAfterOnEveryPathThatHashes
 	}
 	release()
 	expect(t, "a guess with the budget free", login(t, base, "acme", "boss@acme.example", "a guess"), 401, "invalid_credentials")
-	expect(t, "the login with the budget free", login(t, base, "acme", "boss@acme.example", "boss pw"), 201, "")
+	expect(t, "the login with the budget free", login(t, base, "acme", "boss@acme.example", passwordOf("boss")), 201, "")
 }
 
 // A login for an e-mail nobody has costs what one for a known account

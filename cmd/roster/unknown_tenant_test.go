@@ -64,7 +64,7 @@ func TestATenantJustCreatedIsFoundAtOnce(t *testing.T) {
 	base := server.URL
 	for _, id := range []string{"fresh-1", "fresh-2", "fresh-3"} {
 		expect(t, "create "+id, call(t, base, "POST", "/v1/tenants", "op-token", obj{"id": id, "name": id, "seats": 3,
-			"owner": obj{"id": "boss", "email": "boss@" + id + ".example", "name": "Boss", "password": "boss pw"}}), http.StatusCreated, "")
+			"owner": obj{"id": "boss", "email": "boss@" + id + ".example", "name": "Boss", "password": passwordOf("boss")}}), http.StatusCreated, "")
 		expect(t, "invite into "+id, call(t, base, "POST", "/v1/tenants/"+id+"/users", "op-token",
 			obj{"id": "ann", "email": "ann@" + id + ".example", "name": "Ann", "role": "member"}), http.StatusCreated, "")
 		expect(t, "list the users of "+id, call(t, base, "GET", "/v1/tenants/"+url.PathEscape(id)+"/users", "op-token", nil), http.StatusOK, "")
