@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/users"
 )
@@ -18,7 +19,7 @@ func lockHolder(t *testing.T, pool *pgxpool.Pool) int {
 	var pid int
 	err := pool.QueryRow(bg, `SELECT coalesce(max(pid), 0) FROM pg_locks
 WHERE locktype = 'advisory' AND granted AND objid = $1 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-		projectorsLockKey).Scan(&pid)
+		projectionfeed.LeaderLockKey).Scan(&pid)
 	if err != nil {
 		t.Fatal(err)
 	}
