@@ -47,4 +47,3 @@ func lagOf(pool *pgxpool.Pool, store config.EventStore) *projectionfeed.Lag {
 	return &projectionfeed.Lag{Pool: pool, Projectors: allProjectors(), Clock: time.Now, KurrentFeed: store.KurrentDB(),
 		Running: projectionfeed.Led(pool)}
 }
-

@@ -52,4 +52,3 @@ func TestTheScreenRefusesVariantsAndTheAccountsOwnDetails(t *testing.T) {
 		}
 	}
 }
-
