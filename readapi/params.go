@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -65,7 +66,7 @@ func timeOf(q url.Values, name string) (time.Time, error) {
 
 // Waiter waits until the named read models have applied a position.
 type Waiter interface {
-	WaitFor(ctx context.Context, at projections.Position, readModels ...string) error
+	WaitFor(ctx context.Context, at eventstore.Position, readModels ...string) error
 }
 
 // ErrLagging is answered 504 projection_lagging: a read model did not
@@ -85,7 +86,7 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	if raw == "" {
 		return nil
 	}
-	pos, err := projections.ParsePosition(raw)
+	pos, err := eventstore.ParsePosition(raw)
 	if err != nil {
 		return invalid("min_position", "min_position must be a position this API gave out")
 	}
