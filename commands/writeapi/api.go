@@ -145,10 +145,3 @@ func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Hand
 	}
 	writeJSON(w, status, body)
 }
-
-func routeOf(r *http.Request) string {
-	if rc := chi.RouteContext(r.Context()); rc != nil {
-		return rc.RoutePattern()
-	}
-	return ""
-}
