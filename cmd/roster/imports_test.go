@@ -27,10 +27,11 @@ var allowedImports = map[string][]string{
 	// position type from the append to the read that waits for it.
 	"projections": {"domain", "projections", "commands/eventstore", "github.com/jackc/pgx/v5", "github.com/ThreeDotsLabs/watermill"},
 	// readapi serves read models, in the domain's vocabulary (ids, statuses).
-	// It shares commands/access (who is calling; problem documents) with the
-	// write API, and the event store port's Position (min_position), and
-	// nothing else of commands.
-	"readapi": {"readapi", "projections", "domain", "commands/access", "commands/eventstore", "github.com/go-chi/chi/v5"},
+	// It shares with the write API commands/access (who is calling; problem
+	// documents) and commands/documents (the User, Tenant, Team and WorkItem
+	// both answer with, rendered once), and the event store port's Position
+	// (min_position); nothing else of commands.
+	"readapi": {"readapi", "projections", "domain", "commands/access", "commands/documents", "commands/eventstore", "github.com/go-chi/chi/v5"},
 	"bench":   {"*"},
 	"infra":   {"*"},
 	"cmd":     {"*"},
