@@ -114,7 +114,7 @@ func timed(f func() error) (time.Duration, error) {
 }
 
 func plainHistory(ctx context.Context, s *side, user domain.UserID, at time.Time) error {
-	rows, err := s.pool.Query(ctx, asOfBaselineSQL, "tenant-"+string(asOfTenant), string(user), at)
+	rows, err := s.pool.Query(ctx, asOfBaselineSQL, domain.TenantStream(asOfTenant), string(user), at)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/domain"
 )
 
 // catchUpUsers makes the 1,000,000-event history (invitation + activation each).
@@ -22,7 +22,7 @@ func runCatchUp(ctx context.Context, e *env) ([]result, error) {
 		return nil, err
 	}
 	defer s.close()
-	head, err := s.raw.ReadStream(ctx, "tenant-million", 2*catchUpUsers, 10)
+	head, err := s.raw.ReadStream(ctx, domain.TenantStream("million"), 2*catchUpUsers, 10)
 	if err != nil || len(head) == 0 {
 		return nil, fmt.Errorf("seeded stream has no head: %v", err)
 	}
@@ -31,7 +31,7 @@ func runCatchUp(ctx context.Context, e *env) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = status.WaitFor(ctx, projections.Position(head[len(head)-1].Position), names()...)
+	err = status.WaitFor(ctx, head[len(head)-1].Position, names()...)
 	stop()
 	if err != nil {
 		return nil, err

@@ -190,7 +190,7 @@ func encryptedRebuild(ctx context.Context, e *env) (result, error) {
 		if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "rebuild", rebuildUsers); err != nil {
 			return result{}, err
 		}
-		head, err := s.raw.ReadStream(ctx, "tenant-rebuild", 2*rebuildUsers, 10)
+		head, err := s.raw.ReadStream(ctx, domain.TenantStream("rebuild"), 2*rebuildUsers, 10)
 		if err != nil || len(head) == 0 {
 			return result{}, fmt.Errorf("seeded stream has no head: %v", err)
 		}
@@ -215,6 +215,6 @@ func catchUp(ctx context.Context, s *side, head eventstore.Position) (time.Durat
 	done := make(chan error, 1)
 	go func() { done <- router.Run(ctx) }()
 	defer func() { _ = router.Close(); <-done }()
-	err = status.WaitFor(ctx, projections.Position{Commit: head.Commit, Prepare: head.Prepare}, names()...)
+	err = status.WaitFor(ctx, head, names()...)
 	return time.Since(started), err
 }

@@ -56,8 +56,8 @@ func runListUsers(ctx context.Context, e *env) ([]result, error) {
 		return nil, err
 	}
 	defer stop()
-	head, _ := s.raw.ReadStream(ctx, "tenant-big", 2*bigTenantUsers, 10)
-	if err := status.WaitFor(ctx, projections.Position(head[len(head)-1].Position), names()...); err != nil {
+	head, _ := s.raw.ReadStream(ctx, domain.TenantStream("big"), 2*bigTenantUsers, 10)
+	if err := status.WaitFor(ctx, head[len(head)-1].Position, names()...); err != nil {
 		return nil, err
 	}
 	router := chi.NewRouter()
@@ -147,7 +147,7 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 				User: domain.UserID(fmt.Sprintf("l-%d", i)), Email: fmt.Sprintf("l%d@lag.test", i), Name: "Lag", Role: domain.RoleMember})
 			if err == nil {
 				answered := time.Now()
-				err = status.WaitFor(ctx, projections.Position(res.Position), names()...)
+				err = status.WaitFor(ctx, res.Position, names()...)
 				lags <- time.Since(answered)
 			}
 			if err != nil {

@@ -17,15 +17,10 @@ import (
 // errors are returned as they are.
 func OutageError(err error, keyed bool) error {
 	switch {
-	case errors.Is(err, eventstore.ErrOutcomeUnknown) && keyed:
-		return domain.NewError(domain.CodeOutcomeUnknown, "the connection to the database broke after the command was sent, "+
-			"so whether it was carried out is unknown: retry with the same Idempotency-Key, which answers with its one outcome")
 	case errors.Is(err, eventstore.ErrOutcomeUnknown):
-		return domain.NewError(domain.CodeOutcomeUnknown, "the connection to the database broke after the command was sent, "+
-			"so whether it was carried out is unknown: read the resource to find out (a request sent with an Idempotency-Key "+
-			"can instead be retried with the same key, which answers with its one outcome)")
+		return domain.OutcomeUnknownError(keyed)
 	case errors.Is(err, eventstore.ErrUnavailable):
-		return domain.NewError(domain.CodeUnavailable, "the database cannot be reached now and nothing was stored: retry later")
+		return domain.UnavailableError()
 	}
 	return err
 }

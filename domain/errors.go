@@ -139,6 +139,27 @@ func CodeOf(err error) Code {
 	return CodeInternal
 }
 
+// UnavailableError is the refusal of a request that found the database or
+// event store out of reach: nothing of it was stored, and a retry may
+// succeed once they are back.
+func UnavailableError() *Error {
+	return NewError(CodeUnavailable, "the database cannot be reached now and nothing was stored: retry later")
+}
+
+// OutcomeUnknownError is the refusal of a command whose connection broke
+// after it was sent, so that it may or may not have been stored. Its detail
+// tells the client what to do: with keyed (the request carried an
+// Idempotency-Key), retry with the same key, which answers with the
+// command's one outcome; otherwise read the resource to find out.
+func OutcomeUnknownError(keyed bool) *Error {
+	const broke = "the connection to the database broke after the command was sent, so whether it was carried out is unknown: "
+	if keyed {
+		return NewError(CodeOutcomeUnknown, broke+"retry with the same Idempotency-Key, which answers with its one outcome")
+	}
+	return NewError(CodeOutcomeUnknown, broke+"read the resource to find out (a request sent with an Idempotency-Key "+
+		"can instead be retried with the same key, which answers with its one outcome)")
+}
+
 // The helpers below return error, not *Error, so that a nil result can never
 // become a non-nil interface holding a nil pointer.
 

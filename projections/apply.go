@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -62,7 +63,7 @@ func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event, held
 		p.Name(), last.Commit, last.Prepare, len(events))
 	results := tx.SendBatch(ctx, batch)
 	defer results.Close()
-	var at Position
+	var at eventstore.Position
 	if err := results.QueryRow().Scan(&at.Commit, &at.Prepare); err != nil {
 		return fmt.Errorf("projections: %s: lock checkpoint: %w", p.Name(), err)
 	}

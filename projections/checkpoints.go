@@ -6,6 +6,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/commands/eventstore"
 )
 
 // checkpointsSchema is the one table every projector's progress lives in:
@@ -53,7 +55,7 @@ func Setup(ctx context.Context, pool *pgxpool.Pool, projectors ...Projector) err
 
 // Checkpoint is a projector's stored progress.
 type Checkpoint struct {
-	Position Position
+	Position eventstore.Position
 	Events   int64  // events applied since the projection began
 	Error    string // why it stopped, when it failed on an event
 }

@@ -1,51 +1,17 @@
 package projections
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
-
-// Position is a place in the event feed, ordered by (Commit, Prepare); it
-// mirrors the event store's position, which projections do not import.
-type Position struct {
-	Commit  uint64
-	Prepare uint64
-}
-
-// Compare returns -1, 0 or +1 as p is before, equal to or after q.
-func (p Position) Compare(q Position) int {
-	switch {
-	case p.Commit != q.Commit:
-		return cmpUint(p.Commit, q.Commit)
-	default:
-		return cmpUint(p.Prepare, q.Prepare)
-	}
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// String renders the position as clients see it ("<commit>-<prepare>").
-func (p Position) String() string {
-	return strconv.FormatUint(p.Commit, 10) + "-" + strconv.FormatUint(p.Prepare, 10)
-}
 
 // Event is one stored event as projectors see it: decoded, with its
 // metadata, and with personal data unsealed — or marked Erased once the
 // person was deleted, which is the only special case a projector has.
 type Event struct {
-	Position   Position
+	Position   eventstore.Position
 	Tenant     domain.TenantID
 	Version    int64 // in the tenant's stream
 	ID         string
@@ -101,17 +67,6 @@ type Projector interface {
 // leave the tables exactly as Reduce of each event in turn would.
 type BatchReducer interface {
 	ReduceBatch(events []Event) []Statement
-}
-
-// ParsePosition parses the form Position.String produces.
-func ParsePosition(s string) (Position, error) {
-	commit, prepare, ok := strings.Cut(s, "-")
-	c, err1 := strconv.ParseUint(commit, 10, 64)
-	p, err2 := strconv.ParseUint(prepare, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
-		return Position{}, fmt.Errorf("projections: position %q: want <commit>-<prepare>", s)
-	}
-	return Position{Commit: c, Prepare: p}, nil
 }
 
 // Interested is implemented by projectors that use only some event types.

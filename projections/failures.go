@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -38,8 +39,8 @@ const failuresSchema = `CREATE TABLE IF NOT EXISTS projection_failures (
 type TenantFailure struct {
 	Projection    string
 	Tenant        domain.TenantID
-	Position      Position // of the event that failed
-	StreamVersion int64    // of the event that failed, in the tenant's stream
+	Position      eventstore.Position // of the event that failed
+	StreamVersion int64               // of the event that failed, in the tenant's stream
 	EventID       string
 	EventType     string
 	Error         string
@@ -97,7 +98,7 @@ func RecordTenantFailure(ctx context.Context, db Beginner, p string, e Event, ca
     events = events + 1, updated_at = now() WHERE name = $1`, p, e.Position.Commit, e.Position.Prepare)
 		results := tx.SendBatch(ctx, batch)
 		defer results.Close()
-		var at Position
+		var at eventstore.Position
 		if err := results.QueryRow().Scan(&at.Commit, &at.Prepare); err != nil {
 			return fmt.Errorf("projections: %s: lock checkpoint: %w", p, err)
 		}

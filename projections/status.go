@@ -3,6 +3,8 @@ package projections
 import (
 	"context"
 	"sync"
+
+	"github.com/rosterhq/roster/commands/eventstore"
 )
 
 // Status is what this process knows of its projectors' progress, for
@@ -20,7 +22,7 @@ type Status struct {
 // Progress is one projector's state as last reported.
 type Progress struct {
 	Name     string
-	Position Position
+	Position eventstore.Position
 	Events   int64 // applied by this process
 	Err      error // the failure it stopped on, if any
 }
@@ -35,17 +37,17 @@ func NewStatus(names ...string) *Status {
 }
 
 // Start records where a projector resumes from.
-func (s *Status) Start(name string, at Position) {
+func (s *Status) Start(name string, at eventstore.Position) {
 	s.update(name, func(p *Progress) { p.Position, p.Err = at, nil })
 }
 
-func (s *Status) applied(name string, at Position, n int) {
+func (s *Status) applied(name string, at eventstore.Position, n int) {
 	s.update(name, func(p *Progress) { p.Position, p.Events, p.Err = at, p.Events+int64(n), nil })
 }
 
 // isolated records that a projector set aside, as its tenant's failure, the
 // event at position at, and so passed it.
-func (s *Status) isolated(name string, at Position) {
+func (s *Status) isolated(name string, at eventstore.Position) {
 	s.FailuresChanged() // first: whoever the update wakes must see the new generation
 	s.update(name, func(p *Progress) { p.Position, p.Events = at, p.Events+1 })
 }
@@ -95,7 +97,7 @@ func (s *Status) update(name string, change func(*Progress)) {
 // WaitFor returns once every named projector has applied position at (or
 // is past it), or with ctx's error. A projector that has failed answers at
 // once with its failure: waiting for it would be waiting for nothing.
-func (s *Status) WaitFor(ctx context.Context, at Position, names ...string) error {
+func (s *Status) WaitFor(ctx context.Context, at eventstore.Position, names ...string) error {
 	for {
 		s.mu.Lock()
 		done, err := s.reached(at, names)
@@ -112,7 +114,7 @@ func (s *Status) WaitFor(ctx context.Context, at Position, names ...string) erro
 	}
 }
 
-func (s *Status) reached(at Position, names []string) (bool, error) {
+func (s *Status) reached(at eventstore.Position, names []string) (bool, error) {
 	for _, n := range names {
 		p := s.projectors[n]
 		switch {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster/commands/eventstore"
 )
 
 // ErrNotAligned is returned by SwapTables when the rebuilt projection is not
@@ -46,8 +48,8 @@ WHERE name = ANY($1) ORDER BY name FOR UPDATE`, []string{live.Name(), rebuilt.Na
 	if err != nil {
 		return fmt.Errorf("projections: lock the checkpoints of %s: %w", live.Name(), err)
 	}
-	positions, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Position, error) {
-		var p Position
+	positions, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (eventstore.Position, error) {
+		var p eventstore.Position
 		return p, row.Scan(&p.Commit, &p.Prepare)
 	})
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 func allow(check func(p access.Principal, r *http.Request) bool, why string, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if p, ok := access.From(r.Context()); !ok || !check(p, r) {
-			access.WriteProblem(w, http.StatusForbidden, domain.CodeForbidden, why)
+			access.Refuse(w, domain.NewError(domain.CodeForbidden, "%s", why))
 			return
 		}
 		next(w, r)

@@ -99,7 +99,7 @@ func (a *API) read(w http.ResponseWriter, r *http.Request, readModels []string, 
 }
 
 // ready returns once readModels have reached min_position (if any), with
-// ErrLagging when they did not in time, and with a *ProjectionFailed when
+// ErrLagging when they did not in time, and with projection_failed when
 // one of them stopped on an event of the path's tenant: its rows of that
 // tenant are stale, and answering from them would be answering wrong.
 func (a *API) ready(r *http.Request, readModels ...string) error {
@@ -116,5 +116,5 @@ func (a *API) ready(r *http.Request, readModels ...string) error {
 	if err != nil || !failed {
 		return err
 	}
-	return &ProjectionFailed{Failure: f}
+	return projectionFailed(f)
 }

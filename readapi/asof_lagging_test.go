@@ -13,8 +13,8 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
 )
 
@@ -22,8 +22,8 @@ import (
 // catches up.
 type behindHistory struct{}
 
-func (behindHistory) UserAsOf(context.Context, domain.TenantID, domain.UserID, time.Time) (users.User, bool, error) {
-	return users.User{}, false, fmt.Errorf("%w: kurrentfeed: read history: not caught up (%w)", readapi.ErrLagging, context.DeadlineExceeded)
+func (behindHistory) UserAsOf(context.Context, domain.TenantID, domain.UserID, time.Time) (documents.User, bool, error) {
+	return documents.User{}, false, fmt.Errorf("%w: kurrentfeed: read history: not caught up (%w)", readapi.ErrLagging, context.DeadlineExceeded)
 }
 
 // A point-in-time read whose copy of the event store is behind answers

@@ -2,17 +2,13 @@ package readapi
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -65,14 +61,14 @@ func timeOf(q url.Values, name string) (time.Time, error) {
 
 // Waiter waits until the named read models have applied a position.
 type Waiter interface {
-	WaitFor(ctx context.Context, at projections.Position, readModels ...string) error
+	WaitFor(ctx context.Context, at eventstore.Position, readModels ...string) error
 }
 
-// ErrLagging is answered 504 projection_lagging: a read model did not
+// ErrLagging is the refusal projection_lagging (504): a read model did not
 // reach min_position in time, or (wrapped by a UserHistory's error) the
 // copy of the event store a point-in-time read comes from had not caught
 // up in time. Never answered from the stale source.
-var ErrLagging = errors.New("the data did not catch up in time")
+var ErrLagging error = domain.NewError(domain.CodeProjectionLagging, "the data did not catch up in time")
 
 // minPositionWait bounds a read's wait for its read models (API.md: 5 s).
 const minPositionWait = 5 * time.Second
@@ -85,7 +81,7 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	if raw == "" {
 		return nil
 	}
-	pos, err := projections.ParsePosition(raw)
+	pos, err := eventstore.ParsePosition(raw)
 	if err != nil {
 		return invalid("min_position", "min_position must be a position this API gave out")
 	}
@@ -100,37 +96,18 @@ func awaitPosition(r *http.Request, w Waiter, readModels ...string) error {
 	return nil
 }
 
-// answerError maps a read's failure to its problem document; a database out
-// of reach is 503 unavailable (access.Outage), anything else not a client
-// mistake is logged with the request id and answered as internal.
+// answerError answers a read's failure by its problem document
+// (access.Answer), once Outage has said whether it is the database out of
+// reach.
 func (a *API) answerError(w http.ResponseWriter, r *http.Request, err error) {
-	var failed *ProjectionFailed
-	var refusal *domain.Error
 	if a.Outage != nil {
 		err = a.Outage(err)
 	}
-	id := middleware.GetReqID(r.Context())
-	outage := access.Outage(err)
-	switch {
-	case errors.As(err, &refusal) && refusal.Kind() == domain.InvalidInput:
-		access.WriteError(w, refusal)
-	case errors.Is(err, ErrLagging):
-		access.WriteProblem(w, http.StatusGatewayTimeout, domain.CodeProjectionLagging, err.Error())
-	case errors.Is(err, errNotFound):
-		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, err.Error())
-	case errors.As(err, &failed):
-		access.WriteProblemWith(w, http.StatusServiceUnavailable, domain.CodeProjectionFailed, failed.Error(),
-			map[string]any{"position": failed.Failure.Position.String()})
-	case outage != nil:
-		a.Log.Warn("read not served: the database cannot be reached", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
-		access.WriteError(w, outage)
-	default:
-		a.Log.Error("read failed", "route", chi.RouteContext(r.Context()).RoutePattern(), "request_id", id, "error", err)
-		access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "internal error; request id "+id)
-	}
+	access.Answer(a.Log, w, r, err)
 }
 
-var errNotFound = errors.New("no such resource in this tenant")
+// errNotFound is the refusal of a read of what the tenant does not have.
+var errNotFound error = domain.NewError(domain.CodeNotFound, "no such resource in this tenant")
 
 // Failures tells whether a tenant's read models stopped on an event.
 type Failures interface {
@@ -140,16 +117,13 @@ type Failures interface {
 	FailureOf(ctx context.Context, tenant domain.TenantID, exact bool, readModels ...string) (projections.TenantFailure, bool, error)
 }
 
-// ProjectionFailed is answered 503 projection_failed: a read model the read
-// needs stopped on an event of the tenant.
-type ProjectionFailed struct {
-	Failure projections.TenantFailure
-}
-
-// Error says which read model stopped where, never why: the cause may
-// describe another tenant's data, and is for the operator's eyes
-// (GET /v1/projections).
-func (e *ProjectionFailed) Error() string {
-	return fmt.Sprintf("the %s read model of this tenant stopped at %s on an event it could not apply (%s); "+
-		"an operator can retry it once the cause is fixed", e.Failure.Projection, e.Failure.Position, e.Failure.EventType)
+// projectionFailed is the refusal projection_failed (503), with the
+// position it names: a read model the read needs stopped on an event of
+// the tenant. Its detail says which read model stopped where, never why:
+// the cause may describe another tenant's data, and is for the operator's
+// eyes (GET /v1/projections).
+func projectionFailed(f projections.TenantFailure) error {
+	refusal := domain.NewError(domain.CodeProjectionFailed, "the %s read model of this tenant stopped at %s on an event it could not apply (%s); "+
+		"an operator can retry it once the cause is fixed", f.Projection, f.Position, f.EventType)
+	return access.Extend(refusal, access.Extra{Position: f.Position.String()})
 }

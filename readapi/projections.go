@@ -3,6 +3,7 @@ package readapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -98,6 +99,9 @@ const (
 // ErrUnknownProjection is returned for a read model that does not exist.
 var ErrUnknownProjection = errors.New("readapi: no such projection")
 
+// errUnknownProjection is ErrUnknownProjection as the API answers it.
+var errUnknownProjection = domain.NewError(domain.CodeNotFound, "no projection has this name")
+
 // ProjectionStates reports every read model's progress.
 type ProjectionStates interface {
 	ProjectionStates(ctx context.Context) ([]ProjectionState, error)
@@ -110,7 +114,7 @@ func MountProjections(r chi.Router, states ProjectionStates, rebuilds Rebuilds, 
 	r.Get("/v1/projections", allow(operator, "only the operator sees projections", func(w http.ResponseWriter, req *http.Request) {
 		items, err := states.ProjectionStates(req.Context())
 		if err != nil {
-			answerFailure(w, log, err, "the projection states could not be read")
+			access.Answer(log, w, req, fmt.Errorf("the projection states could not be read: %w", err))
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
@@ -119,9 +123,9 @@ func MountProjections(r chi.Router, states ProjectionStates, rebuilds Rebuilds, 
 		state, err := rebuilds.RequestRebuild(req.Context(), chi.URLParam(req, "name"))
 		switch {
 		case errors.Is(err, ErrUnknownProjection):
-			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no projection has this name")
+			access.Refuse(w, errUnknownProjection)
 		case err != nil:
-			answerFailure(w, log, err, "the rebuild could not be requested")
+			access.Answer(log, w, req, fmt.Errorf("the rebuild could not be requested: %w", err))
 		default:
 			writeJSON(w, http.StatusAccepted, state)
 		}
@@ -140,7 +144,7 @@ func retryHandler(rebuilds Rebuilds, log *slog.Logger) http.HandlerFunc {
 		tenant := domain.TenantID(req.URL.Query().Get("tenant"))
 		var refusal *domain.Error
 		if errors.As(tenant.Check("tenant"), &refusal) {
-			access.WriteError(w, refusal)
+			access.Refuse(w, refusal)
 			return
 		}
 		ctx, cancel := context.WithTimeout(req.Context(), retryWait)
@@ -148,29 +152,15 @@ func retryHandler(rebuilds Rebuilds, log *slog.Logger) http.HandlerFunc {
 		outcome, err := rebuilds.Retry(ctx, chi.URLParam(req, "name"), tenant)
 		switch {
 		case errors.Is(err, ErrUnknownProjection):
-			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no projection has this name")
+			access.Refuse(w, errUnknownProjection)
 		case errors.Is(err, projections.ErrNoFailure):
-			access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "this projection has not failed for this tenant")
+			access.Refuse(w, domain.NewError(domain.CodeNotFound, "this projection has not failed for this tenant"))
 		case err != nil:
-			answerFailure(w, log, err, "the retry could not be requested")
+			access.Answer(log, w, req, fmt.Errorf("the retry could not be requested: %w", err))
 		case outcome.State == RetryRetrying:
 			writeJSON(w, http.StatusAccepted, outcome)
 		default:
 			writeJSON(w, http.StatusOK, outcome)
 		}
 	}
-}
-
-// answerFailure answers the failure of an operator's projection request:
-// 503 when the database could not be reached (access.Outage; the states
-// and rebuilds given to MountProjections classify their errors), else 500
-// with what could not be done, the error going to the log only.
-func answerFailure(w http.ResponseWriter, log *slog.Logger, err error, what string) {
-	if refusal := access.Outage(err); refusal != nil {
-		log.Warn(what+": the database cannot be reached", "error", err)
-		access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
-		return
-	}
-	log.Error(what, "error", err)
-	access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, what)
 }

@@ -68,7 +68,7 @@ func checkQuery(params []parameter) func(http.Handler) http.Handler {
 			for _, p := range params {
 				for _, v := range query[p.name] {
 					if refusal := p.refuse(v); refusal != nil {
-						access.WriteError(w, refusal)
+						access.Refuse(w, refusal)
 						return
 					}
 				}

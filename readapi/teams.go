@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/teams"
 	"github.com/rosterhq/roster/projections/work"
@@ -17,13 +18,9 @@ func (a *API) listTeams(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		items := make([]map[string]any, len(list))
+		items := make([]documents.Team, len(list))
 		for i, t := range list {
-			var leader any
-			if t.Leader != "" {
-				leader = t.Leader
-			}
-			items[i] = map[string]any{"id": t.ID, "name": t.Name, "leader": leader, "members": t.Members}
+			items[i] = documents.NewTeam(domain.TeamView{ID: t.ID, Name: t.Name, Leader: t.Leader, Members: t.Members})
 		}
 		return map[string]any{"items": items}, nil
 	})
@@ -54,13 +51,9 @@ func (a *API) listWork(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		items := make([]map[string]any, len(page))
+		items := make([]documents.WorkItem, len(page))
 		for i, it := range page {
-			var assignee any
-			if it.Assignee != "" {
-				assignee = it.Assignee
-			}
-			items[i] = map[string]any{"id": it.ID, "kind": it.Kind, "assignee": assignee, "updated_at": it.UpdatedAt}
+			items[i] = documents.NewWorkItem(domain.WorkItemView{ID: it.ID, Kind: it.Kind, Assignee: it.Assignee}, it.UpdatedAt)
 		}
 		return listBody(items, workCursor.encode(next), nil), nil
 	})

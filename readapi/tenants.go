@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
@@ -22,8 +23,8 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"id": t.ID, "name": t.Name, "preset": t.Preset, "policy": t.Policy, "version": t.Version,
-			"seats": map[string]int{"purchased": t.SeatsPurchased, "used": used, "available": max(0, t.SeatsPurchased-used)}}, nil
+		return documents.NewTenant(documents.TenantSettings{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy, Version: t.Version},
+			t.SeatsPurchased, used), nil
 	})
 }
 

@@ -3,38 +3,35 @@ package readapi
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
 )
 
-// userJSON is API.md's User.
-type userJSON struct {
-	ID           domain.UserID   `json:"id"`
-	Tenant       domain.TenantID `json:"tenant"`
-	Email        *string         `json:"email"`
-	Name         string          `json:"name"`
-	Role         domain.Role     `json:"role"`
-	Kind         domain.Kind     `json:"kind"`
-	Status       domain.Status   `json:"status"`
-	Teams        []string        `json:"teams"`
-	Leads        []string        `json:"leads"`
-	CanLogin     bool            `json:"can_login"`
-	Assignable   bool            `json:"assignable"`
-	ConsumesSeat bool            `json:"consumes_seat"`
-	CreatedAt    time.Time       `json:"created_at"`
-	UpdatedAt    time.Time       `json:"updated_at"`
-	Version      int64           `json:"version"`
+// userDocument is a row of the users read model as API.md's User
+// (documents.NewUser): the row's personal data is erased once it holds no
+// e-mail.
+func userDocument(u users.User) documents.User {
+	view := domain.UserView{ID: u.ID, Role: u.Role, Kind: u.Kind, Status: u.Status, Teams: teamIDs(u.Teams), Leads: teamIDs(u.Leads),
+		Version: u.Version, Capabilities: domain.Capabilities{CanLogin: u.CanLogin, Assignable: u.Assignable, ConsumesSeat: u.ConsumesSeat}}
+	person := domain.PersonalData{Name: u.Name, Erased: u.Email == nil}
+	if u.Email != nil {
+		person.Email = *u.Email
+	}
+	return documents.NewUser(u.Tenant, view, person, u.CreatedAt, u.UpdatedAt)
 }
 
-func toUserJSON(u users.User) userJSON {
-	return userJSON{ID: u.ID, Tenant: u.Tenant, Email: u.Email, Name: u.Name, Role: u.Role, Kind: u.Kind, Status: u.Status,
-		Teams: u.Teams, Leads: u.Leads, CanLogin: u.CanLogin, Assignable: u.Assignable, ConsumesSeat: u.ConsumesSeat,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Version: u.Version}
+// teamIDs is the read model's team ids as the domain's.
+func teamIDs(ids []string) []domain.TeamID {
+	out := make([]domain.TeamID, len(ids))
+	for i, id := range ids {
+		out[i] = domain.TeamID(id)
+	}
+	return out
 }
 
 // getUser answers GET /v1/tenants/{tenant}/users/{user}.
@@ -48,7 +45,7 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !found {
 			return nil, orNotFound(err)
 		}
-		return toUserJSON(u), nil
+		return userDocument(u), nil
 	})
 }
 
@@ -63,9 +60,9 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		items := make([]userJSON, len(page))
+		items := make([]documents.User, len(page))
 		for i, u := range page {
-			items[i] = toUserJSON(u)
+			items[i] = userDocument(u)
 		}
 		return listBody(items, usersCursor.encode(next), map[string]any{"total": total}), nil
 	})

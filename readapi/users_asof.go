@@ -8,22 +8,19 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/projections/users"
 )
 
 // UserHistory rebuilds users as they were at past instants from the event
 // store — not from a read model, which only knows the present. Deleted
 // people read as DeletedUserName with no e-mail at every instant.
 type UserHistory interface {
-	// UserAsOf returns the user as of at, in the read model's shape; found is
-	// false when the tenant or the user did not exist then.
-	UserAsOf(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (u users.User, found bool, err error)
+	// UserAsOf returns the user as of at, as API.md's User
+	// (documents.NewUser); found is false when the tenant or the user did
+	// not exist then.
+	UserAsOf(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (u documents.User, found bool, err error)
 }
-
-// RenderUser is the JSON document API.md calls User, for those who print a
-// user outside an HTTP reply (roster audit replay) in the same shape.
-func RenderUser(u users.User) any { return toUserJSON(u) }
 
 // getUserAsOf answers GET /v1/tenants/{tenant}/users/{user}?as_of=…: the
 // user as of that instant, from History. min_position does not apply: the
@@ -49,7 +46,7 @@ func (a *API) userAsOf(r *http.Request) (any, error) {
 	if err != nil || !found {
 		return nil, orNotFound(err)
 	}
-	return toUserJSON(u), nil
+	return u, nil
 }
 
 // errNoHistory is an internal error: the API was wired without a History.

@@ -132,7 +132,7 @@ func (r *recorded) pastUserInProcess(id domain.UserID, at time.Time) (map[string
 	if err != nil || !found {
 		return nil, err
 	}
-	return normalized(readapi.RenderUser(u)), nil
+	return normalized(u), nil
 }
 
 // boundary is the instant after one event and the live state of every

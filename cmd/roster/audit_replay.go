@@ -12,7 +12,6 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/readapi"
 )
 
 // auditReplayCmd prints users as of an instant, rebuilt from the event store.
@@ -89,7 +88,7 @@ func (c *auditReplayCmd) print(past []commands.PastUser) error {
 	encoder := json.NewEncoder(stdoutOr(c.stdout))
 	encoder.SetEscapeHTML(false)
 	for _, u := range past {
-		if err := encoder.Encode(readapi.RenderUser(readModelUser(u))); err != nil {
+		if err := encoder.Encode(pastUserDocument(u)); err != nil {
 			return fmt.Errorf("audit replay: write: %w", err)
 		}
 	}

@@ -192,8 +192,8 @@ func waitProjected(t *testing.T, status *projections.Status, at interface{ Strin
 	}
 }
 
-func parseProjectionPosition(s string) (projections.Position, error) {
-	var p projections.Position
+func parseProjectionPosition(s string) (eventstore.Position, error) {
+	var p eventstore.Position
 	_, err := fmt.Sscanf(s, "%d-%d", &p.Commit, &p.Prepare)
 	return p, err
 }

@@ -32,10 +32,11 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	requests := newRequestMetrics() // outside Recoverer: a recovered panic counts as its 500
 	router.Use(ownRequestID, middleware.RequestID, requests.instrument, middleware.Recoverer)
 	router.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		access.WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such route")
+		access.Refuse(w, domain.NewError(domain.CodeNotFound, "no such route"))
 	})
 	router.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		access.WriteProblem(w, http.StatusMethodNotAllowed, domain.CodeInvalid, "this route does not take this method")
+		access.ProblemOf(access.Extend(domain.NewError(domain.CodeInvalid, "this route does not take this method"),
+			access.Extra{Status: http.StatusMethodNotAllowed}), "").Write(w)
 	})
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})

@@ -67,7 +67,7 @@ func TestProjectorsRetakeTheirLockWhenItsConnectionDies(t *testing.T) {
 		Actor: domain.OperatorActor(), User: "ann", Email: "ann@acme.example", Name: "Ann", Role: domain.RoleMember}))
 	waitCtx, cancel := context.WithTimeout(bg, 20*time.Second)
 	defer cancel()
-	if err := status.WaitFor(waitCtx, projections.Position(res.Position), users.Table); err != nil {
+	if err := status.WaitFor(waitCtx, res.Position, users.Table); err != nil {
 		t.Fatalf("projecting did not go on under the new lock: %v", err)
 	}
 }

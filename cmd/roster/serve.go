@@ -123,7 +123,7 @@ func listenHTTP(h config.HTTP) (*connlimit.Listener, error) {
 // (connlimit) only the priority requests served.
 func httpServer(h config.HTTP, handler http.Handler, priority func(*http.Request) bool) *http.Server {
 	refuse := func(w http.ResponseWriter) {
-		access.WriteProblem(w, http.StatusServiceUnavailable, domain.CodeUnavailable, "the server is at its connection limit; retry shortly")
+		access.Refuse(w, domain.NewError(domain.CodeUnavailable, "the server is at its connection limit; retry shortly"))
 	}
 	return &http.Server{Handler: connlimit.Admit(priority, 1, refuse)(handler), ConnContext: connlimit.ConnContext,
 		ReadHeaderTimeout: h.ReadHeaderTimeout, ReadTimeout: h.ReadTimeout, WriteTimeout: h.WriteTimeout, IdleTimeout: h.IdleTimeout}

@@ -39,7 +39,7 @@ func ValidPath(next http.Handler) http.Handler {
 		if rc := chi.RouteContext(r.Context()); rc != nil {
 			for i, name := range rc.URLParams.Keys {
 				if err := checkPathParameter(name, rc.URLParams.Values[i]); err != nil {
-					WriteError(w, err)
+					Refuse(w, err)
 					return
 				}
 			}

@@ -112,11 +112,11 @@ func middleware(authenticate func(context.Context, string) (Principal, bool, err
 				internal(w, r, err)
 				return
 			case !ok:
-				WriteProblem(w, http.StatusUnauthorized, domain.CodeUnauthenticated, "a valid bearer token is required")
+				Refuse(w, domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required"))
 				return
 			}
 			if tenant := chi.URLParam(r, "tenant"); tenant != "" && !p.Operator && string(p.Tenant) != tenant {
-				WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such tenant")
+				Refuse(w, domain.NewError(domain.CodeNotFound, "no such tenant"))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(With(r.Context(), p)))
@@ -148,7 +148,7 @@ func KnownTenant(tenants Tenants, internal func(http.ResponseWriter, *http.Reque
 			case err != nil:
 				internal(w, r, err)
 			case !exists:
-				WriteProblem(w, http.StatusNotFound, domain.CodeNotFound, "no such tenant")
+				Refuse(w, domain.NewError(domain.CodeNotFound, "no such tenant"))
 			default:
 				next.ServeHTTP(w, r)
 			}

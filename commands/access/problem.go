@@ -3,60 +3,119 @@ package access
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
+	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/go-chi/chi/v5"
+	chimiddleware "github.com/go-chi/chi/v5/middleware"
+
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
 // RetryAfterUnavailable is the Retry-After, in seconds, of every
-// "unavailable" answer: about the time PostgreSQL takes to restart, short
-// enough that a client's retry finds it back soon after it is.
+// "unavailable" answer that does not say otherwise: about the time
+// PostgreSQL takes to restart, short enough that a client's retry finds it
+// back soon after it is.
 const RetryAfterUnavailable = 2
 
-// WriteProblem answers with an RFC 9457 problem document carrying the API's
-// stable machine code. An "unavailable" answer also says when to retry
-// (Retry-After: RetryAfterUnavailable), unless the caller set it.
-func WriteProblem(w http.ResponseWriter, status int, code domain.Code, detail string) {
-	writeProblem(w, status, &domain.Error{Code: code, Detail: detail}, nil)
+// problemTypes is the namespace of the problem documents' "type": one URI
+// per code.
+const problemTypes = "https://roster.dev/problems/"
+
+// Problem is an RFC 9457 problem document as the API answers it, with the
+// HTTP status and the Retry-After that go with it. ProblemOf makes one.
+type Problem struct {
+	Type   string      `json:"type"`
+	Title  string      `json:"title"`
+	Status int         `json:"status"`
+	Detail string      `json:"detail"`
+	Code   domain.Code `json:"code"`
+	// Field names the request field at fault, on invalid input
+	// (domain.Error's Field).
+	Field string `json:"field,omitempty"`
+	// Position is where a tenant's read model stopped, on
+	// projection_failed (Extra.Position).
+	Position string `json:"position,omitempty"`
+	// RetryAfter, when positive, is the seconds of the Retry-After header.
+	RetryAfter int `json:"-"`
 }
 
-// WriteProblemWith is WriteProblem with extension members (RFC 9457 §3.2),
-// such as the "position" of a failed projection.
-func WriteProblemWith(w http.ResponseWriter, status int, code domain.Code, detail string, extensions map[string]any) {
-	writeProblem(w, status, &domain.Error{Code: code, Detail: detail}, extensions)
+// ProblemOf is the one mapping of the API from an error to the problem
+// document and HTTP status that answer it:
+//   - a refusal of the domain's vocabulary (a *domain.Error in err's
+//     chain) is its own document, at its kind's status (statusOf), naming
+//     the field at fault on invalid input;
+//   - an error that says the database or event store could not be reached
+//     is 503 "unavailable" or "outcome_unknown" (Outage);
+//   - anything else is 500 "internal", whose detail names only requestID:
+//     what went wrong is for the log.
+//
+// Extend adds what the refusal alone cannot say: another status, when to
+// retry, the position a read model stopped at. "unavailable" says to retry
+// after RetryAfterUnavailable seconds unless it says otherwise.
+func ProblemOf(err error, requestID string) Problem {
+	refusal := refusalOf(err)
+	if refusal == nil {
+		refusal = &domain.Error{Code: domain.CodeInternal, Detail: "internal error; request id " + requestID}
+	}
+	var extra Extra
+	var extended *extended
+	if errors.As(err, &extended) {
+		extra = extended.extra
+	}
+	status := extra.Status
+	if status == 0 {
+		status = statusOf(refusal.Kind())
+	}
+	p := Problem{Type: problemTypes + string(refusal.Code), Title: http.StatusText(status), Status: status,
+		Detail: refusal.Detail, Code: refusal.Code, Field: refusal.Field, Position: extra.Position}
+	switch {
+	case extra.RetryAfter > 0:
+		p.RetryAfter = int(math.Ceil(extra.RetryAfter.Seconds()))
+	case refusal.Code == domain.CodeUnavailable:
+		p.RetryAfter = RetryAfterUnavailable
+	}
+	return p
 }
 
-// WriteError answers with the problem document of a refusal of the domain's
-// vocabulary, at its kind's status; an invalid-input refusal also names the
-// request field at fault ("field").
-func WriteError(w http.ResponseWriter, e *domain.Error) {
-	writeProblem(w, Status(e.Kind()), e, nil)
+// refusalOf is the refusal err stands for: the domain's own, or an outage;
+// nil for a failure of the service.
+func refusalOf(err error) *domain.Error {
+	var refusal *domain.Error
+	if errors.As(err, &refusal) && refusal.Kind() != domain.Internal {
+		return refusal
+	}
+	return Outage(err)
 }
 
-func writeProblem(w http.ResponseWriter, status int, e *domain.Error, extensions map[string]any) {
-	if e.Code == domain.CodeUnavailable && w.Header().Get("Retry-After") == "" {
-		w.Header().Set("Retry-After", strconv.Itoa(RetryAfterUnavailable))
+// Outage returns the refusal that err stands for when it says the database
+// or event store could not be reached: "unavailable" for an error wrapping
+// eventstore.ErrUnavailable (nothing was stored), "outcome_unknown" for one
+// wrapping eventstore.ErrOutcomeUnknown (a request whose key is not known
+// here is told to read the resource; see domain.OutcomeUnknownError), or
+// the refusal with either code that err already holds; nil for any other
+// error.
+func Outage(err error) *domain.Error {
+	switch {
+	case errors.Is(err, eventstore.ErrOutcomeUnknown):
+		return domain.OutcomeUnknownError(false)
+	case errors.Is(err, eventstore.ErrUnavailable):
+		return domain.UnavailableError()
 	}
-	problem := map[string]any{
-		"type": "https://roster.dev/problems/" + string(e.Code), "title": http.StatusText(status),
-		"status": status, "detail": e.Detail, "code": e.Code,
+	var refusal *domain.Error
+	if errors.As(err, &refusal) && (refusal.Code == domain.CodeUnavailable || refusal.Code == domain.CodeOutcomeUnknown) {
+		return refusal
 	}
-	if e.Field != "" {
-		problem["field"] = e.Field
-	}
-	for k, v := range extensions {
-		problem[k] = v
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(problem)
+	return nil
 }
 
-// Status is the HTTP status of an error kind: the one mapping from the
+// statusOf is the HTTP status of an error kind: the one table from the
 // domain's error vocabulary to HTTP.
-func Status(kind domain.ErrorKind) int {
+func statusOf(kind domain.ErrorKind) int {
 	switch kind {
 	case domain.InvalidInput:
 		return http.StatusBadRequest
@@ -82,19 +141,70 @@ func Status(kind domain.ErrorKind) int {
 	return http.StatusInternalServerError
 }
 
-// Outage returns the refusal that err stands for when it says the database
-// or event store could not be reached: "unavailable", or "outcome_unknown"
-// (see commands.OutageError; a request whose key is not known here is told
-// to read the resource); nil for any other error. It is the classification
-// the error mappers of the write API, the read API and the middleware share,
-// so that none of them answers an outage with 500.
-func Outage(err error) *domain.Error {
+// Extra is what a problem document may say beyond its refusal.
+type Extra struct {
+	// Status replaces the status of the refusal's kind, for the few answers
+	// HTTP words otherwise (405 for a method a route does not take, 413 for
+	// a body too large: both "invalid").
+	Status int
+	// RetryAfter is when the client may try again (rounded up to whole
+	// seconds), such as after too many failed logins.
+	RetryAfter time.Duration
+	// Position is where the tenant's read model stopped (projection_failed).
+	Position string
+}
+
+// Extend returns err with extra for its problem document (see ProblemOf).
+func Extend(err error, extra Extra) error { return &extended{err: err, extra: extra} }
+
+type extended struct {
+	err   error
+	extra Extra
+}
+
+func (e *extended) Error() string { return e.err.Error() }
+func (e *extended) Unwrap() error { return e.err }
+
+// Write answers with the problem document, and Retry-After unless the
+// response has one already.
+func (p Problem) Write(w http.ResponseWriter) {
+	if p.RetryAfter > 0 && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p) // the client went away; nothing to do
+}
+
+// Refuse answers with the problem document of a refusal of the domain's
+// vocabulary (ProblemOf).
+func Refuse(w http.ResponseWriter, refusal *domain.Error) { ProblemOf(refusal, "").Write(w) }
+
+// Answer answers a request that failed with err by its problem document
+// (ProblemOf). What is not the client's doing goes to log, with the request
+// id the 500's detail names: a failure of the service as an error, an
+// outage (the database or event store out of reach) as a warning. A
+// refusal is the client's answer, and logged by whoever refused it.
+func Answer(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	id := chimiddleware.GetReqID(r.Context())
+	p := ProblemOf(err, id)
 	var refusal *domain.Error
-	if !errors.As(commands.OutageError(err, false), &refusal) {
-		return nil
+	switch {
+	case errors.As(err, &refusal) && refusal.Kind() != domain.Internal:
+	case p.Code == domain.CodeInternal:
+		log.Error("request failed", "request_id", id, "method", r.Method, "route", routeOf(r), "error", err)
+	default:
+		log.Warn("request not served: the database cannot be reached", "request_id", id, "method", r.Method,
+			"route", routeOf(r), "code", p.Code, "error", err)
 	}
-	if refusal.Code != domain.CodeUnavailable && refusal.Code != domain.CodeOutcomeUnknown {
-		return nil
+	p.Write(w)
+}
+
+// routeOf is the route pattern r matched ("" outside a router): bounded,
+// and free of the ids the path holds.
+func routeOf(r *http.Request) string {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		return rc.RoutePattern()
 	}
-	return refusal
+	return ""
 }

@@ -4,11 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math"
 	"net/http"
-	"strconv"
-
-	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
@@ -23,41 +19,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// answerError answers an error: a refusal of the domain's vocabulary as its
-// problem document, anything else as Internal does, the error itself going
-// to the log only.
+// answerError answers err by its problem document (access.Answer), once
+// the write side's own errors are put in its vocabulary: a session found
+// ended by the command itself (sessions.Service.AuthenticateCommand) is
+// 401 unauthenticated, as any other route answers it, and a refused login
+// attempt says when to retry.
 func answerError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
-	var refusal *domain.Error
 	var limited *sessions.RateLimited
 	switch {
-	case errors.Is(err, commands.ErrSessionEnded): // found by the command itself (sessions.Service.AuthenticateCommand)
-		access.WriteProblem(w, http.StatusUnauthorized, domain.CodeUnauthenticated, "a valid bearer token is required")
-	case errors.Is(err, errBodyTooLarge):
-		access.WriteProblem(w, http.StatusRequestEntityTooLarge, domain.CodeInvalid, err.Error())
+	case errors.Is(err, commands.ErrSessionEnded):
+		err = domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required")
 	case errors.As(err, &limited):
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(limited.RetryAfter.Seconds()))))
-		access.WriteProblem(w, http.StatusTooManyRequests, limited.Refusal.Code, limited.Refusal.Detail)
-	case errors.As(err, &refusal) && refusal.Kind() != domain.Internal:
-		access.WriteError(w, refusal)
-	default:
-		Internal(log)(w, r, err)
+		err = access.Extend(err, access.Extra{RetryAfter: limited.RetryAfter})
 	}
+	access.Answer(log, w, r, err)
 }
 
-// Internal answers an error outside the domain's vocabulary: 503 when it
-// says the database or event store could not be reached (access.Outage),
-// else 500 internal, naming the request id that the log line carries with
-// the error.
+// Internal is access.Answer on log, for the middleware that answers the
+// failures of authentication (access.Middleware, access.KnownTenant).
 func Internal(log *slog.Logger) func(http.ResponseWriter, *http.Request, error) {
-	return func(w http.ResponseWriter, r *http.Request, err error) {
-		id := middleware.GetReqID(r.Context())
-		if refusal := access.Outage(err); refusal != nil {
-			log.Warn("request not served: the database cannot be reached", "request_id", id, "method", r.Method,
-				"route", routeOf(r), "code", refusal.Code, "error", err)
-			access.WriteProblem(w, access.Status(refusal.Kind()), refusal.Code, refusal.Detail)
-			return
-		}
-		log.Error("request failed", "request_id", id, "method", r.Method, "route", routeOf(r), "error", err)
-		access.WriteProblem(w, http.StatusInternalServerError, domain.CodeInternal, "internal error; request id "+id)
-	}
+	return func(w http.ResponseWriter, r *http.Request, err error) { access.Answer(log, w, r, err) }
 }

@@ -78,8 +78,9 @@ func principal(r *http.Request) access.Principal {
 func tenantOf(r *http.Request) domain.TenantID { return domain.TenantID(chi.URLParam(r, "tenant")) }
 func userOf(r *http.Request) domain.UserID     { return domain.UserID(chi.URLParam(r, "user")) }
 
-// renderer turns a command's result into the reply's resource.
-type renderer func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error)
+// renderer turns a command's result into the reply: the resource, with
+// "changed" and "position" (outcome).
+type renderer func(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error)
 
 // request is what a body-carrying endpoint makes of its request: the input
 // of its handler, the reason to record, and whether the input carries the
@@ -138,17 +139,9 @@ func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Hand
 		answerError(a.Log, w, r, commands.OutageError(err, env.IdempotencyKey != ""))
 		return
 	}
-	body["changed"], body["position"] = res.Changed, res.Position.String()
 	status := http.StatusOK
 	if created && res.Changed {
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, body)
-}
-
-func routeOf(r *http.Request) string {
-	if rc := chi.RouteContext(r.Context()); rc != nil {
-		return rc.RoutePattern()
-	}
-	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -21,7 +22,8 @@ import (
 const maxBody = 1 << 20
 
 // errBodyTooLarge is answered 413 with code invalid.
-var errBodyTooLarge = errors.New("the body is larger than 1 MiB")
+var errBodyTooLarge = access.Extend(domain.NewError(domain.CodeInvalid, "the body is larger than 1 MiB"),
+	access.Extra{Status: http.StatusRequestEntityTooLarge})
 
 // decodeBody reads r's body as one JSON object into a T, refusing unknown
 // fields, trailing data and bodies over 1 MiB. An empty body is the empty

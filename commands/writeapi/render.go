@@ -3,69 +3,90 @@ package writeapi
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
 )
 
 // errNoView is a result without the view its endpoint renders: a bug.
 var errNoView = errors.New("writeapi: the command result has no view to render")
 
-// userDoc renders API.md's User: the write model's view, with the personal
-// data and instants read back from the stream.
-func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent commands.Result) (map[string]any, error) {
+// outcome is what every write's reply adds to its resource: whether the
+// command changed anything, and the position a read waits for to see it.
+type outcome struct {
+	Changed  bool   `json:"changed"`
+	Position string `json:"position"`
+}
+
+func outcomeOf(res commands.Result) outcome {
+	return outcome{Changed: res.Changed, Position: res.Position.String()}
+}
+
+// The replies of the writes: the resource's members, then the outcome's
+// (OpenAPI's UserWritten, TenantWritten, TeamWritten, WorkItemWritten).
+type (
+	userWritten struct {
+		documents.User
+		outcome
+	}
+	tenantWritten struct {
+		documents.Tenant
+		outcome
+	}
+	teamWritten struct {
+		documents.Team
+		outcome
+	}
+	workItemWritten struct {
+		documents.WorkItem
+		outcome
+	}
+)
+
+// userDoc renders API.md's User (documents.NewUser): the write model's
+// view, with the personal data and instants read back from the stream.
+func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent commands.Result) (documents.User, error) {
 	p, err := a.Commands.Profile(ctx, tenant, u, recent)
 	if err != nil {
-		return nil, err
+		return documents.User{}, err
 	}
-	var email any = p.Email
-	name := p.DisplayName()
-	if p.Erased || u.Status == domain.StatusDeleted {
-		email, name = nil, domain.DeletedUserName
-	}
-	return map[string]any{
-		"id": u.ID, "tenant": tenant, "email": email, "name": name, "role": u.Role, "kind": u.Kind,
-		"status": u.Status, "teams": nonNil(u.Teams), "leads": nonNil(u.Leads), "can_login": u.CanLogin,
-		"assignable": u.Assignable, "consumes_seat": u.ConsumesSeat,
-		"created_at": p.CreatedAt.UTC().Format(time.RFC3339Nano), "updated_at": p.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		"version": u.Version,
-	}, nil
+	return documents.NewUser(tenant, u, p.PersonalData, p.CreatedAt, p.UpdatedAt), nil
 }
 
 // renderUser renders the result's user.
-func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
 	if res.User == nil {
 		return nil, errNoView
 	}
-	return a.userDoc(ctx, tenant, *res.User, res)
+	u, err := a.userDoc(ctx, tenant, *res.User, res)
+	return userWritten{u, outcomeOf(res)}, err
 }
 
-// tenantDoc renders API.md's Tenant.
-func tenantDoc(t *commands.TenantView) map[string]any {
-	return map[string]any{"id": t.ID, "name": t.Name, "preset": t.Preset, "policy": t.Policy, "version": t.Version,
-		"seats": map[string]int{"purchased": t.SeatsPurchased, "used": t.SeatsUsed, "available": max(0, t.SeatsPurchased-t.SeatsUsed)}}
+// tenantDoc renders API.md's Tenant (documents.NewTenant).
+func tenantDoc(t *commands.TenantView) documents.Tenant {
+	return documents.NewTenant(documents.TenantSettings{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy, Version: t.Version},
+		t.SeatsPurchased, t.SeatsUsed)
 }
 
-func renderTenant(_ context.Context, _ domain.TenantID, res commands.Result) (map[string]any, error) {
+func renderTenant(_ context.Context, _ domain.TenantID, res commands.Result) (any, error) {
 	if res.Tenant == nil {
 		return nil, errNoView
 	}
-	return tenantDoc(res.Tenant), nil
+	return tenantWritten{tenantDoc(res.Tenant), outcomeOf(res)}, nil
 }
 
 // renderTeam renders API.md's Team.
-func renderTeam(_ context.Context, _ domain.TenantID, res commands.Result) (map[string]any, error) {
+func renderTeam(_ context.Context, _ domain.TenantID, res commands.Result) (any, error) {
 	if res.Team == nil {
 		return nil, errNoView
 	}
-	t := res.Team
-	return map[string]any{"id": t.ID, "name": t.Name, "leader": orNull(t.Leader), "members": nonNil(t.Members)}, nil
+	return teamWritten{documents.NewTeam(*res.Team), outcomeOf(res)}, nil
 }
 
 // renderWorkItem renders API.md's WorkItem; updated_at is the instant of the
 // latest event that changed it.
-func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
 	if res.WorkItem == nil {
 		return nil, errNoView
 	}
@@ -77,22 +98,5 @@ func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res co
 			return nil, err
 		}
 	}
-	return map[string]any{"id": it.ID, "kind": it.Kind, "assignee": orNull(it.Assignee),
-		"updated_at": at.UTC().Format(time.RFC3339Nano)}, nil
-}
-
-// orNull is JSON null for an empty id.
-func orNull[T ~string](id T) any {
-	if id == "" {
-		return nil
-	}
-	return id
-}
-
-// nonNil renders a nil list as [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	return workItemWritten{documents.NewWorkItem(*it, at), outcomeOf(res)}, nil
 }

@@ -104,6 +104,12 @@ func (a *API) transferOwnership(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func renderMoved(_ context.Context, _ domain.TenantID, res commands.Result) (map[string]any, error) {
-	return map[string]any{"moved": res.Moved}, nil
+// moved is the reply of an ownership transfer.
+type moved struct {
+	Moved int `json:"moved"`
+	outcome
+}
+
+func renderMoved(_ context.Context, _ domain.TenantID, res commands.Result) (any, error) {
+	return moved{Moved: res.Moved, outcome: outcomeOf(res)}, nil
 }

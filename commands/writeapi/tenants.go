@@ -6,6 +6,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -25,14 +26,21 @@ type createTenantBody struct {
 	Owner  ownerBody           `json:"owner"`
 }
 
+// tenantCreated is the reply of POST /v1/tenants.
+type tenantCreated struct {
+	Tenant documents.Tenant `json:"tenant"`
+	Owner  documents.User   `json:"owner"`
+	outcome
+}
+
 // createTenant answers POST /v1/tenants (the domain lets only the operator).
 func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
-	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
 		if res.Tenant == nil || res.User == nil {
 			return nil, errNoView
 		}
 		owner, err := a.userDoc(ctx, tenant, *res.User, res)
-		return map[string]any{"tenant": tenantDoc(res.Tenant), "owner": owner}, err
+		return tenantCreated{Tenant: tenantDoc(res.Tenant), Owner: owner, outcome: outcomeOf(res)}, err
 	}
 	body, err := decodeBody[createTenantBody](w, r)
 	if err == nil {
@@ -84,17 +92,23 @@ type purchaseBody struct {
 	Email string `json:"email"`
 }
 
+// purchaseReply is the reply of a purchase: the reactivated user, or null.
+type purchaseReply struct {
+	User *documents.User `json:"user"`
+	outcome
+}
+
 // purchase answers POST /v1/tenants/{tenant}/purchases (Roster's addition
 // to API.md, for customer_reactivation_on_purchase): the customer with that
 // e-mail bought something; reactivate them if their deactivation allowed it.
 // The reply is the reactivated user, or {"user": null} when nobody was.
 func (a *API) purchase(w http.ResponseWriter, r *http.Request) {
-	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
 		if res.User == nil {
-			return map[string]any{"user": nil}, nil
+			return purchaseReply{outcome: outcomeOf(res)}, nil
 		}
 		u, err := a.userDoc(ctx, tenant, *res.User, res)
-		return map[string]any{"user": u}, err
+		return purchaseReply{User: &u, outcome: outcomeOf(res)}, err
 	}
 	command(a, w, r, a.Commands.ReactivateOnPurchase, render, false, func(p access.Principal, _ *http.Request, b purchaseBody) (request[commands.ReactivateOnPurchase], error) {
 		return request[commands.ReactivateOnPurchase]{in: commands.ReactivateOnPurchase{Actor: p.Actor(), Email: b.Email}}, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
 )
 
 var _ eventstore.Store = (*Store)(nil)
@@ -22,7 +23,7 @@ type Options struct {
 	// server. Empty: stream names are used as they are.
 	Namespace string
 	// FeedPrefixes are the stream-name prefixes (after the namespace) that
-	// the feed carries; default "tenant-", Roster's aggregate streams.
+	// the feed carries; default domain.TenantStreamPrefix, Roster's aggregate streams.
 	FeedPrefixes []string
 	// BatchSize is the most events one subscription batch holds (default
 	// 1000): the page size while catching up.
@@ -34,7 +35,7 @@ type Options struct {
 
 func (o Options) withDefaults() (Options, error) {
 	if len(o.FeedPrefixes) == 0 {
-		o.FeedPrefixes = []string{"tenant-"}
+		o.FeedPrefixes = []string{domain.TenantStreamPrefix}
 	}
 	for _, p := range o.FeedPrefixes {
 		if o.Namespace+p == "" {

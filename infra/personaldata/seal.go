@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
@@ -22,14 +20,7 @@ var ErrTampered = errors.New("personaldata: sealed personal data fails authentic
 var (
 	userDeletedType = domain.UserDeleted{}.EventType()
 	userInvitedType = domain.UserInvited{}.EventType()
-	tenantPrefix    = commands.StreamOf("")
 )
-
-// tenantOf returns the tenant whose stream is stream ("tenant-<id>").
-func tenantOf(stream string) (domain.TenantID, bool) {
-	id, ok := strings.CutPrefix(stream, tenantPrefix)
-	return domain.TenantID(id), ok && id != ""
-}
 
 // sealedBatch is a batch ready to append: personal data sealed, and the users
 // whose keys the batch destroys (those of its UserDeleted events).
@@ -75,9 +66,9 @@ func scanBatch(stream string, events []eventstore.NewEvent) (sealedBatch, []fiel
 	if len(users) == 0 && len(batch.erased) == 0 {
 		return batch, scanned, nil, nil
 	}
-	tenant, ok := tenantOf(stream)
+	tenant, ok := domain.TenantOfStream(stream)
 	if !ok {
-		return sealedBatch{}, nil, nil, fmt.Errorf("personaldata: append %s: personal data and deletions belong in a tenant stream (%s<id>)", stream, tenantPrefix)
+		return sealedBatch{}, nil, nil, fmt.Errorf("personaldata: append %s: personal data and deletions belong in a tenant stream (%s<id>)", stream, domain.TenantStreamPrefix)
 	}
 	batch.tenant = tenant
 	return batch, scanned, users, nil
@@ -163,7 +154,7 @@ func locate(events []eventstore.RecordedEvent) ([]sealedPII, error) {
 			continue
 		}
 		sealed, ok := parseSealedValue(e.Payload[f.pii.start:f.pii.end])
-		tenant, inTenant := tenantOf(e.StreamID)
+		tenant, inTenant := domain.TenantOfStream(e.StreamID)
 		if !ok || !inTenant || f.user == "" {
 			return nil, fmt.Errorf("personaldata: read event %s of %s: its personal data is not sealed", e.ID, e.StreamID)
 		}

@@ -247,7 +247,7 @@ func DestroyKeysOfDeleted(ctx context.Context, tx pgx.Tx, events []eventstore.Re
 			continue
 		}
 		f, err := scanFields(e.Payload)
-		tenant, ok := tenantOf(e.StreamID)
+		tenant, ok := domain.TenantOfStream(e.StreamID)
 		if err != nil || !ok || f.user == "" {
 			return fmt.Errorf("personaldata: deletion %s in %s names no user of a tenant (%v)", e.ID, e.StreamID, err)
 		}

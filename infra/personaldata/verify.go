@@ -43,7 +43,7 @@ ORDER BY 1, 2`
 // (ErrTampered) rather than reading as erased. The result holds ids only,
 // no personal data.
 func MissingKeys(ctx context.Context, pool *pgxpool.Pool) ([]UserRef, error) {
-	rows, err := pool.Query(ctx, missingKeysSQL, tenantPrefix, userInvitedType)
+	rows, err := pool.Query(ctx, missingKeysSQL, domain.TenantStreamPrefix, userInvitedType)
 	if err != nil {
 		return nil, fmt.Errorf("personaldata: find missing keys: %w", err)
 	}

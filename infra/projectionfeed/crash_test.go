@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -31,7 +32,7 @@ func names(ps []projections.Projector) []string {
 type writer struct {
 	w     *projectiontest.World
 	state *domain.Tenant
-	last  atomic.Pointer[projections.Position]
+	last  atomic.Pointer[eventstore.Position]
 	n     int
 }
 
@@ -162,7 +163,7 @@ func TestStoppingProjectorsAtRandomPointsLeavesReadModelsExact(t *testing.T) {
 // assertMatchesAFreshProjection lets the live read models finish up to head,
 // builds a second copy of each from the start of the feed, and compares the
 // two table by table, row for row.
-func assertMatchesAFreshProjection(t *testing.T, w *projectiontest.World, live []projections.Projector, head projections.Position) {
+func assertMatchesAFreshProjection(t *testing.T, w *projectiontest.World, live []projections.Projector, head eventstore.Position) {
 	finish := projections.NewStatus()
 	defer run(t, w, live, finish)()
 	w.WaitFor(finish, head, names(live)...)

@@ -3,21 +3,16 @@ package projectionfeed
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
 
-// tenantStreamPrefix names the streams of tenants; other streams carry no
-// events for projections.
-const tenantStreamPrefix = "tenant-"
-
 // Decode turns a stored event into what projectors see.
 func Decode(rec eventstore.RecordedEvent) (projections.Event, error) {
-	tenant, ok := strings.CutPrefix(rec.StreamID, tenantStreamPrefix)
-	if !ok {
+	tenant, ok := domain.TenantOfStream(rec.StreamID)
+	if !ok { // other streams carry no events for projections
 		return projections.Event{}, fmt.Errorf("projectionfeed: %s is not a tenant stream", rec.StreamID)
 	}
 	data, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Payload)
@@ -29,8 +24,8 @@ func Decode(rec eventstore.RecordedEvent) (projections.Event, error) {
 		return projections.Event{}, fmt.Errorf("projectionfeed: %s version %d metadata: %w", rec.StreamID, rec.StreamVersion, err)
 	}
 	return projections.Event{
-		Position:   projections.Position{Commit: rec.Position.Commit, Prepare: rec.Position.Prepare},
-		Tenant:     domain.TenantID(tenant),
+		Position:   rec.Position,
+		Tenant:     tenant,
 		Version:    rec.StreamVersion,
 		ID:         rec.ID,
 		Type:       rec.Type,
@@ -63,12 +58,12 @@ func decodeAll(batch []eventstore.RecordedEvent, handles func(string) bool) []pr
 
 // placeOf is rec as an undecoded event: its place in the feed and stream.
 func placeOf(rec eventstore.RecordedEvent) projections.Event {
-	return projections.Event{Position: projections.Position{Commit: rec.Position.Commit, Prepare: rec.Position.Prepare},
+	return projections.Event{Position: rec.Position,
 		Version: rec.StreamVersion, ID: rec.ID, Type: rec.Type, OccurredAt: rec.OccurredAt}
 }
 
 // tenantOf is the tenant whose stream rec belongs to ("" for another stream).
 func tenantOf(rec eventstore.RecordedEvent) domain.TenantID {
-	tenant, _ := strings.CutPrefix(rec.StreamID, tenantStreamPrefix)
-	return domain.TenantID(tenant)
+	tenant, _ := domain.TenantOfStream(rec.StreamID)
+	return tenant
 }

@@ -39,7 +39,7 @@ func (f *countingFeed) ReadAll(ctx context.Context, after eventstore.Position, l
 // historyOf appends n seat changes and waits until the feed shows them all
 // (no transaction of another test holds them back), so that every read of
 // them returns full pages.
-func historyOf(t *testing.T, w *projectiontest.World, n int) projections.Position {
+func historyOf(t *testing.T, w *projectiontest.World, n int) eventstore.Position {
 	t.Helper()
 	events := make([]domain.Event, n)
 	for i := range events {
@@ -50,7 +50,7 @@ func historyOf(t *testing.T, w *projectiontest.World, n int) projections.Positio
 	defer cancel()
 	seen := errors.New("the last event is visible")
 	err := w.Store.Subscribe(ctx, eventstore.Position{}, func(_ context.Context, b []eventstore.RecordedEvent) error {
-		if projections.Position(b[len(b)-1].Position) == last {
+		if b[len(b)-1].Position == last {
 			return seen
 		}
 		return nil
@@ -63,7 +63,7 @@ func historyOf(t *testing.T, w *projectiontest.World, n int) projections.Positio
 
 // consume acks every message of a subscription and returns the events, one
 // slice per message, until the last position arrives.
-func consume(messages <-chan *message.Message, last projections.Position) ([][]projections.Event, error) {
+func consume(messages <-chan *message.Message, last eventstore.Position) ([][]projections.Event, error) {
 	var batches [][]projections.Event
 	for msg := range messages {
 		events, err := projections.EventsOf(msg)
@@ -79,9 +79,9 @@ func consume(messages <-chan *message.Message, last projections.Position) ([][]p
 	return nil, fmt.Errorf("the subscription ended before %s", last)
 }
 
-func subscriber(t *testing.T, w *projectiontest.World, feed eventstore.Feed, checkpoints map[string]projections.Position) *projectionfeed.Subscriber {
+func subscriber(t *testing.T, w *projectiontest.World, feed eventstore.Feed, checkpoints map[string]eventstore.Position) *projectionfeed.Subscriber {
 	t.Helper()
-	s := projectionfeed.NewSubscriber(feed, func(_ context.Context, name string) (projections.Position, error) {
+	s := projectionfeed.NewSubscriber(feed, func(_ context.Context, name string) (eventstore.Position, error) {
 		return checkpoints[name], nil
 	}, slog.New(slog.DiscardHandler))
 	t.Cleanup(func() { _ = s.Close() })
@@ -129,7 +129,7 @@ func TestAProjectorResumingInsideAKeptPageGetsTheRestOfIt(t *testing.T) {
 	w := projectiontest.New(t)
 	last := historyOf(t, w, 2500)
 	feed := &countingFeed{Feed: w.Store, fullReads: map[eventstore.Position]int{}}
-	checkpoints := map[string]projections.Position{}
+	checkpoints := map[string]eventstore.Position{}
 	s := subscriber(t, w, feed, checkpoints)
 	first, err := s.Subscribe(context.Background(), "first")
 	if err != nil {

@@ -58,7 +58,7 @@ func TestKillingTheKurrentDBIngesterProcessLeavesTheCopyAndReadModelsExact(t *te
 	stopProjectors := run(t, w, live, projections.NewStatus())
 	wr, stopWriter := startWriter(t, w, 300)
 	env := []string{ingesterChildDatabaseEnv + "=" + w.URL, ingesterChildKurrentDBEnv + "=" + w.KurrentDBURL}
-	ingested := func() projections.Position {
+	ingested := func() eventstore.Position {
 		at, err := ingestedUpTo(w.Pool)
 		if err != nil {
 			t.Fatal(err)
@@ -94,10 +94,10 @@ func TestKillingTheKurrentDBIngesterProcessLeavesTheCopyAndReadModelsExact(t *te
 // or a transaction): how far the copy has been committed.
 func ingestedUpTo(db interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}) (projections.Position, error) {
+}) (eventstore.Position, error) {
 	var commit, prepare int64
 	err := db.QueryRow(context.Background(), `SELECT commit_position, prepare_position FROM kurrent_feed_position`).Scan(&commit, &prepare)
-	return projections.Position{Commit: uint64(commit), Prepare: uint64(prepare)}, err
+	return eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}, err
 }
 
 // assertCopiedExactly checks that kurrent_feed holds exactly the events of
@@ -106,10 +106,10 @@ func ingestedUpTo(db interface {
 // position are read in one snapshot, as a batch commits them together: a
 // transaction of a killed ingester that PostgreSQL has yet to end counts
 // wholly or not at all. It returns the position.
-func assertCopiedExactly(t *testing.T, w *projectiontest.World) projections.Position {
+func assertCopiedExactly(t *testing.T, w *projectiontest.World) eventstore.Position {
 	t.Helper()
 	ctx := context.Background()
-	var upTo projections.Position
+	var upTo eventstore.Position
 	var copied []string
 	err := pgx.BeginTxFunc(ctx, w.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
@@ -141,7 +141,7 @@ FROM kurrent_feed ORDER BY commit_position, prepare_position`)
 	}
 	var want []string
 	for _, e := range events {
-		if (projections.Position{Commit: e.Position.Commit, Prepare: e.Position.Prepare}).Compare(upTo) > 0 {
+		if e.Position.Compare(upTo) > 0 {
 			break
 		}
 		want = append(want, eventString(e))

@@ -89,7 +89,7 @@ func hostOf(t *testing.T, w *projectiontest.World, status *projections.Status, m
 }
 
 // seats appends SeatsChanged events of the given seat counts to tenant.
-func seats(w *projectiontest.World, tenant domain.TenantID, counts ...int) projections.Position {
+func seats(w *projectiontest.World, tenant domain.TenantID, counts ...int) eventstore.Position {
 	events := make([]domain.Event, len(counts))
 	for i, n := range counts {
 		events[i] = domain.SeatsChanged{Seats: n}
@@ -127,13 +127,13 @@ func onlyFailure(t *testing.T, w *projectiontest.World) projections.TenantFailur
 }
 
 // positionOf is the feed position of a tenant's event of that version.
-func positionOf(t *testing.T, w *projectiontest.World, tenant domain.TenantID, version int64) projections.Position {
+func positionOf(t *testing.T, w *projectiontest.World, tenant domain.TenantID, version int64) eventstore.Position {
 	t.Helper()
 	recs, err := w.Store.ReadStream(context.Background(), "tenant-"+string(tenant), version-1, 1)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("event %d of %s: %v", version, tenant, err)
 	}
-	return projections.Position{Commit: recs[0].Position.Commit, Prepare: recs[0].Position.Prepare}
+	return recs[0].Position
 }
 
 // A projector that cannot apply one tenant's event records the failure for
@@ -195,7 +195,7 @@ func retry(t *testing.T, w *projectiontest.World, projection string, tenant doma
 
 // assertSameAsFresh projects the feed afresh into faulty_v1_fresh (with
 // nothing broken) and compares it with the live table, row for row.
-func assertSameAsFresh(t *testing.T, w *projectiontest.World, live faulty, head projections.Position) {
+func assertSameAsFresh(t *testing.T, w *projectiontest.World, live faulty, head eventstore.Position) {
 	t.Helper()
 	fresh := faulty{suffix: "_fresh", causes: brokenOn()}
 	status := projections.NewStatus()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -45,7 +46,7 @@ func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
 		before := checkpointOf(t, w, users.Table)
 		child := startChild(t, "TestProjectorProcess", childDatabaseEnv+"="+w.URL)
 		if round%4 != 0 { // else kill at once, wherever it is
-			awaitProgress(t, child, func() projections.Position { return checkpointOf(t, w, users.Table) }, before)
+			awaitProgress(t, child, func() eventstore.Position { return checkpointOf(t, w, users.Table) }, before)
 		}
 		child.kill(t)
 	}
@@ -53,10 +54,10 @@ func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
 	assertMatchesAFreshProjection(t, w, live, *wr.last.Load())
 }
 
-func checkpointOf(t *testing.T, w *projectiontest.World, name string) projections.Position {
+func checkpointOf(t *testing.T, w *projectiontest.World, name string) eventstore.Position {
 	c, err := projections.LoadCheckpoint(context.Background(), w.Pool, name)
 	if err != nil { // not set up yet: the child creates it
-		return projections.Position{}
+		return eventstore.Position{}
 	}
 	return c.Position
 }
@@ -64,7 +65,7 @@ func checkpointOf(t *testing.T, w *projectiontest.World, name string) projection
 // awaitProgress waits (with a deadline) until child has committed at least
 // one batch past before — position reads how far it has got, from the
 // database — then a random moment more.
-func awaitProgress(t *testing.T, child *childProcess, position func() projections.Position, before projections.Position) {
+func awaitProgress(t *testing.T, child *childProcess, position func() eventstore.Position, before eventstore.Position) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for position().Compare(before) <= 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
@@ -103,7 +104,7 @@ func (l *Lag) stateOf(ctx context.Context, name string, rebuilds []projections.R
 }
 
 // behind counts the events after position at, and finds the oldest's time.
-func (l *Lag) behind(ctx context.Context, at projections.Position) (int64, *time.Time, error) {
+func (l *Lag) behind(ctx context.Context, at eventstore.Position) (int64, *time.Time, error) {
 	var n int64
 	var oldest *time.Time
 	query := `SELECT count(*), min(occurred_at) FROM events
@@ -124,7 +125,7 @@ func (l *Lag) progress(ctx context.Context, r projections.Rebuild) (*readapi.Reb
 	if !r.Pending() {
 		return p, nil
 	}
-	at := projections.Position{}
+	at := eventstore.Position{}
 	if r.State != projections.RebuildRequested {
 		c, err := projections.LoadCheckpoint(ctx, l.Pool, r.Name+r.Suffix)
 		if err == nil { // absent until the rebuild's tables are set up

@@ -53,15 +53,15 @@ func (h *Host) catchUp(ctx context.Context, pairs []pair) error {
 
 // Head is the position of the last event stored (zero: none), which the
 // feed delivers once every transaction before it has ended.
-func Head(ctx context.Context, db projections.DB) (projections.Position, error) {
-	var at projections.Position
+func Head(ctx context.Context, db projections.DB) (eventstore.Position, error) {
+	var at eventstore.Position
 	err := db.QueryRow(ctx, `SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1`).
 		Scan(&at.Commit, &at.Prepare)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return projections.Position{}, nil
+		return eventstore.Position{}, nil
 	}
 	if err != nil {
-		return projections.Position{}, fmt.Errorf("projectionfeed: head of the feed: %w", err)
+		return eventstore.Position{}, fmt.Errorf("projectionfeed: head of the feed: %w", err)
 	}
 	return at, nil
 }
@@ -76,8 +76,8 @@ func (h *Host) align(ctx context.Context, pairs []pair) error {
 	for _, p := range pairs {
 		all = append(all, p.live, p.rebuilt)
 	}
-	at := map[string]projections.Position{}
-	after := projections.Position{}
+	at := map[string]eventstore.Position{}
+	after := eventstore.Position{}
 	for i, p := range all {
 		c, err := projections.LoadCheckpoint(ctx, h.cfg.Pool, p.Name())
 		if err != nil {
@@ -99,7 +99,7 @@ func (h *Host) align(ctx context.Context, pairs []pair) error {
 			}
 		}
 		last := page[len(page)-1].Position
-		after = projections.Position{Commit: last.Commit, Prepare: last.Prepare}
+		after = last
 		if len(page) < historyPageSize {
 			return nil
 		}
@@ -108,10 +108,10 @@ func (h *Host) align(ctx context.Context, pairs []pair) error {
 
 // applyAfter applies to p the events of page after its position in at, and
 // moves it there.
-func (h *Host) applyAfter(ctx context.Context, p projections.Projector, at map[string]projections.Position, page []eventstore.RecordedEvent) error {
+func (h *Host) applyAfter(ctx context.Context, p projections.Projector, at map[string]eventstore.Position, page []eventstore.RecordedEvent) error {
 	from := at[p.Name()]
 	i := 0
-	for i < len(page) && (projections.Position{Commit: page[i].Position.Commit, Prepare: page[i].Position.Prepare}).Compare(from) <= 0 {
+	for i < len(page) && page[i].Position.Compare(from) <= 0 {
 		i++
 	}
 	if i == len(page) {

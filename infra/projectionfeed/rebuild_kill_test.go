@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -146,7 +147,7 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 				t.Fatalf("round %d: the rebuild of %s failed: %s\nthe host's output:\n%s", round, r.Name, r.Error, child.output.String())
 			}
 			kills[r.State]++
-			if at := checkpointOf(t, w, r.Name); r.State == projections.RebuildRebuilding && at != (projections.Position{}) &&
+			if at := checkpointOf(t, w, r.Name); r.State == projections.RebuildRebuilding && at != (eventstore.Position{}) &&
 				at == checkpointOf(t, w, r.Name+r.Suffix) {
 				aligned++ // killed once aligned, before or during the swap
 			}

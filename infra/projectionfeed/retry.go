@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
 
@@ -75,17 +77,17 @@ func (h *Host) retry(ctx context.Context, p projections.Projector, f projections
 
 // heldPage reads the next page of f's held events, and whether they are
 // the last: the page ends at p's checkpoint or at the stream's end.
-func (h *Host) heldPage(ctx context.Context, p projections.Projector, f projections.TenantFailure, checkpoint projections.Position) ([]projections.Event, bool, error) {
+func (h *Host) heldPage(ctx context.Context, p projections.Projector, f projections.TenantFailure, checkpoint eventstore.Position) ([]projections.Event, bool, error) {
 	if h.cfg.Streams == nil {
 		return nil, false, errors.New("projectionfeed: retries need a stream reader (HostConfig.Streams)")
 	}
-	records, err := h.cfg.Streams.ReadStream(ctx, tenantStreamPrefix+string(f.Tenant), f.ResumeVersion-1, historyPageSize)
+	records, err := h.cfg.Streams.ReadStream(ctx, domain.TenantStream(f.Tenant), f.ResumeVersion-1, historyPageSize)
 	if err != nil {
 		return nil, false, fmt.Errorf("projectionfeed: retry %s of %s: %w", p.Name(), f.Tenant, err)
 	}
 	held := len(records)
 	for i, r := range records {
-		if (projections.Position{Commit: r.Position.Commit, Prepare: r.Position.Prepare}).Compare(checkpoint) > 0 {
+		if r.Position.Compare(checkpoint) > 0 {
 			held = i
 			break
 		}

@@ -105,11 +105,11 @@ func retries(cfg RouterConfig) (outage, content middleware.Retry) {
 const outageMaxInterval = 5 * time.Second
 
 // checkpointOf reads a projector's checkpoint and reports it as its start.
-func checkpointOf(pool *pgxpool.Pool, status *projections.Status) func(context.Context, string) (projections.Position, error) {
-	return func(ctx context.Context, name string) (projections.Position, error) {
+func checkpointOf(pool *pgxpool.Pool, status *projections.Status) func(context.Context, string) (eventstore.Position, error) {
+	return func(ctx context.Context, name string) (eventstore.Position, error) {
 		c, err := projections.LoadCheckpoint(ctx, pool, name)
 		if err != nil {
-			return projections.Position{}, err
+			return eventstore.Position{}, err
 		}
 		status.Start(name, c.Position)
 		return c.Position, nil

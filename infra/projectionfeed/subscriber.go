@@ -23,7 +23,7 @@ var ErrPoison = errors.New("projectionfeed: an event could not be applied")
 // Subscriber delivers the feed to projectors; see the package comment.
 type Subscriber struct {
 	feed       eventstore.Feed
-	checkpoint func(ctx context.Context, projector string) (projections.Position, error)
+	checkpoint func(ctx context.Context, projector string) (eventstore.Position, error)
 	interest   map[string]func(eventType string) bool // by projector; absent: every event
 	history    *history
 	log        *slog.Logger
@@ -34,7 +34,7 @@ type Subscriber struct {
 }
 
 // NewSubscriber reads feed from each projector's checkpoint.
-func NewSubscriber(feed eventstore.Feed, checkpoint func(context.Context, string) (projections.Position, error), log *slog.Logger) *Subscriber {
+func NewSubscriber(feed eventstore.Feed, checkpoint func(context.Context, string) (eventstore.Position, error), log *slog.Logger) *Subscriber {
 	base, closing := context.WithCancel(context.Background())
 	return &Subscriber{feed: feed, checkpoint: checkpoint, log: log, base: base, closing: closing,
 		history: &history{feed: feed, base: base}}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -26,7 +27,7 @@ type Waiter struct {
 
 // WaitFor returns once every named read model has applied at, with the
 // failure of one that stopped before it, or with ctx's error.
-func (w *Waiter) WaitFor(ctx context.Context, at projections.Position, readModels ...string) error {
+func (w *Waiter) WaitFor(ctx context.Context, at eventstore.Position, readModels ...string) error {
 	for {
 		reached, err := w.stored(ctx, at, readModels)
 		if err != nil || reached {
@@ -45,7 +46,7 @@ func (w *Waiter) WaitFor(ctx context.Context, at projections.Position, readModel
 }
 
 // stored reports whether the stored checkpoints have all reached at.
-func (w *Waiter) stored(ctx context.Context, at projections.Position, readModels []string) (bool, error) {
+func (w *Waiter) stored(ctx context.Context, at eventstore.Position, readModels []string) (bool, error) {
 	for _, name := range readModels {
 		c, err := projections.LoadCheckpoint(ctx, w.Pool, name)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -19,7 +20,7 @@ const Table = "audit_v2"
 // batch also holds that batch's rows, their hashes chained.
 type Projector struct {
 	projections.Named
-	rows map[projections.Position][]any // by event position, once prepared
+	rows map[eventstore.Position][]any // by event position, once prepared
 }
 
 // New returns the projector of the current table version.
@@ -86,7 +87,7 @@ func (p Projector) Prepared(heads map[domain.TenantID]Hash, events []projections
 	if last == nil {
 		last = map[domain.TenantID]Hash{}
 	}
-	rows := make(map[projections.Position][]any, len(events))
+	rows := make(map[eventstore.Position][]any, len(events))
 	for _, e := range events {
 		r, ok := RecordOf(e)
 		if !ok {

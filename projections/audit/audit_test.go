@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/projections"
@@ -28,7 +29,7 @@ const (
 
 func reduce(t *testing.T, actor domain.Actor, reason string, d domain.Event) []any {
 	t.Helper()
-	e := projections.Event{Position: projections.Position{Commit: 7, Prepare: 7}, Tenant: "acme", ID: "e-1",
+	e := projections.Event{Position: eventstore.Position{Commit: 7, Prepare: 7}, Tenant: "acme", ID: "e-1",
 		Type: d.EventType(), OccurredAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
 		Meta: domain.Metadata{Tenant: "acme", Actor: actor, Reason: reason}, Data: d}
 	got := audit.New().Prepared(nil, []projections.Event{e}).Reduce(e)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -42,7 +43,7 @@ const atLayout = "2006-01-02T15:04:05.000000Z"
 // but Position is hashed.
 type Record struct {
 	Tenant   domain.TenantID
-	Position projections.Position
+	Position eventstore.Position
 	Version  int64  // in the tenant's stream
 	EventID  string // as the event store renders it
 	At       time.Time

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -45,8 +46,8 @@ func runAudit(t *testing.T, w *projectiontest.World, p audit.Projector) (*projec
 
 // activations appends n single-event commands to tenant, alternating with
 // the other tenant so that both chains interleave in the feed.
-func activations(w *projectiontest.World, from, n int) projections.Position {
-	var last projections.Position
+func activations(w *projectiontest.World, from, n int) eventstore.Position {
+	var last eventstore.Position
 	for i := from; i < from+n; i++ {
 		tenant := domain.TenantID([]string{"acme", "globex"}[i%2])
 		last = w.Append(tenant, domain.UserActivated{User: domain.UserID(fmt.Sprintf("u-%d", i))})
@@ -92,7 +93,7 @@ func snapshot(t *testing.T, w *projectiontest.World) pgx.Tx {
 	return tx
 }
 
-func waitAudit(t *testing.T, status *projections.Status, at projections.Position, names ...string) {
+func waitAudit(t *testing.T, status *projections.Status, at eventstore.Position, names ...string) {
 	t.Helper()
 	waitCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -156,7 +157,7 @@ func TestVerifyFindsTheFirstTamperedEntry(t *testing.T) {
 	w := projectiontest.New(t)
 	status, _ := runAudit(t, w, audit.New())
 	waitAudit(t, status, activations(w, 0, 12), audit.Table)
-	var rows []projections.Position
+	var rows []eventstore.Position
 	for e, err := range streamOf(w, "acme") {
 		if err != nil {
 			t.Fatal(err)
@@ -164,13 +165,13 @@ func TestVerifyFindsTheFirstTamperedEntry(t *testing.T) {
 		rows = append(rows, e.Position)
 	}
 	third, last := rows[2], rows[len(rows)-1]
-	at := func(p projections.Position) string {
+	at := func(p eventstore.Position) string {
 		return fmt.Sprintf("tenant_id = 'acme' AND position_commit = %d AND position_prepare = %d", p.Commit, p.Prepare)
 	}
-	beyond := projections.Position{Commit: last.Commit, Prepare: last.Prepare + 1000}
+	beyond := eventstore.Position{Commit: last.Commit, Prepare: last.Prepare + 1000}
 	for _, c := range []struct {
 		name, sql, field string
-		position         projections.Position
+		position         eventstore.Position
 	}{
 		{"reason", "UPDATE " + audit.Table + " SET reason = 'routine' WHERE " + at(third), "reason", third},
 		{"actor", "UPDATE " + audit.Table + " SET actor_id = 'mallory' WHERE " + at(third), "actor_id", third},

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
@@ -28,11 +29,11 @@ const (
 // an instant with nanoseconds), then the operator deactivates her.
 func vector() []projections.Event {
 	return []projections.Event{
-		{Position: projections.Position{Commit: 9, Prepare: 30}, Tenant: "acme", Version: 3, ID: "0190c6e2-7a3b-7c00-8000-000000000001",
+		{Position: eventstore.Position{Commit: 9, Prepare: 30}, Tenant: "acme", Version: 3, ID: "0190c6e2-7a3b-7c00-8000-000000000001",
 			Type: "RoleChanged", OccurredAt: time.Date(2026, 3, 1, 10, 0, 0, 123456789, time.FixedZone("CET", 3600)),
 			Meta: domain.Metadata{Tenant: "acme", Actor: domain.UserActor("zed"), Reason: "promotion"},
 			Data: domain.RoleChanged{User: "amy", From: domain.RoleMember, To: domain.RoleAdmin}},
-		{Position: projections.Position{Commit: 9, Prepare: 31}, Tenant: "acme", Version: 4, ID: "0190c6e2-7a3b-7c00-8000-000000000002",
+		{Position: eventstore.Position{Commit: 9, Prepare: 31}, Tenant: "acme", Version: 4, ID: "0190c6e2-7a3b-7c00-8000-000000000002",
 			Type: "UserDeactivated", OccurredAt: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC),
 			Meta: domain.Metadata{Tenant: "acme", Actor: domain.OperatorActor()}, Data: domain.UserDeactivated{User: "amy"}},
 	}
@@ -131,7 +132,7 @@ func interleaved() []projections.Event {
 	var events []projections.Event
 	for i := range 10 {
 		tenant := domain.TenantID([]string{"acme", "globex"}[i%3/2])
-		events = append(events, projections.Event{Position: projections.Position{Commit: uint64(100 + i), Prepare: uint64(i)},
+		events = append(events, projections.Event{Position: eventstore.Position{Commit: uint64(100 + i), Prepare: uint64(i)},
 			Tenant: tenant, Version: int64(i), ID: fmt.Sprintf("e-%d", i), Type: "UserActivated",
 			OccurredAt: time.Date(2026, 3, 1, 9, 0, i, 0, time.UTC), Meta: domain.Metadata{Tenant: tenant, Actor: domain.OperatorActor()},
 			Data: domain.UserActivated{User: domain.UserID(fmt.Sprintf("u-%d", i))}})
@@ -164,7 +165,7 @@ func sliceOf(h audit.Hash) []byte { return h[:] }
 func TestPersonalDataAndItsErasureLeaveTheHashAsItWas(t *testing.T) {
 	t.Parallel()
 	invited := func(pii domain.PersonalData) projections.Event {
-		return projections.Event{Position: projections.Position{Commit: 5, Prepare: 5}, Tenant: "acme", Version: 2, ID: "e-2",
+		return projections.Event{Position: eventstore.Position{Commit: 5, Prepare: 5}, Tenant: "acme", Version: 2, ID: "e-2",
 			Type: "UserInvited", OccurredAt: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
 			Meta: domain.Metadata{Tenant: "acme", Actor: domain.UserActor("zed")},
 			Data: domain.UserInvited{User: "bob", Role: domain.RoleMember, Kind: domain.KindMember, EmailIndex: "bob-index", PII: pii}}

@@ -15,7 +15,6 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
-	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
 	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
@@ -39,7 +38,7 @@ type tenant struct {
 	id    domain.TenantID
 	state *domain.Tenant
 	want  []expected
-	last  projections.Position
+	last  eventstore.Position
 }
 
 func (tn *tenant) do(reason string, cmd domain.Command) {
@@ -69,7 +68,7 @@ func (tn *tenant) do(reason string, cmd domain.Command) {
 	if err != nil {
 		tn.w.T.Fatal(err)
 	}
-	tn.last = projections.Position{Commit: res.Position.Commit, Prepare: res.Position.Prepare}
+	tn.last = res.Position
 }
 
 func pii(id domain.UserID) domain.PersonalData {
@@ -103,7 +102,7 @@ func history(w *projectiontest.World) *tenant {
 	return tn
 }
 
-func maxPosition(p, q projections.Position) projections.Position {
+func maxPosition(p, q eventstore.Position) eventstore.Position {
 	if p.Compare(q) > 0 {
 		return p
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
 )
@@ -33,9 +34,9 @@ func (m Mismatch) String() string {
 
 // Verified summarises a trail that matches its events.
 type Verified struct {
-	Entries int                  // rows compared
-	Head    Hash                 // the hash of the last of them (Genesis for none)
-	Upto    projections.Position // the audit projection's checkpoint: later events are not compared
+	Entries int                 // rows compared
+	Head    Hash                // the hash of the last of them (Genesis for none)
+	Upto    eventstore.Position // the audit projection's checkpoint: later events are not compared
 }
 
 // verifyDB is what Verify reads through: a pool or a connection.
@@ -131,7 +132,7 @@ func extra(got stored) *Mismatch {
 
 // stored is an audit row as Verify reads it.
 type stored struct {
-	position                     projections.Position
+	position                     eventstore.Position
 	version                      int64
 	eventID, action              string
 	at                           time.Time

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -55,10 +56,10 @@ func TestTheReducerIsPureAndIgnoresWhatIsNotAboutTeams(t *testing.T) {
 // has members leave, deactivates a member (under commerce: handoff to the
 // team leader, teams left) and deletes one where the policy allows, and
 // returns the write model the events lead to.
-func history(w *projectiontest.World, preset string) (*domain.Tenant, projections.Position) {
+func history(w *projectiontest.World, preset string) (*domain.Tenant, eventstore.Position) {
 	state := &domain.Tenant{}
 	op := domain.OperatorActor()
-	var last projections.Position
+	var last eventstore.Position
 	do := func(cmd domain.Command) {
 		events, err := domain.Decide(state, cmd)
 		if err != nil {

@@ -131,7 +131,7 @@ func TestAFoldedBatchLeavesTheTablesAsEventByEventDoes(t *testing.T) {
 }
 
 // readHistory reads the feed up to last, decoded as projectors see it.
-func readHistory(t *testing.T, w *projectiontest.World, last projections.Position) []projections.Event {
+func readHistory(t *testing.T, w *projectiontest.World, last eventstore.Position) []projections.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

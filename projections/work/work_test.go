@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -47,10 +48,10 @@ func TestTheReducerIsPureAndIgnoresWhatIsNotAboutWork(t *testing.T) {
 // nobody), then deactivates hal (under commerce: work handed to the leader
 // of hal's team, teams left) and deletes gus where the policy allows. It
 // returns the write model, the last position and every item id, sorted.
-func history(w *projectiontest.World, preset string) (*domain.Tenant, projections.Position, []domain.WorkItemID) {
+func history(w *projectiontest.World, preset string) (*domain.Tenant, eventstore.Position, []domain.WorkItemID) {
 	state := &domain.Tenant{}
 	op := domain.OperatorActor()
-	var last projections.Position
+	var last eventstore.Position
 	do := func(cmd domain.Command) {
 		events, err := domain.Decide(state, cmd)
 		if err != nil {

@@ -121,7 +121,7 @@ func (w *World) RunIngester() (stop func()) {
 
 // Append stores events in tenant's stream, one second apart, and returns
 // the position of the last.
-func (w *World) Append(tenant domain.TenantID, events ...domain.Event) projections.Position {
+func (w *World) Append(tenant domain.TenantID, events ...domain.Event) eventstore.Position {
 	w.T.Helper()
 	meta, _ := json.Marshal(domain.Metadata{Tenant: tenant, Actor: domain.OperatorActor()})
 	batch := make([]eventstore.NewEvent, len(events))
@@ -135,11 +135,11 @@ func (w *World) Append(tenant domain.TenantID, events ...domain.Event) projectio
 		batch[i] = eventstore.NewEvent{ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: v,
 			Payload: payload, Metadata: meta, OccurredAt: w.Now}
 	}
-	res, err := w.Store.Append(context.Background(), "tenant-"+string(tenant), eventstore.Any(), batch)
+	res, err := w.Store.Append(context.Background(), domain.TenantStream(tenant), eventstore.Any(), batch)
 	if err != nil {
 		w.T.Fatal(err)
 	}
-	return projections.Position{Commit: res.Position.Commit, Prepare: res.Position.Prepare}
+	return res.Position
 }
 
 // Project runs the projectors over the store until the test ends, and
@@ -160,7 +160,7 @@ func (w *World) Project(ps ...projections.Projector) *projections.Status {
 }
 
 // WaitFor waits (at most 20 s) until every named projector has applied at.
-func (w *World) WaitFor(status *projections.Status, at projections.Position, names ...string) {
+func (w *World) WaitFor(status *projections.Status, at eventstore.Position, names ...string) {
 	w.T.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
