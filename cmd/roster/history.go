@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
@@ -16,13 +16,13 @@ import (
 // userHistory is the read API's History: past users rebuilt from the
 // event store with personal data opened (erased for deleted people).
 func userHistory(svc *services) readapi.UserHistory {
-	return pastUsers{commands.NewHistory(svc.sealed)}
+	return pastUsers{execution.NewHistory(svc.sealed)}
 }
 
 // pastUsers serves readapi.UserHistory from the command side's History: the
 // read API may not import commands, so the past user is handed over in the
 // read model's shape.
-type pastUsers struct{ history *commands.History }
+type pastUsers struct{ history *execution.History }
 
 // UserAsOf implements readapi.UserHistory.
 func (p pastUsers) UserAsOf(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (users.User, bool, error) {
@@ -38,7 +38,7 @@ func (p pastUsers) UserAsOf(ctx context.Context, tenant domain.TenantID, user do
 
 // readModelUser is a past user as the users read model shows a present one:
 // a deleted person (erased personal data) as DeletedUserName without e-mail.
-func readModelUser(p commands.PastUser) users.User {
+func readModelUser(p execution.PastUser) users.User {
 	u := users.User{ID: p.View.ID, Tenant: p.Tenant, Name: p.DisplayName(), Role: p.View.Role, Kind: p.View.Kind,
 		Status: p.View.Status, Teams: teamIDs(p.View.Teams), Leads: teamIDs(p.View.Leads),
 		CanLogin: p.View.CanLogin, Assignable: p.View.Assignable, ConsumesSeat: p.View.ConsumesSeat,

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -84,13 +84,13 @@ func Status(kind domain.ErrorKind) int {
 
 // Outage returns the refusal that err stands for when it says the database
 // or event store could not be reached: "unavailable", or "outcome_unknown"
-// (see commands.OutageError; a request whose key is not known here is told
+// (see eventstore.OutageError; a request whose key is not known here is told
 // to read the resource); nil for any other error. It is the classification
 // the error mappers of the write API, the read API and the middleware share,
 // so that none of them answers an outage with 500.
 func Outage(err error) *domain.Error {
 	var refusal *domain.Error
-	if !errors.As(commands.OutageError(err, false), &refusal) {
+	if !errors.As(eventstore.OutageError(err, false), &refusal) {
 		return nil
 	}
 	if refusal.Code != domain.CodeUnavailable && refusal.Code != domain.CodeOutcomeUnknown {

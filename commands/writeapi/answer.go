@@ -10,8 +10,8 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
@@ -30,7 +30,7 @@ func answerError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err e
 	var refusal *domain.Error
 	var limited *sessions.RateLimited
 	switch {
-	case errors.Is(err, commands.ErrSessionEnded): // found by the command itself (sessions.Service.AuthenticateCommand)
+	case errors.Is(err, execution.ErrSessionEnded): // found by the command itself (sessions.Service.AuthenticateCommand)
 		access.WriteProblem(w, http.StatusUnauthorized, domain.CodeUnauthenticated, "a valid bearer token is required")
 	case errors.Is(err, errBodyTooLarge):
 		access.WriteProblem(w, http.StatusRequestEntityTooLarge, domain.CodeInvalid, err.Error())

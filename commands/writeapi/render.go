@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -14,8 +14,8 @@ var errNoView = errors.New("writeapi: the command result has no view to render")
 
 // userDoc renders API.md's User: the write model's view, with the personal
 // data and instants read back from the stream.
-func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent commands.Result) (map[string]any, error) {
-	p, err := a.Commands.Profile(ctx, tenant, u, recent)
+func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent execution.Result) (map[string]any, error) {
+	p, err := a.Queries.Profile(ctx, tenant, u, recent)
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.User
 }
 
 // renderUser renders the result's user.
-func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res execution.Result) (map[string]any, error) {
 	if res.User == nil {
 		return nil, errNoView
 	}
@@ -42,12 +42,12 @@ func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res comman
 }
 
 // tenantDoc renders API.md's Tenant.
-func tenantDoc(t *commands.TenantView) map[string]any {
+func tenantDoc(t *execution.TenantView) map[string]any {
 	return map[string]any{"id": t.ID, "name": t.Name, "preset": t.Preset, "policy": t.Policy, "version": t.Version,
 		"seats": map[string]int{"purchased": t.SeatsPurchased, "used": t.SeatsUsed, "available": max(0, t.SeatsPurchased-t.SeatsUsed)}}
 }
 
-func renderTenant(_ context.Context, _ domain.TenantID, res commands.Result) (map[string]any, error) {
+func renderTenant(_ context.Context, _ domain.TenantID, res execution.Result) (map[string]any, error) {
 	if res.Tenant == nil {
 		return nil, errNoView
 	}
@@ -55,7 +55,7 @@ func renderTenant(_ context.Context, _ domain.TenantID, res commands.Result) (ma
 }
 
 // renderTeam renders API.md's Team.
-func renderTeam(_ context.Context, _ domain.TenantID, res commands.Result) (map[string]any, error) {
+func renderTeam(_ context.Context, _ domain.TenantID, res execution.Result) (map[string]any, error) {
 	if res.Team == nil {
 		return nil, errNoView
 	}
@@ -65,7 +65,7 @@ func renderTeam(_ context.Context, _ domain.TenantID, res commands.Result) (map[
 
 // renderWorkItem renders API.md's WorkItem; updated_at is the instant of the
 // latest event that changed it.
-func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res execution.Result) (map[string]any, error) {
 	if res.WorkItem == nil {
 		return nil, errNoView
 	}
@@ -73,7 +73,7 @@ func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res co
 	at := res.At
 	if res.First == 0 || at.IsZero() || it.LastAt < res.First {
 		var err error
-		if at, err = a.Commands.InstantAt(ctx, tenant, it.LastAt); err != nil {
+		if at, err = a.Queries.InstantAt(ctx, tenant, it.LastAt); err != nil {
 			return nil, err
 		}
 	}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -104,6 +104,6 @@ func (a *API) transferOwnership(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func renderMoved(_ context.Context, _ domain.TenantID, res commands.Result) (map[string]any, error) {
+func renderMoved(_ context.Context, _ domain.TenantID, res execution.Result) (map[string]any, error) {
 	return map[string]any{"moved": res.Moved}, nil
 }

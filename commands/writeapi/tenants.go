@@ -6,6 +6,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -27,7 +28,7 @@ type createTenantBody struct {
 
 // createTenant answers POST /v1/tenants (the domain lets only the operator).
 func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
-	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+	render := func(ctx context.Context, tenant domain.TenantID, res execution.Result) (map[string]any, error) {
 		if res.Tenant == nil || res.User == nil {
 			return nil, errNoView
 		}
@@ -89,7 +90,7 @@ type purchaseBody struct {
 // e-mail bought something; reactivate them if their deactivation allowed it.
 // The reply is the reactivated user, or {"user": null} when nobody was.
 func (a *API) purchase(w http.ResponseWriter, r *http.Request) {
-	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (map[string]any, error) {
+	render := func(ctx context.Context, tenant domain.TenantID, res execution.Result) (map[string]any, error) {
 		if res.User == nil {
 			return map[string]any{"user": nil}, nil
 		}

@@ -9,8 +9,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -22,7 +22,7 @@ var ErrTampered = errors.New("personaldata: sealed personal data fails authentic
 var (
 	userDeletedType = domain.UserDeleted{}.EventType()
 	userInvitedType = domain.UserInvited{}.EventType()
-	tenantPrefix    = commands.StreamOf("")
+	tenantPrefix    = execution.StreamOf("")
 )
 
 // tenantOf returns the tenant whose stream is stream ("tenant-<id>").
