@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/personaldata"
 )
@@ -28,7 +28,7 @@ const asOfBaselineSQL = `SELECT payload::text, occurred_at FROM events
 WHERE stream_id = $1 AND payload ->> 'user' = $2 AND occurred_at <= $3 ORDER BY stream_version`
 
 // runAsOf times the point-in-time read of one user (what GET
-// users/{user}?as_of= asks commands.History, personal data opened) on a
+// users/{user}?as_of= asks execution.History, personal data opened) on a
 // tenant of 1,000,000 events, against a plain indexed SELECT of that
 // user's events, interleaved.
 func runAsOf(ctx context.Context, e *env) ([]result, error) {
@@ -41,7 +41,7 @@ func runAsOf(ctx context.Context, e *env) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	history := commands.NewHistory(s.store.(*personaldata.Store))
+	history := execution.NewHistory(s.store.(*personaldata.Store))
 	rng := rand.New(rand.NewPCG(1, 2))
 	var base, subj []time.Duration
 	for range 2000 {
@@ -122,7 +122,7 @@ func plainHistory(ctx context.Context, s *side, user domain.UserID, at time.Time
 	return err
 }
 
-func asOfRead(ctx context.Context, history *commands.History, user domain.UserID, at time.Time) error {
+func asOfRead(ctx context.Context, history *execution.History, user domain.UserID, at time.Time) error {
 	u, found, err := history.UserAsOf(ctx, asOfTenant, user, at)
 	if err == nil && (!found || u.Name == "") {
 		err = fmt.Errorf("as-of read of %s at %s: found %v, name %q", user, at, found, u.Name)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/passwords"
@@ -18,10 +19,32 @@ import (
 
 const bigTenantUsers = 100_000
 
+// commandSide is the use cases over the command engine that carries them
+// out, as the service wires them. Close closes the engine.
+type commandSide struct {
+	*commands.Handlers
+	engine *execution.Engine
+}
+
+func newCommandSide(cfg execution.Config, hasher commands.PasswordHasher, emails commands.EmailIndexer) (commandSide, error) {
+	engine, err := execution.New(cfg)
+	if err != nil {
+		return commandSide{}, err
+	}
+	h, err := commands.New(engine, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: emails})
+	if err != nil {
+		engine.Close()
+		return commandSide{}, err
+	}
+	return commandSide{Handlers: h, engine: engine}, nil
+}
+
+func (c commandSide) Close() { c.engine.Close() }
+
 // commandEnv is the command side wired as the service wires it.
 type commandEnv struct {
 	store    *pgstore.Store
-	handlers *commands.Handlers
+	handlers commandSide
 	emails   *personaldata.BlindIndex
 }
 
@@ -35,8 +58,8 @@ func newCommandEnv(e *env) (*commandEnv, error) {
 		return nil, err
 	}
 	store := pgstore.New(e.pool, pgstore.Options{})
-	h, err := commands.New(commands.Config{Store: store, Passwords: hasher, Screen: passwords.Screen{}, Emails: emails,
-		Snapshots: snapshots.New(e.pool), Idempotency: idempotency.New(e.pool)})
+	h, err := newCommandSide(execution.Config{Store: store, Snapshots: snapshots.New(e.pool), Idempotency: idempotency.New(e.pool)},
+		hasher, emails)
 	if err != nil {
 		return nil, err
 	}
@@ -47,8 +70,8 @@ func (c *commandEnv) close() { c.handlers.Close(); c.store.Close() }
 
 // toggle deactivates or reactivates user u of tenant, whichever changes it.
 func (c *commandEnv) toggle(ctx context.Context, tenant domain.TenantID, u domain.UserID, deactivate bool) error {
-	op, e := domain.OperatorActor(), commands.Envelope{Tenant: tenant}
-	var res commands.Result
+	op, e := domain.OperatorActor(), execution.Envelope{Tenant: tenant}
+	var res execution.Result
 	var err error
 	if deactivate {
 		res, err = c.handlers.DeactivateUser.Handle(ctx, e, domain.DeactivateUser{Actor: op, User: u})

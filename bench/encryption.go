@@ -12,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/migrations"
@@ -66,12 +67,12 @@ func openSide(ctx context.Context, e *env, sealed bool) (*side, error) {
 	return s, nil
 }
 
-func (s *side) handlers() (*commands.Handlers, error) {
+func (s *side) handlers() (commandSide, error) {
 	hasher, err := passwords.New(passwords.TestParams())
 	if err != nil {
-		return nil, err
+		return commandSide{}, err
 	}
-	return commands.New(commands.Config{Store: s.store, Passwords: hasher, Screen: passwords.Screen{}, Emails: s.key.BlindIndex(), Idempotency: idempotency.New(s.pool)})
+	return newCommandSide(execution.Config{Store: s.store, Idempotency: idempotency.New(s.pool)}, hasher, s.key.BlindIndex())
 }
 
 // runEncryption measures what sealing personal data costs: on commands that
@@ -111,7 +112,7 @@ func encryptedCommands(ctx context.Context, e *env, plain, sealed *side) ([]resu
 				return nil, err
 			}
 			defer h.Close()
-			ops[s] = c.op(h, &atomic.Int64{})
+			ops[s] = c.op(h.Handlers, &atomic.Int64{})
 		}
 		base, subj, err := compare(ctx, e, 1, func(int) operation { return ops[plain] }, func(int) operation { return ops[sealed] })
 		if err != nil {
@@ -133,13 +134,13 @@ func invitations(h *commands.Handlers, tenant domain.TenantID, n *atomic.Int64) 
 	return func(ctx context.Context, _ int) (int, error) {
 		if !created {
 			created = true
-			if _, err := h.CreateTenant.Handle(ctx, commands.Envelope{Tenant: tenant}, commands.CreateTenant{Actor: domain.OperatorActor(),
+			if _, err := h.CreateTenant.Handle(ctx, execution.Envelope{Tenant: tenant}, commands.CreateTenant{Actor: domain.OperatorActor(),
 				Tenant: tenant, Name: "Bench", Seats: 1_000_000, Owner: commands.NewOwner{ID: "owner", Email: "o@x.test", Name: "Owner", Password: "owner pass phrase"}}); err != nil {
 				return 0, err
 			}
 		}
 		i := n.Add(1)
-		_, err := h.InviteUser.Handle(ctx, commands.Envelope{Tenant: tenant}, commands.InviteUser{Actor: domain.OperatorActor(),
+		_, err := h.InviteUser.Handle(ctx, execution.Envelope{Tenant: tenant}, commands.InviteUser{Actor: domain.OperatorActor(),
 			User: domain.UserID(fmt.Sprintf("u-%d", i)), Email: fmt.Sprintf("person%d@example.test", i), Name: fmt.Sprintf("Person Number %d", i), Role: domain.RoleMember, Activate: true})
 		return 1, err
 	}
@@ -161,7 +162,7 @@ func deactivateOp(h *commands.Handlers, n *atomic.Int64) operation {
 		}
 		round++
 		user := domain.UserID(fmt.Sprintf("u-%d", 1+round%10))
-		op, env := domain.OperatorActor(), commands.Envelope{Tenant: tenant}
+		op, env := domain.OperatorActor(), execution.Envelope{Tenant: tenant}
 		var err error
 		if (round/10)%2 == 0 {
 			_, err = h.DeactivateUser.Handle(ctx, env, domain.DeactivateUser{Actor: op, User: user})

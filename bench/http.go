@@ -15,13 +15,14 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/rosterhq/roster/commands"
-	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/commands/writeapi"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/infra/snapshots"
 )
@@ -34,7 +35,7 @@ const httpUsers = 20_000
 // owner logged in.
 type httpSide struct {
 	*side
-	handlers *commands.Handlers
+	handlers commandSide
 	server   *httptest.Server
 	token    string
 	owner    domain.Actor
@@ -52,17 +53,19 @@ func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := commands.New(commands.Config{Store: sealedAppendRawRead{s.store, s.raw}, Passwords: hasher, Screen: passwords.Screen{}, Emails: s.key.BlindIndex(),
-		Snapshots: snapshots.New(s.pool), Idempotency: idempotency.New(s.pool), PersonalData: s.store})
+	sealed := s.store.(*personaldata.Store)
+	h, err := newCommandSide(execution.Config{Store: sealedAppendRawRead{s.store, s.raw}, Guard: sealed.SessionGuard(),
+		Snapshots: snapshots.New(s.pool), Idempotency: idempotency.New(s.pool), PersonalData: s.store}, hasher, s.key.BlindIndex())
 	if err != nil {
 		return nil, err
 	}
 	owner := domain.UserActor("owner")
-	env := commands.Envelope{Tenant: "web"}
+	env := execution.Envelope{Tenant: "web"}
 	if _, err := h.SetPassword.Handle(ctx, env, commands.SetPassword{Actor: domain.OperatorActor(), User: "owner", Password: "bench pass phrase"}); err != nil {
 		return nil, err
 	}
-	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher, Guard: sessionstore.Guard})
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h.engine.Queries(), Passwords: hasher,
+		Emails: s.key.BlindIndex(), DeferChecks: h.engine.ChecksSessions()})
 	if err != nil {
 		return nil, err
 	}
@@ -74,8 +77,9 @@ func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
 	router := chi.NewRouter()
 	router.Use(middleware.RequestID, middleware.Recoverer)
 	router.Group(func(r chi.Router) {
-		r.Use(access.CommandMiddleware(logins, writeapi.Internal(log)))
-		(&writeapi.API{Commands: h, Sessions: logins, Log: log}).MountCommands(r)
+		api := &writeapi.API{Commands: h.Handlers, Queries: h.engine.Queries(), Sessions: logins, Log: log}
+		r.Use(api.CommandMiddleware(writeapi.Internal(log)))
+		api.MountCommands(r)
 	})
 	return &httpSide{side: s, handlers: h, server: httptest.NewServer(router), token: login.Token, owner: owner}, nil
 }
@@ -112,7 +116,7 @@ func (t *toggles) user(i int) domain.UserID { return domain.UserID(fmt.Sprintf("
 func (s *httpSide) inProcess(t *toggles) operation {
 	return func(ctx context.Context, _ int) (int, error) {
 		u, deactivate := t.next()
-		env := commands.Envelope{Tenant: "web"}
+		env := execution.Envelope{Tenant: "web"}
 		var err error
 		if deactivate {
 			_, err = s.handlers.DeactivateUser.Handle(ctx, env, domain.DeactivateUser{Actor: s.owner, User: u})
@@ -158,9 +162,10 @@ func runHTTP(ctx context.Context, e *env) ([]result, error) {
 	}
 	defer s.close()
 	cold, warm := &toggles{base: 0}, &toggles{base: httpUsers / 2}
+	queries := s.handlers.engine.Queries()
 	for i := range httpUsers / 2 {
-		m, _, _ := s.handlers.Member(ctx, "web", warm.user(i))
-		if _, err := s.handlers.Profile(ctx, "web", m.User, commands.Result{}); err != nil {
+		m, _, _ := queries.Member(ctx, "web", warm.user(i))
+		if _, err := queries.Profile(ctx, "web", m.User, execution.Result{}); err != nil {
 			return nil, err
 		}
 	}
@@ -229,19 +234,19 @@ func loginTimes(ctx context.Context, s *httpSide) ([]result, error) {
 	}
 	// The account's hash must have the production parameters too, as every
 	// hash made by a production service has.
-	h, err := commands.New(commands.Config{Store: sealedAppendRawRead{s.store, s.raw}, Passwords: hasher, Screen: passwords.Screen{},
-		Emails: s.key.BlindIndex(), PersonalData: s.store})
+	h, err := newCommandSide(execution.Config{Store: sealedAppendRawRead{s.store, s.raw}, PersonalData: s.store}, hasher, s.key.BlindIndex())
 	if err != nil {
 		return nil, err
 	}
 	defer h.Close()
-	if _, err := h.SetPassword.Handle(ctx, commands.Envelope{Tenant: "web"},
+	if _, err := h.SetPassword.Handle(ctx, execution.Envelope{Tenant: "web"},
 		commands.SetPassword{Actor: domain.OperatorActor(), User: "u-1", Password: "the real bench phrase"}); err != nil {
 		return nil, err
 	}
 	unlimited := sessions.Limits{AccountBurst: 1 << 30, AccountEvery: time.Nanosecond, AddressBurst: 1 << 30, AddressEvery: time.Nanosecond,
 		SlowAfter: 1 << 30, SlowMax: time.Second}
-	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h, Passwords: hasher, Limits: unlimited})
+	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h.engine.Queries(), Passwords: hasher,
+		Emails: s.key.BlindIndex(), Limits: unlimited})
 	if err != nil {
 		return nil, err
 	}

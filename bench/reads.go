@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/writeapi"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -130,7 +131,7 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 	}
 	defer stop()
 	n := &atomic.Int64{}
-	invite := invitations(h, "lag", n)
+	invite := invitations(h.Handlers, "lag", n)
 	if _, err := invite(ctx, 0); err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 		<-tick.C
 		go func() {
 			i := n.Add(1)
-			res, err := h.InviteUser.Handle(ctx, commands.Envelope{Tenant: "lag"}, commands.InviteUser{Actor: domain.OperatorActor(),
+			res, err := h.InviteUser.Handle(ctx, execution.Envelope{Tenant: "lag"}, commands.InviteUser{Actor: domain.OperatorActor(),
 				User: domain.UserID(fmt.Sprintf("l-%d", i)), Email: fmt.Sprintf("l%d@lag.test", i), Name: "Lag", Role: domain.RoleMember})
 			if err == nil {
 				answered := time.Now()

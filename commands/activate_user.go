@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // activateUser moves an invited user to active (an inactive one is reactivated).
-func activateUser(p *pipeline) Handler[domain.ActivateUser] {
-	return handler(p, "activate_user", func(_ context.Context, _ Envelope, in domain.ActivateUser) (domain.Command, describer, error) {
+func activateUser(e *execution.Engine) Handler[domain.ActivateUser] {
+	return handler(e, "activate_user", func(_ context.Context, _ execution.Envelope, in domain.ActivateUser) (domain.Command, execution.Describer, error) {
 		return in, describeUser(in.User), nil
 	})
 }

@@ -3,13 +3,14 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // changeSeats sets the seats purchased; under seat_limit enforce it cannot
 // drop below the seats in use. Owners only.
-func changeSeats(p *pipeline) Handler[domain.ChangeSeats] {
-	return handler(p, "change_seats", func(_ context.Context, _ Envelope, in domain.ChangeSeats) (domain.Command, describer, error) {
+func changeSeats(e *execution.Engine) Handler[domain.ChangeSeats] {
+	return handler(e, "change_seats", func(_ context.Context, _ execution.Envelope, in domain.ChangeSeats) (domain.Command, execution.Describer, error) {
 		return in, describeTenant, nil
 	})
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -27,8 +28,8 @@ type NewOwner struct {
 	Password string `json:"-"` // never part of a fingerprint
 }
 
-func createTenant(p *pipeline, d deps) Handler[CreateTenant] {
-	return handler(p, "create_tenant", func(_ context.Context, env Envelope, in CreateTenant) (domain.Command, describer, error) {
+func createTenant(e *execution.Engine, d deps) Handler[CreateTenant] {
+	return handler(e, "create_tenant", func(_ context.Context, env execution.Envelope, in CreateTenant) (domain.Command, execution.Describer, error) {
 		if in.Tenant != env.Tenant {
 			return nil, nil, domain.InvalidField("id", "the tenant id in the body differs from the path")
 		}
@@ -41,10 +42,10 @@ func createTenant(p *pipeline, d deps) Handler[CreateTenant] {
 		}
 		owner := in.Owner.ID
 		if owner == "" {
-			owner = newUserID(env)
+			owner = env.NewUserID()
 		}
 		cmd := domain.CreateTenant{Actor: in.Actor, Tenant: in.Tenant, Name: in.Name, Preset: in.Preset,
 			Patch: in.Patch, Seats: in.Seats, Owner: domain.OwnerAccount{User: owner, PII: pii, EmailIndex: index}}
-		return cmd, func(s *domain.Tenant, r *Result) { describeTenant(s, r); describeUser(owner)(s, r) }, nil
+		return cmd, func(s *domain.Tenant, r *execution.Result) { describeTenant(s, r); describeUser(owner)(s, r) }, nil
 	})
 }

@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // defineTeam creates or renames a team, optionally with its leader.
-func defineTeam(p *pipeline) Handler[domain.DefineTeam] {
-	return handler(p, "define_team", func(_ context.Context, _ Envelope, in domain.DefineTeam) (domain.Command, describer, error) {
+func defineTeam(e *execution.Engine) Handler[domain.DefineTeam] {
+	return handler(e, "define_team", func(_ context.Context, _ execution.Envelope, in domain.DefineTeam) (domain.Command, execution.Describer, error) {
 		return in, describeTeam(in.Team), nil
 	})
 }

@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // deleteUser erases a user for good; history stays under "Deleted user".
-func deleteUser(p *pipeline) Handler[domain.DeleteUser] {
-	return handler(p, "delete_user", func(_ context.Context, _ Envelope, in domain.DeleteUser) (domain.Command, describer, error) {
+func deleteUser(e *execution.Engine) Handler[domain.DeleteUser] {
+	return handler(e, "delete_user", func(_ context.Context, _ execution.Envelope, in domain.DeleteUser) (domain.Command, execution.Describer, error) {
 		return in, describeUser(in.User), nil
 	})
 }

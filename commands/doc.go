@@ -1,14 +1,15 @@
-// Package commands carries out the use cases of Roster: one file per use case,
-// all through one path — load the tenant's write model, decide with the pure
-// domain, append the events with the expected version, retry the whole cycle
-// on a version conflict (bounded) — with no-op detection and idempotency keys.
+// Package commands carries out the use cases of Roster: one file per use
+// case, each preparing its domain command from the use case's input
+// (stamping instants, choosing ids, normalising e-mails, hashing passwords
+// under the password rules) and naming the resource its reply shows. Handlers
+// exposes them as typed handlers.
 //
-// The write model of each tenant is cached in process and caught up from its
-// stream, and snapshotted, so a command on a tenant of 100,000 users neither
-// replays 100,000 events nor reads more than it must: a command that changes
-// something costs one append; only refusals and no-ops, which must not be
-// decided on a stale cache, read the stream's tail first.
+// The machinery that carries a domain command out on its tenant's stream —
+// the cached write models, decide and append with the expected version,
+// retries, group commit, idempotency keys, session checks — is the command
+// engine's (commands/execution): a use case hands its command to the engine
+// and is handed back a Result, and the engine never calls back into it.
 //
-// The ports it needs (EventStore, SnapshotStore, IdempotencyStore,
-// PasswordHasher, EmailIndexer) are declared here and implemented in infra.
+// The ports the use cases need (PasswordHasher, PasswordScreen,
+// EmailIndexer) are declared here and implemented in infra.
 package commands

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -21,15 +22,15 @@ type InviteUser struct {
 	Activate bool
 }
 
-func inviteUser(p *pipeline, d deps) Handler[InviteUser] {
-	return handler(p, "invite_user", func(_ context.Context, env Envelope, in InviteUser) (domain.Command, describer, error) {
+func inviteUser(e *execution.Engine, d deps) Handler[InviteUser] {
+	return handler(e, "invite_user", func(_ context.Context, env execution.Envelope, in InviteUser) (domain.Command, execution.Describer, error) {
 		pii, index, err := d.personalData("", in.Email, in.Name, in.Password)
 		if err != nil {
 			return nil, nil, err
 		}
 		id := in.User
 		if id == "" {
-			id = newUserID(env)
+			id = env.NewUserID()
 		}
 		cmd := domain.InviteUser{Actor: in.Actor, User: id, PII: pii, EmailIndex: index, Role: in.Role,
 			Kind: in.Kind, Teams: in.Teams, Activate: in.Activate}

@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // joinTeam adds a user to a team.
-func joinTeam(p *pipeline) Handler[domain.JoinTeam] {
-	return handler(p, "join_team", func(_ context.Context, _ Envelope, in domain.JoinTeam) (domain.Command, describer, error) {
+func joinTeam(e *execution.Engine) Handler[domain.JoinTeam] {
+	return handler(e, "join_team", func(_ context.Context, _ execution.Envelope, in domain.JoinTeam) (domain.Command, execution.Describer, error) {
 		return in, describeTeam(in.Team), nil
 	})
 }

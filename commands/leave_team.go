@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // leaveTeam removes a user from a team (and from its lead, if they had it).
-func leaveTeam(p *pipeline) Handler[domain.LeaveTeam] {
-	return handler(p, "leave_team", func(_ context.Context, _ Envelope, in domain.LeaveTeam) (domain.Command, describer, error) {
+func leaveTeam(e *execution.Engine) Handler[domain.LeaveTeam] {
+	return handler(e, "leave_team", func(_ context.Context, _ execution.Envelope, in domain.LeaveTeam) (domain.Command, execution.Describer, error) {
 		return in, describeTeam(in.Team), nil
 	})
 }

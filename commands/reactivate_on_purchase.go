@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -14,14 +15,14 @@ type ReactivateOnPurchase struct {
 	Email string
 }
 
-func reactivateOnPurchase(p *pipeline, d deps) Handler[ReactivateOnPurchase] {
-	return handler(p, "reactivate_on_purchase", func(_ context.Context, _ Envelope, in ReactivateOnPurchase) (domain.Command, describer, error) {
+func reactivateOnPurchase(e *execution.Engine, d deps) Handler[ReactivateOnPurchase] {
+	return handler(e, "reactivate_on_purchase", func(_ context.Context, _ execution.Envelope, in ReactivateOnPurchase) (domain.Command, execution.Describer, error) {
 		email, err := domain.ParseEmail("email", in.Email)
 		if err != nil {
 			return nil, nil, err
 		}
 		index := d.emails.EmailIndex(email)
-		describe := func(s *domain.Tenant, r *Result) {
+		describe := func(s *domain.Tenant, r *execution.Result) {
 			if u, ok := s.UserByEmailIndex(index); ok {
 				r.User = &u
 			}

@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // reactivateUser brings an inactive user back, seat permitting.
-func reactivateUser(p *pipeline) Handler[domain.ReactivateUser] {
-	return handler(p, "reactivate_user", func(_ context.Context, _ Envelope, in domain.ReactivateUser) (domain.Command, describer, error) {
+func reactivateUser(e *execution.Engine) Handler[domain.ReactivateUser] {
+	return handler(e, "reactivate_user", func(_ context.Context, _ execution.Envelope, in domain.ReactivateUser) (domain.Command, execution.Describer, error) {
 		return in, describeUser(in.User), nil
 	})
 }

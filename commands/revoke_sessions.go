@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // revokeSessions forces a logout: every token issued before now dies.
-func revokeSessions(p *pipeline, d deps) Handler[domain.RevokeSessions] {
-	return handler(p, "revoke_sessions", func(_ context.Context, _ Envelope, in domain.RevokeSessions) (domain.Command, describer, error) {
+func revokeSessions(e *execution.Engine, d deps) Handler[domain.RevokeSessions] {
+	return handler(e, "revoke_sessions", func(_ context.Context, _ execution.Envelope, in domain.RevokeSessions) (domain.Command, execution.Describer, error) {
 		in.At = d.clock()
 		return in, describeUser(in.User), nil
 	})

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -26,8 +27,8 @@ type SetPassword struct {
 	Session *domain.SessionRef `json:"-"`
 }
 
-func setPassword(p *pipeline, d deps) Handler[SetPassword] {
-	return handler(p, "set_password", func(ctx context.Context, env Envelope, in SetPassword) (domain.Command, describer, error) {
+func setPassword(e *execution.Engine, d deps) Handler[SetPassword] {
+	return handler(e, "set_password", func(ctx context.Context, env execution.Envelope, in SetPassword) (domain.Command, execution.Describer, error) {
 		if in.Password == "" {
 			return nil, nil, domain.InvalidField("password", "the password must not be empty")
 		}

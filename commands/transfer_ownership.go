@@ -3,16 +3,17 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // transferOwnership moves work items from one user to another (or to
 // nobody): all of From's, or the listed ones. Result.Moved counts them.
-func transferOwnership(p *pipeline) Handler[domain.TransferOwnership] {
-	return handler(p, "transfer_ownership", func(_ context.Context, _ Envelope, in domain.TransferOwnership) (domain.Command, describer, error) {
-		describe := func(_ *domain.Tenant, r *Result) {
-			for _, e := range r.decided {
-				if moved, ok := e.(domain.OwnershipTransferred); ok {
+func transferOwnership(e *execution.Engine) Handler[domain.TransferOwnership] {
+	return handler(e, "transfer_ownership", func(_ context.Context, _ execution.Envelope, in domain.TransferOwnership) (domain.Command, execution.Describer, error) {
+		describe := func(_ *domain.Tenant, r *execution.Result) {
+			for _, event := range r.Decided() {
+				if moved, ok := event.(domain.OwnershipTransferred); ok {
 					r.Moved += len(moved.Items)
 				}
 			}

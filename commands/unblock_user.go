@@ -3,12 +3,13 @@ package commands
 import (
 	"context"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // unblockUser lifts a block, back to the status the user had before it.
-func unblockUser(p *pipeline) Handler[domain.UnblockUser] {
-	return handler(p, "unblock_user", func(_ context.Context, _ Envelope, in domain.UnblockUser) (domain.Command, describer, error) {
+func unblockUser(e *execution.Engine) Handler[domain.UnblockUser] {
+	return handler(e, "unblock_user", func(_ context.Context, _ execution.Envelope, in domain.UnblockUser) (domain.Command, execution.Describer, error) {
 		return in, describeUser(in.User), nil
 	})
 }

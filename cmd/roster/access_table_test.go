@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -39,7 +40,7 @@ type accessWorld struct {
 }
 
 // track is mustHandle, remembering the command's position.
-func (w *accessWorld) track(res commands.Result, err error) {
+func (w *accessWorld) track(res execution.Result, err error) {
 	w.t.Helper()
 	w.last = mustHandle(w.t, res, err).Position.String()
 }
@@ -48,7 +49,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	svc, server := serviceOnFreshDatabase(t)
 	w := &accessWorld{t: t, h: svc.commands, base: server.URL}
 	createAcme(t, w.h) // owner "owner", password "owner pass"
-	w.track(w.h.ChangeSeats.Handle(bg, commands.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 1000}))
+	w.track(w.h.ChangeSeats.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 1000}))
 	w.invite("acme", "owner2", domain.RoleOwner, domain.KindMember, true) // the sole-owner rule stays out of the way
 	for _, u := range []struct {
 		id   domain.UserID
@@ -58,7 +59,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 		{"member", domain.RoleMember, domain.KindMember}, {"customer", domain.RoleMember, domain.KindCustomer}} {
 		w.invite("acme", u.id, u.role, u.kind, true)
 	}
-	mustHandleFn(t)(w.h.CreateTenant.Handle(bg, commands.Envelope{Tenant: "globex"}, commands.CreateTenant{Actor: domain.OperatorActor(),
+	mustHandleFn(t)(w.h.CreateTenant.Handle(bg, execution.Envelope{Tenant: "globex"}, commands.CreateTenant{Actor: domain.OperatorActor(),
 		Tenant: "globex", Name: "Globex", Seats: 5, Owner: commands.NewOwner{ID: "gx", Email: "gx@globex.example", Name: "Gx", Password: passwordOf("gx")}}))
 	w.tokens[badToken] = "rst_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	w.tokens[operatorP] = "op-token"
@@ -73,7 +74,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 // invite creates a user of tenant (password passwordOf(id)), active if asked.
 func (w *accessWorld) invite(tenant domain.TenantID, id domain.UserID, role domain.Role, kind domain.Kind, active bool) {
 	w.t.Helper()
-	w.track(w.h.InviteUser.Handle(bg, commands.Envelope{Tenant: tenant}, commands.InviteUser{Actor: domain.OperatorActor(),
+	w.track(w.h.InviteUser.Handle(bg, execution.Envelope{Tenant: tenant}, commands.InviteUser{Actor: domain.OperatorActor(),
 		User: id, Email: string(id) + "@" + string(tenant) + ".example", Name: "User " + string(id), Password: passwordOf(string(id)),
 		Role: role, Kind: kind, Activate: active}))
 }
@@ -88,7 +89,7 @@ func (w *accessWorld) login(tenant, email, password string) string {
 func (w *accessWorld) target(state domain.Status) domain.UserID {
 	id := domain.UserID(fmt.Sprintf("t-%d", w.next.Add(1)))
 	w.invite("acme", id, domain.RoleMember, domain.KindMember, state != domain.StatusInvited)
-	env, op := commands.Envelope{Tenant: "acme"}, domain.OperatorActor()
+	env, op := execution.Envelope{Tenant: "acme"}, domain.OperatorActor()
 	switch state {
 	case domain.StatusInactive:
 		w.track(w.h.DeactivateUser.Handle(bg, env, domain.DeactivateUser{Actor: op, User: id}))
@@ -177,7 +178,7 @@ var accessRows = []accessRow{
 	{"DELETE /v1/tenants/{tenant}/teams/{team}/members/{user}", managersOnly, func(w *accessWorld) (string, string, any) {
 		w.ensureTeam()
 		id := w.target(domain.StatusActive)
-		mustHandleFn(w.t)(w.h.JoinTeam.Handle(bg, commands.Envelope{Tenant: "acme"}, domain.JoinTeam{Actor: domain.OperatorActor(), Team: "blue", User: id}))
+		mustHandleFn(w.t)(w.h.JoinTeam.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.JoinTeam{Actor: domain.OperatorActor(), Team: "blue", User: id}))
 		return "DELETE", "/v1/tenants/acme/teams/blue/members/" + string(id), nil
 	}},
 	{"PUT /v1/tenants/{tenant}/teams/{team}/leader", managersOnly, func(w *accessWorld) (string, string, any) {
@@ -201,7 +202,7 @@ var accessRows = []accessRow{
 }
 
 func (w *accessWorld) ensureTeam() {
-	mustHandleFn(w.t)(w.h.DefineTeam.Handle(bg, commands.Envelope{Tenant: "acme"}, domain.DefineTeam{Actor: domain.OperatorActor(), Team: "blue", Name: "Blue"}))
+	mustHandleFn(w.t)(w.h.DefineTeam.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.DefineTeam{Actor: domain.OperatorActor(), Team: "blue", Name: "Blue"}))
 }
 
 // Every endpoint × every kind of caller answers the status the access rules

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/domain/domaintest"
 	"github.com/rosterhq/roster/projections"
@@ -67,7 +68,7 @@ func (r *recorded) store(t *testing.T, e domain.Event) {
 	meta, _ := json.Marshal(domain.Metadata{Tenant: domaintest.Tenant, Actor: domain.OperatorActor()})
 	version, _ := domain.SchemaVersion(e.EventType())
 	k := int64(len(r.events)) + 1
-	_, err = r.svc.sealed.Append(bg, commands.StreamOf(domaintest.Tenant), eventstore.Exact(k-1), []eventstore.NewEvent{{
+	_, err = r.svc.sealed.Append(bg, execution.StreamOf(domaintest.Tenant), eventstore.Exact(k-1), []eventstore.NewEvent{{
 		ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: version, Payload: payload, Metadata: meta, OccurredAt: instant(k)}})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +212,7 @@ func TestAsOfAnswersInvalidNotFoundAndForbiddenLikeTheUserRead(t *testing.T) {
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
 	whileActive := annLeaves(t, svc.commands)
-	mustHandleFn(t)(svc.commands.InviteUser.Handle(bg, commands.Envelope{Tenant: "acme"}, commands.InviteUser{Actor: domain.OperatorActor(),
+	mustHandleFn(t)(svc.commands.InviteUser.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.InviteUser{Actor: domain.OperatorActor(),
 		User: "cora", Email: "cora@acme.example", Name: "Cora Customer", Role: domain.RoleMember, Kind: domain.KindCustomer,
 		Password: "cora secret 1", Activate: true}))
 	cora := expect(t, "customer login", call(t, server.URL, "POST", "/v1/tenants/acme/sessions", "",
@@ -246,7 +247,7 @@ func (behindStore) ReadUserHistory(context.Context, string, string, time.Time) (
 // The read API's history reports a copy that is behind as lagging (504
 // projection_lagging), not as an internal failure.
 func TestAPastUserFromACopyThatIsBehindIsLagging(t *testing.T) {
-	_, _, err := pastUsers{commands.NewHistory(behindStore{})}.UserAsOf(bg, "acme", "ann", time.Now())
+	_, _, err := pastUsers{execution.NewHistory(behindStore{})}.UserAsOf(bg, "acme", "ann", time.Now())
 	if !errors.Is(err, readapi.ErrLagging) {
 		t.Fatalf("got %v, want readapi.ErrLagging", err)
 	}

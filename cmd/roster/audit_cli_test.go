@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 )
@@ -17,7 +18,7 @@ import (
 func annLeaves(t *testing.T, h *commands.Handlers) (whileActive time.Time) {
 	t.Helper()
 	createAcme(t, h)
-	op, acme := domain.OperatorActor(), commands.Envelope{Tenant: "acme", Reason: "left"}
+	op, acme := domain.OperatorActor(), execution.Envelope{Tenant: "acme", Reason: "left"}
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "ann", Email: "ann@acme.example",
 		Name: "Ann Able", Role: domain.RoleManager, Activate: true}))
 	whileActive = time.Now()
@@ -76,7 +77,7 @@ func TestAuditExportStreamsTheTrailAsCSVAndJSONLines(t *testing.T) {
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
 	annLeaves(t, svc.commands)
-	last := mustHandleFn(t)(svc.commands.ChangeSeats.Handle(bg, commands.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 12}))
+	last := mustHandleFn(t)(svc.commands.ChangeSeats.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 12}))
 	if status := getJSON(t, server.URL+"/v1/tenants/acme/audit?min_position="+last.Position.String(), nil); status != 200 {
 		t.Fatalf("waiting for the audit trail: %d", status)
 	}

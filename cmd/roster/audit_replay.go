@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 )
@@ -54,14 +54,14 @@ func (c *auditReplayCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer events.Close()
-	history := commands.NewHistory(sealed)
+	history := execution.NewHistory(sealed)
 	if c.User != "" {
 		return c.printUser(ctx, history, at)
 	}
 	return c.printTenant(ctx, history, at)
 }
 
-func (c *auditReplayCmd) printUser(ctx context.Context, history *commands.History, at time.Time) error {
+func (c *auditReplayCmd) printUser(ctx context.Context, history *execution.History, at time.Time) error {
 	u, found, err := history.UserAsOf(ctx, domain.TenantID(c.Tenant), domain.UserID(c.User), at)
 	if err != nil {
 		return err
@@ -69,10 +69,10 @@ func (c *auditReplayCmd) printUser(ctx context.Context, history *commands.Histor
 	if !found {
 		return fmt.Errorf("no user %q in tenant %q as of %s", c.User, c.Tenant, at.Format(time.RFC3339Nano))
 	}
-	return c.print([]commands.PastUser{u})
+	return c.print([]execution.PastUser{u})
 }
 
-func (c *auditReplayCmd) printTenant(ctx context.Context, history *commands.History, at time.Time) error {
+func (c *auditReplayCmd) printTenant(ctx context.Context, history *execution.History, at time.Time) error {
 	all, found, err := history.TenantAsOf(ctx, domain.TenantID(c.Tenant), at)
 	if err != nil {
 		return err
@@ -84,7 +84,7 @@ func (c *auditReplayCmd) printTenant(ctx context.Context, history *commands.Hist
 }
 
 // print writes each user as API.md's User, one per line.
-func (c *auditReplayCmd) print(past []commands.PastUser) error {
+func (c *auditReplayCmd) print(past []execution.PastUser) error {
 	encoder := json.NewEncoder(stdoutOr(c.stdout))
 	encoder.SetEscapeHTML(false)
 	for _, u := range past {

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/projections"
@@ -36,12 +37,12 @@ func auditedAcme(t *testing.T) (at storedAt, deactivation string) {
 	go func() { defer close(running); runHost(projecting, pool, svc, status, quiet) }()
 	t.Cleanup(func() { stop(); <-running })
 
-	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
+	h, op, acme := svc.commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	createAcme(t, h)
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "zelda", Email: "zelda@acme.example", Name: "Zelda Zed", Role: domain.RoleAdmin, Activate: true}))
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "bob", Email: "bob@acme.example", Name: "Bob Bee", Role: domain.RoleMember, Activate: true}))
-	mustHandleFn(t)(h.DeactivateUser.Handle(bg, commands.Envelope{Tenant: "acme", Reason: "seasonal pause"}, domain.DeactivateUser{Actor: domain.UserActor("zelda"), User: "bob"}))
-	last := mustHandleFn(t)(h.DeleteUser.Handle(bg, commands.Envelope{Tenant: "acme", Reason: "erasure request"}, domain.DeleteUser{Actor: op, User: "zelda"}))
+	mustHandleFn(t)(h.DeactivateUser.Handle(bg, execution.Envelope{Tenant: "acme", Reason: "seasonal pause"}, domain.DeactivateUser{Actor: domain.UserActor("zelda"), User: "bob"}))
+	last := mustHandleFn(t)(h.DeleteUser.Handle(bg, execution.Envelope{Tenant: "acme", Reason: "erasure request"}, domain.DeleteUser{Actor: op, User: "zelda"}))
 	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
 	defer cancel()
 	pos, err := parseProjectionPosition(last.Position.String())

@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/embeddedpg"
 	"github.com/rosterhq/roster/infra/personaldata"
@@ -97,7 +98,7 @@ func project(t *testing.T, pool *pgxpool.Pool, svc *services) *projections.Statu
 	return status
 }
 
-func mustHandle(t *testing.T, res commands.Result, err error) commands.Result {
+func mustHandle(t *testing.T, res execution.Result, err error) execution.Result {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -110,14 +111,14 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	svc, url, _ := freshServices(t, testAccess)
 	pool2 := svc.pool
 	status := project(t, pool2, svc)
-	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
+	h, op, acme := svc.commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	zelda := newPerson()
 	createAcme(t, h)
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "zelda", Email: zelda.email, Name: zelda.name,
 		Password: "zelda's secret", Role: domain.RoleAdmin, Activate: true}))
 	zeldaActs := domain.UserActor("zelda")
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: zeldaActs, User: "bob", Email: "bob@acme.example", Name: "Bob", Role: domain.RoleMember, Activate: true}))
-	mustHandleFn(t)(h.DeactivateUser.Handle(bg, commands.Envelope{Tenant: "acme", Reason: "seasonal pause"}, domain.DeactivateUser{Actor: zeldaActs, User: "bob"}))
+	mustHandleFn(t)(h.DeactivateUser.Handle(bg, execution.Envelope{Tenant: "acme", Reason: "seasonal pause"}, domain.DeactivateUser{Actor: zeldaActs, User: "bob"}))
 	knowsHers := func(ctx context.Context) error { // zelda's own change: she confirms her current password
 		return svc.sessions.ConfirmPassword(ctx, access.Principal{Tenant: "acme", User: "zelda"}, "zelda's secret", "test")
 	}
@@ -129,7 +130,7 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	if dump := pgDump(t, url); !strings.Contains(dump, zelda.name) {
 		t.Fatal("before the deletion the dump does not show the person: the search below would prove nothing")
 	}
-	deleted := mustHandleFn(t)(h.DeleteUser.Handle(bg, commands.Envelope{Tenant: "acme", Reason: "erasure request"}, domain.DeleteUser{Actor: op, User: "zelda"}))
+	deleted := mustHandleFn(t)(h.DeleteUser.Handle(bg, execution.Envelope{Tenant: "acme", Reason: "erasure request"}, domain.DeleteUser{Actor: op, User: "zelda"}))
 	waitProjected(t, status, deleted.Position)
 	dump := pgDump(t, url)
 	for _, form := range zelda.forms() {
@@ -162,7 +163,7 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 // createAcme creates tenant "acme" (strict, 10 seats) with owner "owner".
 func createAcme(t *testing.T, h *commands.Handlers) {
 	t.Helper()
-	mustHandleFn(t)(h.CreateTenant.Handle(bg, commands.Envelope{Tenant: "acme"}, commands.CreateTenant{Actor: domain.OperatorActor(),
+	mustHandleFn(t)(h.CreateTenant.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.CreateTenant{Actor: domain.OperatorActor(),
 		Tenant: "acme", Name: "Acme", Seats: 10, Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.example", Name: "Olive Owner", Password: "owner pass"}}))
 }
 
@@ -175,8 +176,8 @@ func poolFor(t testing.TB, url string) *pgxpool.Pool {
 	return pool
 }
 
-func mustHandleFn(t *testing.T) func(commands.Result, error) commands.Result {
-	return func(res commands.Result, err error) commands.Result { return mustHandle(t, res, err) }
+func mustHandleFn(t *testing.T) func(execution.Result, error) execution.Result {
+	return func(res execution.Result, err error) execution.Result { return mustHandle(t, res, err) }
 }
 
 func waitProjected(t *testing.T, status *projections.Status, at interface{ String() string }) {

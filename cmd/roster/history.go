@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -16,13 +16,13 @@ import (
 // userHistory is the read API's History: past users rebuilt from the
 // event store with personal data opened (erased for deleted people).
 func userHistory(svc *services) readapi.UserHistory {
-	return pastUsers{commands.NewHistory(svc.sealed)}
+	return pastUsers{execution.NewHistory(svc.sealed)}
 }
 
 // pastUsers serves readapi.UserHistory from the command side's History: the
 // read API may not import commands, so the past user is handed over as
 // API.md's User (pastUserDocument).
-type pastUsers struct{ history *commands.History }
+type pastUsers struct{ history *execution.History }
 
 // UserAsOf implements readapi.UserHistory.
 func (p pastUsers) UserAsOf(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (documents.User, bool, error) {
@@ -38,6 +38,6 @@ func (p pastUsers) UserAsOf(ctx context.Context, tenant domain.TenantID, user do
 
 // pastUserDocument is a past user as API.md's User: a deleted person
 // (erased personal data) as DeletedUserName without e-mail.
-func pastUserDocument(p commands.PastUser) documents.User {
+func pastUserDocument(p execution.PastUser) documents.User {
 	return documents.NewUser(p.Tenant, p.View, p.PersonalData, p.CreatedAt, p.UpdatedAt)
 }

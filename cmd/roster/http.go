@@ -42,7 +42,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
 	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(pool, svc.store), append(requests.collectors(), hashingMetrics(svc.hashing)...)...))
 	readapi.MountOpenAPI(router)
-	writes := &writeapi.API{Commands: svc.commands, Sessions: svc.sessions, Log: log, Clients: svc.clients}
+	writes := &writeapi.API{Commands: svc.commands, Queries: svc.queries, Sessions: svc.sessions, Log: log, Clients: svc.clients}
 	router.Group(func(r chi.Router) {
 		r.Use(access.ValidPath)
 		writes.MountPublic(r)
@@ -50,7 +50,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
 		History: userHistory(svc), Failures: failures, Outage: pgoutage.Read}
 	router.Group(func(r chi.Router) {
-		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.commands, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.queries, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
 		lag := classifiedLag{lagOf(pool, svc.store)}
@@ -59,7 +59,7 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	router.Group(func(r chi.Router) {
 		// A command's token may be checked by the command itself, as it
 		// stores its events (sessions.Service.AuthenticateCommand).
-		r.Use(access.ValidPath, access.CommandMiddleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.commands, writeapi.Internal(log)))
+		r.Use(access.ValidPath, writes.CommandMiddleware(writeapi.Internal(log)), access.KnownTenant(svc.queries, writeapi.Internal(log)))
 		writes.MountCommands(r)
 	})
 	return router

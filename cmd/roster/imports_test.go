@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,6 +36,20 @@ var allowedImports = map[string][]string{
 	"bench":   {"*"},
 	"infra":   {"*"},
 	"cmd":     {"*"},
+}
+
+// narrowerImports says, for packages held to less than their layer, which
+// of the module's packages and which modules they may import.
+var narrowerImports = map[string][]string{
+	// access is what the read and the write API share: who is calling, and
+	// problem documents. It depends on the domain's vocabulary, and on the
+	// event store port's outage sentinels (eventstore.OutageError, beside
+	// them): never on the use cases or the engine, which would link them
+	// into the read API.
+	"commands/access": {"domain", "commands/eventstore", "github.com/go-chi/chi/v5", "github.com/realclientip/realclientip-go"},
+	// The command engine carries domain commands out on tenant streams: it
+	// knows the domain and the event store port, no use case and no HTTP.
+	"commands/execution": {"domain", "commands/eventstore", "github.com/google/uuid"},
 }
 
 type listedPackage struct {
@@ -75,6 +90,9 @@ func TestImportsPointInward(t *testing.T) {
 func checkImports(t *testing.T, p listedPackage) {
 	layer, _, _ := strings.Cut(strings.TrimPrefix(p.ImportPath, module), "/")
 	allowed, known := allowedImports[layer]
+	if narrower, ok := narrowerImports[strings.TrimPrefix(p.ImportPath, module)]; ok {
+		allowed = narrower
+	}
 	if !known {
 		t.Errorf("package %s is in no known layer (top-level folders are fixed)", p.ImportPath)
 		return
@@ -100,4 +118,24 @@ func importAllowed(allowed []string, imp string) bool {
 		}
 	}
 	return false
+}
+
+// The read API links none of the write side's machinery, not even through
+// another package: neither the use cases (commands) nor the command engine
+// (commands/execution), nor sessions or the write API that use them. What
+// it shares with the write API is commands/access alone.
+func TestTheReadAPILinksNoCommandEngine(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", module+"readapi").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, module+"commands/access") {
+		t.Fatalf("go list -deps ./readapi gave no commands/access; the check saw nothing: %v", deps)
+	}
+	for _, engine := range []string{"commands", "commands/execution", "commands/sessions", "commands/writeapi"} {
+		if slices.Contains(deps, module+engine) {
+			t.Errorf("readapi links %s%s (go list -deps ./readapi)", module, engine)
+		}
+	}
 }

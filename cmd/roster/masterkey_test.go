@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -41,7 +42,7 @@ func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	t.Parallel()
 	svc, url, encoded := freshServices(t, testAccess)
 	svcPool := svc.pool
-	h, op, acme := svc.commands, domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
+	h, op, acme := svc.commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	createAcme(t, h)
 	for _, id := range []domain.UserID{"kept", "lost", "gone"} {
 		mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: id, Email: string(id) + "@acme.example", Name: string(id), Role: domain.RoleMember}))

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
@@ -63,7 +64,7 @@ func TestProjectorsRetakeTheirLockWhenItsConnectionDies(t *testing.T) {
 	}
 	awaitHolder(t, pool, func(pid int) bool { return pid != 0 && pid != first })
 	createAcme(t, svc.commands)
-	res := mustHandleFn(t)(svc.commands.InviteUser.Handle(bg, commands.Envelope{Tenant: "acme"}, commands.InviteUser{
+	res := mustHandleFn(t)(svc.commands.InviteUser.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.InviteUser{
 		Actor: domain.OperatorActor(), User: "ann", Email: "ann@acme.example", Name: "Ann", Role: domain.RoleMember}))
 	waitCtx, cancel := context.WithTimeout(bg, 20*time.Second)
 	defer cancel()

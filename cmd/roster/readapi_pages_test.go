@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -50,12 +51,12 @@ func TestListEndpointsFilterAndPageToTheLastPage(t *testing.T) {
 	t.Parallel()
 	h, server := readSide(t)
 	createAcme(t, h)
-	op, acme := domain.OperatorActor(), commands.Envelope{Tenant: "acme"}
+	op, acme := domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	mustHandleFn(t)(h.DefineTeam.Handle(bg, acme, domain.DefineTeam{Actor: op, Team: "red", Name: "Red"}))
 	roles := []domain.Role{domain.RoleAdmin, domain.RoleManager, domain.RoleMember}
 	// last is the position of the very last command, so every read below
 	// sees the same, final state (min_position is "at least", not "exactly").
-	var last commands.Result
+	var last execution.Result
 	for i := range 9 {
 		id := domain.UserID(fmt.Sprintf("u-%d", i))
 		kind := domain.KindMember

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/passwords"
@@ -114,11 +115,11 @@ func TestEveryReadAtACommandsPositionSeesItsEffect(t *testing.T) {
 	t.Parallel()
 	h, server := readSide(t)
 	createAcme(t, h)
-	acme := commands.Envelope{Tenant: "acme"}
+	acme := execution.Envelope{Tenant: "acme"}
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: domain.OperatorActor(), User: "ann",
 		Email: "ann@acme.example", Name: "Ann", Role: domain.RoleMember, Activate: true}))
 	for i := range 1000 {
-		var res commands.Result
+		var res execution.Result
 		want := domain.StatusInactive
 		if i%2 == 0 {
 			res = mustHandleFn(t)(h.DeactivateUser.Handle(bg, acme, domain.DeactivateUser{Actor: domain.OperatorActor(), User: "ann"}))
@@ -141,7 +142,7 @@ func TestTheReadEndpointsAnswerInTheContractsShape(t *testing.T) {
 	t.Parallel()
 	h, server := readSide(t)
 	createAcme(t, h)
-	op, acme := domain.OperatorActor(), commands.Envelope{Tenant: "acme", Reason: "left"}
+	op, acme := domain.OperatorActor(), execution.Envelope{Tenant: "acme", Reason: "left"}
 	mustHandleFn(t)(h.DefineTeam.Handle(bg, acme, domain.DefineTeam{Actor: op, Team: "red", Name: "Red"}))
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "ann", Email: "ann@acme.example", Name: "Ann Able",
 		Role: domain.RoleMember, Teams: []domain.TeamID{"red"}, Activate: true}))

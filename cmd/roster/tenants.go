@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 )
@@ -87,7 +88,7 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer svc.Close()
-	res, err := svc.commands.CreateTenant.Handle(ctx, commands.Envelope{Tenant: domain.TenantID(c.ID)}, c.command(password))
+	res, err := svc.commands.CreateTenant.Handle(ctx, execution.Envelope{Tenant: domain.TenantID(c.ID)}, c.command(password))
 	if err != nil {
 		return c.refusal(err)
 	}
@@ -111,7 +112,7 @@ func (c *tenantsCreateCmd) refusal(err error) error {
 }
 
 // report prints what was created: ids and the position, no personal data.
-func (c *tenantsCreateCmd) report(res commands.Result) error {
+func (c *tenantsCreateCmd) report(res execution.Result) error {
 	out := c.stdout
 	if out == nil {
 		out = os.Stdout

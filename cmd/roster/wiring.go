@@ -12,6 +12,7 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/idempotency"
@@ -30,7 +31,9 @@ type services struct {
 	store    config.EventStore   // where the events are
 	events   *eventStore         // raw events: the write model needs no personal data
 	sealed   *personaldata.Store // events with personal data sealed and unsealed
+	engine   *execution.Engine   // carries the commands out; Close it
 	commands *commands.Handlers
+	queries  *execution.Queries // the reads of the write model: members, profiles, tenants
 	sessions *sessions.Service
 	tokens   *sessionstore.Store    // the sessions' digests, purged of expired ones by serve
 	hashing  *passwords.Budget      // bounds every Argon2id computation of commands and logins
@@ -59,11 +62,12 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 	if err != nil {
 		return nil, err
 	}
-	handlers, err := commands.New(commands.Config{
-		Store:       appendSealedReadRaw{sealed, events},
-		Passwords:   hasher,
-		Screen:      passwords.Screen{},
-		Emails:      key.BlindIndex(),
+	engine, err := execution.New(execution.Config{
+		Store: appendSealedReadRaw{sealed, events},
+		// Over PostgreSQL a command checks its session in the step that
+		// stores its events; KurrentDB declines (nil), and tokens are
+		// checked first.
+		Guard:       sealed.SessionGuard(),
 		Snapshots:   snapshots.New(pool),
 		Idempotency: idempotency.New(pool),
 		// Profiles and password hashes are read with personal data opened.
@@ -72,24 +76,23 @@ func wireServices(ctx context.Context, pool *pgxpool.Pool, key personaldata.Mast
 	})
 	if err != nil {
 		events.Close()
+		return nil, fmt.Errorf("wire the command engine: %w", err)
+	}
+	handlers, err := commands.New(engine, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: key.BlindIndex()})
+	if err != nil {
+		events.Close()
 		return nil, fmt.Errorf("wire commands: %w", err)
 	}
 	tokens := sessionstore.New(pool)
-	cfg := sessions.Config{Store: tokens, Members: handlers, Passwords: hasher,
-		OperatorToken: settings.OperatorToken, TTL: settings.TTL, Limits: settings.Limits, Clock: settings.Clock}
-	if !store.KurrentDB() {
-		// The events live beside the sessions: a command checks its
-		// session in the round trip that stores its events. (KurrentDB
-		// cannot run that check with an append: tokens are checked first.)
-		cfg.Guard = sessionstore.Guard
-	}
-	logins, err := sessions.New(cfg)
+	logins, err := sessions.New(sessions.Config{Store: tokens, Members: engine.Queries(), Passwords: hasher, Emails: key.BlindIndex(),
+		OperatorToken: settings.OperatorToken, TTL: settings.TTL, Limits: settings.Limits, Clock: settings.Clock,
+		DeferChecks: engine.ChecksSessions()})
 	if err != nil {
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
-	return &services{pool: pool, key: key, store: store, events: events, sealed: sealed, commands: handlers, sessions: logins,
-		tokens: tokens, hashing: budget, clients: settings.Clients, readModels: catalog.All()}, nil
+	return &services{pool: pool, key: key, store: store, events: events, sealed: sealed, engine: engine, commands: handlers,
+		queries: engine.Queries(), sessions: logins, tokens: tokens, hashing: budget, clients: settings.Clients, readModels: catalog.All()}, nil
 }
 
 // accessSettings configures authentication: the operator token, session
@@ -134,7 +137,7 @@ func (a appendSealedReadRaw) ReadStream(ctx context.Context, stream string, afte
 
 // Close stops what wireServices started.
 func (s *services) Close() {
-	s.commands.Close()
+	s.engine.Close()
 	s.events.Close()
 }
 

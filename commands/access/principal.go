@@ -8,7 +8,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -26,10 +25,6 @@ type Principal struct {
 	// logging out the calling session; IssuedAt is when it was issued.
 	Session  string
 	IssuedAt time.Time
-	// Deferred is set when the session was taken from a process's memory
-	// rather than checked (see sessions.Service.AuthenticateCommand): the
-	// request's command must check it, or the caller verify it.
-	Deferred *commands.SessionCheck
 }
 
 // Actor is the principal as the issuer of a domain command.
@@ -38,15 +33,6 @@ func (p Principal) Actor() domain.Actor {
 		return domain.OperatorActor()
 	}
 	return domain.UserActor(p.User)
-}
-
-// OwnSession is the principal's session as a command names it (to keep it
-// alive when the user changes their own password); nil for the operator.
-func (p Principal) OwnSession() *domain.SessionRef {
-	if p.Operator || p.Session == "" {
-		return nil
-	}
-	return &domain.SessionRef{Ref: commands.SessionRef(p.Session), IssuedAt: p.IssuedAt}
 }
 
 // Staff reports whether the principal is the operator or a user of kind
@@ -80,48 +66,41 @@ func With(ctx context.Context, p Principal) context.Context {
 }
 
 // Middleware refuses requests without a valid token (401 unauthenticated),
-// and answers 404 not_found to a session used on another tenant's path:
+// and answers 404 not_found to a session used on another tenant's paths:
 // another tenant's resources do not exist for it. Others go on with their
 // principal in the context. An error of the authenticator is a 500.
 func Middleware(auth Authenticator, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
-	return middleware(auth.Authenticate, internal)
-}
-
-// CommandAuthenticator also resolves tokens for requests that run one
-// command, which may leave part of the check to the command (a principal
-// with Deferred set).
-type CommandAuthenticator interface {
-	Authenticator
-	AuthenticateCommand(ctx context.Context, token string) (p Principal, ok bool, err error)
-}
-
-// CommandMiddleware is Middleware for routes that run one command and, when
-// the principal is Deferred, pass it on to the command and verify it
-// whenever the command stored nothing.
-func CommandMiddleware(auth CommandAuthenticator, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
-	return middleware(auth.AuthenticateCommand, internal)
-}
-
-func middleware(authenticate func(context.Context, string) (Principal, bool, error), internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			token, _ := BearerToken(r)
-			p, ok, err := authenticate(r.Context(), token)
-			switch {
-			case err != nil:
-				internal(w, r, err)
-				return
-			case !ok:
-				Refuse(w, domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required"))
-				return
+			if p, ok := Resolve(w, r, auth.Authenticate, internal); ok {
+				next.ServeHTTP(w, r.WithContext(With(r.Context(), p)))
 			}
-			if tenant := chi.URLParam(r, "tenant"); tenant != "" && !p.Operator && string(p.Tenant) != tenant {
-				Refuse(w, domain.NewError(domain.CodeNotFound, "no such tenant"))
-				return
-			}
-			next.ServeHTTP(w, r.WithContext(With(r.Context(), p)))
 		})
 	}
+}
+
+// Resolve is Middleware's work on one request, for middleware of its own
+// (the write API's, whose authentication may leave part of the check to the
+// command): it resolves r's bearer token with authenticate and returns the
+// principal, or answers r — 401, 404 on another tenant's paths, internal
+// for an error — and returns false.
+func Resolve(w http.ResponseWriter, r *http.Request, authenticate func(context.Context, string) (Principal, bool, error),
+	internal func(http.ResponseWriter, *http.Request, error)) (Principal, bool) {
+	token, _ := BearerToken(r)
+	p, ok, err := authenticate(r.Context(), token)
+	switch {
+	case err != nil:
+		internal(w, r, err)
+		return Principal{}, false
+	case !ok:
+		Refuse(w, domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required"))
+		return Principal{}, false
+	}
+	if tenant := chi.URLParam(r, "tenant"); tenant != "" && !p.Operator && string(p.Tenant) != tenant {
+		Refuse(w, domain.NewError(domain.CodeNotFound, "no such tenant"))
+		return Principal{}, false
+	}
+	return p, true
 }
 
 // Tenants says whether a tenant exists.

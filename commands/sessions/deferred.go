@@ -6,7 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/access"
 )
 
@@ -58,39 +59,49 @@ func (k *knownSessions) find(digest string) (Session, bool) {
 }
 
 // AuthenticateCommand is Authenticate for requests that run one command.
-// When the service has a Guard and the token's session was read by this
-// process before, it answers from memory — the session and the user as the
-// cached write model last committed them — and leaves the check to the
-// command: the principal carries a commands.SessionCheck, which the command
-// checks against the state it decides on and, with Guard, in the round trip
-// that stores its events. A command that stores nothing checks nothing: its
-// caller must then call Verify before answering. Otherwise it is
-// Authenticate.
-func (s *Service) AuthenticateCommand(ctx context.Context, token string) (access.Principal, bool, error) {
-	if s.cfg.Guard != nil {
+// When commands may check their sessions (Config.DeferChecks) and the
+// token's session was read by this process before, it answers from memory
+// — the session and the user as the cached write model last committed them
+// — and leaves the check to the command: it returns the SessionCheck the
+// command carries (execution.Envelope.Session), which the engine checks
+// against the state it decides on and in the step that stores its events.
+// A command that stores nothing checks nothing: its caller must then call
+// Verify before answering. Otherwise it is Authenticate, and the check is
+// nil.
+func (s *Service) AuthenticateCommand(ctx context.Context, token string) (access.Principal, *execution.SessionCheck, bool, error) {
+	if s.cfg.DeferChecks {
 		if digest, ok := ParseToken(token); ok { // the operator token is never a known session's: those are random
-			if session, known := s.known.find(digest); known {
-				now := s.cfg.Clock()
-				m, found, current := s.cfg.Members.CachedAt(session.Tenant, session.User, 0)
-				ref := commands.SessionRef(digest)
-				if now.Before(session.ExpiresAt) && current && found && m.Admits(ref, session.IssuedAt) {
-					p := principalOf(session, m)
-					p.Deferred = &commands.SessionCheck{User: session.User, Ref: ref, IssuedAt: session.IssuedAt, Guard: s.cfg.Guard(digest, now)}
-					return p, true, nil
-				}
+			if p, check, known := s.fromMemory(digest); known {
+				return p, check, true, nil
 			}
 		}
 	}
-	return s.Authenticate(ctx, token)
+	p, ok, err := s.Authenticate(ctx, token)
+	return p, nil, ok, err
+}
+
+// fromMemory is the principal of the session this process remembers under
+// digest, and the check its command must make; known is false when the
+// session is not remembered, or no longer good as far as memory tells.
+func (s *Service) fromMemory(digest string) (access.Principal, *execution.SessionCheck, bool) {
+	session, known := s.known.find(digest)
+	if !known {
+		return access.Principal{}, nil, false
+	}
+	now := s.cfg.Clock()
+	m, found, current := s.cfg.Members.CachedAt(session.Tenant, session.User, 0)
+	ref := RefOf(digest)
+	if !now.Before(session.ExpiresAt) || !current || !found || !m.Admits(ref, session.IssuedAt) {
+		return access.Principal{}, nil, false
+	}
+	return principalOf(session, m), &execution.SessionCheck{User: session.User, Ref: ref, IssuedAt: session.IssuedAt,
+		Stored: eventstore.LiveSession{Digest: digest, At: now}}, true
 }
 
 // Verify checks p's session fully, as Authenticate does, for a principal
-// whose command stored nothing (and so checked nothing). Principals that
-// were checked already are good as they are.
+// whose session check was left to its command (AuthenticateCommand) when
+// the command stored nothing, and so checked nothing.
 func (s *Service) Verify(ctx context.Context, p access.Principal) (bool, error) {
-	if p.Deferred == nil {
-		return true, nil
-	}
 	_, _, ok, err := s.resolveDigest(ctx, p.Session)
 	return ok, err
 }

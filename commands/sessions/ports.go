@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -32,15 +32,17 @@ type Store interface {
 }
 
 // Members reads users from the write model, current with the stream.
-// *commands.Handlers implements it.
+// The command engine's queries (*execution.Queries) implement it.
 type Members interface {
-	Member(ctx context.Context, tenant domain.TenantID, user domain.UserID) (commands.Member, bool, error)
-	MemberByEmail(ctx context.Context, tenant domain.TenantID, email string) (commands.Member, bool, error)
+	Member(ctx context.Context, tenant domain.TenantID, user domain.UserID) (execution.Member, bool, error)
+	// MemberByEmailIndex finds the non-deleted user whose address has that
+	// blind index (EmailIndexer).
+	MemberByEmailIndex(ctx context.Context, tenant domain.TenantID, index string) (execution.Member, bool, error)
 	PasswordHash(ctx context.Context, tenant domain.TenantID, u domain.UserView) (string, error)
 	// CachedAt is Member without I/O, when the cached model has every event
 	// up to version head (current false otherwise); CatchUp brings a cached
 	// model up to the stream, loading none.
-	CachedAt(tenant domain.TenantID, user domain.UserID, head int64) (m commands.Member, found, current bool)
+	CachedAt(tenant domain.TenantID, user domain.UserID, head int64) (m execution.Member, found, current bool)
 	CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error)
 }
 
@@ -54,4 +56,10 @@ type Verifier interface {
 	VerifyDummy(password string) error
 }
 
-var _ Members = (*commands.Handlers)(nil)
+// EmailIndexer computes the blind index of an e-mail address (in its
+// domain.NormalizeEmail form), which logins find their user by.
+type EmailIndexer interface {
+	EmailIndex(email string) string
+}
+
+var _ Members = (*execution.Queries)(nil)

@@ -10,27 +10,27 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
-	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
 // Config wires a Service.
 type Config struct {
-	Store     Store    // required
-	Members   Members  // required
-	Passwords Verifier // required
+	Store     Store        // required
+	Members   Members      // required
+	Passwords Verifier     // required
+	Emails    EmailIndexer // required
 	// OperatorToken is accepted everywhere as the operator; "" disables it.
 	OperatorToken string
 	TTL           time.Duration    // session lifetime; default 12 h
 	Limits        Limits           // default DefaultLimits()
 	Clock         func() time.Time // default time.Now
-	// Guard, when set, is the event store precondition that a session is
-	// still stored and unexpired at an instant: commands then check their
-	// sessions as they store their events (AuthenticateCommand). Nil: every
-	// token is checked up front.
-	Guard func(digest string, at time.Time) eventstore.Precondition
+	// DeferChecks lets commands check their sessions as they store their
+	// events (AuthenticateCommand): set it when the command engine can
+	// (execution.Engine.ChecksSessions). False: every token is checked up
+	// front.
+	DeferChecks bool
 }
 
 // Service logs users in and resolves bearer tokens; it implements
@@ -45,8 +45,8 @@ var _ access.Authenticator = (*Service)(nil)
 
 // New builds a Service.
 func New(cfg Config) (*Service, error) {
-	if cfg.Store == nil || cfg.Members == nil || cfg.Passwords == nil {
-		return nil, errors.New("sessions: Store, Members and Passwords are required")
+	if cfg.Store == nil || cfg.Members == nil || cfg.Passwords == nil || cfg.Emails == nil {
+		return nil, errors.New("sessions: Store, Members, Passwords and Emails are required")
 	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = 12 * time.Hour
@@ -62,7 +62,7 @@ func New(cfg Config) (*Service, error) {
 type Login struct {
 	Token     string
 	ExpiresAt time.Time
-	Member    commands.Member
+	Member    execution.Member
 }
 
 // RateLimited is the refusal of a login attempt made too soon after too many
@@ -111,10 +111,10 @@ func (s *Service) Login(ctx context.Context, tenant domain.TenantID, email, pass
 // checkPassword does the same work whether or not the account exists: one
 // write-model lookup, one stream read, one Argon2id verification (within
 // the hashing budget, refused alike when it is full).
-func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, email, password string) (commands.Member, bool, error) {
-	m, found, err := s.cfg.Members.MemberByEmail(ctx, tenant, email)
+func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, email, password string) (execution.Member, bool, error) {
+	m, found, err := s.memberByEmail(ctx, tenant, email)
 	if err != nil {
-		return commands.Member{}, false, err
+		return execution.Member{}, false, err
 	}
 	subject := m.User
 	if !found {
@@ -124,22 +124,32 @@ func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, ema
 	}
 	hash, err := s.cfg.Members.PasswordHash(ctx, tenant, subject)
 	if err != nil && found {
-		return commands.Member{}, false, err
+		return execution.Member{}, false, err
 	}
 	if !found || hash == "" {
 		if err := s.cfg.Passwords.VerifyDummy(password); err != nil {
-			return commands.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
+			return execution.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
 		}
-		return commands.Member{}, false, nil
+		return execution.Member{}, false, nil
 	}
 	ok, err := s.cfg.Passwords.Verify(password, hash)
 	if err != nil {
-		return commands.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
+		return execution.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
 	}
 	return m, ok, nil
 }
 
-func (s *Service) open(ctx context.Context, tenant domain.TenantID, m commands.Member, now time.Time) (Login, error) {
+// memberByEmail is the non-deleted user with that e-mail address, compared
+// in domain.NormalizeEmail's form through its blind index.
+func (s *Service) memberByEmail(ctx context.Context, tenant domain.TenantID, email string) (execution.Member, bool, error) {
+	normalized, err := domain.NormalizeEmail(email)
+	if err != nil {
+		return execution.Member{}, false, nil // no user has an address that is not one
+	}
+	return s.cfg.Members.MemberByEmailIndex(ctx, tenant, s.cfg.Emails.EmailIndex(normalized))
+}
+
+func (s *Service) open(ctx context.Context, tenant domain.TenantID, m execution.Member, now time.Time) (Login, error) {
 	token, digest := newToken()
 	// Stored instants have microsecond precision: truncate now, so that the
 	// issue instant compared with a revocation is the one stored.
@@ -180,7 +190,7 @@ func (s *Service) resolveDigest(ctx context.Context, digest string) (access.Prin
 		return access.Principal{}, Session{}, false, err
 	}
 	m, found, err := s.member(ctx, session)
-	if err != nil || !found || !m.Admits(commands.SessionRef(digest), session.IssuedAt) {
+	if err != nil || !found || !m.Admits(RefOf(digest), session.IssuedAt) {
 		s.known.forget(digest)
 		return access.Principal{}, Session{}, false, err
 	}
@@ -189,7 +199,7 @@ func (s *Service) resolveDigest(ctx context.Context, digest string) (access.Prin
 }
 
 // principalOf is the principal of a good session of m.
-func principalOf(session Session, m commands.Member) access.Principal {
+func principalOf(session Session, m execution.Member) access.Principal {
 	return access.Principal{Tenant: session.Tenant, User: m.User.ID, Role: m.User.Role, Kind: m.User.Kind,
 		ManagesUsers: m.Policy.Manages(m.User.Role), Session: session.Digest, IssuedAt: session.IssuedAt}
 }
@@ -198,7 +208,7 @@ func principalOf(session Session, m commands.Member) access.Principal {
 // stream. When the store told the stream's head along with the session (one
 // round trip) and the cached model has it, no further read is needed — the
 // common case; else the model catches up first.
-func (s *Service) member(ctx context.Context, session Session) (commands.Member, bool, error) {
+func (s *Service) member(ctx context.Context, session Session) (execution.Member, bool, error) {
 	members := s.cfg.Members
 	if session.StreamHead > 0 {
 		if m, found, current := members.CachedAt(session.Tenant, session.User, session.StreamHead); current {
@@ -207,7 +217,7 @@ func (s *Service) member(ctx context.Context, session Session) (commands.Member,
 	}
 	if loaded, err := members.CatchUp(ctx, session.Tenant); err != nil || !loaded {
 		if err != nil {
-			return commands.Member{}, false, err
+			return execution.Member{}, false, err
 		}
 		return members.Member(ctx, session.Tenant, session.User)
 	}

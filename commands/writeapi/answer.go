@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
@@ -27,7 +27,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func answerError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	var limited *sessions.RateLimited
 	switch {
-	case errors.Is(err, commands.ErrSessionEnded):
+	case errors.Is(err, execution.ErrSessionEnded):
 		err = domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required")
 	case errors.As(err, &limited):
 		err = access.Extend(err, access.Extra{RetryAfter: limited.RetryAfter})

@@ -12,6 +12,7 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
@@ -19,6 +20,8 @@ import (
 // API serves the write endpoints.
 type API struct {
 	Commands *commands.Handlers
+	// Queries read the write model the replies render (profiles, instants).
+	Queries  *execution.Queries
 	Sessions *sessions.Service
 	Log      *slog.Logger
 	// Clients tells the client address of a login or of a confirmation of
@@ -41,8 +44,8 @@ func (a *API) MountSessions(r chi.Router) {
 }
 
 // MountCommands adds the routes that each run one command
-// (access.ValidPath, then access.CommandMiddleware or access.Middleware,
-// must run before them).
+// (access.ValidPath, then CommandMiddleware or access.Middleware, must run
+// before them).
 func (a *API) MountCommands(r chi.Router) {
 	r.Post("/v1/tenants", a.createTenant)
 	// Full paths, no sub-routers: the read API shares the /v1/tenants/{tenant}
@@ -80,7 +83,7 @@ func userOf(r *http.Request) domain.UserID     { return domain.UserID(chi.URLPar
 
 // renderer turns a command's result into the reply: the resource, with
 // "changed" and "position" (outcome).
-type renderer func(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error)
+type renderer func(ctx context.Context, tenant domain.TenantID, res execution.Result) (any, error)
 
 // request is what a body-carrying endpoint makes of its request: the input
 // of its handler, the reason to record, and whether the input carries the
@@ -113,17 +116,17 @@ func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h com
 
 // run carries out a command and answers with its rendered resource plus
 // "changed" and "position"; created is the status of a changed creation.
-func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], env commands.Envelope, in In, render renderer, created bool) {
+func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], env execution.Envelope, in In, render renderer, created bool) {
 	p := principal(r)
-	env.Session = p.Deferred
+	env.Session = deferredCheck(r)
 	res, err := h.Handle(r.Context(), env, in)
-	if p.Deferred != nil && !res.SessionChecked && !errors.Is(err, commands.ErrSessionEnded) && access.Outage(err) == nil {
+	if env.Session != nil && !res.SessionChecked && !errors.Is(err, execution.ErrSessionEnded) && access.Outage(err) == nil {
 		// The command stored nothing (a refusal, a no-op, a replay), so
 		// nothing checked the session: check it as any other route does.
 		// (Not after an outage, whose answer stands whatever the session:
 		// an unknown outcome must never be answered as "unavailable".)
 		if ok, verr := a.Sessions.Verify(r.Context(), p); verr != nil || !ok {
-			answerError(a.Log, w, r, cmp.Or(verr, commands.ErrSessionEnded))
+			answerError(a.Log, w, r, cmp.Or(verr, execution.ErrSessionEnded))
 			return
 		}
 	}
@@ -136,7 +139,7 @@ func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Hand
 		if res.Changed { // stored: a store out of reach now must not read as "nothing was stored"
 			err = eventstore.AfterAppend(err)
 		}
-		answerError(a.Log, w, r, commands.OutageError(err, env.IdempotencyKey != ""))
+		answerError(a.Log, w, r, eventstore.OutageError(err, env.IdempotencyKey != ""))
 		return
 	}
 	status := http.StatusOK

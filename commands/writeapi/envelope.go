@@ -8,7 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -17,13 +17,13 @@ import (
 // and ids tying its events to the request (the request id) and to the
 // caller's operation (X-Correlation-ID, else the request id). The handler
 // checks the tenant, the reason and the key (the domain's rules).
-func envelope(r *http.Request, tenant domain.TenantID, reason string) commands.Envelope {
+func envelope(r *http.Request, tenant domain.TenantID, reason string) execution.Envelope {
 	id := middleware.GetReqID(r.Context())
 	correlation := r.Header.Get("X-Correlation-ID")
 	if correlation == "" || len(correlation) > 128 || !printable(correlation) {
 		correlation = id
 	}
-	return commands.Envelope{Tenant: tenant, Reason: reason, CorrelationID: correlation, CausationID: id,
+	return execution.Envelope{Tenant: tenant, Reason: reason, CorrelationID: correlation, CausationID: id,
 		IdempotencyKey: r.Header.Get("Idempotency-Key"), Caller: principal(r).Actor()}
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/documents"
 	"github.com/rosterhq/roster/domain"
 )
@@ -19,7 +19,7 @@ type outcome struct {
 	Position string `json:"position"`
 }
 
-func outcomeOf(res commands.Result) outcome {
+func outcomeOf(res execution.Result) outcome {
 	return outcome{Changed: res.Changed, Position: res.Position.String()}
 }
 
@@ -46,8 +46,8 @@ type (
 
 // userDoc renders API.md's User (documents.NewUser): the write model's
 // view, with the personal data and instants read back from the stream.
-func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent commands.Result) (documents.User, error) {
-	p, err := a.Commands.Profile(ctx, tenant, u, recent)
+func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent execution.Result) (documents.User, error) {
+	p, err := a.Queries.Profile(ctx, tenant, u, recent)
 	if err != nil {
 		return documents.User{}, err
 	}
@@ -55,7 +55,7 @@ func (a *API) userDoc(ctx context.Context, tenant domain.TenantID, u domain.User
 }
 
 // renderUser renders the result's user.
-func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
+func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res execution.Result) (any, error) {
 	if res.User == nil {
 		return nil, errNoView
 	}
@@ -64,12 +64,12 @@ func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res comman
 }
 
 // tenantDoc renders API.md's Tenant (documents.NewTenant).
-func tenantDoc(t *commands.TenantView) documents.Tenant {
+func tenantDoc(t *execution.TenantView) documents.Tenant {
 	return documents.NewTenant(documents.TenantSettings{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy, Version: t.Version},
 		t.SeatsPurchased, t.SeatsUsed)
 }
 
-func renderTenant(_ context.Context, _ domain.TenantID, res commands.Result) (any, error) {
+func renderTenant(_ context.Context, _ domain.TenantID, res execution.Result) (any, error) {
 	if res.Tenant == nil {
 		return nil, errNoView
 	}
@@ -77,7 +77,7 @@ func renderTenant(_ context.Context, _ domain.TenantID, res commands.Result) (an
 }
 
 // renderTeam renders API.md's Team.
-func renderTeam(_ context.Context, _ domain.TenantID, res commands.Result) (any, error) {
+func renderTeam(_ context.Context, _ domain.TenantID, res execution.Result) (any, error) {
 	if res.Team == nil {
 		return nil, errNoView
 	}
@@ -86,7 +86,7 @@ func renderTeam(_ context.Context, _ domain.TenantID, res commands.Result) (any,
 
 // renderWorkItem renders API.md's WorkItem; updated_at is the instant of the
 // latest event that changed it.
-func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
+func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res execution.Result) (any, error) {
 	if res.WorkItem == nil {
 		return nil, errNoView
 	}
@@ -94,7 +94,7 @@ func (a *API) renderWorkItem(ctx context.Context, tenant domain.TenantID, res co
 	at := res.At
 	if res.First == 0 || at.IsZero() || it.LastAt < res.First {
 		var err error
-		if at, err = a.Commands.InstantAt(ctx, tenant, it.LastAt); err != nil {
+		if at, err = a.Queries.InstantAt(ctx, tenant, it.LastAt); err != nil {
 			return nil, err
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -26,7 +26,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		answerError(a.Log, w, r, err)
 		return
 	}
-	user, err := a.userDoc(r.Context(), tenant, got.Member.User, commands.Result{})
+	user, err := a.userDoc(r.Context(), tenant, got.Member.User, execution.Result{})
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return

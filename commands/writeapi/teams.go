@@ -6,8 +6,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -110,6 +110,6 @@ type moved struct {
 	outcome
 }
 
-func renderMoved(_ context.Context, _ domain.TenantID, res commands.Result) (any, error) {
+func renderMoved(_ context.Context, _ domain.TenantID, res execution.Result) (any, error) {
 	return moved{Moved: res.Moved, outcome: outcomeOf(res)}, nil
 }

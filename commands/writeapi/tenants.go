@@ -7,6 +7,7 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/documents"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -35,7 +36,7 @@ type tenantCreated struct {
 
 // createTenant answers POST /v1/tenants (the domain lets only the operator).
 func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
-	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
+	render := func(ctx context.Context, tenant domain.TenantID, res execution.Result) (any, error) {
 		if res.Tenant == nil || res.User == nil {
 			return nil, errNoView
 		}
@@ -103,7 +104,7 @@ type purchaseReply struct {
 // e-mail bought something; reactivate them if their deactivation allowed it.
 // The reply is the reactivated user, or {"user": null} when nobody was.
 func (a *API) purchase(w http.ResponseWriter, r *http.Request) {
-	render := func(ctx context.Context, tenant domain.TenantID, res commands.Result) (any, error) {
+	render := func(ctx context.Context, tenant domain.TenantID, res execution.Result) (any, error) {
 		if res.User == nil {
 			return purchaseReply{outcome: outcomeOf(res)}, nil
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -117,7 +118,7 @@ type passwordBody struct {
 func (a *API) setPassword(w http.ResponseWriter, r *http.Request) {
 	command(a, w, r, a.Commands.SetPassword, a.renderUser, false, func(p access.Principal, r *http.Request, b passwordBody) (request[commands.SetPassword], error) {
 		version, err := ifMatch(r)
-		in := commands.SetPassword{Actor: p.Actor(), User: userOf(r), IfVersion: version, Password: b.Password, Session: p.OwnSession()}
+		in := commands.SetPassword{Actor: p.Actor(), User: userOf(r), IfVersion: version, Password: b.Password, Session: sessions.OwnSession(p)}
 		if b.CurrentPassword != "" {
 			client := a.Clients.Of(r)
 			in.ConfirmCurrent = func(ctx context.Context) error { return a.Sessions.ConfirmPassword(ctx, p, b.CurrentPassword, client) }

@@ -1,4 +1,4 @@
-// Package idempotency is the PostgreSQL adapter of commands.IdempotencyStore:
+// Package idempotency is the PostgreSQL adapter of execution.IdempotencyStore:
 // per tenant and Idempotency-Key, the fingerprint of the first request and,
 // once it has finished, its outcome.
 //

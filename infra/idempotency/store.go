@@ -9,11 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
-var _ commands.IdempotencyStore = (*Store)(nil)
+var _ execution.IdempotencyStore = (*Store)(nil)
 
 // ErrNotInProgress is returned (wrapped) by Complete when the key has no
 // claim awaiting an outcome: it was never claimed, has expired and been
@@ -57,19 +57,19 @@ RETURNING true`
 
 // Claim records id for a request with fingerprint, knowing the tenant's
 // stream at version after, at now, and returns claimed true; when id holds a
-// record younger than commands.IdempotencyTTL at now it returns that record
+// record younger than execution.IdempotencyTTL at now it returns that record
 // and claimed false, changing nothing. An expired record is replaced as if
 // absent.
-func (s *Store) Claim(ctx context.Context, id commands.IdempotencyID, fingerprint string, after int64, now time.Time) (commands.IdempotencyRecord, bool, error) {
-	expiredAt := now.Add(-commands.IdempotencyTTL)
+func (s *Store) Claim(ctx context.Context, id execution.IdempotencyID, fingerprint string, after int64, now time.Time) (execution.IdempotencyRecord, bool, error) {
+	expiredAt := now.Add(-execution.IdempotencyTTL)
 	for range claimAttempts {
 		var claimed bool
 		err := s.pool.QueryRow(ctx, claimSQL, id.Tenant, id.Caller, id.Key, fingerprint, now, expiredAt, after).Scan(&claimed)
 		if err == nil {
-			return commands.IdempotencyRecord{}, true, nil
+			return execution.IdempotencyRecord{}, true, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
-			return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s: %w", describe(id), pgoutage.Read(err))
+			return execution.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s: %w", describe(id), pgoutage.Read(err))
 		}
 		existing, found, err := s.load(ctx, id)
 		if err != nil || found {
@@ -77,25 +77,25 @@ func (s *Store) Claim(ctx context.Context, id commands.IdempotencyID, fingerprin
 		}
 		// Purged between the two statements (by a purge with a later now): claim again.
 	}
-	return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s: record vanished %d times in a row", describe(id), claimAttempts)
+	return execution.IdempotencyRecord{}, false, fmt.Errorf("idempotency: claim %s: record vanished %d times in a row", describe(id), claimAttempts)
 }
 
 // describe names a record in errors: the tenant and the caller, never the
 // key, which is the client's and may be anything printable.
-func describe(id commands.IdempotencyID) string {
+func describe(id execution.IdempotencyID) string {
 	return fmt.Sprintf("tenant %s, caller %q", id.Tenant, id.Caller)
 }
 
-func (s *Store) load(ctx context.Context, id commands.IdempotencyID) (commands.IdempotencyRecord, bool, error) {
-	var rec commands.IdempotencyRecord
+func (s *Store) load(ctx context.Context, id execution.IdempotencyID) (execution.IdempotencyRecord, bool, error) {
+	var rec execution.IdempotencyRecord
 	err := s.pool.QueryRow(ctx, `
 SELECT fingerprint, outcome, created_at, after_version FROM idempotency_keys
 WHERE tenant_id = $1 AND caller = $2 AND key = $3`, id.Tenant, id.Caller, id.Key).Scan(&rec.Fingerprint, &rec.Outcome, &rec.CreatedAt, &rec.AfterVersion)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return commands.IdempotencyRecord{}, false, nil
+		return execution.IdempotencyRecord{}, false, nil
 	}
 	if err != nil {
-		return commands.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s: %w", describe(id), pgoutage.Read(err))
+		return execution.IdempotencyRecord{}, false, fmt.Errorf("idempotency: read %s: %w", describe(id), pgoutage.Read(err))
 	}
 	return rec, true, nil
 }
@@ -103,7 +103,7 @@ WHERE tenant_id = $1 AND caller = $2 AND key = $3`, id.Tenant, id.Caller, id.Key
 // Complete stores outcome (which must not be nil: nil means "in progress") as
 // the result of the claimed id. The first outcome stays: completing an id
 // that is not awaiting one fails with ErrNotInProgress.
-func (s *Store) Complete(ctx context.Context, id commands.IdempotencyID, outcome []byte) error {
+func (s *Store) Complete(ctx context.Context, id execution.IdempotencyID, outcome []byte) error {
 	if outcome == nil {
 		return fmt.Errorf("idempotency: complete %s: nil outcome", describe(id))
 	}
@@ -120,11 +120,11 @@ WHERE tenant_id = $1 AND caller = $2 AND key = $3 AND outcome IS NULL`, id.Tenan
 }
 
 // Purge deletes every record that has expired at now (created at or before
-// now - commands.IdempotencyTTL) and returns how many it deleted. The service
+// now - execution.IdempotencyTTL) and returns how many it deleted. The service
 // calls it periodically; expired records are ignored by Claim either way.
 func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	tag, err := s.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at <= $1`,
-		now.Add(-commands.IdempotencyTTL))
+		now.Add(-execution.IdempotencyTTL))
 	if err != nil {
 		return 0, fmt.Errorf("idempotency: purge: %w", pgoutage.Read(err))
 	}

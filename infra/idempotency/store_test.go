@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/pgtest"
 )
@@ -26,11 +26,11 @@ func newStore(t *testing.T) *idempotency.Store {
 }
 
 // id names a key of tenant of the zero caller.
-func id(tenant, key string) commands.IdempotencyID {
-	return commands.IdempotencyID{Tenant: tenant, Key: key}
+func id(tenant, key string) execution.IdempotencyID {
+	return execution.IdempotencyID{Tenant: tenant, Key: key}
 }
 
-func claim(t *testing.T, s *idempotency.Store, tenant, key, fingerprint string, now time.Time) (commands.IdempotencyRecord, bool) {
+func claim(t *testing.T, s *idempotency.Store, tenant, key, fingerprint string, now time.Time) (execution.IdempotencyRecord, bool) {
 	t.Helper()
 	rec, claimed, err := s.Claim(context.Background(), id(tenant, key), fingerprint, 0, now)
 	if err != nil {
@@ -46,7 +46,7 @@ func mustClaim(t *testing.T, s *idempotency.Store, tenant, key, fingerprint stri
 	}
 }
 
-func mustFindRecord(t *testing.T, s *idempotency.Store, tenant, key string, now time.Time, want commands.IdempotencyRecord) {
+func mustFindRecord(t *testing.T, s *idempotency.Store, tenant, key string, now time.Time, want execution.IdempotencyRecord) {
 	t.Helper()
 	rec, claimed := claim(t, s, tenant, key, "probe", now)
 	if claimed {
@@ -63,7 +63,7 @@ func TestTheFirstClaimOfAKeyWinsAndLaterOnesSeeItInProgress(t *testing.T) {
 	s := newStore(t)
 	mustClaim(t, s, "tenant-a", "key-1", "fp-1", t0)
 	mustFindRecord(t, s, "tenant-a", "key-1", t0.Add(time.Minute),
-		commands.IdempotencyRecord{Fingerprint: "fp-1", CreatedAt: t0})
+		execution.IdempotencyRecord{Fingerprint: "fp-1", CreatedAt: t0})
 }
 
 func TestACompletedKeyReturnsItsOutcome(t *testing.T) {
@@ -76,7 +76,7 @@ func TestACompletedKeyReturnsItsOutcome(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustFindRecord(t, s, "tenant-a", key, t0.Add(time.Hour),
-			commands.IdempotencyRecord{Fingerprint: "fp-" + key, Outcome: outcome, CreatedAt: t0})
+			execution.IdempotencyRecord{Fingerprint: "fp-" + key, Outcome: outcome, CreatedAt: t0})
 	}
 }
 
@@ -88,7 +88,7 @@ func TestTheSameKeyOfAnotherCallerIsAnotherKey(t *testing.T) {
 	ctx := context.Background()
 	callers := []string{"operator", "user:ann", "user:bob", ""}
 	for _, caller := range callers {
-		key := commands.IdempotencyID{Tenant: "tenant-a", Caller: caller, Key: "key-1"}
+		key := execution.IdempotencyID{Tenant: "tenant-a", Caller: caller, Key: "key-1"}
 		if _, claimed, err := s.Claim(ctx, key, "fp-"+caller, 0, t0); err != nil || !claimed {
 			t.Fatalf("caller %q: claimed %v, %v; want its own record", caller, claimed, err)
 		}
@@ -97,7 +97,7 @@ func TestTheSameKeyOfAnotherCallerIsAnotherKey(t *testing.T) {
 		}
 	}
 	for _, caller := range callers {
-		rec, claimed, err := s.Claim(ctx, commands.IdempotencyID{Tenant: "tenant-a", Caller: caller, Key: "key-1"}, "probe", 0, t0)
+		rec, claimed, err := s.Claim(ctx, execution.IdempotencyID{Tenant: "tenant-a", Caller: caller, Key: "key-1"}, "probe", 0, t0)
 		if err != nil || claimed || rec.Fingerprint != "fp-"+caller || string(rec.Outcome) != "outcome of "+caller {
 			t.Errorf("caller %q finds %+v (claimed %v, %v), want its own record", caller, rec, claimed, err)
 		}
@@ -109,7 +109,7 @@ func TestTheSameKeyInAnotherTenantIsAnotherKey(t *testing.T) {
 	s := newStore(t)
 	mustClaim(t, s, "tenant-a", "key-1", "fp-a", t0)
 	mustClaim(t, s, "tenant-b", "key-1", "fp-b", t0)
-	mustFindRecord(t, s, "tenant-a", "key-1", t0, commands.IdempotencyRecord{Fingerprint: "fp-a", CreatedAt: t0})
+	mustFindRecord(t, s, "tenant-a", "key-1", t0, execution.IdempotencyRecord{Fingerprint: "fp-a", CreatedAt: t0})
 }
 
 // claimConcurrently has n goroutines claim one key at once (released
@@ -118,7 +118,7 @@ func claimConcurrently(t *testing.T, s *idempotency.Store, key string, n int, no
 	t.Helper()
 	type result struct {
 		claimed bool
-		rec     commands.IdempotencyRecord
+		rec     execution.IdempotencyRecord
 		err     error
 	}
 	results := make(chan result, n)
@@ -162,7 +162,7 @@ func TestConcurrentClaimsOfANewKeyHaveExactlyOneWinner(t *testing.T) {
 		if n != claimants-1 {
 			t.Fatalf("losers saw %v", seen)
 		}
-		mustFindRecord(t, s, "tenant-a", "key-1", t0, commands.IdempotencyRecord{Fingerprint: fp, CreatedAt: t0})
+		mustFindRecord(t, s, "tenant-a", "key-1", t0, execution.IdempotencyRecord{Fingerprint: fp, CreatedAt: t0})
 	}
 }
 
@@ -171,7 +171,7 @@ func TestConcurrentClaimsOfAnExpiredKeyHaveExactlyOneWinner(t *testing.T) {
 	s := newStore(t)
 	mustClaim(t, s, "tenant-a", "key-1", "fp-old", t0)
 	const claimants = 20
-	later := t0.Add(commands.IdempotencyTTL + time.Second)
+	later := t0.Add(execution.IdempotencyTTL + time.Second)
 	winners, seen := claimConcurrently(t, s, "key-1", claimants, later)
 	if winners != 1 || len(seen) != 1 || seen["fp-old"] != 0 {
 		t.Fatalf("%d winners; losers saw fingerprints %v; want 1 new winner", winners, seen)
@@ -188,14 +188,14 @@ func TestAnExpiredRecordIsReplacedAsIfAbsent(t *testing.T) {
 	if err := s.Complete(ctx, id("tenant-a", "key-1"), []byte("old outcome")); err != nil {
 		t.Fatal(err)
 	}
-	lastLive := t0.Add(commands.IdempotencyTTL - time.Microsecond)
+	lastLive := t0.Add(execution.IdempotencyTTL - time.Microsecond)
 	mustFindRecord(t, s, "tenant-a", "key-1", lastLive,
-		commands.IdempotencyRecord{Fingerprint: "fp-old", Outcome: []byte("old outcome"), CreatedAt: t0})
+		execution.IdempotencyRecord{Fingerprint: "fp-old", Outcome: []byte("old outcome"), CreatedAt: t0})
 
-	expired := t0.Add(commands.IdempotencyTTL)
+	expired := t0.Add(execution.IdempotencyTTL)
 	mustClaim(t, s, "tenant-a", "key-1", "fp-new", expired)
 	mustFindRecord(t, s, "tenant-a", "key-1", expired,
-		commands.IdempotencyRecord{Fingerprint: "fp-new", CreatedAt: expired})
+		execution.IdempotencyRecord{Fingerprint: "fp-new", CreatedAt: expired})
 }
 
 func TestCompletingAKeyNotInProgressFails(t *testing.T) {
@@ -216,7 +216,7 @@ func TestCompletingAKeyNotInProgressFails(t *testing.T) {
 		t.Fatalf("second complete: %v, want ErrNotInProgress", err)
 	}
 	mustFindRecord(t, s, "tenant-a", "key-1", t0,
-		commands.IdempotencyRecord{Fingerprint: "fp-1", Outcome: []byte("first"), CreatedAt: t0})
+		execution.IdempotencyRecord{Fingerprint: "fp-1", Outcome: []byte("first"), CreatedAt: t0})
 }
 
 func TestPurgeDeletesOnlyExpiredRecords(t *testing.T) {
@@ -225,12 +225,12 @@ func TestPurgeDeletesOnlyExpiredRecords(t *testing.T) {
 	mustClaim(t, s, "tenant-a", "old-1", "fp", t0)
 	mustClaim(t, s, "tenant-b", "old-2", "fp", t0.Add(time.Hour))
 	mustClaim(t, s, "tenant-a", "young", "fp", t0.Add(time.Hour+time.Microsecond))
-	n, err := s.Purge(context.Background(), t0.Add(commands.IdempotencyTTL+time.Hour))
+	n, err := s.Purge(context.Background(), t0.Add(execution.IdempotencyTTL+time.Hour))
 	if err != nil || n != 2 {
 		t.Fatalf("purged %d (err %v), want 2", n, err)
 	}
 	mustFindRecord(t, s, "tenant-a", "young", t0.Add(time.Hour),
-		commands.IdempotencyRecord{Fingerprint: "fp", CreatedAt: t0.Add(time.Hour + time.Microsecond)})
+		execution.IdempotencyRecord{Fingerprint: "fp", CreatedAt: t0.Add(time.Hour + time.Microsecond)})
 	mustClaim(t, s, "tenant-a", "old-1", "fp-again", t0) // absent now, even at the old clock
 }
 
@@ -247,7 +247,7 @@ func TestAClaimKeepsTheStreamVersionItsClaimantKnew(t *testing.T) {
 	if err != nil || claimed || rec.AfterVersion != 41 {
 		t.Fatalf("retry sees %+v (claimed %v, %v), want the first claimant's version 41", rec, claimed, err)
 	}
-	later := t0.Add(commands.IdempotencyTTL)
+	later := t0.Add(execution.IdempotencyTTL)
 	if _, claimed, err := s.Claim(ctx, id("tenant-a", "key-1"), "fp", 120, later); err != nil || !claimed {
 		t.Fatalf("claim of the expired key: %v, %v", claimed, err)
 	}

@@ -18,16 +18,16 @@ import (
 // events' payloads, metadata and twice their types' lengths).
 var ErrAppendTooLarge = errors.New("kurrentdb: append exceeds the server's maximum append size")
 
-// Append implements eventstore.Appender with the expected revision. A
+// Append implements eventstore.Appender with the expected revision. (The
+// store declines the port's optional eventstore.SessionGuard: the sessions
+// live in PostgreSQL, and no check there can share a KurrentDB append's
+// atomic step, so callers check sessions before they append.) A
 // refused expectation is ErrVersionConflict; with Any expected, the server
 // refuses only a batch some of whose ids are stored in this stream and some
 // not, which is ErrEventIDReused.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent) (eventstore.AppendResult, error) {
 	if stream == "" || len(events) == 0 {
 		return eventstore.AppendResult{}, fmt.Errorf("kurrentdb: append %q: a stream id and at least one event are required", stream)
-	}
-	if len(eventstore.Preconditions(ctx)) > 0 { // SQL, which KurrentDB cannot run with the append
-		return eventstore.AppendResult{}, fmt.Errorf("kurrentdb: append %s: %w", stream, eventstore.ErrPreconditionUnsupported)
 	}
 	data := make([]esdb.EventData, len(events))
 	for i, e := range events {

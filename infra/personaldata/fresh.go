@@ -21,7 +21,7 @@ SELECT $1, k.user_id, k.wrapped_key FROM unnest($2::text[], $3::bytea[]) AS k(us
 // reports done false, having stored nothing, when a key already existed or
 // the append conflicted (a retried request, a re-appended old invitation, a
 // stale version): the general path then decides, and handles each of those.
-func (s *Store) appendFresh(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch, scanned []fields, users []domain.UserID) (eventstore.AppendResult, bool, error) {
+func (s *Store) appendFresh(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch, scanned []fields, users []domain.UserID, live []eventstore.LiveSession) (eventstore.AppendResult, bool, error) {
 	keys := make(dataKeys, len(users))
 	ids, wrapped := make([]string, len(users)), make([][]byte, len(users))
 	for i, u := range users {
@@ -40,7 +40,7 @@ func (s *Store) appendFresh(ctx context.Context, stream string, expected eventst
 		return eventstore.AppendResult{}, false, err
 	}
 	with := []pgstore.Statement{{SQL: insertFreshKeysSQL, Args: []any{string(batch.tenant), ids, wrapped}}}
-	res, err := s.pg.AppendWith(ctx, stream, expected, batch.events, with)
+	res, err := s.pg.AppendWith(ctx, stream, expected, batch.events, live, with)
 	if errors.Is(err, pgstore.ErrStatementFailed) || errors.Is(err, eventstore.ErrVersionConflict) {
 		return eventstore.AppendResult{}, false, nil
 	}

@@ -62,9 +62,38 @@ func NewStoreOver(inner eventstore.Store, pool *pgxpool.Pool, key MasterKey) *St
 // store; a batch with UserDeleted events is appended in one transaction with
 // the destruction of those users' keys, so neither happens without the other.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent) (eventstore.AppendResult, error) {
+	return s.appendWhileLive(ctx, stream, expected, events, nil)
+}
+
+// AppendWhileLive implements eventstore.SessionGuard over PostgreSQL
+// (NewStore): it is Append, with the sessions of live checked in the step
+// that stores the events, on every path (key writes and destruction
+// included). Over another store (NewStoreOver), which cannot, it refuses any
+// session to check and stores nothing: SessionGuard tells which s is.
+func (s *Store) AppendWhileLive(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, live []eventstore.LiveSession) (eventstore.AppendResult, error) {
+	if len(live) > 0 && s.pg == nil {
+		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: %w", stream, errNoSessionGuard)
+	}
+	return s.appendWhileLive(ctx, stream, expected, events, live)
+}
+
+// errNoSessionGuard refuses a session to check to a store over KurrentDB.
+var errNoSessionGuard = errors.New("only a store over PostgreSQL checks sessions with its appends")
+
+// SessionGuard is s with the capability of appending only while sessions
+// are live, when its inner store is PostgreSQL's; nil over any other store
+// (KurrentDB declines the capability), whose callers check sessions first.
+func (s *Store) SessionGuard() eventstore.SessionGuard {
+	if s.pg == nil {
+		return nil
+	}
+	return s
+}
+
+func (s *Store) appendWhileLive(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, live []eventstore.LiveSession) (eventstore.AppendResult, error) {
 	if fresh, scanned, users, err := scanBatch(stream, events); s.pg != nil && err == nil && len(users) > 0 &&
 		len(fresh.erased) == 0 && onlyInvitations(fresh.events, scanned) {
-		res, done, err := s.appendFresh(ctx, stream, expected, fresh, scanned, users)
+		res, done, err := s.appendFresh(ctx, stream, expected, fresh, scanned, users, live)
 		if done || err != nil {
 			return res, err
 		}
@@ -74,7 +103,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		return eventstore.AppendResult{}, err
 	}
 	if len(batch.erased) == 0 {
-		return s.inner.Append(ctx, stream, expected, batch.events)
+		return s.appendInner(ctx, stream, expected, batch.events, live)
 	}
 	if s.pg == nil {
 		res, err := s.inner.Append(ctx, stream, expected, batch.events)
@@ -83,15 +112,24 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		}
 		return res, eventstore.AfterAppend(destroyKeys(ctx, s.pool, batch.tenant, batch.erased))
 	}
-	return s.appendErasing(ctx, stream, expected, batch)
+	return s.appendErasing(ctx, stream, expected, batch, live)
+}
+
+// appendInner appends sealed events through the inner store, with the
+// sessions of live checked (then the inner store is PostgreSQL's).
+func (s *Store) appendInner(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, live []eventstore.LiveSession) (eventstore.AppendResult, error) {
+	if len(live) == 0 {
+		return s.inner.Append(ctx, stream, expected, events)
+	}
+	return s.pg.AppendWhileLive(ctx, stream, expected, events, live)
 }
 
 // appendErasing appends an erasing batch with the same outcomes as
 // pgstore.Append: a conflict is retried when any version is expected, and a
 // batch whose ids are already stored is answered by the idempotency check.
-func (s *Store) appendErasing(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch) (eventstore.AppendResult, error) {
+func (s *Store) appendErasing(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch, live []eventstore.LiveSession) (eventstore.AppendResult, error) {
 	for attempt := 0; ; attempt++ {
-		res, err := s.appendAndDestroy(ctx, stream, expected, batch)
+		res, err := s.appendAndDestroy(ctx, stream, expected, batch, live)
 		if !errors.Is(err, eventstore.ErrVersionConflict) {
 			return res, err
 		}
@@ -100,7 +138,7 @@ func (s *Store) appendErasing(ctx context.Context, stream string, expected event
 			return eventstore.AppendResult{}, lookErr
 		}
 		if stored {
-			return s.reappendErasing(ctx, stream, expected, batch)
+			return s.reappendErasing(ctx, stream, expected, batch, live)
 		}
 		if !expected.IsAny() || attempt == anyRetries {
 			return res, err
@@ -110,13 +148,13 @@ func (s *Store) appendErasing(ctx context.Context, stream string, expected event
 
 // appendAndDestroy appends batch and destroys its erased users' keys in one
 // transaction.
-func (s *Store) appendAndDestroy(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch) (eventstore.AppendResult, error) {
+func (s *Store) appendAndDestroy(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch, live []eventstore.LiveSession) (eventstore.AppendResult, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return eventstore.AppendResult{}, fmt.Errorf("personaldata: append %s: begin: %w", stream, pgoutage.Read(err))
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // a no-op after Commit
-	res, err := s.pg.AppendTx(ctx, tx, stream, expected, batch.events)
+	res, err := s.pg.AppendTx(ctx, tx, stream, expected, batch.events, live)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -140,8 +178,8 @@ func (s *Store) appendAndDestroy(ctx context.Context, stream string, expected ev
 // users' keys must be gone; the original append's transaction destroyed them
 // already, and destroying them again is an idempotent no-op that only makes
 // sure of it.
-func (s *Store) reappendErasing(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch) (eventstore.AppendResult, error) {
-	res, err := s.inner.Append(ctx, stream, expected, batch.events)
+func (s *Store) reappendErasing(ctx context.Context, stream string, expected eventstore.ExpectedVersion, batch sealedBatch, live []eventstore.LiveSession) (eventstore.AppendResult, error) {
+	res, err := s.appendInner(ctx, stream, expected, batch.events, live)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}

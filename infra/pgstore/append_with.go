@@ -22,8 +22,8 @@ type Statement struct {
 // nothing of the append was stored.
 var ErrStatementFailed = errors.New("pgstore: a statement sent with the append failed")
 
-// AppendWith appends like Append, and runs the statements of with after
-// the events, in the same pipeline: they and the events are one implicit
+// AppendWith appends like AppendWhileLive (live: nil for none), and runs
+// the statements of with after the events, in the same pipeline: they and the events are one implicit
 // transaction (committed together, with one round trip and one WAL flush)
 // or nothing at all. A failing statement of with is reported wrapped in
 // ErrStatementFailed; a version conflict as ErrVersionConflict. Unlike
@@ -35,14 +35,14 @@ var ErrStatementFailed = errors.New("pgstore: a statement sent with the append f
 // another append could take the stream's next version, commit, and still
 // come after these events in the feed — feed order would then contradict
 // stream order, which projections (and a retry reading one stream) rely on.
-func (s *Store) AppendWith(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, with []Statement) (eventstore.AppendResult, error) {
+func (s *Store) AppendWith(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events []eventstore.NewEvent, live []eventstore.LiveSession, with []Statement) (eventstore.AppendResult, error) {
 	args, err := appendArgs(stream, expected, events)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	res, err := s.pipeline(ctx, eventstore.Preconditions(ctx), with, args)
+	res, err := s.pipeline(ctx, live, with, args)
 	switch {
-	case errors.Is(err, ErrStatementFailed), errors.Is(err, eventstore.ErrPreconditionFailed):
+	case errors.Is(err, ErrStatementFailed), errors.Is(err, eventstore.ErrSessionNotLive):
 		return eventstore.AppendResult{}, err
 	case isConflict(err):
 		return eventstore.AppendResult{}, conflictError(stream, expected, err)
@@ -62,17 +62,17 @@ func (s *Store) AppendWith(ctx context.Context, stream string, expected eventsto
 // length.
 const appendedGuardSQL = `SELECT 1 / count(*)::int FROM events WHERE transaction_id = pg_current_xact_id_if_assigned()`
 
-// pipeline sends the preconditions, appendSQL, then, when there are
+// pipeline sends the checks of the sessions of live, appendSQL, then, when there are
 // statements in with, appendedGuardSQL and those statements, in one round
 // trip: a pipeline, which PostgreSQL runs as one implicit transaction, so
 // a failure of any stores nothing. A lost connection is classified as the
 // whole pipeline's (pgoutage.Commit), never as the failure of one
 // statement: the implicit transaction may have committed before the
 // replies were lost.
-func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precondition, with []Statement, args []any) (eventstore.AppendResult, error) {
+func (s *Store) pipeline(ctx context.Context, live []eventstore.LiveSession, with []Statement, args []any) (eventstore.AppendResult, error) {
 	batch := &pgx.Batch{}
-	for _, p := range preconditions {
-		batch.Queue(p.SQL, p.Args...)
+	for _, l := range live {
+		batch.Queue(liveSessionSQL, l.Digest, l.At)
 	}
 	batch.Queue(appendSQL, args...)
 	if len(with) > 0 {
@@ -82,17 +82,17 @@ func (s *Store) pipeline(ctx context.Context, preconditions []eventstore.Precond
 		batch.Queue(st.SQL, st.Args...)
 	}
 	results := s.pool.SendBatch(ctx, batch)
-	res, err := readPipeline(results, preconditions, len(with))
+	res, err := readPipeline(results, len(live), len(with))
 	if closeErr := results.Close(); err == nil && closeErr != nil {
 		err = closeErr
 	}
 	return res, pgoutage.Commit(err)
 }
 
-func readPipeline(results pgx.BatchResults, preconditions []eventstore.Precondition, with int) (eventstore.AppendResult, error) {
-	for _, p := range preconditions {
+func readPipeline(results pgx.BatchResults, live, with int) (eventstore.AppendResult, error) {
+	for range live {
 		if _, err := results.Exec(); err != nil {
-			return eventstore.AppendResult{}, preconditionError(p, err)
+			return eventstore.AppendResult{}, liveSessionError(err)
 		}
 	}
 	rows, err := results.Query()

@@ -20,15 +20,15 @@ func TestAppendWithCommitsTheStatementsAndTheEventsTogetherOrNeither(t *testing.
 	insert := func(n int) []pgstore.Statement {
 		return []pgstore.Statement{{SQL: "INSERT INTO side_effects VALUES ($1)", Args: []any{n}}}
 	}
-	if _, err := store.AppendWith(ctx, "s", eventstore.NoStream(), event("one"), insert(1)); err != nil {
+	if _, err := store.AppendWith(ctx, "s", eventstore.NoStream(), event("one"), nil, insert(1)); err != nil {
 		t.Fatal(err)
 	}
 	// The append conflicts: the statement's row must not stay.
-	if _, err := store.AppendWith(ctx, "s", eventstore.NoStream(), event("two"), insert(2)); !errors.Is(err, eventstore.ErrVersionConflict) {
+	if _, err := store.AppendWith(ctx, "s", eventstore.NoStream(), event("two"), nil, insert(2)); !errors.Is(err, eventstore.ErrVersionConflict) {
 		t.Fatalf("got %v, want a version conflict", err)
 	}
 	// The statement fails: no event may be stored.
-	if _, err := store.AppendWith(ctx, "s", eventstore.Exact(1), event("three"), insert(1)); !errors.Is(err, pgstore.ErrStatementFailed) {
+	if _, err := store.AppendWith(ctx, "s", eventstore.Exact(1), event("three"), nil, insert(1)); !errors.Is(err, pgstore.ErrStatementFailed) {
 		t.Fatalf("got %v, want ErrStatementFailed", err)
 	}
 	var rows int
@@ -41,47 +41,53 @@ func TestAppendWithCommitsTheStatementsAndTheEventsTogetherOrNeither(t *testing.
 	}
 }
 
-// An append's preconditions run in its round trip, on every append path: a
-// precondition failing with its own SQLSTATE is ErrPreconditionFailed; one
-// failing otherwise is an error, not a verdict; either way nothing is stored.
-func TestPreconditionsGateTheAppend(t *testing.T) {
+// An append's session guards run in its round trip, on every append path:
+// a session that is gone fails the append with ErrSessionNotLive; a check
+// failing otherwise is an error, not a verdict; either way nothing is
+// stored.
+func TestSessionGuardsGateTheAppend(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t)
 	store := newStore(t, pool, pgstore.Options{})
-	holds := eventstore.Precondition{SQL: "SELECT 1 / $1::int", Args: []any{1}, FailsWith: "22012"}
-	fails := eventstore.Precondition{SQL: "SELECT 1 / $1::int", Args: []any{0}, FailsWith: "22012"}
-	broken := eventstore.Precondition{SQL: "SELECT 1 / $1::int", Args: []any{"x"}, FailsWith: "22012"}
-	paths := map[string]func(context.Context, string) error{
-		"Append": func(ctx context.Context, s string) error {
-			_, err := store.Append(ctx, s, eventstore.Any(), event(s))
+	now := time.Now()
+	if _, err := pool.Exec(ctx, `INSERT INTO sessions (digest, tenant_id, user_id, issued_at, expires_at)
+		VALUES ('live', 't', 'u', $1, $2)`, now, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	holds := eventstore.LiveSession{Digest: "live", At: now}
+	fails := eventstore.LiveSession{Digest: "gone", At: now}
+	broken := eventstore.LiveSession{Digest: "\x00", At: now} // PostgreSQL refuses the text: an error, no verdict
+	paths := map[string]func(context.Context, string, []eventstore.LiveSession) error{
+		"AppendWhileLive": func(ctx context.Context, s string, live []eventstore.LiveSession) error {
+			_, err := store.AppendWhileLive(ctx, s, eventstore.Any(), event(s), live)
 			return err
 		},
-		"AppendWith": func(ctx context.Context, s string) error {
-			_, err := store.AppendWith(ctx, s, eventstore.Any(), event(s), nil)
+		"AppendWith": func(ctx context.Context, s string, live []eventstore.LiveSession) error {
+			_, err := store.AppendWith(ctx, s, eventstore.Any(), event(s), live, nil)
 			return err
 		},
-		"AppendTx": func(ctx context.Context, s string) error {
+		"AppendTx": func(ctx context.Context, s string, live []eventstore.LiveSession) error {
 			tx, err := pool.Begin(ctx)
 			if err != nil {
 				return err
 			}
 			defer tx.Rollback(ctx)
-			if _, err := store.AppendTx(ctx, tx, s, eventstore.Any(), event(s)); err != nil {
+			if _, err := store.AppendTx(ctx, tx, s, eventstore.Any(), event(s), live); err != nil {
 				return err
 			}
 			return tx.Commit(ctx)
 		},
 	}
 	for name, appendOn := range paths {
-		if err := appendOn(eventstore.WithPreconditions(ctx, holds), name+"-holds"); err != nil {
-			t.Errorf("%s with a precondition that holds: %v", name, err)
+		if err := appendOn(ctx, name+"-holds", []eventstore.LiveSession{holds}); err != nil {
+			t.Errorf("%s with a live session: %v", name, err)
 		}
-		if err := appendOn(eventstore.WithPreconditions(ctx, holds, fails), name+"-fails"); !errors.Is(err, eventstore.ErrPreconditionFailed) {
-			t.Errorf("%s with a failing precondition: %v, want ErrPreconditionFailed", name, err)
+		if err := appendOn(ctx, name+"-fails", []eventstore.LiveSession{holds, fails}); !errors.Is(err, eventstore.ErrSessionNotLive) {
+			t.Errorf("%s with a session that is gone: %v, want ErrSessionNotLive", name, err)
 		}
-		if err := appendOn(eventstore.WithPreconditions(ctx, broken), name+"-broken"); err == nil || errors.Is(err, eventstore.ErrPreconditionFailed) {
-			t.Errorf("%s with a broken precondition: %v, want an error that is no verdict", name, err)
+		if err := appendOn(ctx, name+"-broken", []eventstore.LiveSession{broken}); err == nil || errors.Is(err, eventstore.ErrSessionNotLive) {
+			t.Errorf("%s with a broken session check: %v, want an error that is no verdict", name, err)
 		}
 		for suffix, want := range map[string]int{"-holds": 1, "-fails": 0, "-broken": 0} {
 			if got, err := store.ReadStream(ctx, name+suffix, 0, 10); err != nil || len(got) != want {
@@ -110,7 +116,7 @@ func TestAnAppendWithStatementsTakesItsFeedPlaceWithItsVersion(t *testing.T) {
 	}
 	slow := make(chan error, 1)
 	go func() {
-		_, err := store.AppendWith(ctx, "s", eventstore.Any(), event("slow"), []pgstore.Statement{
+		_, err := store.AppendWith(ctx, "s", eventstore.Any(), event("slow"), nil, []pgstore.Statement{
 			{SQL: "INSERT INTO side_effects VALUES (1)"}, {SQL: "SELECT pg_advisory_xact_lock(4242)"}})
 		slow <- err
 	}()

@@ -8,4 +8,8 @@
 // late its transaction commits. Readers are woken by LISTEN/NOTIFY (and, in
 // the appending process, directly), never by sleeping; a short poll remains
 // only while committed events are held back by a still-running transaction.
+//
+// It has the port's optional capability eventstore.SessionGuard: the
+// sessions table lives beside the events, so an append can depend on a
+// session being live, checked in its own round trip.
 package pgstore

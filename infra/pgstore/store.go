@@ -14,7 +14,10 @@ import (
 	"github.com/rosterhq/roster/infra/wakeup"
 )
 
-var _ eventstore.Store = (*Store)(nil)
+var (
+	_ eventstore.Store        = (*Store)(nil)
+	_ eventstore.SessionGuard = (*Store)(nil)
+)
 
 // notifyChannel is the LISTEN/NOTIFY channel that announces new events.
 const notifyChannel = "roster_events"

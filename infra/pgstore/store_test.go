@@ -34,7 +34,7 @@ func TestEventStoreContract(t *testing.T) {
 				if err != nil {
 					return nil, err
 				}
-				if _, err := store.AppendTx(ctx, tx, stream, expected, events); err != nil {
+				if _, err := store.AppendTx(ctx, tx, stream, expected, events, nil); err != nil {
 					_ = tx.Rollback(ctx)
 					return nil, err
 				}

@@ -9,8 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rosterhq/roster/commands"
-	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
@@ -47,7 +46,7 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 	err := s.pool.QueryRow(ctx, `SELECT s.tenant_id, s.user_id, s.issued_at, s.expires_at,
 		(SELECT max(e.stream_version) FROM events e WHERE e.stream_id = $2 || s.tenant_id)
 		FROM sessions s WHERE s.digest = $1`,
-		digest, commands.StreamOf("")).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head)
+		digest, execution.StreamOf("")).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head)
 	if head != nil {
 		sess.StreamHead = *head
 	}
@@ -59,19 +58,6 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 	}
 	sess.Tenant, sess.User = domain.TenantID(tenant), domain.UserID(user)
 	return sess, true, nil
-}
-
-// guardSQL divides by zero (SQLSTATE 22012) unless the session with digest
-// $1 is stored and unexpired at $2: plain SQL, since a PL/pgSQL function
-// doing the same cost ≈ 40 µs more per command (measured through the bench
-// of the HTTP layer). The digest is the key, so the count is 0 or 1.
-const guardSQL = `SELECT 1 / (SELECT count(*)::int FROM sessions WHERE digest = $1 AND expires_at > $2)`
-
-// Guard is the precondition that the session with digest is still stored
-// and unexpired at at: appended with a command's events
-// (eventstore.Precondition), it checks the session in the same round trip.
-func Guard(digest string, at time.Time) eventstore.Precondition {
-	return eventstore.Precondition{SQL: guardSQL, Args: []any{digest, at}, FailsWith: "22012"}
 }
 
 // End deletes the session.

@@ -1,4 +1,4 @@
-// Package snapshots is the PostgreSQL adapter of commands.SnapshotStore: one
+// Package snapshots is the PostgreSQL adapter of execution.SnapshotStore: one
 // row per stream holding the latest serialised write model, its stream
 // version and the feed position of that version's event.
 //

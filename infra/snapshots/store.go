@@ -8,11 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/infra/pgoutage"
 )
 
-var _ commands.SnapshotStore = (*Store)(nil)
+var _ execution.SnapshotStore = (*Store)(nil)
 
 // Store keeps snapshots in the snapshots table. It is safe for concurrent use.
 // A database out of reach is eventstore.ErrUnavailable (pgoutage.Read).
@@ -28,17 +28,17 @@ func New(pool *pgxpool.Pool) *Store {
 
 // LoadSnapshot returns the latest snapshot of stream; found is false when the
 // stream has none.
-func (s *Store) LoadSnapshot(ctx context.Context, stream string) (commands.Snapshot, bool, error) {
-	snap := commands.Snapshot{Stream: stream}
+func (s *Store) LoadSnapshot(ctx context.Context, stream string) (execution.Snapshot, bool, error) {
+	snap := execution.Snapshot{Stream: stream}
 	err := s.pool.QueryRow(ctx, `
 SELECT stream_version, commit_position, prepare_position, schema_version, data
 FROM snapshots WHERE stream_id = $1`, stream).Scan(
 		&snap.Version, &snap.Position.Commit, &snap.Position.Prepare, &snap.SchemaVersion, &snap.Data)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return commands.Snapshot{}, false, nil
+		return execution.Snapshot{}, false, nil
 	}
 	if err != nil {
-		return commands.Snapshot{}, false, fmt.Errorf("snapshots: load %s: %w", stream, pgoutage.Read(err))
+		return execution.Snapshot{}, false, fmt.Errorf("snapshots: load %s: %w", stream, pgoutage.Read(err))
 	}
 	return snap, true, nil
 }
@@ -63,7 +63,7 @@ WHERE (s.stream_version, s.schema_version) < (EXCLUDED.stream_version, EXCLUDED.
 // version (or at the same version with the same or a later schema version);
 // being refused that way is not an error. snap.Version must be positive and
 // snap.Data not nil.
-func (s *Store) SaveSnapshot(ctx context.Context, snap commands.Snapshot) error {
+func (s *Store) SaveSnapshot(ctx context.Context, snap execution.Snapshot) error {
 	if snap.Data == nil {
 		return fmt.Errorf("snapshots: save %s: no data", snap.Stream)
 	}

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/snapshots"
 )
@@ -22,8 +22,8 @@ func newStore(t *testing.T) *snapshots.Store {
 	return snapshots.New(pgtest.NewPool(t))
 }
 
-func snapshot(stream string, version int64, schema int) commands.Snapshot {
-	return commands.Snapshot{
+func snapshot(stream string, version int64, schema int) execution.Snapshot {
+	return execution.Snapshot{
 		Stream:        stream,
 		Version:       version,
 		Position:      eventstore.Position{Commit: uint64(1000 + version), Prepare: uint64(version)},
@@ -32,14 +32,14 @@ func snapshot(stream string, version int64, schema int) commands.Snapshot {
 	}
 }
 
-func save(t *testing.T, store *snapshots.Store, s commands.Snapshot) {
+func save(t *testing.T, store *snapshots.Store, s execution.Snapshot) {
 	t.Helper()
 	if err := store.SaveSnapshot(context.Background(), s); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func mustLoad(t *testing.T, store *snapshots.Store, stream string) commands.Snapshot {
+func mustLoad(t *testing.T, store *snapshots.Store, stream string) execution.Snapshot {
 	t.Helper()
 	got, found, err := store.LoadSnapshot(context.Background(), stream)
 	if err != nil || !found {
@@ -48,7 +48,7 @@ func mustLoad(t *testing.T, store *snapshots.Store, stream string) commands.Snap
 	return got
 }
 
-func assertSnapshot(t *testing.T, got, want commands.Snapshot) {
+func assertSnapshot(t *testing.T, got, want execution.Snapshot) {
 	t.Helper()
 	if got.Stream != want.Stream || got.Version != want.Version || got.Position != want.Position ||
 		got.SchemaVersion != want.SchemaVersion || !bytes.Equal(got.Data, want.Data) {
@@ -141,7 +141,7 @@ func TestSavingAMeaninglessSnapshotIsAnError(t *testing.T) {
 	store := newStore(t)
 	noData := snapshot("tenant-a", 1, 1)
 	noData.Data = nil
-	for name, s := range map[string]commands.Snapshot{
+	for name, s := range map[string]execution.Snapshot{
 		"version_zero": snapshot("tenant-a", 0, 1),
 		"no_data":      noData,
 	} {

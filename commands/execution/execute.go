@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -19,6 +19,7 @@ const batchTimeout = 30 * time.Second
 // executor is the one path every command takes.
 type executor struct {
 	models      *writeModels
+	guard       eventstore.SessionGuard // nil: commands may not carry session checks
 	clock       func() time.Time
 	maxAttempts int
 }
@@ -29,7 +30,7 @@ type executor struct {
 //
 // other, for a request with an idempotency key, says where another attempt
 // of it may have stored its events (see otherAttempt).
-func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, describe describer, other *otherAttempt) (Result, error) {
+func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, describe Describer, other *otherAttempt) (Result, error) {
 	r := &request{env: env, cmd: cmd, describe: describe, alone: env.IdempotencyKey != "", other: other}
 	m := x.models.get(env.Tenant)
 	m.queue.push(r)
@@ -38,7 +39,7 @@ func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command
 	for !r.done {
 		batch := m.queue.take()
 		if len(batch) == 0 { // unreachable: r is queued until someone finishes it
-			r.finish(Result{}, errors.New("commands: a queued command was lost"))
+			r.finish(Result{}, errors.New("execution: a queued command was lost"))
 			break
 		}
 		x.carryOut(ctx, env.Tenant, m, batch)
@@ -54,7 +55,7 @@ func (x *executor) carryOut(ctx context.Context, tenant domain.TenantID, m *writ
 			m.state = nil // a half-applied Evolve must not stay cached
 			for _, r := range batch {
 				if !r.done {
-					r.finish(Result{}, fmt.Errorf("commands: panic: %v", p))
+					r.finish(Result{}, fmt.Errorf("execution: panic: %v", p))
 				}
 			}
 			panic(p)
@@ -79,54 +80,90 @@ func failAll(batch []*request, err error) {
 	}
 }
 
-// executeOne decides and appends one command with the expected version,
-// retrying the whole cycle on a version conflict (and only then) up to
-// maxAttempts times. A refusal or a no-op is first re-checked against events
-// other processes may have appended since the cache was current, so that
-// neither is ever decided on a stale state.
+// executeOne carries out one command, attempt after attempt until one
+// settles it: a version conflict (and only that) calls for another, up to
+// maxAttempts.
 func (x *executor) executeOne(ctx context.Context, m *writeModel, r *request) (Result, error) {
-	tenant := r.env.Tenant
 	for attempt := 1; ; attempt++ {
-		if r.other != nil {
-			if res, found, err := x.findOther(ctx, m, r, attempt); err != nil || found {
-				return res, err
-			}
-		}
-		events, refusal := domain.Decide(m.state, r.cmd)
-		ended := !sessionHolds(m.state, r.env.Session)
-		if ended || refusal != nil || len(events) == 0 {
-			newer, err := x.models.catchUp(ctx, tenant, m)
-			if err != nil {
-				return Result{}, err
-			}
-			if newer > 0 && attempt < x.maxAttempts {
-				continue
-			}
-			if ended {
-				return Result{}, ErrSessionEnded
-			}
-			if refusal != nil {
-				return Result{}, refusal
-			}
-			return x.unchanged(m, r.describe, m.position), nil
-		}
-		res, err := x.appendOne(ctx, m, r, events)
-		if !errors.Is(err, eventstore.ErrVersionConflict) {
+		if res, settled, err := x.attemptOne(ctx, m, r, attempt); settled || err != nil {
 			return res, err
-		}
-		if attempt == x.maxAttempts {
-			return Result{}, fmt.Errorf("commands: %s: still conflicting after %d attempts: %w", tenant, attempt, err)
-		}
-		if err := backOff(ctx, attempt); err != nil {
-			return Result{}, err
-		}
-		if _, err := x.models.catchUp(ctx, tenant, m); err != nil {
-			return Result{}, err
 		}
 	}
 }
 
-func (x *executor) unchanged(m *writeModel, describe describer, at eventstore.Position) Result {
+// attemptOne is one attempt, in three named steps: decide on the current
+// state; re-check a decision that stores nothing (a refusal, a no-op, an
+// ended session) against the stream's tail, so that none is ever made on a
+// stale cache; append with retry. A keyed request first looks for the
+// events an earlier attempt of it stored. It reports false (not settled)
+// when the command must be decided again, on a state caught up meanwhile.
+func (x *executor) attemptOne(ctx context.Context, m *writeModel, r *request, attempt int) (Result, bool, error) {
+	if res, found, err := x.earlierAttempt(ctx, m, r, attempt); err != nil || found {
+		return res, true, err
+	}
+	d := decideOnCurrentState(m.state, r)
+	if !d.appends() {
+		return x.recheckAgainstTail(ctx, m, r, d, attempt)
+	}
+	return x.appendWithRetry(ctx, m, r, d.events, attempt)
+}
+
+// decision is what a command decided on the cached state.
+type decision struct {
+	events  []domain.Event
+	refusal error
+	ended   bool // the request's session is no longer good on that state
+}
+
+// appends reports whether the decision stores events.
+func (d decision) appends() bool { return !d.ended && d.refusal == nil && len(d.events) > 0 }
+
+// decideOnCurrentState decides r's command on s, and checks r's session.
+func decideOnCurrentState(s *domain.Tenant, r *request) decision {
+	events, refusal := domain.Decide(s, r.cmd)
+	return decision{events: events, refusal: refusal, ended: !sessionHolds(s, r.env.Session)}
+}
+
+// recheckAgainstTail settles a decision that stores nothing once the state
+// it was made on is known to be the stream's tail: if other processes
+// appended since the cache was current, the command is decided again
+// (settled false) while attempts remain.
+func (x *executor) recheckAgainstTail(ctx context.Context, m *writeModel, r *request, d decision, attempt int) (Result, bool, error) {
+	newer, err := x.models.catchUp(ctx, r.env.Tenant, m)
+	switch {
+	case err != nil:
+		return Result{}, true, err
+	case newer > 0 && attempt < x.maxAttempts:
+		return Result{}, false, nil
+	case d.ended:
+		return Result{}, true, ErrSessionEnded
+	case d.refusal != nil:
+		return Result{}, true, d.refusal
+	}
+	return x.unchanged(m, r.describe, m.position), true, nil
+}
+
+// appendWithRetry appends the decided events with the expected version.
+// A version conflict backs off and catches the state up, for the command to
+// be decided again (settled false), unless the attempts are spent.
+func (x *executor) appendWithRetry(ctx context.Context, m *writeModel, r *request, events []domain.Event, attempt int) (Result, bool, error) {
+	res, err := x.appendOne(ctx, m, r, events)
+	if !errors.Is(err, eventstore.ErrVersionConflict) {
+		return res, true, err
+	}
+	if attempt == x.maxAttempts {
+		return Result{}, true, fmt.Errorf("execution: %s: still conflicting after %d attempts: %w", r.env.Tenant, attempt, err)
+	}
+	if err := backOff(ctx, attempt); err != nil {
+		return Result{}, true, err
+	}
+	if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {
+		return Result{}, true, err
+	}
+	return Result{}, false, nil
+}
+
+func (x *executor) unchanged(m *writeModel, describe Describer, at eventstore.Position) Result {
 	r := Result{Position: at, Version: m.state.Version()}
 	describe(m.state, &r)
 	return r
@@ -141,7 +178,7 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 	}
 	before := m.state.Version()
 	r.first, r.at = before+1, now
-	stored, err := x.models.store.Append(guarded(ctx, r), StreamOf(r.env.Tenant), eventstore.Exact(before), batch)
+	stored, err := x.append(ctx, r.env.Tenant, before, batch, r)
 	if err != nil {
 		return Result{}, sessionError(err)
 	}

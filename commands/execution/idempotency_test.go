@@ -1,15 +1,16 @@
-package commands_test
+package execution_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
-func keyed(tenant domain.TenantID, key string) commands.Envelope {
-	return commands.Envelope{Tenant: tenant, IdempotencyKey: key}
+func keyed(tenant domain.TenantID, key string) execution.Envelope {
+	return execution.Envelope{Tenant: tenant, IdempotencyKey: key}
 }
 
 func TestARepeatedIdempotencyKeyReplaysTheFirstOutcome(t *testing.T) {
@@ -103,7 +104,7 @@ func TestConcurrentRepeatsOfAKeyedRequestStoreItsEventsOnce(t *testing.T) {
 		createTenant(t, hs[0], "acme", domain.PresetHelpdesk, 100)
 		for key := range 10 {
 			in := commands.InviteUser{Actor: op, Email: fmt.Sprintf("new%d@acme.test", key), Name: "New", Role: domain.RoleMember, Activate: true}
-			results := make([]commands.Result, 3*processes)
+			results := make([]execution.Result, 3*processes)
 			outcomes := race(len(results)+processes, func(i int) error {
 				if i >= len(results) { // the traffic that makes caches stale
 					id := domain.UserID(fmt.Sprintf("other-%d-%d", key, i))
@@ -124,7 +125,7 @@ func TestConcurrentRepeatsOfAKeyedRequestStoreItsEventsOnce(t *testing.T) {
 				}
 			}
 		}
-		events, err := f.store.ReadStream(ctx, commands.StreamOf("acme"), 0, 1_000_000)
+		events, err := f.store.ReadStream(ctx, execution.StreamOf("acme"), 0, 1_000_000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,11 @@
-package commands_test
+package execution_test
 
 import (
 	"encoding/json"
 	"testing"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -13,7 +14,7 @@ func TestACommandAppendsItsEventsWithMetadata(t *testing.T) {
 	h := f.handlers()
 	createTenant(t, h, "acme", domain.PresetHelpdesk, 10)
 	invite(t, h, "acme", "ann", domain.RoleMember, true)
-	e := commands.Envelope{Tenant: "acme", Reason: "left the company", CorrelationID: "corr-1", CausationID: "req-1"}
+	e := execution.Envelope{Tenant: "acme", Reason: "left the company", CorrelationID: "corr-1", CausationID: "req-1"}
 	res, err := h.DeactivateUser.Handle(ctx, e, domain.DeactivateUser{Actor: domain.UserActor("owner"), User: "ann"})
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +119,7 @@ func TestCommandsOnUnknownTenantsAndBadEnvelopesAreRefused(t *testing.T) {
 	if _, err := h.DeactivateUser.Handle(ctx, env("nobody"), domain.DeactivateUser{Actor: op, User: "ann"}); codeOf(err) != domain.CodeNotFound {
 		t.Errorf("command on an absent tenant: %v, want not_found", err)
 	}
-	for _, e := range []commands.Envelope{{Tenant: "Upper"}, {Tenant: ""}, {Tenant: "acme", IdempotencyKey: "tab\tkey"}} {
+	for _, e := range []execution.Envelope{{Tenant: "Upper"}, {Tenant: ""}, {Tenant: "acme", IdempotencyKey: "tab\tkey"}} {
 		if _, err := h.ChangeSeats.Handle(ctx, e, domain.ChangeSeats{Actor: op, Seats: 3}); codeOf(err) != domain.CodeInvalid {
 			t.Errorf("envelope %+v: %v, want invalid", e, err)
 		}
@@ -131,7 +132,7 @@ func TestCommandsOnUnknownTenantsAndBadEnvelopesAreRefused(t *testing.T) {
 
 func TestTheWriteModelSurvivesAColdStartFromASnapshot(t *testing.T) {
 	f := newFixture(t)
-	h := f.handlers(func(c *commands.Config) { c.SnapshotEvery = 10 })
+	h := f.handlers(func(c *execution.Config) { c.SnapshotEvery = 10 })
 	createTenant(t, h, "acme", domain.PresetWorkManagement, 100)
 	for _, id := range []domain.UserID{"a", "b", "c", "d", "e", "f", "g", "h"} {
 		invite(t, h, "acme", id, domain.RoleMember, true)
@@ -139,7 +140,7 @@ func TestTheWriteModelSurvivesAColdStartFromASnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	h.Close() // waits for the snapshot writes
+	h.engine.Close() // waits for the snapshot writes
 	var version int64
 	if err := f.pool.QueryRow(ctx, "SELECT stream_version FROM snapshots WHERE stream_id = 'tenant-acme'").Scan(&version); err != nil {
 		t.Fatalf("no snapshot was written: %v", err)

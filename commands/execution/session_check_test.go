@@ -1,4 +1,4 @@
-package commands_test
+package execution_test
 
 import (
 	"errors"
@@ -8,8 +8,8 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/sessionstore"
 )
 
 // Commands that carry their session check it as they store their events,
@@ -36,7 +36,7 @@ func TestCommandsCheckTheirSessionsWhenStoredTogether(t *testing.T) {
 	for i, err := range outcomes {
 		s := sessions[i%len(sessions)]
 		_, stored := state.User(domain.UserID(fmt.Sprintf("u-%d", i)))
-		if s.good != (err == nil) || stored != s.good || (!s.good && !errors.Is(err, commands.ErrSessionEnded)) {
+		if s.good != (err == nil) || stored != s.good || (!s.good && !errors.Is(err, execution.ErrSessionEnded)) {
 			t.Errorf("command %d with %s: %v, stored %v", i, s.name, err, stored)
 		}
 	}
@@ -45,14 +45,14 @@ func TestCommandsCheckTheirSessionsWhenStoredTogether(t *testing.T) {
 // sessionCase is a session a command may carry, and whether it is good.
 type sessionCase struct {
 	name  string
-	check commands.SessionCheck
+	check execution.SessionCheck
 	good  bool
 }
 
 // sessionsOfEveryKind makes tenant acme (owner "owner", and "blocked", a
 // blocked admin) and a live session of the owner, and returns a session of
 // each kind: live, logged out, of a blocked user, expired.
-func sessionsOfEveryKind(t *testing.T, f *fixture, h *commands.Handlers) []sessionCase {
+func sessionsOfEveryKind(t *testing.T, f *fixture, h *process) []sessionCase {
 	t.Helper()
 	createTenant(t, h, "acme", domain.PresetHelpdesk, 100)
 	invite(t, h, "acme", "blocked", domain.RoleAdmin, true)
@@ -65,11 +65,16 @@ func sessionsOfEveryKind(t *testing.T, f *fixture, h *commands.Handlers) []sessi
 		t.Fatal(err)
 	}
 	return []sessionCase{
-		{"a live session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("live", issued)}, true},
-		{"a logged-out session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("gone", issued)}, false},
-		{"a blocked user's session", commands.SessionCheck{User: "blocked", IssuedAt: issued, Guard: sessionstore.Guard("live", issued)}, false},
-		{"an expired session", commands.SessionCheck{User: "owner", IssuedAt: issued, Guard: sessionstore.Guard("live", issued.Add(2*time.Hour))}, false},
+		{"a live session", execution.SessionCheck{User: "owner", IssuedAt: issued, Stored: stored("live", issued)}, true},
+		{"a logged-out session", execution.SessionCheck{User: "owner", IssuedAt: issued, Stored: stored("gone", issued)}, false},
+		{"a blocked user's session", execution.SessionCheck{User: "blocked", IssuedAt: issued, Stored: stored("live", issued)}, false},
+		{"an expired session", execution.SessionCheck{User: "owner", IssuedAt: issued, Stored: stored("live", issued.Add(2*time.Hour))}, false},
 	}
+}
+
+// stored is the session under digest, as the store checks it at at.
+func stored(digest string, at time.Time) eventstore.LiveSession {
+	return eventstore.LiveSession{Digest: digest, At: at}
 }
 
 // The same, deterministically in one group commit (CarryOutTogetherIn): a
@@ -79,7 +84,7 @@ func TestOneGroupCommitChecksEachCommandsSession(t *testing.T) {
 	f := newFixture(t)
 	h := f.handlers()
 	sessions := sessionsOfEveryKind(t, f, h)
-	var envs []commands.Envelope
+	var envs []execution.Envelope
 	var cmds []domain.Command
 	for i := range 2 * len(sessions) {
 		e := env("acme")
@@ -94,23 +99,31 @@ func TestOneGroupCommitChecksEachCommandsSession(t *testing.T) {
 	for i, err := range errs {
 		s := sessions[i%len(sessions)]
 		_, stored := state.User(domain.UserID(fmt.Sprintf("u-%d", i)))
-		if s.good != (err == nil) || stored != s.good || (!s.good && !errors.Is(err, commands.ErrSessionEnded)) || (s.good && !results[i].SessionChecked) {
+		if s.good != (err == nil) || stored != s.good || (!s.good && !errors.Is(err, execution.ErrSessionEnded)) || (s.good && !results[i].SessionChecked) {
 			t.Errorf("command %d with %s: %+v, %v, stored %v", i, s.name, results[i], err, stored)
 		}
 	}
 }
 
-// A store that cannot check a precondition refuses the append rather than
-// store events unchecked.
-func TestKurrentDBRefusesAnAppendWithAPrecondition(t *testing.T) {
+// A store that cannot check a session with an append declines the
+// capability, and a command that carries a session check to an engine over
+// it is refused rather than stored unchecked.
+func TestKurrentDBDeclinesToCheckSessionsWithAnAppend(t *testing.T) {
 	f := newKurrentDBFixture(t)
-	guarded := eventstore.WithPreconditions(ctx, sessionstore.Guard("any", time.Now()))
-	_, err := f.store.Append(guarded, "tenant-x", eventstore.Any(), []eventstore.NewEvent{{ID: "0190d7a4-0000-7000-8000-000000000001",
-		Type: "Probe", SchemaVersion: 1, Payload: []byte(`{}`), OccurredAt: time.Now()}})
-	if !errors.Is(err, eventstore.ErrPreconditionUnsupported) {
-		t.Fatalf("append with a precondition: %v, want ErrPreconditionUnsupported", err)
+	if _, guards := f.store.(eventstore.SessionGuard); guards {
+		t.Fatal("the KurrentDB store claims to check sessions with its appends")
 	}
-	if n := f.streamLength("x"); n != 0 {
-		t.Fatalf("%d events stored", n)
+	h := f.handlers()
+	createTenant(t, h, "acme", domain.PresetHelpdesk, 10)
+	before := f.streamLength("acme")
+	e := env("acme")
+	e.Session = &execution.SessionCheck{User: "owner", IssuedAt: time.Now(), Stored: stored("any", time.Now())}
+	_, err := h.InviteUser.Handle(ctx, e, commands.InviteUser{Actor: domain.UserActor("owner"), User: "ann",
+		Email: "ann@acme.test", Name: "Ann", Role: domain.RoleMember})
+	if err == nil {
+		t.Fatal("a command carrying a session check was carried out without the check")
+	}
+	if n := f.streamLength("acme"); n != before {
+		t.Fatalf("%d events stored", n-before)
 	}
 }

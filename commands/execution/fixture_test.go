@@ -1,4 +1,4 @@
-package commands_test
+package execution_test
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/kurrentdb"
@@ -32,7 +34,25 @@ var (
 type fixture struct {
 	t     *testing.T
 	pool  *pgxpool.Pool
-	store commands.EventStore
+	store execution.EventStore
+}
+
+// process is one process's command side: the engine, the use cases over
+// it, and the engine's queries.
+type process struct {
+	*commands.Handlers
+	*execution.Queries
+	engine *execution.Engine
+}
+
+// CarryOutTogether carries out cmds as one batch (see the engine's).
+func (p *process) CarryOutTogether(ctx context.Context, env execution.Envelope, cmds ...domain.Command) ([]execution.Result, []error) {
+	return p.engine.CarryOutTogether(ctx, env, cmds...)
+}
+
+// CarryOutTogetherIn carries out cmds as one batch, each with its envelope.
+func (p *process) CarryOutTogetherIn(ctx context.Context, envs []execution.Envelope, cmds []domain.Command) ([]execution.Result, []error) {
+	return p.engine.CarryOutTogetherIn(ctx, envs, cmds)
 }
 
 // newFixture keeps the events in PostgreSQL.
@@ -68,7 +88,10 @@ func onEachStore(t *testing.T, test func(t *testing.T, f *fixture)) {
 	t.Run("kurrentdb", func(t *testing.T) { test(t, newKurrentDBFixture(t)) })
 }
 
-func (f *fixture) handlers(tweak ...func(*commands.Config)) *commands.Handlers {
+// handlers wires another process's command side, as the service does: over
+// PostgreSQL, commands check their sessions with their appends (the store's
+// eventstore.SessionGuard); KurrentDB declines it.
+func (f *fixture) handlers(tweak ...func(*execution.Config)) *process {
 	hasher, err := passwords.New(passwords.TestParams())
 	if err != nil {
 		f.t.Fatal(err)
@@ -77,23 +100,27 @@ func (f *fixture) handlers(tweak ...func(*commands.Config)) *commands.Handlers {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	cfg := commands.Config{Store: f.store, Passwords: hasher, Screen: passwords.Screen{}, Emails: index,
-		Snapshots: snapshots.New(f.pool), Idempotency: idempotency.New(f.pool)}
+	guard, _ := f.store.(eventstore.SessionGuard)
+	cfg := execution.Config{Store: f.store, Guard: guard, Snapshots: snapshots.New(f.pool), Idempotency: idempotency.New(f.pool)}
 	for _, fn := range tweak {
 		fn(&cfg)
 	}
-	h, err := commands.New(cfg)
+	engine, err := execution.New(cfg)
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.t.Cleanup(h.Close)
-	return h
+	f.t.Cleanup(engine.Close)
+	h, err := commands.New(engine, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: index})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return &process{Handlers: h, Queries: engine.Queries(), engine: engine}
 }
 
-func env(tenant domain.TenantID) commands.Envelope { return commands.Envelope{Tenant: tenant} }
+func env(tenant domain.TenantID) execution.Envelope { return execution.Envelope{Tenant: tenant} }
 
 // createTenant makes a tenant whose owner is "owner".
-func createTenant(t *testing.T, h *commands.Handlers, tenant domain.TenantID, preset string, seats int) commands.Result {
+func createTenant(t *testing.T, h *process, tenant domain.TenantID, preset string, seats int) execution.Result {
 	t.Helper()
 	res, err := h.CreateTenant.Handle(ctx, env(tenant), commands.CreateTenant{Actor: op, Tenant: tenant, Name: "Acme",
 		Preset: preset, Seats: seats, Owner: commands.NewOwner{ID: "owner", Email: "owner@acme.test", Name: "Olive Owner", Password: "correct horse"}})
@@ -103,7 +130,7 @@ func createTenant(t *testing.T, h *commands.Handlers, tenant domain.TenantID, pr
 	return res
 }
 
-func invite(t *testing.T, h *commands.Handlers, tenant domain.TenantID, id domain.UserID, role domain.Role, activate bool) {
+func invite(t *testing.T, h *process, tenant domain.TenantID, id domain.UserID, role domain.Role, activate bool) {
 	t.Helper()
 	_, err := h.InviteUser.Handle(ctx, env(tenant), commands.InviteUser{Actor: op, User: id,
 		Email: string(id) + "@acme.test", Name: "User " + string(id), Role: role, Activate: activate})
@@ -127,7 +154,7 @@ func codeOf(err error) domain.Code {
 func (f *fixture) replayed(tenant domain.TenantID) *domain.Tenant {
 	f.t.Helper()
 	s := &domain.Tenant{}
-	events, err := f.store.ReadStream(ctx, commands.StreamOf(tenant), 0, 1_000_000)
+	events, err := f.store.ReadStream(ctx, execution.StreamOf(tenant), 0, 1_000_000)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -143,7 +170,7 @@ func (f *fixture) replayed(tenant domain.TenantID) *domain.Tenant {
 
 func (f *fixture) streamLength(tenant domain.TenantID) int {
 	f.t.Helper()
-	events, err := f.store.ReadStream(ctx, commands.StreamOf(tenant), 0, 1_000_000)
+	events, err := f.store.ReadStream(ctx, execution.StreamOf(tenant), 0, 1_000_000)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -9,25 +9,25 @@ import (
 // CarryOutTogether carries out cmds as one batch, exactly as if they had
 // queued behind the tenant's lock at once: a deterministic way into the
 // group-commit path, which concurrent tests reach only by chance.
-func (h *Handlers) CarryOutTogether(ctx context.Context, env Envelope, cmds ...domain.Command) ([]Result, []error) {
+func (e *Engine) CarryOutTogether(ctx context.Context, env Envelope, cmds ...domain.Command) ([]Result, []error) {
 	envs := make([]Envelope, len(cmds))
 	for i := range envs {
 		envs[i] = env
 	}
-	return h.CarryOutTogetherIn(ctx, envs, cmds)
+	return e.CarryOutTogetherIn(ctx, envs, cmds)
 }
 
 // CarryOutTogetherIn is CarryOutTogether with an envelope per command (all
 // of one tenant).
-func (h *Handlers) CarryOutTogetherIn(ctx context.Context, envs []Envelope, cmds []domain.Command) ([]Result, []error) {
-	m := h.exec.models.get(envs[0].Tenant)
+func (e *Engine) CarryOutTogetherIn(ctx context.Context, envs []Envelope, cmds []domain.Command) ([]Result, []error) {
+	m := e.exec.models.get(envs[0].Tenant)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	batch := make([]*request, len(cmds))
 	for i, c := range cmds {
 		batch[i] = &request{env: envs[i], cmd: c, describe: func(*domain.Tenant, *Result) {}}
 	}
-	h.exec.carryOut(ctx, envs[0].Tenant, m, batch)
+	e.exec.carryOut(ctx, envs[0].Tenant, m, batch)
 	results, errs := make([]Result, len(cmds)), make([]error, len(cmds))
 	for i, r := range batch {
 		results[i], errs[i] = r.res, r.err

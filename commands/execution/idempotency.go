@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -26,43 +26,62 @@ type outcome struct {
 func fingerprint(useCase string, input any) (string, error) {
 	body, err := json.Marshal(input)
 	if err != nil {
-		return "", fmt.Errorf("commands: fingerprint %s: %w", useCase, err)
+		return "", fmt.Errorf("execution: fingerprint %s: %w", useCase, err)
 	}
 	sum := sha256.Sum256(append([]byte(useCase+"\x00"), body...))
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// idempotent wraps execute for requests that carry an idempotency key.
+// idempotent claims the keys of requests that carry one, and records their
+// outcomes.
 type idempotent struct {
 	store IdempotencyStore
 	clock func() time.Time
 	log   *slog.Logger
 }
 
-// run claims the key (knowing the tenant's stream at version after) and
-// executes, or answers with the stored outcome. A key claimed but never
-// completed (a crash, or the same request still running) is executed again
-// as a retry of that earlier attempt: its event ids are derived from the
-// key, so whatever the first attempt stored is found, not stored twice (see
-// otherAttempt).
-func (i idempotent) run(ctx context.Context, env Envelope, print string, after int64, exec func(*otherAttempt) (Result, error)) (Result, error) {
+// claim claims env's key for a request of useCase with input, knowing the
+// tenant's stream at the version this process has committed, and returns
+// where another attempt of the request may have stored its events (see
+// otherAttempt): the request is then to be carried out. When the key has an
+// outcome already, it returns that instead (a replay, or the refusal), and
+// no otherAttempt. A key claimed but never completed (a crash, or the same
+// request still running) is carried out again as a retry of that earlier
+// attempt: its event ids are derived from the key, so whatever the first
+// attempt stored is found, not stored twice.
+func (i idempotent) claim(ctx context.Context, x *executor, useCase string, env Envelope, input any) (*otherAttempt, Result, error) {
+	print, err := fingerprint(useCase, input)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	after, err := x.knownVersion(ctx, env.Tenant)
+	if err != nil {
+		return nil, Result{}, err
+	}
 	rec, claimed, err := i.store.Claim(ctx, env.idempotencyID(), print, after, i.clock())
 	if err != nil {
-		return Result{}, fmt.Errorf("commands: claim idempotency key: %w", err)
+		return nil, Result{}, fmt.Errorf("execution: claim idempotency key: %w", err)
 	}
 	other := &otherAttempt{after: after, claimed: claimed}
 	if !claimed {
 		if rec.Fingerprint != print {
-			return Result{}, domain.NewError(domain.CodeIdempotencyKeyReused,
+			return nil, Result{}, domain.NewError(domain.CodeIdempotencyKeyReused,
 				"this Idempotency-Key was used within 24 h for a different request")
 		}
 		if rec.Outcome != nil {
-			return replay(rec.Outcome)
+			res, err := replay(rec.Outcome)
+			return nil, res, err
 		}
 		other.after = rec.AfterVersion
 	}
-	res, err := exec(other)
-	if err != nil && !claimed {
+	return other, Result{}, nil
+}
+
+// complete records res and err, the outcome of a request carried out under
+// a key that other tells how it was claimed, and returns them as the
+// request's answer.
+func (i idempotent) complete(ctx context.Context, env Envelope, other *otherAttempt, res Result, err error) (Result, error) {
+	if err != nil && !other.claimed {
 		// A retry of an attempt whose outcome was never recorded: that
 		// attempt may have stored the command, so a store out of reach now
 		// leaves the outcome unknown, not "nothing was stored".
@@ -93,13 +112,13 @@ func (i idempotent) run(ctx context.Context, env Envelope, print string, after i
 func replay(body []byte) (Result, error) {
 	var o outcome
 	if err := json.Unmarshal(body, &o); err != nil {
-		return Result{}, fmt.Errorf("commands: stored idempotent outcome: %w", err)
+		return Result{}, fmt.Errorf("execution: stored idempotent outcome: %w", err)
 	}
 	if o.Error != nil {
 		return Result{}, o.Error
 	}
 	if o.Result == nil {
-		return Result{}, errors.New("commands: stored idempotent outcome is empty")
+		return Result{}, errors.New("execution: stored idempotent outcome is empty")
 	}
 	r := *o.Result
 	r.Replayed = true

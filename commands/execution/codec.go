@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"encoding/json"
@@ -42,14 +42,14 @@ func eventIDs(tenant domain.TenantID, keyName string, n int) []string {
 func encodeEvents(events []domain.Event, meta domain.Metadata, keyName string, at time.Time) ([]eventstore.NewEvent, error) {
 	metaJSON, err := json.Marshal(meta)
 	if err != nil {
-		return nil, fmt.Errorf("commands: encode metadata: %w", err)
+		return nil, fmt.Errorf("execution: encode metadata: %w", err)
 	}
 	ids := eventIDs(meta.Tenant, keyName, len(events))
 	out := make([]eventstore.NewEvent, len(events))
 	for i, e := range events {
 		payload, err := domain.EncodeEvent(e)
 		if err != nil {
-			return nil, fmt.Errorf("commands: encode %s: %w", e.EventType(), err)
+			return nil, fmt.Errorf("execution: encode %s: %w", e.EventType(), err)
 		}
 		version, _ := domain.SchemaVersion(e.EventType()) // EncodeEvent refuses unregistered types
 		out[i] = eventstore.NewEvent{ID: ids[i], Type: e.EventType(), SchemaVersion: version,
@@ -62,7 +62,7 @@ func encodeEvents(events []domain.Event, meta domain.Metadata, keyName string, a
 func decodeEvent(rec eventstore.RecordedEvent) (domain.Event, error) {
 	e, err := domain.DecodeEvent(rec.Type, rec.SchemaVersion, rec.Payload)
 	if err != nil {
-		return nil, fmt.Errorf("commands: %s version %d: %w", rec.StreamID, rec.StreamVersion, err)
+		return nil, fmt.Errorf("execution: %s version %d: %w", rec.StreamID, rec.StreamVersion, err)
 	}
 	return e, nil
 }

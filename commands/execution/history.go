@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func (h *History) UserAsOf(ctx context.Context, tenant domain.TenantID, user dom
 	}
 	events, err := h.store.ReadUserHistory(ctx, StreamOf(tenant), string(user), at)
 	if err != nil {
-		return PastUser{}, false, fmt.Errorf("commands: history of %s/%s: %w", tenant, user, err)
+		return PastUser{}, false, fmt.Errorf("execution: history of %s/%s: %w", tenant, user, err)
 	}
 	r := newPastState()
 	for _, rec := range events {
@@ -77,7 +77,7 @@ func (h *History) TenantAsOf(ctx context.Context, tenant domain.TenantID, at tim
 	for after := int64(0); ; {
 		page, err := h.store.ReadStream(ctx, StreamOf(tenant), after, readPage)
 		if err != nil {
-			return nil, false, fmt.Errorf("commands: history of %s: %w", tenant, err)
+			return nil, false, fmt.Errorf("execution: history of %s: %w", tenant, err)
 		}
 		if err := r.applyUntil(page, at); err != nil {
 			return nil, false, err

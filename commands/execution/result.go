@@ -1,7 +1,9 @@
-package commands
+package execution
 
 import (
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
@@ -60,7 +62,7 @@ type Result struct {
 	// an idempotent outcome (a replay checks nothing).
 	SessionChecked bool `json:"-"`
 
-	decided []domain.Event // what was appended, for describers
+	decided []domain.Event // what was appended, for describers (Decided)
 }
 
 // TenantView is a tenant's settings and seat count as the write model has them.
@@ -75,40 +77,23 @@ type TenantView struct {
 	Version int64 `json:"version"`
 }
 
-// describer fills a Result's views from the state after the command.
-type describer func(s *domain.Tenant, r *Result)
+// Describer fills a Result's views from the state after the command: the
+// use case says which resource its reply shows.
+type Describer func(s *domain.Tenant, r *Result)
 
-func describeUser(id domain.UserID) describer {
-	return func(s *domain.Tenant, r *Result) {
-		if u, ok := s.User(id); ok {
-			r.User = &u
-		}
-	}
-}
+// Decided returns the events the command appended (none for a replay), for
+// describers that summarise them.
+func (r *Result) Decided() []domain.Event { return r.decided }
 
-func describeTeam(id domain.TeamID) describer {
-	return func(s *domain.Tenant, r *Result) {
-		if t, ok := s.Team(id); ok {
-			r.Team = &t
-		}
+// NewUserID is the id of a user the client did not name: derived from the
+// idempotency key (within its caller's keys) when there is one, so that a
+// retried creation names the same user (and is recognised as done) instead
+// of creating another.
+func (env Envelope) NewUserID() domain.UserID {
+	if env.IdempotencyKey != "" {
+		return domain.UserID(uuid.NewSHA1(eventIDNamespace, []byte(string(env.Tenant)+"\x00"+env.idempotencyName()+"\x00user")).String())
 	}
-}
-
-func describeWorkItem(id domain.WorkItemID) describer {
-	return func(s *domain.Tenant, r *Result) {
-		if w, ok := s.WorkItem(id); ok {
-			r.WorkItem = &w
-		}
-	}
-}
-
-func describeTenant(s *domain.Tenant, r *Result) {
-	if !s.Exists() {
-		return
-	}
-	purchased, used := s.Seats()
-	r.Tenant = &TenantView{ID: s.ID(), Name: s.Name(), Preset: s.Preset(), Policy: s.Policy(),
-		SeatsPurchased: purchased, SeatsUsed: used, Version: s.SettingsVersion()}
+	return domain.UserID(uuid.NewString())
 }
 
 // idempotencyName is what the request's key names: the key within its

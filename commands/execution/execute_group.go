@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -32,17 +32,17 @@ func (x *executor) executeGroup(ctx context.Context, tenant domain.TenantID, m *
 		}
 		var stored eventstore.AppendResult
 		if err == nil {
-			stored, err = x.models.store.Append(guarded(ctx, appending(batch)...), StreamOf(tenant), eventstore.Exact(before), events)
+			stored, err = x.append(ctx, tenant, before, events, appending(batch)...)
 		}
 		if err != nil {
 			m.state = nil
 			// A conflict, or one request's ended session: each request on
 			// its own then meets its own outcome.
-			if errors.Is(err, eventstore.ErrVersionConflict) || errors.Is(err, eventstore.ErrPreconditionFailed) {
+			if errors.Is(err, eventstore.ErrVersionConflict) || errors.Is(err, eventstore.ErrSessionNotLive) {
 				x.executeEach(ctx, tenant, m, batch)
 				return
 			}
-			failAll(batch, fmt.Errorf("commands: %s: batch of %d: %w", tenant, len(batch), err))
+			failAll(batch, fmt.Errorf("execution: %s: batch of %d: %w", tenant, len(batch), err))
 			return
 		}
 		m.position = stored.Position

@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"sync"
@@ -14,7 +14,7 @@ const maxBatch = 64
 type request struct {
 	env      Envelope
 	cmd      domain.Command
-	describe describer
+	describe Describer
 	// alone requests are never batched with others (an idempotency key's
 	// deterministic event ids must land as their own append).
 	alone bool

@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -53,6 +53,15 @@ func (x *executor) knownVersion(ctx context.Context, tenant domain.TenantID) (in
 	return m.state.Version(), nil
 }
 
+// earlierAttempt is findOther for a request with an idempotency key; a
+// request without one has no earlier attempt.
+func (x *executor) earlierAttempt(ctx context.Context, m *writeModel, r *request, attempt int) (Result, bool, error) {
+	if r.other == nil {
+		return Result{}, false, nil
+	}
+	return x.findOther(ctx, m, r, attempt)
+}
+
 // findOther looks, among the events of the state not searched yet, for
 // those another attempt derived from r's key (for the retry of an earlier
 // attempt, on its first attempt, the state is caught up first). Found, it
@@ -70,10 +79,10 @@ func (x *executor) findOther(ctx context.Context, m *writeModel, r *request, att
 	for r.other.after < m.state.Version() {
 		page, err := x.models.store.ReadStream(ctx, StreamOf(tenant), r.other.after, readPage)
 		if err != nil {
-			return Result{}, false, fmt.Errorf("commands: read %s: %w", StreamOf(tenant), err)
+			return Result{}, false, fmt.Errorf("execution: read %s: %w", StreamOf(tenant), err)
 		}
 		if len(page) == 0 { // cannot happen: the state was just read from this stream
-			return Result{}, false, fmt.Errorf("commands: %s ends before version %d", StreamOf(tenant), m.state.Version())
+			return Result{}, false, fmt.Errorf("execution: %s ends before version %d", StreamOf(tenant), m.state.Version())
 		}
 		for i, rec := range page {
 			if rec.ID == firstID {
@@ -118,7 +127,7 @@ func (x *executor) readOtherResult(ctx context.Context, m *writeModel, r *reques
 		}
 		var err error
 		if page, err = x.models.store.ReadStream(ctx, StreamOf(r.env.Tenant), before+int64(len(stored)), readPage); err != nil {
-			return Result{}, false, fmt.Errorf("commands: read %s: %w", StreamOf(r.env.Tenant), err)
+			return Result{}, false, fmt.Errorf("execution: read %s: %w", StreamOf(r.env.Tenant), err)
 		}
 		more = len(page) == readPage
 	}

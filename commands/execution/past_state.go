@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"fmt"
@@ -63,7 +63,7 @@ func (r *pastState) user(id domain.UserID) (PastUser, bool, error) {
 		return PastUser{}, false, nil
 	}
 	if v.CreatedAt == 0 {
-		return PastUser{}, false, fmt.Errorf("commands: replay of %s/%s: the user has no invitation", r.state.ID(), id)
+		return PastUser{}, false, fmt.Errorf("execution: replay of %s/%s: the user has no invitation", r.state.ID(), id)
 	}
 	created, last := r.event(v.CreatedAt), r.event(v.LastAt)
 	v.CreatedAt, v.LastAt, v.CredentialsAt = created.version, last.version, r.event(v.CredentialsAt).version

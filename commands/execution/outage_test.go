@@ -1,4 +1,4 @@
-package commands_test
+package execution_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/pgtest"
@@ -74,7 +75,7 @@ func TestAKeyedCommandMetByAnOutageIsCarriedOutByItsRetry(t *testing.T) {
 	through, _, proxy := newFixtureBehindProxy(t)
 	h := through.handlers()
 	createTenant(t, h, "acme", "strict", 10)
-	keyed := commands.Envelope{Tenant: "acme", IdempotencyKey: "k1"}
+	keyed := execution.Envelope{Tenant: "acme", IdempotencyKey: "k1"}
 	in := commands.InviteUser{Actor: op, User: "ann", Email: "ann@acme.test", Name: "Ann", Role: domain.RoleMember}
 	proxy.Down()
 	if _, err := h.InviteUser.Handle(ctx, keyed, in); codeOf(err) != domain.CodeUnavailable {

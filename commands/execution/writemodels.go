@@ -1,4 +1,4 @@
-package commands
+package execution
 
 import (
 	"context"
@@ -76,7 +76,7 @@ func (w *writeModels) load(ctx context.Context, tenant domain.TenantID, m *write
 func (w *writeModels) restore(ctx context.Context, tenant domain.TenantID, m *writeModel) error {
 	snap, found, err := w.snapshots.LoadSnapshot(ctx, StreamOf(tenant))
 	if err != nil {
-		return fmt.Errorf("commands: load snapshot of %s: %w", tenant, err)
+		return fmt.Errorf("execution: load snapshot of %s: %w", tenant, err)
 	}
 	if !found || snap.SchemaVersion != domain.SnapshotSchemaVersion {
 		return nil // replay from the start: the snapshot's layout is not ours
@@ -99,7 +99,7 @@ func (w *writeModels) catchUp(ctx context.Context, tenant domain.TenantID, m *wr
 		page, err := w.store.ReadStream(ctx, StreamOf(tenant), m.state.Version(), readPage)
 		if err != nil {
 			m.state = nil
-			return applied, fmt.Errorf("commands: read %s: %w", StreamOf(tenant), err)
+			return applied, fmt.Errorf("execution: read %s: %w", StreamOf(tenant), err)
 		}
 		for _, rec := range page {
 			e, err := decodeEvent(rec)
@@ -129,7 +129,7 @@ func (w *writeModels) applyNewer(m *writeModel, page []eventstore.RecordedEvent)
 		}
 		if have := m.state.Version(); rec.StreamVersion != have+1 { // cannot happen: pages are contiguous
 			m.state = nil
-			return fmt.Errorf("commands: %s: version %d after %d", rec.StreamID, rec.StreamVersion, have)
+			return fmt.Errorf("execution: %s: version %d after %d", rec.StreamID, rec.StreamVersion, have)
 		}
 		e, err := decodeEvent(rec)
 		if err != nil {

@@ -1,11 +1,11 @@
-package commands_test
+package execution_test
 
 import (
 	"fmt"
 	"sync"
 	"testing"
 
-	"github.com/rosterhq/roster/commands"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -34,7 +34,7 @@ func race(n int, fn func(i int) error) map[domain.Code]int {
 }
 
 // ownerAttack is one of the commands that would take an owner out.
-func ownerAttack(h *commands.Handlers, i int) (commands.Result, error) {
+func ownerAttack(h *process, i int) (execution.Result, error) {
 	target := domain.UserID([]string{"owner", "second"}[i%2])
 	e := env("acme")
 	switch (i / 2) % 4 {
@@ -54,8 +54,8 @@ func ownerAttack(h *commands.Handlers, i int) (commands.Result, error) {
 // collide at append time, not only single commands.
 const processes = 5
 
-func startProcesses(f *fixture) []*commands.Handlers {
-	hs := make([]*commands.Handlers, processes)
+func startProcesses(f *fixture) []*process {
+	hs := make([]*process, processes)
 	for i := range hs {
 		hs[i] = f.handlers()
 	}

@@ -1,0 +1,119 @@
+package execution
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
+)
+
+// Profile is what the write model leaves out of a user: their personal data
+// and the instants of their first and latest events, read back from the
+// stream (through the store that opens sealed personal data).
+type Profile struct {
+	domain.PersonalData
+	CreatedAt, UpdatedAt time.Time
+}
+
+// ErrNoPersonalData is returned by Profile, PasswordHash and InstantAt when
+// the engine was built without Config.PersonalData.
+var ErrNoPersonalData = errors.New("execution: no personal-data reader configured")
+
+// Profile reads u's personal data (erased once deleted) and instants. recent
+// is the result of a command just carried out (zero if none): the instants
+// of its events are known without reading them. A user's e-mail, name and
+// creation never change but for erasure, which u's status tells, so they are
+// cached: rendering a user usually costs no read at all.
+func (q *Queries) Profile(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (Profile, error) {
+	created, err := q.identity(ctx, tenant, u, recent)
+	if err != nil {
+		return Profile{}, err
+	}
+	p := Profile{PersonalData: created.pii, CreatedAt: created.at, UpdatedAt: created.at}
+	if u.Status == domain.StatusDeleted {
+		p.PersonalData = domain.PersonalData{Erased: true}
+	}
+	switch {
+	case u.LastAt <= u.CreatedAt:
+	case recent.First > 0 && !recent.At.IsZero() && u.LastAt >= recent.First:
+		p.UpdatedAt = recent.At
+	default:
+		if p.UpdatedAt, err = q.InstantAt(ctx, tenant, u.LastAt); err != nil {
+			return Profile{}, err
+		}
+	}
+	return p, nil
+}
+
+// identity is a user's e-mail, name and creation instant, cached.
+func (q *Queries) identity(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (identity, error) {
+	key := identityKey{tenant, u.ID}
+	if id, ok := q.identities.get(key); ok && u.Status != domain.StatusDeleted {
+		return id, nil
+	}
+	rec, err := q.eventAt(ctx, tenant, u.CreatedAt)
+	if err != nil {
+		return identity{}, err
+	}
+	pii, err := personalDataOf(rec)
+	if err != nil {
+		return identity{}, err
+	}
+	id := identity{pii: domain.PersonalData{Email: pii.Email, Name: pii.Name, Erased: pii.Erased}, at: rec.OccurredAt}
+	if u.Status == domain.StatusDeleted || pii.Erased {
+		q.identities.forget(key)
+	} else {
+		q.identities.put(key, id)
+	}
+	return id, nil
+}
+
+// PasswordHash returns u's current password hash, "" when they have none
+// (invited without one, or deleted).
+func (q *Queries) PasswordHash(ctx context.Context, tenant domain.TenantID, u domain.UserView) (string, error) {
+	if u.CredentialsAt == 0 {
+		return "", nil
+	}
+	rec, err := q.eventAt(ctx, tenant, u.CredentialsAt)
+	if err != nil {
+		return "", err
+	}
+	pii, err := personalDataOf(rec)
+	return pii.PasswordHash, err
+}
+
+// eventAt reads the tenant stream's event at version.
+func (q *Queries) eventAt(ctx context.Context, tenant domain.TenantID, version int64) (eventstore.RecordedEvent, error) {
+	if q.personal == nil {
+		return eventstore.RecordedEvent{}, ErrNoPersonalData
+	}
+	page, err := q.personal.ReadStream(ctx, StreamOf(tenant), version-1, 1)
+	if err != nil {
+		return eventstore.RecordedEvent{}, fmt.Errorf("execution: read %s at %d: %w", StreamOf(tenant), version, err)
+	}
+	if len(page) != 1 || page[0].StreamVersion != version {
+		return eventstore.RecordedEvent{}, fmt.Errorf("execution: %s has no event at version %d", StreamOf(tenant), version)
+	}
+	return page[0], nil
+}
+
+// personalDataOf extracts the top-level "pii" of an event (zero if none).
+func personalDataOf(rec eventstore.RecordedEvent) (domain.PersonalData, error) {
+	var carrier struct {
+		PII domain.PersonalData `json:"pii"`
+	}
+	if err := json.Unmarshal(rec.Payload, &carrier); err != nil {
+		return domain.PersonalData{}, fmt.Errorf("execution: %s version %d: personal data: %w", rec.StreamID, rec.StreamVersion, err)
+	}
+	return carrier.PII, nil
+}
+
+// InstantAt is when the tenant stream's event at version occurred.
+func (q *Queries) InstantAt(ctx context.Context, tenant domain.TenantID, version int64) (time.Time, error) {
+	rec, err := q.eventAt(ctx, tenant, version)
+	return rec.OccurredAt, err
+}
