@@ -40,4 +40,3 @@ func describeTenant(s *domain.Tenant, r *execution.Result) {
 	r.Tenant = &execution.TenantView{ID: s.ID(), Name: s.Name(), Preset: s.Preset(), Policy: s.Policy(),
 		SeatsPurchased: purchased, SeatsUsed: used, Version: s.SettingsVersion()}
 }
-

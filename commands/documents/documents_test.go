@@ -63,7 +63,7 @@ func TestADeletedOrErasedPersonReadsAsDeletedUser(t *testing.T) {
 	deleted.Status = domain.StatusDeleted
 	for name, u := range map[string]documents.User{
 		"deleted, personal data still at hand": documents.NewUser("acme", deleted, person, time.Now(), time.Now()),
-		"erased, any status":                    documents.NewUser("acme", ann, domain.PersonalData{Erased: true, Email: "x@y.z", Name: "X"}, time.Now(), time.Now()),
+		"erased, any status":                   documents.NewUser("acme", ann, domain.PersonalData{Erased: true, Email: "x@y.z", Name: "X"}, time.Now(), time.Now()),
 	} {
 		if u.Name != domain.DeletedUserName || u.Email != nil {
 			t.Errorf("%s: %q <%v>", name, u.Name, u.Email)

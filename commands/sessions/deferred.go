@@ -6,9 +6,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/execution"
-	"github.com/rosterhq/roster/commands/access"
 )
 
 // maxKnownSessions bounds the sessions a Service remembers (a few hundred

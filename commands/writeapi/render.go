@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/documents"
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
