@@ -38,16 +38,31 @@ type Querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// columns reads a user with capabilities computed from the tenant's policy,
-// exactly as domain.Policy.Capabilities does (a test holds them together):
-// derived at read time, a policy change cannot leave stale flags behind.
+// The capability rules of domain.Policy (CanLogin, Assignable,
+// ConsumesSeat), written once in SQL over a user's status and kind and the
+// tenant's policy as the tenants read model stores it (JSON): derived at
+// read time, a policy change cannot leave stale flags behind. A test
+// evaluates them over every policy × status × kind against the domain's.
+func canLoginSQL(status, policy string) string {
+	return fmt.Sprintf(`(%[1]s = 'active' OR (%[1]s = 'inactive' AND coalesce((%[2]s->>'inactive_can_login')::bool, false)))`, status, policy)
+}
+
+func assignableSQL(status, kind string) string {
+	return fmt.Sprintf(`(%s = 'active' AND %s = 'member')`, status, kind)
+}
+
+func consumesSeatSQL(status, kind, policy string) string {
+	return fmt.Sprintf(`(%[2]s = 'member' AND (%[1]s IN ('invited', 'active')
+        OR (%[1]s IN ('inactive', 'blocked') AND coalesce((%[3]s->>'inactive_consumes_seat')::bool, false))))`, status, kind, policy)
+}
+
+// columns reads a user with its capabilities under the tenant's policy.
 var columns = fmt.Sprintf(`u.user_id, u.tenant_id, u.email, u.name, u.role, u.kind, u.status, u.teams, u.leads,
-    (u.status = 'active' OR (u.status = 'inactive' AND coalesce((t.policy->>'inactive_can_login')::bool, false))) AS can_login,
-    (u.status = 'active' AND u.kind = 'member') AS assignable,
-    (u.kind = 'member' AND (u.status IN ('invited', 'active')
-        OR (u.status IN ('inactive', 'blocked') AND coalesce((t.policy->>'inactive_consumes_seat')::bool, false)))) AS consumes_seat,
+    %s AS can_login, %s AS assignable, %s AS consumes_seat,
     u.version, u.created_at, u.updated_at
-FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id`, Table, tenants.Table)
+FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id`,
+	canLoginSQL("u.status", "t.policy"), assignableSQL("u.status", "u.kind"), consumesSeatSQL("u.status", "u.kind", "t.policy"),
+	Table, tenants.Table)
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
@@ -141,12 +156,11 @@ func List(ctx context.Context, q Querier, f Filter) (page []User, next string, t
 }
 
 // SeatsUsed counts the tenant's users that consume a seat under its policy
-// (the same rule as the consumes_seat column).
+// (the rule of the consumes_seat column).
 func SeatsUsed(ctx context.Context, q Querier, tenant domain.TenantID) (int, error) {
 	var used int
 	err := q.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id
-WHERE u.tenant_id = $1 AND u.kind = 'member' AND (u.status IN ('invited', 'active')
-    OR (u.status IN ('inactive', 'blocked') AND coalesce((t.policy->>'inactive_consumes_seat')::bool, false)))`, Table, tenants.Table),
+WHERE u.tenant_id = $1 AND %s`, Table, tenants.Table, consumesSeatSQL("u.status", "u.kind", "t.policy")),
 		string(tenant)).Scan(&used)
 	if err != nil {
 		return 0, fmt.Errorf("users: seats used: %w", err)
