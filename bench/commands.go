@@ -15,25 +15,22 @@ import (
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/snapshots"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 const bigTenantUsers = 100_000
 
 // commandSide is the use cases over the command engine that carries them
-// out, as the service wires them. Close closes the engine.
+// out, built by the service's own wiring (wiring.NewCommandSide). Close
+// closes the engine.
 type commandSide struct {
 	*commands.Handlers
 	engine *execution.Engine
 }
 
 func newCommandSide(cfg execution.Config, hasher commands.PasswordHasher, emails commands.EmailIndexer) (commandSide, error) {
-	engine, err := execution.New(cfg)
+	engine, h, err := wiring.NewCommandSide(cfg, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: emails})
 	if err != nil {
-		return commandSide{}, err
-	}
-	h, err := commands.New(engine, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: emails})
-	if err != nil {
-		engine.Close()
 		return commandSide{}, err
 	}
 	return commandSide{Handlers: h, engine: engine}, nil

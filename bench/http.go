@@ -11,34 +11,29 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/go-chi/chi/v5/middleware"
-
 	"github.com/rosterhq/roster/commands"
-	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
-	"github.com/rosterhq/roster/commands/writeapi"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/idempotency"
+	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/sessionstore"
-	"github.com/rosterhq/roster/infra/snapshots"
+	"github.com/rosterhq/roster/infra/wiring"
+	"github.com/rosterhq/roster/projections"
 )
 
 // httpUsers is the size of the tenant the HTTP benchmark toggles users of.
 const httpUsers = 20_000
 
-// httpSide is the command side and the write API wired as the service wires
-// them (sealing store, sessions checked against the write model), with the
-// owner logged in.
+// httpSide is the service wired as serve wires it (wiring.Open: sealing
+// store, sessions checked by the commands as they store their events) and
+// its HTTP surface (wiring.Router), with the owner logged in.
 type httpSide struct {
 	*side
-	handlers commandSide
-	server   *httptest.Server
-	token    string
-	owner    domain.Actor
+	svc    *wiring.Services
+	server *httptest.Server
+	token  string
+	owner  domain.Actor
 }
 
 func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
@@ -49,53 +44,27 @@ func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
 	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "web", httpUsers); err != nil {
 		return nil, err
 	}
-	hasher, err := passwords.New(passwords.TestParams())
-	if err != nil {
-		return nil, err
-	}
-	sealed := s.store.(*personaldata.Store)
-	h, err := newCommandSide(execution.Config{Store: sealedAppendRawRead{s.store, s.raw}, Guard: sealed.SessionGuard(),
-		Snapshots: snapshots.New(s.pool), Idempotency: idempotency.New(s.pool), PersonalData: s.store}, hasher, s.key.BlindIndex())
+	log := slog.New(slog.DiscardHandler)
+	svc, err := wiring.Open(ctx, s.pool, s.key, config.EventStore{}, passwords.TestParams(), wiring.Access{}, log)
 	if err != nil {
 		return nil, err
 	}
 	owner := domain.UserActor("owner")
 	env := execution.Envelope{Tenant: "web"}
-	if _, err := h.SetPassword.Handle(ctx, env, commands.SetPassword{Actor: domain.OperatorActor(), User: "owner", Password: "bench pass phrase"}); err != nil {
+	if _, err := svc.Commands.SetPassword.Handle(ctx, env, commands.SetPassword{Actor: domain.OperatorActor(), User: "owner", Password: "bench pass phrase"}); err != nil {
+		svc.Close()
 		return nil, err
 	}
-	logins, err := sessions.New(sessions.Config{Store: sessionstore.New(s.pool), Members: h.engine.Queries(), Passwords: hasher,
-		Emails: s.key.BlindIndex(), DeferChecks: h.engine.ChecksSessions()})
+	login, err := svc.Sessions.Login(ctx, "web", "owner@web.test", "bench pass phrase", "bench")
 	if err != nil {
+		svc.Close()
 		return nil, err
 	}
-	login, err := logins.Login(ctx, "web", "owner@web.test", "bench pass phrase", "bench")
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.DiscardHandler)
-	router := chi.NewRouter()
-	router.Use(middleware.RequestID, middleware.Recoverer)
-	router.Group(func(r chi.Router) {
-		api := &writeapi.API{Commands: h.Handlers, Queries: h.engine.Queries(), Sessions: logins, Log: log}
-		r.Use(api.CommandMiddleware(writeapi.Internal(log)))
-		api.MountCommands(r)
-	})
-	return &httpSide{side: s, handlers: h, server: httptest.NewServer(router), token: login.Token, owner: owner}, nil
+	server := httptest.NewServer(wiring.Router(svc, s.pool, projections.NewStatus(), log))
+	return &httpSide{side: s, svc: svc, server: server, token: login.Token, owner: owner}, nil
 }
 
-func (s *httpSide) close() { s.server.Close(); s.handlers.Close(); s.side.close() }
-
-// sealedAppendRawRead appends through the sealing store and reads raw
-// events, as the service's command side does.
-type sealedAppendRawRead struct {
-	eventstore.Appender
-	raw eventstore.StreamReader
-}
-
-func (s sealedAppendRawRead) ReadStream(ctx context.Context, stream string, after int64, limit int) ([]eventstore.RecordedEvent, error) {
-	return s.raw.ReadStream(ctx, stream, after, limit)
-}
+func (s *httpSide) close() { s.server.Close(); s.svc.Close(); s.side.close() }
 
 // toggles hands out (user, deactivate?) pairs over half of the tenant's
 // users, from base: each user in turn, first deactivated, on the next pass
@@ -119,9 +88,9 @@ func (s *httpSide) inProcess(t *toggles) operation {
 		env := execution.Envelope{Tenant: "web"}
 		var err error
 		if deactivate {
-			_, err = s.handlers.DeactivateUser.Handle(ctx, env, domain.DeactivateUser{Actor: s.owner, User: u})
+			_, err = s.svc.Commands.DeactivateUser.Handle(ctx, env, domain.DeactivateUser{Actor: s.owner, User: u})
 		} else {
-			_, err = s.handlers.ReactivateUser.Handle(ctx, env, domain.ReactivateUser{Actor: s.owner, User: u})
+			_, err = s.svc.Commands.ReactivateUser.Handle(ctx, env, domain.ReactivateUser{Actor: s.owner, User: u})
 		}
 		return 1, err
 	}
@@ -162,7 +131,7 @@ func runHTTP(ctx context.Context, e *env) ([]result, error) {
 	}
 	defer s.close()
 	cold, warm := &toggles{base: 0}, &toggles{base: httpUsers / 2}
-	queries := s.handlers.engine.Queries()
+	queries := s.svc.Queries
 	for i := range httpUsers / 2 {
 		m, _, _ := queries.Member(ctx, "web", warm.user(i))
 		if _, err := queries.Profile(ctx, "web", m.User, execution.Result{}); err != nil {
@@ -234,7 +203,7 @@ func loginTimes(ctx context.Context, s *httpSide) ([]result, error) {
 	}
 	// The account's hash must have the production parameters too, as every
 	// hash made by a production service has.
-	h, err := newCommandSide(execution.Config{Store: sealedAppendRawRead{s.store, s.raw}, PersonalData: s.store}, hasher, s.key.BlindIndex())
+	h, err := newCommandSide(execution.Config{Store: wiring.AppendSealedReadRaw{Appender: s.store, Raw: s.raw}, PersonalData: s.store}, hasher, s.key.BlindIndex())
 	if err != nil {
 		return nil, err
 	}

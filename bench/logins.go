@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/rosterhq/roster/commands/pause"
 )
 
 // loginMemoryBudgetMiB is the peak resident memory that `roster serve` must
@@ -135,10 +137,8 @@ func rightLogin(ctx context.Context, p *servingProcess, i int) (int, error) {
 			return retries, fmt.Errorf("login %d: status %d", i, status)
 		}
 		wait, _ := strconv.Atoi(header.Get("Retry-After"))
-		select {
-		case <-ctx.Done():
-			return retries, ctx.Err()
-		case <-time.After(time.Duration(max(wait, 1)) * time.Second): // a client obeying Retry-After
+		if err := pause.For(ctx, time.Duration(max(wait, 1))*time.Second); err != nil { // a client obeying Retry-After
+			return retries, err
 		}
 	}
 	return 100, fmt.Errorf("login %d: still 503 after 100 tries", i)

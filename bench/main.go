@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -93,15 +94,43 @@ func startProfile(path string) (func(), error) {
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
+// groups name several suites at once: -suite commands is the command
+// side's figures.
+var groups = map[string][]string{"commands": {"command-latency", "deactivate-throughput"}}
+
 func suiteNames() string {
-	names := make([]string, len(suites))
-	for i, s := range suites {
-		names[i] = s.name
+	names := make([]string, 0, len(suites)+len(groups))
+	for _, s := range suites {
+		names = append(names, s.name)
+	}
+	for g, members := range groups {
+		names = append(names, g+" ("+strings.Join(members, " and ")+")")
 	}
 	return strings.Join(names, ", ")
 }
 
+// selected says which suites -suite only names (all of them for ""), and
+// refuses a name that is neither a suite nor a group before anything runs.
+func selected(only string) (func(string) bool, error) {
+	if only == "" {
+		return func(string) bool { return true }, nil
+	}
+	if members, ok := groups[only]; ok {
+		return func(name string) bool { return slices.Contains(members, name) }, nil
+	}
+	for _, s := range suites {
+		if s.name == only {
+			return func(name string) bool { return name == only }, nil
+		}
+	}
+	return nil, fmt.Errorf("no suite %q; the suites are %s", only, suiteNames())
+}
+
 func run(ctx context.Context, only string, e *env) error {
+	wanted, err := selected(only)
+	if err != nil {
+		return err
+	}
 	pool, url, closeDB, err := openDatabase(ctx)
 	if err != nil {
 		return err
@@ -110,7 +139,7 @@ func run(ctx context.Context, only string, e *env) error {
 	e.pool, e.url = pool, url
 	printMachine(ctx, pool)
 	for _, s := range suites {
-		if only != "" && s.name != only {
+		if !wanted(s.name) {
 			continue
 		}
 		results, err := s.run(ctx, e)

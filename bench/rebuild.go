@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/catalog"
@@ -73,10 +74,8 @@ func awaitLive(ctx context.Context, s *side) error {
 		if !behind {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond): // polling the host's committed progress
+		if err := pause.For(ctx, 100*time.Millisecond); err != nil { // polling the host's committed progress
+			return err
 		}
 	}
 }
@@ -110,10 +109,8 @@ func timeRebuild(ctx context.Context, s *side) (time.Duration, error) {
 		if !pending {
 			return time.Since(started), nil
 		}
-		select {
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(20 * time.Millisecond): // polling the host's committed progress
+		if err := pause.For(ctx, 20*time.Millisecond); err != nil { // polling the host's committed progress
+			return 0, err
 		}
 	}
 }

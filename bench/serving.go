@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster/commands/pause"
 )
 
 // servingProcess is `roster serve` in a child process, on a database of
@@ -66,10 +68,8 @@ func (p *servingProcess) waitHealthy(ctx context.Context) error {
 				return nil
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond): // polling a process we cannot be woken by
+		if err := pause.For(ctx, 50*time.Millisecond); err != nil { // polling a process we cannot be woken by
+			return err
 		}
 	}
 	return errors.New("roster serve did not answer /healthz within a minute")

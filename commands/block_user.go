@@ -9,8 +9,8 @@ import (
 
 // blockUser suspends a user's access and kills their sessions.
 func blockUser(e *execution.Engine, d deps) Handler[domain.BlockUser] {
-	return handler(e, "block_user", func(_ context.Context, _ execution.Envelope, in domain.BlockUser) (domain.Command, execution.Describer, error) {
+	return handler(e, "block_user", func(_ context.Context, _ execution.Envelope, in domain.BlockUser) (domain.Command, execution.Shown, error) {
 		in.At = d.clock()
-		return in, describeUser(in.User), nil
+		return in, execution.Shown{User: in.User}, nil
 	})
 }

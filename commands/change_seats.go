@@ -10,7 +10,7 @@ import (
 // changeSeats sets the seats purchased; under seat_limit enforce it cannot
 // drop below the seats in use. Owners only.
 func changeSeats(e *execution.Engine) Handler[domain.ChangeSeats] {
-	return handler(e, "change_seats", func(_ context.Context, _ execution.Envelope, in domain.ChangeSeats) (domain.Command, execution.Describer, error) {
-		return in, describeTenant, nil
+	return handler(e, "change_seats", func(_ context.Context, _ execution.Envelope, in domain.ChangeSeats) (domain.Command, execution.Shown, error) {
+		return in, execution.Shown{Tenant: true}, nil
 	})
 }

@@ -29,16 +29,16 @@ type NewOwner struct {
 }
 
 func createTenant(e *execution.Engine, d deps) Handler[CreateTenant] {
-	return handler(e, "create_tenant", func(_ context.Context, env execution.Envelope, in CreateTenant) (domain.Command, execution.Describer, error) {
+	return handler(e, "create_tenant", func(_ context.Context, env execution.Envelope, in CreateTenant) (domain.Command, execution.Shown, error) {
 		if in.Tenant != env.Tenant {
-			return nil, nil, domain.InvalidField("id", "the tenant id in the body differs from the path")
+			return nil, execution.Shown{}, domain.InvalidField("id", "the tenant id in the body differs from the path")
 		}
 		if in.Owner.Password == "" {
-			return nil, nil, domain.InvalidField("owner.password", "the owner needs a password")
+			return nil, execution.Shown{}, domain.InvalidField("owner.password", "the owner needs a password")
 		}
 		pii, index, err := d.personalData("owner.", in.Owner.Email, in.Owner.Name, in.Owner.Password)
 		if err != nil {
-			return nil, nil, err
+			return nil, execution.Shown{}, err
 		}
 		owner := in.Owner.ID
 		if owner == "" {
@@ -46,6 +46,6 @@ func createTenant(e *execution.Engine, d deps) Handler[CreateTenant] {
 		}
 		cmd := domain.CreateTenant{Actor: in.Actor, Tenant: in.Tenant, Name: in.Name, Preset: in.Preset,
 			Patch: in.Patch, Seats: in.Seats, Owner: domain.OwnerAccount{User: owner, PII: pii, EmailIndex: index}}
-		return cmd, func(s *domain.Tenant, r *execution.Result) { describeTenant(s, r); describeUser(owner)(s, r) }, nil
+		return cmd, execution.Shown{Tenant: true, User: owner}, nil
 	})
 }

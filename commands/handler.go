@@ -15,8 +15,8 @@ type Handler[In any] struct {
 }
 
 // prepareFunc turns a use case's input into a domain command (stamping
-// instants, generating ids, hashing secrets) and names what to describe.
-type prepareFunc[In any] func(ctx context.Context, env execution.Envelope, in In) (domain.Command, execution.Describer, error)
+// instants, generating ids, hashing secrets) and names what the reply shows.
+type prepareFunc[In any] func(ctx context.Context, env execution.Envelope, in In) (domain.Command, execution.Shown, error)
 
 // handler builds a Handler from its use-case name and preparation.
 func handler[In any](engine *execution.Engine, useCase string, prepare prepareFunc[In]) Handler[In] {
@@ -37,10 +37,10 @@ func handler[In any](engine *execution.Engine, useCase string, prepare prepareFu
 func (h Handler[In]) Handle(ctx context.Context, env execution.Envelope, in In) (execution.Result, error) {
 	run := h.engine.Begin(ctx, h.useCase, env, in)
 	if run.Pending() {
-		if cmd, describe, err := h.prepare(ctx, env, in); err != nil {
+		if cmd, shown, err := h.prepare(ctx, env, in); err != nil {
 			run.Refuse(err)
 		} else {
-			run.Execute(ctx, cmd, describe)
+			run.Execute(ctx, cmd, shown)
 		}
 	}
 	return run.End(ctx)

@@ -23,10 +23,10 @@ type InviteUser struct {
 }
 
 func inviteUser(e *execution.Engine, d deps) Handler[InviteUser] {
-	return handler(e, "invite_user", func(_ context.Context, env execution.Envelope, in InviteUser) (domain.Command, execution.Describer, error) {
+	return handler(e, "invite_user", func(_ context.Context, env execution.Envelope, in InviteUser) (domain.Command, execution.Shown, error) {
 		pii, index, err := d.personalData("", in.Email, in.Name, in.Password)
 		if err != nil {
-			return nil, nil, err
+			return nil, execution.Shown{}, err
 		}
 		id := in.User
 		if id == "" {
@@ -34,6 +34,6 @@ func inviteUser(e *execution.Engine, d deps) Handler[InviteUser] {
 		}
 		cmd := domain.InviteUser{Actor: in.Actor, User: id, PII: pii, EmailIndex: index, Role: in.Role,
 			Kind: in.Kind, Teams: in.Teams, Activate: in.Activate}
-		return cmd, describeUser(id), nil
+		return cmd, execution.Shown{User: id}, nil
 	})
 }

@@ -9,7 +9,7 @@ import (
 
 // leaveTeam removes a user from a team (and from its lead, if they had it).
 func leaveTeam(e *execution.Engine) Handler[domain.LeaveTeam] {
-	return handler(e, "leave_team", func(_ context.Context, _ execution.Envelope, in domain.LeaveTeam) (domain.Command, execution.Describer, error) {
-		return in, describeTeam(in.Team), nil
+	return handler(e, "leave_team", func(_ context.Context, _ execution.Envelope, in domain.LeaveTeam) (domain.Command, execution.Shown, error) {
+		return in, execution.Shown{Team: in.Team}, nil
 	})
 }

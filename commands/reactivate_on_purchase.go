@@ -16,17 +16,12 @@ type ReactivateOnPurchase struct {
 }
 
 func reactivateOnPurchase(e *execution.Engine, d deps) Handler[ReactivateOnPurchase] {
-	return handler(e, "reactivate_on_purchase", func(_ context.Context, _ execution.Envelope, in ReactivateOnPurchase) (domain.Command, execution.Describer, error) {
+	return handler(e, "reactivate_on_purchase", func(_ context.Context, _ execution.Envelope, in ReactivateOnPurchase) (domain.Command, execution.Shown, error) {
 		email, err := domain.ParseEmail("email", in.Email)
 		if err != nil {
-			return nil, nil, err
+			return nil, execution.Shown{}, err
 		}
 		index := d.emails.EmailIndex(email)
-		describe := func(s *domain.Tenant, r *execution.Result) {
-			if u, ok := s.UserByEmailIndex(index); ok {
-				r.User = &u
-			}
-		}
-		return domain.ReactivateOnPurchase{Actor: in.Actor, EmailIndex: index}, describe, nil
+		return domain.ReactivateOnPurchase{Actor: in.Actor, EmailIndex: index}, execution.Shown{UserByEmailIndex: index}, nil
 	})
 }

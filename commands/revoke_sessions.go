@@ -9,8 +9,8 @@ import (
 
 // revokeSessions forces a logout: every token issued before now dies.
 func revokeSessions(e *execution.Engine, d deps) Handler[domain.RevokeSessions] {
-	return handler(e, "revoke_sessions", func(_ context.Context, _ execution.Envelope, in domain.RevokeSessions) (domain.Command, execution.Describer, error) {
+	return handler(e, "revoke_sessions", func(_ context.Context, _ execution.Envelope, in domain.RevokeSessions) (domain.Command, execution.Shown, error) {
 		in.At = d.clock()
-		return in, describeUser(in.User), nil
+		return in, execution.Shown{User: in.User}, nil
 	})
 }

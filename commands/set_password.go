@@ -28,26 +28,26 @@ type SetPassword struct {
 }
 
 func setPassword(e *execution.Engine, d deps) Handler[SetPassword] {
-	return handler(e, "set_password", func(ctx context.Context, env execution.Envelope, in SetPassword) (domain.Command, execution.Describer, error) {
+	return handler(e, "set_password", func(ctx context.Context, env execution.Envelope, in SetPassword) (domain.Command, execution.Shown, error) {
 		if in.Password == "" {
-			return nil, nil, domain.InvalidField("password", "the password must not be empty")
+			return nil, execution.Shown{}, domain.InvalidField("password", "the password must not be empty")
 		}
 		self := !in.Actor.Operator && in.Actor.User == in.User
 		confirmed := self && in.ConfirmCurrent != nil
 		if confirmed {
 			if err := in.ConfirmCurrent(ctx); err != nil {
-				return nil, nil, err
+				return nil, execution.Shown{}, err
 			}
 		}
 		cmd := domain.SetPassword{Actor: in.Actor, User: in.User, IfVersion: in.IfVersion, At: d.clock(),
 			CurrentConfirmed: confirmed, Session: in.Session}
 		if self && !confirmed {
-			return cmd, describeUser(in.User), nil // the domain refuses it: no hash to spend
+			return cmd, execution.Shown{User: in.User}, nil // the domain refuses it: no hash to spend
 		}
 		var err error
 		if cmd.PasswordHash, err = d.hashPassword("password", in.Password, string(in.User), string(env.Tenant)); err != nil {
-			return nil, nil, err
+			return nil, execution.Shown{}, err
 		}
-		return cmd, describeUser(in.User), nil
+		return cmd, execution.Shown{User: in.User}, nil
 	})
 }

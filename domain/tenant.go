@@ -71,6 +71,20 @@ type workItem struct {
 	lastAt   int64 // stream version of the latest event that changed it
 }
 
+// TenantView is a read-only copy of a tenant's settings and seat count.
+// Its JSON names are those of the outcomes kept for idempotency keys.
+type TenantView struct {
+	ID             TenantID `json:"id"`
+	Name           string   `json:"name"`
+	Preset         string   `json:"preset"`
+	Policy         Policy   `json:"policy"`
+	SeatsPurchased int      `json:"seats_purchased"`
+	SeatsUsed      int      `json:"seats_used"` // under Policy
+	// Version is the stream version of the latest change to the settings
+	// (If-Match).
+	Version int64 `json:"version"`
+}
+
 // UserView is a read-only copy of one user's write-model state.
 type UserView struct {
 	ID         UserID
@@ -137,6 +151,13 @@ func (s *Tenant) Version() int64 { return s.version }
 
 // Seats returns the seats purchased and the seats used now under the policy.
 func (s *Tenant) Seats() (purchased, used int) { return s.seats, s.seatsUsed(s.policy) }
+
+// View is a copy of the tenant's settings and seat count.
+func (s *Tenant) View() TenantView {
+	purchased, used := s.Seats()
+	return TenantView{ID: s.ID(), Name: s.Name(), Preset: s.Preset(), Policy: s.Policy(), SeatsPurchased: purchased,
+		SeatsUsed: used, Version: s.SettingsVersion()}
+}
 
 // seatsUsed counts seats from the per-status counters, so that a policy
 // change re-prices seats in O(1).

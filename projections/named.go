@@ -17,3 +17,8 @@ func (n Named) Tables() []string { return []string{n.table} }
 
 // Table is the table's name.
 func (n Named) Table() string { return n.table }
+
+// InTable is the projector P of a read model kept in one table: of
+// table+suffix, the live table for suffix "", else a copy built beside it
+// (a rebuild, a consistency check).
+func InTable[P ~struct{ Named }](table, suffix string) P { return P{Named: NamedTable(table, suffix)} }

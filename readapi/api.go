@@ -25,7 +25,7 @@ type API struct {
 	// eventstore.ErrUnavailable when it says the database could not be
 	// reached, else as it is (nil: errors stay as they are). The read models'
 	// queries return their driver's errors, and readapi may not know the
-	// driver (it imports no infra): cmd/roster gives infra/pgoutage.Read.
+	// driver (it imports no infra): infra/wiring gives infra/pgoutage.Read.
 	Outage func(error) error
 }
 

@@ -23,8 +23,8 @@ func (a *API) getTenant(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		return documents.NewTenant(documents.TenantSettings{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy, Version: t.Version},
-			t.SeatsPurchased, used), nil
+		return documents.NewTenant(domain.TenantView{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy,
+			SeatsPurchased: t.SeatsPurchased, SeatsUsed: used, Version: t.Version}), nil
 	})
 }
 

@@ -47,7 +47,7 @@ func (w *accessWorld) track(res execution.Result, err error) {
 
 func newAccessWorld(t *testing.T) *accessWorld {
 	svc, server := serviceOnFreshDatabase(t)
-	w := &accessWorld{t: t, h: svc.commands, base: server.URL}
+	w := &accessWorld{t: t, h: svc.Commands, base: server.URL}
 	createAcme(t, w.h) // owner "owner", password "owner pass"
 	w.track(w.h.ChangeSeats.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 1000}))
 	w.invite("acme", "owner2", domain.RoleOwner, domain.KindMember, true) // the sole-owner rule stays out of the way

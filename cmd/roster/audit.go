@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/personaldata"
 )
 
@@ -23,9 +22,7 @@ type auditCmd struct {
 }
 
 type auditVerifyCmd struct {
-	config.Database   `embed:""`
-	config.EventStore `embed:""`
-	config.Secrets    `embed:""`
+	storeFlags `embed:""`
 
 	Tenant string `name:"tenant" placeholder:"ID" help:"Also verify this tenant's audit trail: recompute every entry and its hash chain from the event store and report the first entry that is missing, extra or altered."`
 

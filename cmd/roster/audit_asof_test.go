@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/domain/domaintest"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -27,7 +28,7 @@ import (
 // occurred at domaintest.Start + k seconds, so that every event boundary is
 // an instant as_of can name.
 type recorded struct {
-	svc     *services
+	svc     *wiring.Services
 	server  *httptest.Server
 	events  []domain.Event
 	deleted map[domain.UserID]bool // deleted by the end: erased at every instant
@@ -42,15 +43,15 @@ func instant(k int64) time.Time { return domaintest.Start.Add(time.Duration(k) *
 func recordScenario(t *testing.T) *recorded {
 	t.Helper()
 	svc, _, _ := freshServices(t, testAccess)
-	pool, log := svc.pool, quiet
-	server := httptest.NewServer(httpSurface(svc, pool, projections.NewStatus(), log))
+	pool, log := svc.Pool, quiet
+	server := httptest.NewServer(wiring.Router(svc, pool, projections.NewStatus(), log))
 	t.Cleanup(server.Close)
 	const users = 16
 	r := &recorded{svc: svc, server: server, deleted: map[domain.UserID]bool{}, users: []domain.UserID{domaintest.Owner, "nobody"}}
 	for i := range users {
 		r.users = append(r.users, domain.UserID(fmt.Sprintf("u-%d", i)))
 	}
-	for _, batch := range domaintest.Scenario(11, users, 500, svc.key.BlindIndex().EmailIndex) {
+	for _, batch := range domaintest.Scenario(11, users, 500, svc.Key.BlindIndex().EmailIndex) {
 		for _, e := range batch {
 			r.store(t, e)
 		}
@@ -68,7 +69,7 @@ func (r *recorded) store(t *testing.T, e domain.Event) {
 	meta, _ := json.Marshal(domain.Metadata{Tenant: domaintest.Tenant, Actor: domain.OperatorActor()})
 	version, _ := domain.SchemaVersion(e.EventType())
 	k := int64(len(r.events)) + 1
-	_, err = r.svc.sealed.Append(bg, execution.StreamOf(domaintest.Tenant), eventstore.Exact(k-1), []eventstore.NewEvent{{
+	_, err = r.svc.Sealed.Append(bg, execution.StreamOf(domaintest.Tenant), eventstore.Exact(k-1), []eventstore.NewEvent{{
 		ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: version, Payload: payload, Metadata: meta, OccurredAt: instant(k)}})
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +130,7 @@ func (r *recorded) pastUserOverHTTP(id domain.UserID, at time.Time) (map[string]
 
 // pastUserInProcess is what the API's handler asks History, rendered alike.
 func (r *recorded) pastUserInProcess(id domain.UserID, at time.Time) (map[string]any, error) {
-	u, found, err := userHistory(r.svc).UserAsOf(bg, domaintest.Tenant, id, at)
+	u, found, err := wiring.UserHistory(r.svc).UserAsOf(bg, domaintest.Tenant, id, at)
 	if err != nil || !found {
 		return nil, err
 	}
@@ -211,8 +212,8 @@ func TestAsOfEqualsTheLiveStateAtEveryEventBoundary(t *testing.T) {
 func TestAsOfAnswersInvalidNotFoundAndForbiddenLikeTheUserRead(t *testing.T) {
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
-	whileActive := annLeaves(t, svc.commands)
-	mustHandleFn(t)(svc.commands.InviteUser.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.InviteUser{Actor: domain.OperatorActor(),
+	whileActive := annLeaves(t, svc.Commands)
+	mustHandleFn(t)(svc.Commands.InviteUser.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.InviteUser{Actor: domain.OperatorActor(),
 		User: "cora", Email: "cora@acme.example", Name: "Cora Customer", Role: domain.RoleMember, Kind: domain.KindCustomer,
 		Password: "cora secret 1", Activate: true}))
 	cora := expect(t, "customer login", call(t, server.URL, "POST", "/v1/tenants/acme/sessions", "",
@@ -247,7 +248,7 @@ func (behindStore) ReadUserHistory(context.Context, string, string, time.Time) (
 // The read API's history reports a copy that is behind as lagging (504
 // projection_lagging), not as an internal failure.
 func TestAPastUserFromACopyThatIsBehindIsLagging(t *testing.T) {
-	_, _, err := pastUsers{execution.NewHistory(behindStore{})}.UserAsOf(bg, "acme", "ann", time.Now())
+	_, _, err := wiring.PastUsers(execution.NewHistory(behindStore{})).UserAsOf(bg, "acme", "ann", time.Now())
 	if !errors.Is(err, readapi.ErrLagging) {
 		t.Fatalf("got %v, want readapi.ErrLagging", err)
 	}

@@ -38,10 +38,10 @@ func requireNoTraceOfAnn(t *testing.T, what, output string) {
 func TestAuditReplayShowsUsersAsOfAnInstantWithDeletedPeopleErased(t *testing.T) {
 	t.Parallel()
 	svc, url, encoded := freshServices(t, testAccess)
-	whileActive := annLeaves(t, svc.commands)
+	whileActive := annLeaves(t, svc.Commands)
 	replay := func(user string, at time.Time) (string, error) {
 		var out bytes.Buffer
-		cmd := &auditReplayCmd{Database: config.Database{URL: url}, EventStore: svc.store, Secrets: config.Secrets{MasterKey: encoded},
+		cmd := &auditReplayCmd{storeFlags: storeFlags{Database: config.Database{URL: url}, EventStore: svc.Store, Secrets: config.Secrets{MasterKey: encoded}},
 			Tenant: "acme", User: user, AsOf: at.Format(time.RFC3339Nano), stdout: &out}
 		err := cmd.Run(bg, quiet)
 		return out.String(), err
@@ -76,14 +76,14 @@ func TestAuditReplayShowsUsersAsOfAnInstantWithDeletedPeopleErased(t *testing.T)
 func TestAuditExportStreamsTheTrailAsCSVAndJSONLines(t *testing.T) {
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
-	annLeaves(t, svc.commands)
-	last := mustHandleFn(t)(svc.commands.ChangeSeats.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 12}))
+	annLeaves(t, svc.Commands)
+	last := mustHandleFn(t)(svc.Commands.ChangeSeats.Handle(bg, execution.Envelope{Tenant: "acme"}, domain.ChangeSeats{Actor: domain.OperatorActor(), Seats: 12}))
 	if status := getJSON(t, server.URL+"/v1/tenants/acme/audit?min_position="+last.Position.String(), nil); status != 200 {
 		t.Fatalf("waiting for the audit trail: %d", status)
 	}
 	export := func(format, from string) string {
 		var out bytes.Buffer
-		cmd := &auditExportCmd{Database: config.Database{URL: svc.pool.Config().ConnString()}, Tenant: "acme", Format: format, From: from, stdout: &out}
+		cmd := &auditExportCmd{Database: config.Database{URL: svc.Pool.Config().ConnString()}, Tenant: "acme", Format: format, From: from, stdout: &out}
 		if err := cmd.Run(bg, quiet); err != nil {
 			t.Fatalf("export %s: %v", format, err)
 		}
@@ -125,7 +125,7 @@ func TestAuditExportOfAnUnknownTenantFails(t *testing.T) {
 	t.Parallel()
 	svc, _ := serviceOnFreshDatabase(t)
 	var out bytes.Buffer
-	cmd := &auditExportCmd{Database: config.Database{URL: svc.pool.Config().ConnString()}, Tenant: "nosuch", Format: "csv", stdout: &out}
+	cmd := &auditExportCmd{Database: config.Database{URL: svc.Pool.Config().ConnString()}, Tenant: "nosuch", Format: "csv", stdout: &out}
 	if err := cmd.Run(bg, quiet); err == nil || !strings.Contains(err.Error(), `no tenant is named "nosuch"`) || out.Len() != 0 {
 		t.Fatalf("export of nosuch: %v, output %q", err, out.String())
 	}

@@ -49,7 +49,7 @@ func TestTheAuditCSVNeutralisesFormulasAndEscapesLineBreaksInTheAPIAndTheExport(
 	}
 
 	var exported bytes.Buffer
-	if err := (&auditExportCmd{Tenant: "acme", Format: "csv", stdout: &exported}).exportFrom(bg, svc.pool); err != nil {
+	if err := (&auditExportCmd{Tenant: "acme", Format: "csv", stdout: &exported}).exportFrom(bg, svc.Pool); err != nil {
 		t.Fatal(err)
 	}
 	cliLines := strings.Split(exported.String(), "\n")
@@ -60,7 +60,7 @@ func TestTheAuditCSVNeutralisesFormulasAndEscapesLineBreaksInTheAPIAndTheExport(
 	}
 
 	var jsonl bytes.Buffer
-	if err := (&auditExportCmd{Tenant: "acme", Format: "jsonl", stdout: &jsonl}).exportFrom(bg, svc.pool); err != nil {
+	if err := (&auditExportCmd{Tenant: "acme", Format: "jsonl", stdout: &jsonl}).exportFrom(bg, svc.Pool); err != nil {
 		t.Fatal(err)
 	}
 	kept := map[string]bool{}

@@ -11,14 +11,12 @@ import (
 
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // auditReplayCmd prints users as of an instant, rebuilt from the event store.
 type auditReplayCmd struct {
-	config.Database   `embed:""`
-	config.EventStore `embed:""`
-	config.Secrets    `embed:""`
+	storeFlags `embed:""`
 
 	Tenant string `name:"tenant" required:"" help:"Tenant id."`
 	User   string `name:"user" help:"Only this user (one JSON object); without it, every user of the tenant (one JSON object per line)."`
@@ -49,7 +47,7 @@ func (c *auditReplayCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	events, sealed, err := openEventStore(db.Pool, key, c.EventStore, log)
+	events, sealed, err := wiring.OpenEventStore(db.Pool, key, c.EventStore, log)
 	if err != nil {
 		return err
 	}
@@ -88,7 +86,7 @@ func (c *auditReplayCmd) print(past []execution.PastUser) error {
 	encoder := json.NewEncoder(stdoutOr(c.stdout))
 	encoder.SetEscapeHTML(false)
 	for _, u := range past {
-		if err := encoder.Encode(pastUserDocument(u)); err != nil {
+		if err := encoder.Encode(wiring.PastUserDocument(u)); err != nil {
 			return fmt.Errorf("audit replay: write: %w", err)
 		}
 	}

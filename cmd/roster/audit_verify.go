@@ -13,6 +13,7 @@ import (
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
 )
@@ -35,7 +36,7 @@ func (a *auditVerifyCmd) Help() string { return verifyHelp }
 // read through the sealing store as the projector reads the feed, in one
 // read-only snapshot of the read model.
 func (a *auditVerifyCmd) checkChain(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, log *slog.Logger) error {
-	raw, sealed, err := openEventStore(pool, key, a.EventStore, log)
+	raw, sealed, err := wiring.OpenEventStore(pool, key, a.EventStore, log)
 	if err != nil {
 		return err
 	}

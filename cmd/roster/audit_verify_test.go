@@ -13,6 +13,7 @@ import (
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
 )
@@ -30,14 +31,14 @@ type storedAt struct {
 // deactivation.
 func auditedAcme(t *testing.T) (at storedAt, deactivation string) {
 	svc, url, masterKey := freshServices(t, testAccess)
-	at = storedAt{url: url, masterKey: masterKey, store: svc.store}
-	pool := svc.pool
+	at = storedAt{url: url, masterKey: masterKey, store: svc.Store}
+	pool := svc.Pool
 	status, running := projections.NewStatus(), make(chan struct{})
 	projecting, stop := context.WithCancel(bg)
-	go func() { defer close(running); runHost(projecting, pool, svc, status, quiet) }()
+	go func() { defer close(running); wiring.RunHost(projecting, pool, svc, status, quiet) }()
 	t.Cleanup(func() { stop(); <-running })
 
-	h, op, acme := svc.commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
+	h, op, acme := svc.Commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	createAcme(t, h)
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "zelda", Email: "zelda@acme.example", Name: "Zelda Zed", Role: domain.RoleAdmin, Activate: true}))
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "bob", Email: "bob@acme.example", Name: "Bob Bee", Role: domain.RoleMember, Activate: true}))
@@ -62,7 +63,7 @@ func auditedAcme(t *testing.T) (at storedAt, deactivation string) {
 // verifyCmd is `roster audit verify` on at, and --tenant tenant unless
 // empty, printing to out.
 func verifyCmd(at storedAt, tenant string, out *bytes.Buffer) *auditVerifyCmd {
-	cmd := &auditVerifyCmd{Tenant: tenant, EventStore: at.store, stdout: out}
+	cmd := &auditVerifyCmd{Tenant: tenant, storeFlags: storeFlags{EventStore: at.store}, stdout: out}
 	cmd.URL, cmd.MasterKey = at.url, at.masterKey
 	return cmd
 }

@@ -15,7 +15,9 @@ import (
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/embeddedpg"
 	"github.com/rosterhq/roster/infra/migrations"
+	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // embeddedDatabase is the database the embedded server keeps Roster's data in.
@@ -163,4 +165,20 @@ func openKeyed(ctx context.Context, dbc config.Database, secrets config.Secrets,
 		return nil, personaldata.MasterKey{}, err
 	}
 	return db, key, nil
+}
+
+// wireTool wires the services an operator tool runs on db: with key (the
+// master key serve uses with the same flags, loaded by the tool before it
+// opened the database: see loadMasterKey) and the default password hashing.
+func wireTool(ctx context.Context, db *database, key personaldata.MasterKey, store config.EventStore, log *slog.Logger) (*wiring.Services, error) {
+	return wiring.Open(ctx, db.Pool, key, store, passwords.DefaultParams(), wiring.Access{}, log)
+}
+
+// storeFlags are the flags of the tools that open the service's store as
+// serve does: its database, its event store, and the master key that opens
+// the personal data.
+type storeFlags struct {
+	config.Database   `embed:""`
+	config.EventStore `embed:""`
+	config.Secrets    `embed:""`
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/rosterhq/roster/infra/embeddedpg"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
@@ -84,9 +85,9 @@ func pgDump(t *testing.T, url string) string {
 	return string(out)
 }
 
-func project(t *testing.T, pool *pgxpool.Pool, svc *services) *projections.Status {
+func project(t *testing.T, pool *pgxpool.Pool, svc *wiring.Services) *projections.Status {
 	status := projections.NewStatus()
-	router, err := projectionfeed.NewRouter(bg, projectionfeed.RouterConfig{Pool: pool, Feed: svc.sealed,
+	router, err := projectionfeed.NewRouter(bg, projectionfeed.RouterConfig{Pool: pool, Feed: svc.Sealed,
 		Projectors: []projections.Projector{tenants.New(), users.New()}, Status: status, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
@@ -109,9 +110,9 @@ func mustHandle(t *testing.T, res execution.Result, err error) execution.Result 
 func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.T) {
 	t.Parallel()
 	svc, url, _ := freshServices(t, testAccess)
-	pool2 := svc.pool
+	pool2 := svc.Pool
 	status := project(t, pool2, svc)
-	h, op, acme := svc.commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
+	h, op, acme := svc.Commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	zelda := newPerson()
 	createAcme(t, h)
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: "zelda", Email: zelda.email, Name: zelda.name,
@@ -120,7 +121,7 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: zeldaActs, User: "bob", Email: "bob@acme.example", Name: "Bob", Role: domain.RoleMember, Activate: true}))
 	mustHandleFn(t)(h.DeactivateUser.Handle(bg, execution.Envelope{Tenant: "acme", Reason: "seasonal pause"}, domain.DeactivateUser{Actor: zeldaActs, User: "bob"}))
 	knowsHers := func(ctx context.Context) error { // zelda's own change: she confirms her current password
-		return svc.sessions.ConfirmPassword(ctx, access.Principal{Tenant: "acme", User: "zelda"}, "zelda's secret", "test")
+		return svc.Sessions.ConfirmPassword(ctx, access.Principal{Tenant: "acme", User: "zelda"}, "zelda's secret", "test")
 	}
 	mustHandleFn(t)(h.SetPassword.Handle(bg, acme, commands.SetPassword{Actor: zeldaActs, User: "zelda", Password: "a new secret",
 		ConfirmCurrent: knowsHers}))
@@ -145,7 +146,7 @@ func TestADeletedPersonIsNowhereInTheDatabaseWhileTheirActionsRemain(t *testing.
 	if err := pool2.QueryRow(bg, "SELECT count(*) FROM personal_data_keys WHERE user_id = 'zelda'").Scan(&keys); err != nil || keys != 0 {
 		t.Fatalf("%d data keys left for the deleted person (%v)", keys, err)
 	}
-	replay, err := svc.sealed.ReadAll(bg, eventstore.Position{}, 10_000)
+	replay, err := svc.Sealed.ReadAll(bg, eventstore.Position{}, 10_000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,7 +155,7 @@ func TestAnInternalFailureAnswersInternalWithARequestIDAndNoDetail(t *testing.T)
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
 	httpTenant(t, server.URL, "acme", "strict", 3, nil)
-	if _, err := svc.pool.Exec(bg, `ALTER TABLE sessions RENAME TO sessions_elsewhere`); err != nil {
+	if _, err := svc.Pool.Exec(bg, `ALTER TABLE sessions RENAME TO sessions_elsewhere`); err != nil {
 		t.Fatal(err)
 	}
 	got := expect(t, "login without a sessions table", call(t, server.URL, "POST", "/v1/tenants/acme/sessions", "",

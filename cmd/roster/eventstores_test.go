@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/kurrentdb/kurrentdbfake"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // testEventStore is the event store the service tests run on: PostgreSQL,
@@ -30,12 +31,12 @@ func testEventStore(t testing.TB) config.EventStore {
 
 // awaitFeed waits (at most 20 s) until svc's feed — with KurrentDB, the
 // ingester's copy in PostgreSQL — holds the event at position at.
-func awaitFeed(t *testing.T, svc *services, at eventstore.Position) {
+func awaitFeed(t *testing.T, svc *wiring.Services, at eventstore.Position) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(bg, 20*time.Second)
 	defer cancel()
 	reached := errors.New("reached")
-	err := svc.events.Subscribe(ctx, eventstore.Position{}, func(_ context.Context, batch []eventstore.RecordedEvent) error {
+	err := svc.Events.Subscribe(ctx, eventstore.Position{}, func(_ context.Context, batch []eventstore.RecordedEvent) error {
 		if batch[len(batch)-1].Position.Compare(at) >= 0 {
 			return reached
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // writeRoutes are every write endpoint of API.md (and Roster's purchases),
@@ -188,7 +189,7 @@ func headerPairs(nameValues ...string) []string {
 // fresh database for the whole fuzz run, as serviceOnFreshDatabase does for
 // one test, but with login limits that refill every millisecond: the
 // fuzzer's wrong passwords would otherwise lock out every later login.
-func fuzzServer(t testing.TB) (*services, string) {
+func fuzzServer(t testing.TB) (*wiring.Services, string) {
 	t.Helper()
 	settings := testAccess
 	settings.Limits = sessions.Limits{AccountBurst: 5, AccountEvery: time.Millisecond, AddressBurst: 30, AddressEvery: time.Millisecond}

@@ -67,7 +67,7 @@ func (h *hostileRun) storedValues(t testing.TB, tenant string) []string {
 	stream := execution.StreamOf(domain.TenantID(tenant))
 	var values []string
 	for after := int64(0); ; {
-		batch, err := h.svc.sealed.ReadStream(bg, stream, after, page)
+		batch, err := h.svc.Sealed.ReadStream(bg, stream, after, page)
 		if err != nil {
 			t.Fatalf("read stream %q: %v", stream, err)
 		}
@@ -194,7 +194,7 @@ func (h *hostileRun) auditJSONLines(t testing.TB, tenant string) []auditRow {
 	t.Helper()
 	var out bytes.Buffer
 	export := &auditExportCmd{Tenant: tenant, Format: "jsonl", stdout: &out}
-	if err := export.exportFrom(bg, h.svc.pool); err != nil {
+	if err := export.exportFrom(bg, h.svc.Pool); err != nil {
 		t.Fatalf("roster audit export --tenant %q --format jsonl: %v", tenant, err)
 	}
 	var rows []auditRow

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // bystander is the tenant whose new users must keep reading back whatever
@@ -100,7 +102,7 @@ func seedHostileValues(f *testing.F, fields []*hostileField) {
 // operator's tools do.
 type hostileRun struct {
 	*fuzzWorld
-	svc   *services
+	svc   *wiring.Services
 	cases atomic.Int64 // numbers cases, so that their ids and e-mails are unique
 	mu    sync.Mutex
 	taken map[string]bool // tenant ids created: a fuzz input may try one again

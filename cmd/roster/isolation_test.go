@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/catalog"
 	"github.com/rosterhq/roster/projections/users"
@@ -108,7 +109,7 @@ func TestAReadModelThatFailedForOneTenantAnswers503WhileTheOthersGoOn(t *testing
 
 // assertFailureShown checks that the operator sees bad's failure of users_v1
 // at position at: in GET /v1/projections, /readyz and /metrics.
-func assertFailureShown(t *testing.T, svc *services, base, at string) {
+func assertFailureShown(t *testing.T, svc *wiring.Services, base, at string) {
 	t.Helper()
 	state := projectionState(t, base, users.Table)
 	if len(state.FailedTenants) != 1 || state.FailedTenants[0].Tenant != "bad" || state.FailedTenants[0].Position != at ||
@@ -120,7 +121,7 @@ func assertFailureShown(t *testing.T, svc *services, base, at string) {
 		t.Fatalf("/readyz: %d %s", ready.Status, ready.Raw)
 	}
 	metrics := httptest.NewRecorder()
-	metricsHandler(lagOf(svc.pool, svc.store), hashingMetrics(svc.hashing)...).ServeHTTP(metrics, httptest.NewRequest("GET", "/metrics", nil))
+	wiring.MetricsHandler(wiring.Lag(svc.Pool, svc.Store), wiring.HashingMetrics(svc.Hashing)...).ServeHTTP(metrics, httptest.NewRequest("GET", "/metrics", nil))
 	if !strings.Contains(metrics.Body.String(), `roster_projection_failed_tenants{projection="users_v1"} 1`) {
 		t.Fatalf("/metrics has no failed tenant of users_v1:\n%s", metrics.Body.String())
 	}
@@ -134,7 +135,7 @@ func TestProjectionsRetryWaitsForTheOutcomeAndSaysIt(t *testing.T) {
 	poisoned := &atomic.Bool{}
 	poisoned.Store(true)
 	svc, url, masterKey := freshServices(t, testAccess)
-	svc.readModels = withPoisonedUsers(poisoned)
+	svc.ReadModels = withPoisonedUsers(poisoned)
 	base := serveAll(t, svc).URL
 	httpTenant(t, base, "bad", "strict", 10, nil)
 	failed := httpUser(t, base, "bad", "poison-1", "member", "member").str("position")
@@ -143,8 +144,8 @@ func TestProjectionsRetryWaitsForTheOutcomeAndSaysIt(t *testing.T) {
 
 	retry := func(tenant string) (string, error) {
 		var out strings.Builder
-		cmd := &projectionsRetryCmd{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: masterKey},
-			EventStore: svc.store, Name: "users", Tenant: tenant, stdout: &out}
+		cmd := &projectionsRetryCmd{storeFlags: storeFlags{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: masterKey},
+			EventStore: svc.Store}, Name: "users", Tenant: tenant, stdout: &out}
 		err := cmd.Run(bg, quiet)
 		return out.String(), err
 	}
@@ -164,13 +165,13 @@ func TestProjectionsListSaysWhetherAnyProcessRunsTheProjectors(t *testing.T) {
 	svc, url, _ := freshServices(t, testAccess)
 	list := func() string {
 		var out strings.Builder
-		cmd := &projectionsListCmd{Database: config.Database{URL: url}, EventStore: svc.store, stdout: &out}
+		cmd := &projectionsListCmd{Database: config.Database{URL: url}, EventStore: svc.Store, stdout: &out}
 		if err := cmd.Run(bg, quiet); err != nil {
 			t.Fatal(err)
 		}
 		return out.String()
 	}
-	if out := list(); strings.Count(out, " stopped ") != len(allProjectors()) {
+	if out := list(); strings.Count(out, " stopped ") != len(wiring.Projectors()) {
 		t.Fatalf("with no projectors running:\n%s", out)
 	}
 	serveAll(t, svc)

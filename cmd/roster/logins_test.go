@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // loginsAtOnce sends n logins of email with password to tenant at the same
@@ -53,14 +54,14 @@ func TestConcurrentWrongPasswordLoginsForOneAccountGetOnlyTheAllowanceChecked(t 
 	settings.HashesAtOnce, settings.HashWait = 2, time.Minute
 	svc, server := serviceWith(t, settings)
 	httpTenant(t, server.URL, "acme", "strict", 3, nil)
-	before := svc.hashing.Stats()
+	before := svc.Hashing.Stats()
 	got := loginsAtOnce(t, server.URL, "acme", "boss@acme.example", "a wrong guess", 150)
 	allowance := testAccess.Limits.AccountBurst
 	if got[http.StatusUnauthorized] > allowance || got[http.StatusUnauthorized]+got[http.StatusTooManyRequests] != 150 {
 		t.Fatalf("150 concurrent wrong passwords answered %v (status: count): want at most %d × 401 and the rest 429 with Retry-After",
 			got, allowance)
 	}
-	if after := svc.hashing.Stats(); after.Peak > 2 || after.Computed-before.Computed > int64(allowance) {
+	if after := svc.Hashing.Stats(); after.Peak > 2 || after.Computed-before.Computed > int64(allowance) {
 		t.Fatalf("budget of 2: %+v (before: %+v); want at most 2 hashes at once and at most %d computed", after, before, allowance)
 	}
 }
@@ -68,7 +69,7 @@ func TestConcurrentWrongPasswordLoginsForOneAccountGetOnlyTheAllowanceChecked(t 
 // behindProxy is testAccess with the test's own address (the peer of
 // every request) trusted as a proxy that sets X-Forwarded-For, so that a
 // test can speak from any client address.
-func behindProxy(t *testing.T, settings accessSettings) accessSettings {
+func behindProxy(t *testing.T, settings wiring.Access) wiring.Access {
 	t.Helper()
 	clients, err := access.NewClientAddresses([]netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")},
 		"X-Forwarded-For")
@@ -100,7 +101,7 @@ func TestConcurrentLoginsComputeAtMostTheBudgetsSizeOfHashesAtOnce(t *testing.T)
 	for i := range 15 {
 		httpUser(t, server.URL, "acme", fmt.Sprintf("u%d", i), "member", "member")
 	}
-	before := svc.hashing.Stats()
+	before := svc.Hashing.Stats()
 	got := map[int]int{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -117,7 +118,7 @@ func TestConcurrentLoginsComputeAtMostTheBudgetsSizeOfHashesAtOnce(t *testing.T)
 		})
 	}
 	wg.Wait()
-	after := svc.hashing.Stats()
+	after := svc.Hashing.Stats()
 	if got[http.StatusCreated] != 150 {
 		t.Fatalf("150 concurrent right passwords answered %v, want 150 × 201", got)
 	}
@@ -213,7 +214,7 @@ func TestAFullHashingBudgetAnswersUnavailableWithRetryAfterOnEveryPathThatHashes
 	svc, server := serviceWith(t, settings)
 	base := server.URL
 	boss := httpTenant(t, base, "acme", "strict", 3, nil)
-	release, err := svc.hashing.Take(bg)
+	release, err := svc.Hashing.Take(bg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,9 +245,9 @@ func TestALoginForAnUnknownEmailCostsOneHashLikeAnyOther(t *testing.T) {
 	svc, server := serviceOnFreshDatabase(t)
 	httpTenant(t, server.URL, "acme", "strict", 3, nil)
 	for email, want := range map[string]int{"nobody@acme.example": 401, "boss@acme.example": 401} {
-		before := svc.hashing.Stats().Computed
+		before := svc.Hashing.Stats().Computed
 		expect(t, email, login(t, server.URL, "acme", email, "a guess"), want, "invalid_credentials")
-		if n := svc.hashing.Stats().Computed - before; n != 1 {
+		if n := svc.Hashing.Stats().Computed - before; n != 1 {
 			t.Errorf("a failed login for %s computed %d hashes, want 1", email, n)
 		}
 	}

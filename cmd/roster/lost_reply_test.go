@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // serviceBehindProxy runs the service over a fresh database reached
 // through a proxy the test can break.
-func serviceBehindProxy(t *testing.T) (*services, string, *pgtest.Proxy) {
+func serviceBehindProxy(t *testing.T) (*wiring.Services, string, *pgtest.Proxy) {
 	t.Helper()
 	proxy, url := pgtest.NewProxy(t, pgtest.NewDatabase(t))
 	_, key := newMasterKey(t)

@@ -41,8 +41,8 @@ func TestServeRefusesToStartWithAnotherMasterKey(t *testing.T) {
 func TestAuditVerifyReportsALostKeyButNotADeletion(t *testing.T) {
 	t.Parallel()
 	svc, url, encoded := freshServices(t, testAccess)
-	svcPool := svc.pool
-	h, op, acme := svc.commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
+	svcPool := svc.Pool
+	h, op, acme := svc.Commands, domain.OperatorActor(), execution.Envelope{Tenant: "acme"}
 	createAcme(t, h)
 	for _, id := range []domain.UserID{"kept", "lost", "gone"} {
 		mustHandleFn(t)(h.InviteUser.Handle(bg, acme, commands.InviteUser{Actor: op, User: id, Email: string(id) + "@acme.example", Name: string(id), Role: domain.RoleMember}))

@@ -23,7 +23,7 @@ import (
 	"github.com/rosterhq/roster/commands/writeapi"
 )
 
-// servedBesideTheSurface are the operations serve adds to httpSurface's
+// servedBesideTheSurface are the operations serve adds to wiring.Router's
 // router: none (the surface serves /metrics too).
 var servedBesideTheSurface = []string{}
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/embeddedpg"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 // While PostgreSQL is stopped (a fast shutdown, then once killed outright)
@@ -112,7 +113,7 @@ func (d *outageDB) kill() {
 
 // serviceOnOutageDB migrates db's database and runs the services, the
 // projectors and the HTTP surface over it.
-func serviceOnOutageDB(t *testing.T, db *outageDB) (*services, *httptest.Server) {
+func serviceOnOutageDB(t *testing.T, db *outageDB) (*wiring.Services, *httptest.Server) {
 	opened, err := openDatabase(bg, config.Database{URL: db.server.URL(embeddedDatabase)}, quiet)
 	if err != nil {
 		t.Fatal(err)
@@ -384,7 +385,7 @@ func (s *outageStream) retryEvery503() {
 
 // checkStored checks that each command chosen has stored its resource's
 // event exactly want times, counted in the event store itself.
-func (s *outageStream) checkStored(svc *services, chosen func(*outageCommand) bool, want int) {
+func (s *outageStream) checkStored(svc *wiring.Services, chosen func(*outageCommand) bool, want int) {
 	t := s.t
 	t.Helper()
 	stored := map[string]int{}
@@ -406,11 +407,11 @@ func (s *outageStream) checkStored(svc *services, chosen func(*outageCommand) bo
 
 // countCreations counts, in tenant's stream, the events that create the
 // stream's resources, by "<tenant> <event type> <resource id>".
-func countCreations(t *testing.T, svc *services, tenant string) map[string]int {
+func countCreations(t *testing.T, svc *wiring.Services, tenant string) map[string]int {
 	t.Helper()
 	counts := map[string]int{}
 	for after := int64(0); ; {
-		page, err := svc.events.ReadStream(bg, "tenant-"+tenant, after, 1000)
+		page, err := svc.Events.ReadStream(bg, "tenant-"+tenant, after, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/readapi"
 )
@@ -40,10 +41,10 @@ func (c *projectionsListCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
+	if err := projections.Setup(ctx, db.Pool, wiring.Projectors()...); err != nil {
 		return err
 	}
-	states, err := lagOf(db.Pool, c.EventStore).ProjectionStates(ctx)
+	states, err := wiring.Lag(db.Pool, c.EventStore).ProjectionStates(ctx)
 	if err != nil {
 		return err
 	}
@@ -95,9 +96,7 @@ func orStdout(w io.Writer) io.Writer {
 
 // projectionsRebuildCmd asks for rebuilds and follows them to their end.
 type projectionsRebuildCmd struct {
-	config.Database   `embed:""`
-	config.Secrets    `embed:""`
-	config.EventStore `embed:""`
+	storeFlags `embed:""`
 
 	Names  []string `arg:"" optional:"" name:"name" help:"Read models to rebuild: users_v1, or just users (see projections list)."`
 	All    bool     `name:"all" help:"Rebuild every read model."`
@@ -131,7 +130,7 @@ func (c *projectionsRebuildCmd) Run(ctx context.Context, log *slog.Logger) error
 	if err := c.request(ctx, db, names); err != nil {
 		return err
 	}
-	lag := lagOf(db.Pool, c.EventStore)
+	lag := wiring.Lag(db.Pool, c.EventStore)
 	states, err := watchRebuilds(ctx, lag, names, c.out())
 	if err != nil {
 		return fmt.Errorf("%w (the rebuild resumes from where it is when roster serve or this command runs again)", err)
@@ -149,7 +148,7 @@ func (c *projectionsRebuildCmd) out() *os.File {
 // readModels resolves the names asked for ("users" → "users_v1").
 func (c *projectionsRebuildCmd) readModels() ([]string, error) {
 	var known []string
-	for _, p := range allProjectors() {
+	for _, p := range wiring.Projectors() {
 		known = append(known, p.Name())
 	}
 	if c.All == (len(c.Names) > 0) {
@@ -209,9 +208,7 @@ func reportRebuilds(out io.Writer, states []readapi.ProjectionState) error {
 // projectionsRetryCmd asks for a failed tenant's read model to be retried
 // and follows the retry to its end.
 type projectionsRetryCmd struct {
-	config.Database   `embed:""`
-	config.Secrets    `embed:""`
-	config.EventStore `embed:""`
+	storeFlags `embed:""`
 
 	Name   string `arg:"" name:"name" help:"The read model that failed: users_v1, or just users (see projections list)."`
 	Tenant string `name:"tenant" required:"" help:"The tenant whose events it stopped on."`
@@ -236,7 +233,7 @@ func (c *projectionsRetryCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer stop()
-	outcome, err := lagOf(db.Pool, c.EventStore).Retry(ctx, c.Name, domain.TenantID(c.Tenant))
+	outcome, err := wiring.Lag(db.Pool, c.EventStore).Retry(ctx, c.Name, domain.TenantID(c.Tenant))
 	if err != nil {
 		return err
 	}
@@ -270,18 +267,15 @@ func hostingTool(ctx context.Context, dbc config.Database, secrets config.Secret
 		return nil, nil, err
 	}
 	svc, err := wireTool(ctx, db, key, store, log)
-	if err == nil {
-		err = projections.Setup(ctx, db.Pool, allProjectors()...)
-	}
 	if err != nil {
-		if svc != nil {
-			svc.Close()
-		}
 		db.Close()
 		return nil, nil, err
 	}
 	hostCtx, stopHost := context.WithCancel(ctx)
 	hosting := make(chan struct{})
-	go func() { defer close(hosting); runProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log) }()
+	go func() {
+		defer close(hosting)
+		wiring.RunProjectors(hostCtx, db.Pool, svc, projections.NewStatus(), log)
+	}()
 	return db, func() { stopHost(); <-hosting; svc.Close(); db.Close() }, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/users"
 )
@@ -49,22 +50,22 @@ func awaitHolder(t *testing.T, pool *pgxpool.Pool, want func(pid int) bool) int 
 func TestProjectorsRetakeTheirLockWhenItsConnectionDies(t *testing.T) {
 	t.Parallel()
 	svc, _, _ := freshServices(t, testAccess)
-	pool, log := svc.pool, quiet
-	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
+	pool, log := svc.Pool, quiet
+	if err := projections.Setup(bg, pool, wiring.Projectors()...); err != nil {
 		t.Fatal(err)
 	}
 	status := projections.NewStatus()
 	ctx, stop := context.WithCancel(bg)
 	done := make(chan struct{})
-	go func() { defer close(done); runProjectors(ctx, pool, svc, status, log) }()
+	go func() { defer close(done); wiring.RunProjectors(ctx, pool, svc, status, log) }()
 	defer func() { stop(); <-done }()
 	first := awaitHolder(t, pool, func(pid int) bool { return pid != 0 })
 	if _, err := pool.Exec(bg, "SELECT pg_terminate_backend($1)", first); err != nil {
 		t.Fatal(err)
 	}
 	awaitHolder(t, pool, func(pid int) bool { return pid != 0 && pid != first })
-	createAcme(t, svc.commands)
-	res := mustHandleFn(t)(svc.commands.InviteUser.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.InviteUser{
+	createAcme(t, svc.Commands)
+	res := mustHandleFn(t)(svc.Commands.InviteUser.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.InviteUser{
 		Actor: domain.OperatorActor(), User: "ann", Email: "ann@acme.example", Name: "Ann", Role: domain.RoleMember}))
 	waitCtx, cancel := context.WithTimeout(bg, 20*time.Second)
 	defer cancel()

@@ -19,24 +19,25 @@ import (
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 )
 
 // testAccess is the authentication of the test services: operator token
 // "op-token", hour-long sessions, the default login limits.
-var testAccess = accessSettings{OperatorToken: "op-token", TTL: time.Hour, Limits: sessions.DefaultLimits()}
+var testAccess = wiring.Access{OperatorToken: "op-token", TTL: time.Hour, Limits: sessions.DefaultLimits()}
 
 // readSide runs the command side, the projectors and the whole HTTP surface
 // on a fresh database, as serve wires them.
 func readSide(t *testing.T) (*commands.Handlers, *httptest.Server) {
 	t.Helper()
 	svc, server := serviceOnFreshDatabase(t)
-	return svc.commands, server
+	return svc.Commands, server
 }
 
 // serviceOnFreshDatabase runs the services, the projectors and the HTTP
 // surface on a fresh database.
-func serviceOnFreshDatabase(t testing.TB) (*services, *httptest.Server) {
+func serviceOnFreshDatabase(t testing.TB) (*wiring.Services, *httptest.Server) {
 	t.Helper()
 	return serviceWith(t, testAccess)
 }
@@ -44,7 +45,7 @@ func serviceOnFreshDatabase(t testing.TB) (*services, *httptest.Server) {
 // freshServices wires the services (no projectors, no HTTP) on a fresh
 // database with a fresh master key, closed with the test; it also returns
 // the database URL and the encoded key, for commands run as another process.
-func freshServices(t testing.TB, settings accessSettings) (svc *services, url, masterKey string) {
+func freshServices(t testing.TB, settings wiring.Access) (svc *wiring.Services, url, masterKey string) {
 	t.Helper()
 	url = pgtest.NewDatabase(t)
 	masterKey, key := newMasterKey(t)
@@ -53,9 +54,9 @@ func freshServices(t testing.TB, settings accessSettings) (svc *services, url, m
 
 // servicesOn wires the services (no projectors, no HTTP) on pool's migrated
 // database, closed with the test.
-func servicesOn(t testing.TB, pool *pgxpool.Pool, key personaldata.MasterKey, settings accessSettings) *services {
+func servicesOn(t testing.TB, pool *pgxpool.Pool, key personaldata.MasterKey, settings wiring.Access) *wiring.Services {
 	t.Helper()
-	svc, err := wireServices(bg, pool, key, testEventStore(t), passwords.TestParams(), settings, quiet)
+	svc, err := wiring.Open(bg, pool, key, testEventStore(t), passwords.TestParams(), settings, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,36 +65,36 @@ func servicesOn(t testing.TB, pool *pgxpool.Pool, key personaldata.MasterKey, se
 }
 
 // serviceWith is serviceOnFreshDatabase with the given authentication settings.
-func serviceWith(t testing.TB, settings accessSettings) (*services, *httptest.Server) {
+func serviceWith(t testing.TB, settings wiring.Access) (*wiring.Services, *httptest.Server) {
 	t.Helper()
 	return serviceKeeping(t, settings, nil)
 }
 
 // serviceKeeping is serviceWith whose projectors keep readModels (nil: the
 // catalog's).
-func serviceKeeping(t testing.TB, settings accessSettings, readModels []projections.ReadModel) (*services, *httptest.Server) {
+func serviceKeeping(t testing.TB, settings wiring.Access, readModels []projections.ReadModel) (*wiring.Services, *httptest.Server) {
 	t.Helper()
 	svc, _, _ := freshServices(t, settings)
 	if readModels != nil {
-		svc.readModels = readModels
+		svc.ReadModels = readModels
 	}
 	return svc, serveAll(t, svc)
 }
 
 // serveAll runs svc's projectors and the whole HTTP surface over it, as
 // serve does, until the test ends.
-func serveAll(t testing.TB, svc *services) *httptest.Server {
+func serveAll(t testing.TB, svc *wiring.Services) *httptest.Server {
 	t.Helper()
-	pool, log := svc.pool, quiet
-	if err := projections.Setup(bg, pool, allProjectors()...); err != nil {
+	pool, log := svc.Pool, quiet
+	if err := projections.Setup(bg, pool, wiring.Projectors()...); err != nil {
 		t.Fatal(err)
 	}
 	status := projections.NewStatus()
 	ctx, stop := context.WithCancel(bg)
 	done := make(chan struct{})
-	go func() { defer close(done); runProjectors(ctx, pool, svc, status, log) }()
+	go func() { defer close(done); wiring.RunProjectors(ctx, pool, svc, status, log) }()
 	t.Cleanup(func() { stop(); <-done })
-	server := httptest.NewServer(httpSurface(svc, pool, status, log))
+	server := httptest.NewServer(wiring.Router(svc, pool, status, log))
 	t.Cleanup(server.Close)
 	return server
 }

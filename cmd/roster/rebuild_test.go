@@ -13,18 +13,19 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/readapi"
 )
 
 // seedSealed stores a tenant with n invited and activated users through the
 // sealing store: a history a rebuild takes a while over.
-func seedSealed(t *testing.T, svc *services, tenant domain.TenantID, n int) {
+func seedSealed(t *testing.T, svc *wiring.Services, tenant domain.TenantID, n int) {
 	for _, batch := range projectiontest.InvitedUsers(t, tenant, n) {
 		appendSealed(t, svc, tenant, batch)
 	}
 }
 
-func appendSealed(t *testing.T, svc *services, tenant domain.TenantID, events []domain.Event) {
+func appendSealed(t *testing.T, svc *wiring.Services, tenant domain.TenantID, events []domain.Event) {
 	meta, _ := json.Marshal(domain.Metadata{Tenant: tenant, Actor: domain.OperatorActor()})
 	out := make([]eventstore.NewEvent, len(events))
 	for i, e := range events {
@@ -35,7 +36,7 @@ func appendSealed(t *testing.T, svc *services, tenant domain.TenantID, events []
 		v, _ := domain.SchemaVersion(e.EventType())
 		out[i] = eventstore.NewEvent{ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: v, Payload: payload, Metadata: meta, OccurredAt: time.Now()}
 	}
-	if _, err := svc.sealed.Append(bg, "tenant-"+string(tenant), eventstore.Any(), out); err != nil {
+	if _, err := svc.Sealed.Append(bg, "tenant-"+string(tenant), eventstore.Any(), out); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -89,10 +90,10 @@ func TestAProjectionRebuildStartedOverHTTPShowsItsProgress(t *testing.T) {
 // applied a batch, then locks its checkpoint row, which its next batch and
 // the swap both must lock: the rebuild stands still, mid-way, until the
 // returned release.
-func holdRebuild(t *testing.T, svc *services, rebuilt string) (release func()) {
+func holdRebuild(t *testing.T, svc *wiring.Services, rebuilt string) (release func()) {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		tx, err := svc.pool.Begin(bg)
+		tx, err := svc.Pool.Begin(bg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,21 +11,22 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 )
 
 // anotherProcess wires a second command side and HTTP surface on svc's
 // database, as a second roster process behind the same load balancer would
 // be (it runs no projectors: reads come from the first one's read models).
-func anotherProcess(t *testing.T, svc *services) string {
+func anotherProcess(t *testing.T, svc *wiring.Services) string {
 	t.Helper()
 	log := quiet
-	other, err := wireServices(bg, svc.pool, svc.key, svc.store, passwords.TestParams(), testAccess, log)
+	other, err := wiring.Open(bg, svc.Pool, svc.Key, svc.Store, passwords.TestParams(), testAccess, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(other.Close)
-	server := httptest.NewServer(httpSurface(other, svc.pool, projections.NewStatus(), log))
+	server := httptest.NewServer(wiring.Router(other, svc.Pool, projections.NewStatus(), log))
 	t.Cleanup(server.Close)
 	return server.URL
 }
@@ -137,7 +138,7 @@ func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
 		return call(t, base, "POST", "/v1/tenants/acme/users/boss/block", token, nil)
 	}
 	length := func() int {
-		events, err := svc.events.ReadStream(bg, "tenant-acme", 0, 1_000_000)
+		events, err := svc.Events.ReadStream(bg, "tenant-acme", 0, 1_000_000)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,11 +151,11 @@ func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
 		token := httpLogin(t, base, "acme", "victim")
 		expect(t, "the first command", command(token), http.StatusOK, "")
 		expect(t, "the first refusal", refused(token), http.StatusForbidden, "forbidden")
-		p, check, ok, err := svc.sessions.AuthenticateCommand(bg, token)
-		if err != nil || !ok || (check != nil) == svc.store.KurrentDB() {
+		p, check, ok, err := svc.Sessions.AuthenticateCommand(bg, token)
+		if err != nil || !ok || (check != nil) == svc.Store.KurrentDB() {
 			t.Fatalf("%s: the known session: %+v, %v, %v; want it taken from memory unless on KurrentDB", next.name, p, ok, err)
 		}
-		if _, err := svc.pool.Exec(bg, `DELETE FROM sessions`); err != nil { // another process's logout
+		if _, err := svc.Pool.Exec(bg, `DELETE FROM sessions`); err != nil { // another process's logout
 			t.Fatal(err)
 		}
 		before := length()
@@ -175,20 +176,20 @@ func TestExpiredSessionsAreForgotten(t *testing.T) {
 	token := httpLogin(t, server.URL, "acme", "victim")
 	expect(t, "a command", call(t, server.URL, "PUT", "/v1/tenants/acme/users/victim/password", token, obj{"password": passwordOf("victim"), "current_password": passwordOf("victim")}), http.StatusOK, "")
 	deferred := func() bool {
-		_, check, ok, err := svc.sessions.AuthenticateCommand(bg, token)
+		_, check, ok, err := svc.Sessions.AuthenticateCommand(bg, token)
 		if err != nil || !ok {
 			t.Fatalf("the live session: %v, %v", ok, err)
 		}
 		return check != nil
 	}
-	if !deferred() && !svc.store.KurrentDB() {
+	if !deferred() && !svc.Store.KurrentDB() {
 		t.Fatal("the session was not remembered")
 	}
-	svc.sessions.ForgetExpired(time.Now())
-	if !deferred() && !svc.store.KurrentDB() {
+	svc.Sessions.ForgetExpired(time.Now())
+	if !deferred() && !svc.Store.KurrentDB() {
 		t.Fatal("a live session was forgotten")
 	}
-	svc.sessions.ForgetExpired(time.Now().Add(testAccess.TTL + time.Minute))
+	svc.Sessions.ForgetExpired(time.Now().Add(testAccess.TTL + time.Minute))
 	if deferred() {
 		t.Fatal("an expired session is still remembered")
 	}

@@ -12,18 +12,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/rosterhq/roster/commands/access"
-	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/connlimit"
 	"github.com/rosterhq/roster/infra/passwords"
-	"github.com/rosterhq/roster/infra/projectionfeed"
-	"github.com/rosterhq/roster/infra/sessionstore"
+	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 )
 
@@ -45,7 +39,7 @@ const shutdownGrace = 10 * time.Second
 func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	// Configuration first: a missing master key or a bad setting is said
 	// before the database is touched (or even started).
-	key, err := loadMasterKey(s.Database, s.Secrets, log) // wireServices checks it against the database
+	key, err := loadMasterKey(s.Database, s.Secrets, log) // wiring.Open checks it against the database
 	if err != nil {
 		return err
 	}
@@ -61,26 +55,23 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	}
 	defer db.Close()
 	operatorToken := s.operatorToken(log)
-	settings, err := accessFrom(operatorToken, s.Sessions, s.Passwords, s.Proxies)
+	settings, err := wiring.AccessFrom(operatorToken, s.Sessions, s.Passwords, s.Proxies)
 	if err != nil {
 		return err
 	}
-	svc, err := wireServices(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), settings, log)
+	svc, err := wiring.Open(ctx, db.Pool, key, s.EventStore, passwords.DefaultParams(), settings, log)
 	if err != nil {
 		return err
 	}
 	defer svc.Close()
-	if err := projections.Setup(ctx, db.Pool, allProjectors()...); err != nil {
-		return err
-	}
 	status := projections.NewStatus()
 	projectorsCtx, stopProjectors := context.WithCancel(ctx)
 	projecting := make(chan struct{})
-	go func() { defer close(projecting); runProjectors(projectorsCtx, db.Pool, svc, status, log) }()
+	go func() { defer close(projecting); wiring.RunProjectors(projectorsCtx, db.Pool, svc, status, log) }()
 	defer func() { stopProjectors(); <-projecting }()
 
-	go purgeExpiredSessions(projectorsCtx, svc.tokens, svc.sessions, log)
-	router := httpSurface(svc, db.Pool, status, log)
+	go wiring.PurgeExpiredSessions(projectorsCtx, svc.Tokens, svc.Sessions, log)
+	router := wiring.Router(svc, db.Pool, status, log)
 
 	listener, err := listenHTTP(s.HTTP)
 	if err != nil {
@@ -162,58 +153,4 @@ func (s *serveCmd) operatorToken(log *slog.Logger) string {
 	}
 	fmt.Printf("dev mode: operator token (kept in %s; Authorization: Bearer …): %s\n", path, token)
 	return token
-}
-
-// metricsHandler serves the Go runtime's metrics, the projections' lag, and
-// more (the HTTP requests' counts and latencies: requestMetrics).
-func metricsHandler(lag *projectionfeed.Lag, more ...prometheus.Collector) http.Handler {
-	registry := prometheus.NewRegistry()
-	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		projectionfeed.NewLagCollector(lag))
-	registry.MustRegister(more...)
-	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
-}
-
-// hashingMetrics show how full the password hashing budget runs: a
-// refusal count that grows means logins are answered 503.
-func hashingMetrics(b *passwords.Budget) []prometheus.Collector {
-	stat := func(read func(passwords.Stats) int64) func() float64 {
-		return func() float64 { return float64(read(b.Stats())) }
-	}
-	return []prometheus.Collector{
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_running", Help: "Argon2id computations running now."},
-			stat(func(s passwords.Stats) int64 { return s.Running })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_waiting", Help: "Argon2id computations waiting for a slot of the budget now."},
-			stat(func(s passwords.Stats) int64 { return s.Waiting })),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_slots", Help: "Argon2id computations allowed at once (--password-hashes-at-once)."},
-			func() float64 { return float64(b.Size()) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_total", Help: "Argon2id computations started."},
-			stat(func(s passwords.Stats) int64 { return s.Computed })),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_refused_total", Help: "Argon2id computations refused (503) for want of a slot in time."},
-			stat(func(s passwords.Stats) int64 { return s.Refused })),
-	}
-}
-
-// sessionPurgeEvery is how often expired sessions are deleted: they are
-// refused anyway; the purge only keeps the table from growing.
-const sessionPurgeEvery = time.Hour
-
-// purgeExpiredSessions deletes expired sessions, and forgets those the
-// process remembers, until ctx ends.
-func purgeExpiredSessions(ctx context.Context, tokens *sessionstore.Store, known *sessions.Service, log *slog.Logger) {
-	ticker := time.NewTicker(sessionPurgeEvery)
-	defer ticker.Stop()
-	for {
-		known.ForgetExpired(time.Now())
-		if n, err := tokens.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			log.Warn("purging expired sessions failed", "error", err)
-		} else if n > 0 {
-			log.Info("purged expired sessions", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
-	}
 }

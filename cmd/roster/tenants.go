@@ -14,7 +14,6 @@ import (
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/config"
 )
 
 // tenantsCmd groups the operator's tools for tenants.
@@ -32,9 +31,7 @@ const maxPasswordFile = 4096
 // tenantsCreateCmd creates a tenant and its owner through the command
 // handlers, on the database serve uses with the same flags and variables.
 type tenantsCreateCmd struct {
-	config.Database   `embed:""`
-	config.EventStore `embed:""`
-	config.Secrets    `embed:""`
+	storeFlags `embed:""`
 
 	ID                string `name:"id" required:"" help:"Tenant id: 1–64 characters of a-z, 0-9 and -."`
 	Name              string `name:"name" required:"" help:"Display name of the tenant."`
@@ -88,7 +85,7 @@ func (c *tenantsCreateCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer svc.Close()
-	res, err := svc.commands.CreateTenant.Handle(ctx, execution.Envelope{Tenant: domain.TenantID(c.ID)}, c.command(password))
+	res, err := svc.Commands.CreateTenant.Handle(ctx, execution.Envelope{Tenant: domain.TenantID(c.ID)}, c.command(password))
 	if err != nil {
 		return c.refusal(err)
 	}

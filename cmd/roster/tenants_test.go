@@ -14,6 +14,7 @@ import (
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/wiring"
 )
 
 const tenantsOwnerPassword = "correct horse battery staple"
@@ -27,7 +28,7 @@ func tenantsCreateOn(t *testing.T, url, masterKey string) (*tenantsCreateCmd, *b
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	return &tenantsCreateCmd{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: masterKey}, EventStore: testEventStore(t),
+	return &tenantsCreateCmd{storeFlags: storeFlags{Database: config.Database{URL: url}, Secrets: config.Secrets{MasterKey: masterKey}, EventStore: testEventStore(t)},
 		ID: "acme", Name: "Acme", Preset: domain.PresetHelpdesk, Seats: 3,
 		OwnerEmail: "olga@acme.example", OwnerName: "Olga Owner", OwnerPasswordFile: file, stdout: &out}, &out
 }
@@ -54,12 +55,12 @@ func TestTenantsCreateMakesAnOwnerWhoCanLogInAndRefusesTheSameIDTwice(t *testing
 		t.Errorf("the output repeats the owner's personal data:\n%s", out)
 	}
 
-	svc, err := wireServices(bg, poolFor(t, url), key, create.EventStore, passwords.TestParams(), testAccess, quiet)
+	svc, err := wiring.Open(bg, poolFor(t, url), key, create.EventStore, passwords.TestParams(), testAccess, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer svc.Close()
-	login, err := svc.sessions.Login(bg, "acme", "olga@acme.example", tenantsOwnerPassword, "test")
+	login, err := svc.Sessions.Login(bg, "acme", "olga@acme.example", tenantsOwnerPassword, "test")
 	if err != nil {
 		t.Fatalf("the owner cannot log in: %v", err)
 	}

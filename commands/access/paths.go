@@ -36,16 +36,26 @@ const maxOtherParameter = 128
 // lookup is spent on a request that cannot be served.
 func ValidPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if rc := chi.RouteContext(r.Context()); rc != nil {
-			for i, name := range rc.URLParams.Keys {
-				if err := checkPathParameter(name, rc.URLParams.Values[i]); err != nil {
-					Refuse(w, err)
-					return
-				}
-			}
+		if refusal := CheckPath(r); refusal != nil {
+			Refuse(w, refusal)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// CheckPath is ValidPath's check, for middleware of its own (the write
+// API's): the refusal of r's first path parameter that is not well formed,
+// nil when every one is.
+func CheckPath(r *http.Request) *domain.Error {
+	if rc := chi.RouteContext(r.Context()); rc != nil {
+		for i, name := range rc.URLParams.Keys {
+			if err := checkPathParameter(name, rc.URLParams.Values[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func checkPathParameter(name, value string) *domain.Error {

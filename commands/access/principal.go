@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -72,35 +73,29 @@ func With(ctx context.Context, p Principal) context.Context {
 func Middleware(auth Authenticator, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if p, ok := Resolve(w, r, auth.Authenticate, internal); ok {
-				next.ServeHTTP(w, r.WithContext(With(r.Context(), p)))
+			token, _ := BearerToken(r)
+			p, ok, err := auth.Authenticate(r.Context(), token)
+			if err == nil {
+				p, err = Admit(r, p, ok)
 			}
+			passOrAnswer(w, r.WithContext(With(r.Context(), p)), err, internal, next)
 		})
 	}
 }
 
-// Resolve is Middleware's work on one request, for middleware of its own
-// (the write API's, whose authentication may leave part of the check to the
-// command): it resolves r's bearer token with authenticate and returns the
-// principal, or answers r — 401, 404 on another tenant's paths, internal
-// for an error — and returns false.
-func Resolve(w http.ResponseWriter, r *http.Request, authenticate func(context.Context, string) (Principal, bool, error),
-	internal func(http.ResponseWriter, *http.Request, error)) (Principal, bool) {
-	token, _ := BearerToken(r)
-	p, ok, err := authenticate(r.Context(), token)
-	switch {
-	case err != nil:
-		internal(w, r, err)
-		return Principal{}, false
-	case !ok:
-		Refuse(w, domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required"))
-		return Principal{}, false
+// Admit is Middleware's check of one request whose token resolved to p
+// (ok: to anyone at all), for middleware of its own (the write API's,
+// whose authentication may leave part of the check to the command): p, or
+// the refusal, 401 unauthenticated without a principal, or 404 for a
+// session on another tenant's paths.
+func Admit(r *http.Request, p Principal, ok bool) (Principal, error) {
+	if !ok {
+		return Principal{}, domain.NewError(domain.CodeUnauthenticated, "a valid bearer token is required")
 	}
 	if tenant := chi.URLParam(r, "tenant"); tenant != "" && !p.Operator && string(p.Tenant) != tenant {
-		Refuse(w, domain.NewError(domain.CodeNotFound, "no such tenant"))
-		return Principal{}, false
+		return Principal{}, domain.NewError(domain.CodeNotFound, "no such tenant")
 	}
-	return p, true
+	return p, nil
 }
 
 // Tenants says whether a tenant exists.
@@ -117,20 +112,41 @@ type Tenants interface {
 func KnownTenant(tenants Tenants, internal func(http.ResponseWriter, *http.Request, error)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			tenant := chi.URLParam(r, "tenant")
-			if p, _ := From(r.Context()); tenant == "" || !p.Operator {
-				next.ServeHTTP(w, r)
-				return
-			}
-			exists, err := tenants.TenantExists(r.Context(), domain.TenantID(tenant))
-			switch {
-			case err != nil:
-				internal(w, r, err)
-			case !exists:
-				Refuse(w, domain.NewError(domain.CodeNotFound, "no such tenant"))
-			default:
-				next.ServeHTTP(w, r)
-			}
+			p, _ := From(r.Context())
+			passOrAnswer(w, r, CheckTenant(r, p, tenants), internal, next)
 		})
+	}
+}
+
+// CheckTenant is KnownTenant's check of one request by p, for middleware
+// of its own: the refusal 404 not_found when p is the operator and r is on
+// the paths of a tenant that does not exist; tenants' error; else nil.
+func CheckTenant(r *http.Request, p Principal, tenants Tenants) error {
+	tenant := chi.URLParam(r, "tenant")
+	if tenant == "" || !p.Operator {
+		return nil
+	}
+	exists, err := tenants.TenantExists(r.Context(), domain.TenantID(tenant))
+	switch {
+	case err != nil:
+		return err
+	case !exists:
+		return domain.NewError(domain.CodeNotFound, "no such tenant")
+	}
+	return nil
+}
+
+// passOrAnswer hands r on to next when a check let it pass (err nil), and
+// otherwise answers it: a refusal by its problem document, any other error
+// by internal.
+func passOrAnswer(w http.ResponseWriter, r *http.Request, err error, internal func(http.ResponseWriter, *http.Request, error), next http.Handler) {
+	var refusal *domain.Error
+	switch {
+	case errors.As(err, &refusal):
+		Refuse(w, refusal)
+	case err != nil:
+		internal(w, r, err)
+	default:
+		next.ServeHTTP(w, r)
 	}
 }

@@ -75,9 +75,9 @@ func TestADeletedOrErasedPersonReadsAsDeletedUser(t *testing.T) {
 // than none.
 func TestTheSeatsAvailableAreThosePurchasedLessThoseUsedAndNeverNegative(t *testing.T) {
 	t.Parallel()
-	settings := documents.TenantSettings{ID: "acme", Name: "Acme", Preset: domain.PresetStrict, Version: 4}
 	for _, c := range []struct{ purchased, used, available int }{{5, 2, 3}, {5, 5, 0}, {3, 7, 0}, {0, 0, 0}} {
-		got := documents.NewTenant(settings, c.purchased, c.used).Seats
+		got := documents.NewTenant(domain.TenantView{ID: "acme", Name: "Acme", Preset: domain.PresetStrict, Version: 4,
+			SeatsPurchased: c.purchased, SeatsUsed: c.used}).Seats
 		if got != (documents.Seats{Purchased: c.purchased, Used: c.used, Available: c.available}) {
 			t.Errorf("%d purchased, %d used: %+v", c.purchased, c.used, got)
 		}

@@ -20,19 +20,9 @@ type Seats struct {
 	Available int `json:"available"`
 }
 
-// TenantSettings are what a Tenant shows as the tenant has them.
-type TenantSettings struct {
-	ID      domain.TenantID
-	Name    string
-	Preset  string
-	Policy  domain.Policy
-	Version int64 // of the latest change to the settings (If-Match)
-}
-
-// NewTenant renders API.md's Tenant: its settings, and the seats it has
-// purchased and that its users use now. None are available when more are
-// used than purchased (a policy that ignores the seat limit).
-func NewTenant(s TenantSettings, purchased, used int) Tenant {
-	return Tenant{ID: s.ID, Name: s.Name, Preset: s.Preset, Policy: s.Policy, Version: s.Version,
-		Seats: Seats{Purchased: purchased, Used: used, Available: max(0, purchased-used)}}
+// NewTenant renders API.md's Tenant from t. None are available when more
+// seats are used than purchased (a policy that ignores the seat limit).
+func NewTenant(t domain.TenantView) Tenant {
+	return Tenant{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy, Version: t.Version,
+		Seats: Seats{Purchased: t.SeatsPurchased, Used: t.SeatsUsed, Available: max(0, t.SeatsPurchased-t.SeatsUsed)}}
 }

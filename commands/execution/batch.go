@@ -12,9 +12,9 @@ const maxBatch = 64
 
 // request is one command waiting for, or carried out by, its tenant's turn.
 type request struct {
-	env      Envelope
-	cmd      domain.Command
-	describe Describer
+	env   Envelope
+	cmd   domain.Command
+	shown Shown
 	// alone requests are never batched with others (an idempotency key's
 	// deterministic event ids must land as their own append).
 	alone bool

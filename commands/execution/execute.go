@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -30,8 +31,8 @@ type executor struct {
 //
 // other, for a request with an idempotency key, says where another attempt
 // of it may have stored its events (see otherAttempt).
-func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, describe Describer, other *otherAttempt) (Result, error) {
-	r := &request{env: env, cmd: cmd, describe: describe, alone: env.IdempotencyKey != "", other: other}
+func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, shown Shown, other *otherAttempt) (Result, error) {
+	r := &request{env: env, cmd: cmd, shown: shown, alone: env.IdempotencyKey != "", other: other}
 	m := x.models.get(env.Tenant)
 	m.queue.push(r)
 	m.mu.Lock()
@@ -140,7 +141,7 @@ func (x *executor) recheckAgainstTail(ctx context.Context, m *writeModel, r *req
 	case d.refusal != nil:
 		return Result{}, true, d.refusal
 	}
-	return x.unchanged(m, r.describe, m.position), true, nil
+	return x.unchanged(m, r.shown, m.position), true, nil
 }
 
 // appendWithRetry appends the decided events with the expected version.
@@ -163,9 +164,9 @@ func (x *executor) appendWithRetry(ctx context.Context, m *writeModel, r *reques
 	return Result{}, false, nil
 }
 
-func (x *executor) unchanged(m *writeModel, describe Describer, at eventstore.Position) Result {
+func (x *executor) unchanged(m *writeModel, shown Shown, at eventstore.Position) Result {
 	r := Result{Position: at, Version: m.state.Version()}
-	describe(m.state, &r)
+	shown.fill(m.state, nil, &r)
 	return r
 }
 
@@ -207,8 +208,8 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 
 func (x *executor) changed(m *writeModel, r *request, events []domain.Event, at eventstore.Position) Result {
 	res := Result{Changed: true, Position: at, Version: m.state.Version(), Events: eventTypes(events),
-		First: r.first, At: r.at, decided: events}
-	r.describe(m.state, &res)
+		First: r.first, At: r.at}
+	r.shown.fill(m.state, events, &res)
 	return res
 }
 
@@ -231,12 +232,5 @@ func eventTypes(events []domain.Event) []string {
 // losing to the other until the attempts run out.
 func backOff(ctx context.Context, attempt int) error {
 	ceiling := min(time.Millisecond<<attempt, 50*time.Millisecond)
-	timer := time.NewTimer(rand.N(ceiling))
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
-	}
+	return pause.For(ctx, rand.N(ceiling))
 }

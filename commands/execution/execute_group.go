@@ -119,7 +119,7 @@ func (x *executor) finishGroup(m *writeModel, batch []*request, at eventstore.Po
 		case r.err != nil:
 			r.finish(Result{}, r.err)
 		case len(r.events) == 0:
-			r.finish(x.unchanged(m, r.describe, at), nil)
+			r.finish(x.unchanged(m, r.shown, at), nil)
 		default:
 			res := x.changed(m, r, r.events, at)
 			res.SessionChecked = r.env.Session != nil

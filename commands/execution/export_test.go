@@ -25,7 +25,7 @@ func (e *Engine) CarryOutTogetherIn(ctx context.Context, envs []Envelope, cmds [
 	defer m.mu.Unlock()
 	batch := make([]*request, len(cmds))
 	for i, c := range cmds {
-		batch[i] = &request{env: envs[i], cmd: c, describe: func(*domain.Tenant, *Result) {}}
+		batch[i] = &request{env: envs[i], cmd: c}
 	}
 	e.exec.carryOut(ctx, envs[0].Tenant, m, batch)
 	results, errs := make([]Result, len(cmds)), make([]error, len(cmds))

@@ -54,36 +54,54 @@ type Result struct {
 	User     *domain.UserView     `json:"user,omitempty"`
 	Team     *domain.TeamView     `json:"team,omitempty"`
 	WorkItem *domain.WorkItemView `json:"work_item,omitempty"`
-	Tenant   *TenantView          `json:"tenant,omitempty"`
+	Tenant   *domain.TenantView   `json:"tenant,omitempty"`
 	// Moved counts the work items an ownership transfer moved.
 	Moved int `json:"moved,omitempty"`
 	// SessionChecked is true when the envelope's SessionCheck was checked
 	// with the append that stored this command's events; never stored with
 	// an idempotent outcome (a replay checks nothing).
 	SessionChecked bool `json:"-"`
-
-	decided []domain.Event // what was appended, for describers (Decided)
 }
 
-// TenantView is a tenant's settings and seat count as the write model has them.
-type TenantView struct {
-	ID             domain.TenantID `json:"id"`
-	Name           string          `json:"name"`
-	Preset         string          `json:"preset"`
-	Policy         domain.Policy   `json:"policy"`
-	SeatsPurchased int             `json:"seats_purchased"`
-	SeatsUsed      int             `json:"seats_used"`
-	// Version is the stream version of the latest change to the settings.
-	Version int64 `json:"version"`
+// Shown names what a command's reply shows, taken by the engine from the
+// state after the command: a value, not a function, so that the engine
+// never calls back into the use case that named it.
+type Shown struct {
+	User domain.UserID // the user of this id
+	// UserByEmailIndex is the user of this blind e-mail index, when User
+	// is not set.
+	UserByEmailIndex string
+	Team             domain.TeamID     // the team of this id
+	WorkItem         domain.WorkItemID // the work item of this id
+	Tenant           bool              // the tenant's settings and seats
+	// Moved counts the work items the command's ownership transfers moved.
+	Moved bool
 }
 
-// Describer fills a Result's views from the state after the command: the
-// use case says which resource its reply shows.
-type Describer func(s *domain.Tenant, r *Result)
-
-// Decided returns the events the command appended (none for a replay), for
-// describers that summarise them.
-func (r *Result) Decided() []domain.Event { return r.decided }
+// fill sets r's views from s, the state after the command whose events
+// (none for a no-op) were appended.
+func (w Shown) fill(s *domain.Tenant, events []domain.Event, r *Result) {
+	if w.Tenant && s.Exists() {
+		v := s.View()
+		r.Tenant = &v
+	}
+	if u, ok := s.User(w.User); ok && w.User != "" {
+		r.User = &u
+	} else if u, ok := s.UserByEmailIndex(w.UserByEmailIndex); ok && w.User == "" && w.UserByEmailIndex != "" {
+		r.User = &u
+	}
+	if t, ok := s.Team(w.Team); ok && w.Team != "" {
+		r.Team = &t
+	}
+	if it, ok := s.WorkItem(w.WorkItem); ok && w.WorkItem != "" {
+		r.WorkItem = &it
+	}
+	for _, e := range events {
+		if moved, ok := e.(domain.OwnershipTransferred); ok && w.Moved {
+			r.Moved += len(moved.Items)
+		}
+	}
+}
 
 // NewUserID is the id of a user the client did not name: derived from the
 // idempotency key (within its caller's keys) when there is one, so that a

@@ -50,10 +50,10 @@ func (e *Engine) Begin(ctx context.Context, useCase string, env Envelope, input 
 // once Begin refused it, or found the outcome its key already has.
 func (r *Run) Pending() bool { return r.pending }
 
-// Execute carries cmd out, describe filling the result's views from the
+// Execute carries cmd out, the result showing what shown names, from the
 // state after it.
-func (r *Run) Execute(ctx context.Context, cmd domain.Command, describe Describer) {
-	r.res, r.err = r.engine.exec.execute(ctx, r.env, cmd, describe, r.other)
+func (r *Run) Execute(ctx context.Context, cmd domain.Command, shown Shown) {
+	r.res, r.err = r.engine.exec.execute(ctx, r.env, cmd, shown, r.other)
 	r.pending, r.carried = false, true
 }
 

@@ -64,10 +64,7 @@ func (a *API) renderUser(ctx context.Context, tenant domain.TenantID, res execut
 }
 
 // tenantDoc renders API.md's Tenant (documents.NewTenant).
-func tenantDoc(t *execution.TenantView) documents.Tenant {
-	return documents.NewTenant(documents.TenantSettings{ID: t.ID, Name: t.Name, Preset: t.Preset, Policy: t.Policy, Version: t.Version},
-		t.SeatsPurchased, t.SeatsUsed)
-}
+func tenantDoc(t *domain.TenantView) documents.Tenant { return documents.NewTenant(*t) }
 
 func renderTenant(_ context.Context, _ domain.TenantID, res execution.Result) (any, error) {
 	if res.Tenant == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/pause"
 )
 
 // Subscribe implements eventstore.Feed over SubscribeCheckpointed, leaving
@@ -50,10 +51,8 @@ func (s *Store) SubscribeCheckpointed(ctx context.Context, after eventstore.Posi
 		}
 		wait = min(max(2*wait, 10*time.Millisecond), 2*time.Second)
 		s.opts.Logger.Warn("kurrentdb: subscription dropped; resubscribing", "from", from.String(), "in", wait, "error", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
+		if err := pause.For(ctx, wait); err != nil {
+			return err
 		}
 	}
 }

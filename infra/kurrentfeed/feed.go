@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/infra/wakeup"
 )
 
@@ -110,7 +111,7 @@ func (f *Feed) Subscribe(ctx context.Context, after eventstore.Position, handle 
 				continue // more history waiting
 			}
 		}
-		if err := wakeup.Wait(ctx, woken, wait); err != nil {
+		if err := pause.Until(ctx, woken, wait); err != nil {
 			return err
 		}
 	}
@@ -125,7 +126,7 @@ func (f *Feed) startListener() {
 		for f.background.Err() == nil {
 			if err := f.listen(); err != nil && f.background.Err() == nil {
 				f.log.Warn("kurrent feed: LISTEN failed; polling until it is back", "error", err)
-				_ = wakeup.Wait(f.background, nil, time.Second)
+				_ = pause.For(f.background, time.Second)
 			}
 		}
 	}()

@@ -8,8 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/infra/pgstore"
-	"github.com/rosterhq/roster/infra/wakeup"
 )
 
 // StreamEnds says where a stream of the copied event store ends now
@@ -93,7 +93,7 @@ func (f *Feed) awaitPosition(ctx context.Context, at eventstore.Position, limit 
 		case err == nil && stored.Compare(at) >= 0:
 			return nil
 		case err == nil:
-			err = wakeup.Wait(ctx, woken, catchUpPoll)
+			err = pause.Until(ctx, woken, catchUpPoll)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w: it has not reached %s, the stream's end in KurrentDB (waited at most %s; is an ingester running?): %w", eventstore.ErrFeedBehind, at, limit, ctx.Err())

@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
-	"github.com/rosterhq/roster/infra/wakeup"
+	"github.com/rosterhq/roster/commands/pause"
 )
 
 // notifyChannel announces new rows of kurrent_feed.
@@ -62,7 +62,7 @@ func (in *Ingester) Run(ctx context.Context) error {
 		}
 		wait = min(max(2*wait, 50*time.Millisecond), 5*time.Second)
 		in.log.Warn("kurrent feed ingester failed; starting over from the stored position", "in", wait, "error", err)
-		if err := wakeup.Wait(ctx, nil, wait); err != nil {
+		if err := pause.For(ctx, wait); err != nil {
 			return err
 		}
 	}

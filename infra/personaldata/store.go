@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/pgstore"
@@ -256,21 +257,9 @@ func (s *Store) unsealRetrying(ctx context.Context, events []eventstore.Recorded
 			return err
 		}
 		wait = min(max(2*wait, 10*time.Millisecond), 5*time.Second)
-		if err := sleep(ctx, wait); err != nil {
+		if err := pause.For(ctx, wait); err != nil {
 			return err
 		}
-	}
-}
-
-// sleep waits for d or until ctx ends (then returns ctx.Err()).
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C:
-		return nil
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/infra/wakeup"
 )
 
@@ -23,7 +24,7 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle
 			}
 			failWait = growWait(failWait, 10*time.Millisecond, 5*time.Second)
 			s.opts.Logger.Warn("event feed read failed; retrying", "after", after.String(), "retry_in", failWait, "error", err)
-			if err := sleepCtx(ctx, failWait); err != nil {
+			if err := pause.For(ctx, failWait); err != nil {
 				return err
 			}
 			continue
@@ -45,7 +46,7 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle
 		} else {
 			heldBackWait = 0
 		}
-		if err := wakeup.Wait(ctx, woken, wait); err != nil {
+		if err := pause.Until(ctx, woken, wait); err != nil {
 			return err
 		}
 	}
@@ -53,10 +54,6 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle
 
 func growWait(current, least, most time.Duration) time.Duration {
 	return min(max(current*2, least), most)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	return wakeup.Wait(ctx, nil, d)
 }
 
 // announce wakes this process's subscribers at once and asks the notifier to
@@ -88,7 +85,7 @@ func (s *Store) runNotifier() {
 		if _, err := s.pool.Exec(s.background, "SELECT pg_notify($1, $2)", notifyChannel, s.instance); err != nil && s.background.Err() == nil {
 			s.opts.Logger.Warn("event notify failed; other processes fall back to polling", "error", err)
 		}
-		if sleepCtx(s.background, notifyGap) != nil {
+		if pause.For(s.background, notifyGap) != nil {
 			return
 		}
 	}
@@ -113,7 +110,7 @@ func (s *Store) runListener() {
 		}
 		backoff = growWait(backoff, 50*time.Millisecond, 5*time.Second)
 		s.opts.Logger.Warn("event listener lost its connection; reconnecting", "retry_in", backoff, "error", err)
-		if sleepCtx(s.background, backoff) != nil {
+		if pause.For(s.background, backoff) != nil {
 			return
 		}
 	}

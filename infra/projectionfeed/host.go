@@ -25,11 +25,15 @@ type HostConfig struct {
 	// Streams reads a failed tenant's held events for a retry; nil: the
 	// Feed, which must then read streams too.
 	Streams eventstore.StreamReader
+	// TablesReady says the live read models' tables are set up already
+	// (projections.Setup), as the service's wiring does before it serves
+	// reads; false: Run sets them up first.
+	TablesReady bool
 }
 
 // Host runs the live projectors and performs the rebuilds asked for in
 // projection_rebuilds. Exactly one process may run a Host on a database at
-// a time (cmd/roster's advisory lock sees to it): it alone writes the live
+// a time (Lead's advisory lock sees to it): it alone writes the live
 // tables, which is what lets it stop their projector for the swap.
 type Host struct {
 	cfg    HostConfig
@@ -62,6 +66,11 @@ var errLiveStopped = errors.New("projectionfeed: the live projectors stopped")
 // that fails is recorded as failed and the live ones go on; one cut short
 // by ctx resumes at the next Run from the rebuilt checkpoint.
 func (h *Host) Run(ctx context.Context) error {
+	if !h.cfg.TablesReady {
+		if err := projections.Setup(ctx, h.cfg.Pool, h.liveProjectors()...); err != nil {
+			return err
+		}
+	}
 	for {
 		live, err := h.start(ctx, h.liveProjectors(), h.cfg.Status)
 		if err != nil {

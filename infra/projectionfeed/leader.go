@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rosterhq/roster/infra/wakeup"
+	"github.com/rosterhq/roster/commands/pause"
 )
 
 // LeaderLockKey is the advisory lock held by the one process that runs the
@@ -43,7 +43,7 @@ func Lead(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, lead func(h
 			release()                            // conn's checks are over: the close below races with none
 			_ = conn.Close(context.Background()) // releases the lock
 		}
-		_ = wakeup.Wait(ctx, nil, standbyRetry)
+		_ = pause.For(ctx, standbyRetry)
 	}
 }
 

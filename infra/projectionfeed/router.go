@@ -50,8 +50,10 @@ func newRouter(ctx context.Context, cfg RouterConfig, gate *gate) (*message.Rout
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = 100 * time.Millisecond
 	}
-	if err := projections.Setup(ctx, cfg.Pool, cfg.Projectors...); err != nil {
-		return nil, err
+	if gate == nil { // a Host sets its tables up once, not at each restart of its router
+		if err := projections.Setup(ctx, cfg.Pool, cfg.Projectors...); err != nil {
+			return nil, err
+		}
 	}
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 10 * time.Second}, watermill.NewSlogLogger(cfg.Logger))
 	if err != nil {

@@ -1,13 +1,13 @@
 // Package wakeup is how feed readers wait for new events without sleeping
 // blindly: a broadcast Signal fired by whoever learns of new events (a
-// local commit, a NOTIFY), and Wait, which waits for it with a limit.
+// local commit, a NOTIFY), which a reader waits for with a limit
+// (pause.Until).
 package wakeup
 
 import (
 	"context"
 	"errors"
 	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -38,20 +38,6 @@ func (s *Signal) Fire() {
 		close(s.ch)
 		s.ch = nil
 	}
-}
-
-// Wait waits for woken (nil: never), for limit, or until ctx ends, when it
-// returns ctx.Err().
-func Wait(ctx context.Context, woken <-chan struct{}, limit time.Duration) error {
-	timer := time.NewTimer(limit)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-woken:
-	case <-timer.C:
-	}
-	return nil
 }
 
 // Listen connects with cfg, LISTENs on channel and fires s once LISTEN has

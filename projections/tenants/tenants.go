@@ -8,20 +8,6 @@ import (
 	"github.com/rosterhq/roster/projections"
 )
 
-// Table is the current version of the read model's table.
-const Table = "tenants_v1"
-
-// Projector keeps Table.
-type Projector struct{ projections.Named }
-
-// New returns the projector of the current table version.
-func New() Projector { return NewSuffixed("") }
-
-// NewSuffixed returns a projector of the same read model into tables named
-// with suffix (Table+suffix): a second copy built beside the live one, as a
-// rebuild or a consistency check does.
-func NewSuffixed(suffix string) Projector { return Projector{projections.NamedTable(Table, suffix)} }
-
 // Schema creates the table.
 func (p Projector) Schema() []string {
 	return []string{fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (

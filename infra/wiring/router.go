@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 	"github.com/rosterhq/roster/readapi"
 )
 
-// httpSurface builds every route of API.md on one router: health, metrics
+// Router builds every route of API.md on one router: health, metrics
 // (with every request counted and timed by route: requestMetrics), login and
 // the OpenAPI document without a token; everything else behind
 // access.Middleware (401 without a valid token, 404 on another tenant's
@@ -27,7 +27,7 @@ import (
 // role checks. Every
 // route with path parameters checks them first (access.ValidPath: 400, for
 // anyone, before the token is looked up).
-func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
+func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *slog.Logger) chi.Router {
 	router := chi.NewRouter()
 	requests := newRequestMetrics() // outside Recoverer: a recovered panic counts as its 500
 	router.Use(ownRequestID, middleware.RequestID, requests.instrument, middleware.Recoverer)
@@ -40,26 +40,26 @@ func httpSurface(svc *services, pool *pgxpool.Pool, status *projections.Status, 
 	})
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
-	router.Method(http.MethodGet, "/metrics", metricsHandler(lagOf(pool, svc.store), append(requests.collectors(), hashingMetrics(svc.hashing)...)...))
+	router.Method(http.MethodGet, "/metrics", MetricsHandler(Lag(pool, svc.Store), append(requests.collectors(), HashingMetrics(svc.Hashing)...)...))
 	readapi.MountOpenAPI(router)
-	writes := &writeapi.API{Commands: svc.commands, Queries: svc.queries, Sessions: svc.sessions, Log: log, Clients: svc.clients}
+	writes := &writeapi.API{Commands: svc.Commands, Queries: svc.Queries, Sessions: svc.Sessions, Log: log, Clients: svc.Clients}
 	router.Group(func(r chi.Router) {
 		r.Use(access.ValidPath)
 		writes.MountPublic(r)
 	})
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
-		History: userHistory(svc), Failures: failures, Outage: pgoutage.Read}
+		History: UserHistory(svc), Failures: failures, Outage: pgoutage.Read}
 	router.Group(func(r chi.Router) {
-		r.Use(access.ValidPath, access.Middleware(svc.sessions, writeapi.Internal(log)), access.KnownTenant(svc.queries, writeapi.Internal(log)))
+		r.Use(access.ValidPath, access.Middleware(svc.Sessions, writeapi.Internal(log)), access.KnownTenant(svc.Queries, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
-		lag := classifiedLag{lagOf(pool, svc.store)}
+		lag := classifiedLag{Lag(pool, svc.Store)}
 		readapi.MountProjections(r, lag, lag, log)
 	})
 	router.Group(func(r chi.Router) {
 		// A command's token may be checked by the command itself, as it
 		// stores its events (sessions.Service.AuthenticateCommand).
-		r.Use(access.ValidPath, writes.CommandMiddleware(writeapi.Internal(log)), access.KnownTenant(svc.queries, writeapi.Internal(log)))
+		r.Use(writes.CommandMiddleware) // access.ValidPath, Middleware and KnownTenant's checks
 		writes.MountCommands(r)
 	})
 	return router

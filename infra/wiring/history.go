@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"context"
@@ -13,11 +13,14 @@ import (
 	"github.com/rosterhq/roster/readapi"
 )
 
-// userHistory is the read API's History: past users rebuilt from the
+// UserHistory is the read API's History: past users rebuilt from the
 // event store with personal data opened (erased for deleted people).
-func userHistory(svc *services) readapi.UserHistory {
-	return pastUsers{execution.NewHistory(svc.sealed)}
+func UserHistory(svc *Services) readapi.UserHistory {
+	return PastUsers(execution.NewHistory(svc.Sealed))
 }
+
+// PastUsers serves readapi.UserHistory from history.
+func PastUsers(history *execution.History) readapi.UserHistory { return pastUsers{history} }
 
 // pastUsers serves readapi.UserHistory from the command side's History: the
 // read API may not import commands, so the past user is handed over as
@@ -33,11 +36,11 @@ func (p pastUsers) UserAsOf(ctx context.Context, tenant domain.TenantID, user do
 	if err != nil || !found {
 		return documents.User{}, false, err
 	}
-	return pastUserDocument(u), true, nil
+	return PastUserDocument(u), true, nil
 }
 
-// pastUserDocument is a past user as API.md's User: a deleted person
-// (erased personal data) as DeletedUserName without e-mail.
-func pastUserDocument(p execution.PastUser) documents.User {
+// PastUserDocument is a past user as API.md's User: a deleted person
+// (erased personal data) as domain.DeletedUserName without e-mail.
+func PastUserDocument(p execution.PastUser) documents.User {
 	return documents.NewUser(p.Tenant, p.View, p.PersonalData, p.CreatedAt, p.UpdatedAt)
 }

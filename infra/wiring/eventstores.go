@@ -1,4 +1,4 @@
-package main
+package wiring
 
 import (
 	"context"
@@ -16,10 +16,10 @@ import (
 	"github.com/rosterhq/roster/infra/pgstore"
 )
 
-// eventStore is the raw event store the configuration chose: appends and
+// EventStore is the raw event store the configuration chose: appends and
 // stream reads from it, and the projectors' feed (for KurrentDB, the
 // PostgreSQL copy the ingester keeps). Close stops what it started.
-type eventStore struct {
+type EventStore struct {
 	eventstore.Appender
 	eventstore.StreamReader
 	eventstore.Feed
@@ -27,21 +27,21 @@ type eventStore struct {
 }
 
 // Close stops the store's background work and connections.
-func (e *eventStore) Close() { e.close() }
+func (e *EventStore) Close() { e.close() }
 
-// openEventStore opens the configured event store and the sealing store
+// OpenEventStore opens the configured event store and the sealing store
 // over it. With KurrentDB it also starts the feed's ingester, which destroys
 // the keys of deleted users in each batch's transaction, and the sealing
 // store reads one user's history (point-in-time reads) from the ingested
 // copy, which has the indexes for it, once the copy has caught up. Every
 // command that reads events opens the store here, never one adapter.
-func openEventStore(pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, log *slog.Logger) (*eventStore, *personaldata.Store, error) {
+func OpenEventStore(pool *pgxpool.Pool, key personaldata.MasterKey, store config.EventStore, log *slog.Logger) (*EventStore, *personaldata.Store, error) {
 	if err := store.Validate(); err != nil {
 		return nil, nil, err
 	}
 	if !store.KurrentDB() {
 		events := pgstore.New(pool, pgstore.Options{Logger: log})
-		return &eventStore{events, events, events, events.Close}, personaldata.NewStore(events, pool, key), nil
+		return &EventStore{events, events, events, events.Close}, personaldata.NewStore(events, pool, key), nil
 	}
 	kdb, err := kurrentdb.Open(store.KurrentDBURL, kurrentdb.Options{Logger: log})
 	if err != nil {
@@ -56,7 +56,7 @@ func openEventStore(pool *pgxpool.Pool, key personaldata.MasterKey, store config
 		defer running.Done()
 		_ = ingester.Run(ctx) // ends with ctx; failures are logged and retried inside
 	}()
-	events := &eventStore{kdb, kdb, feed, func() {
+	events := &EventStore{kdb, kdb, feed, func() {
 		stop()
 		running.Wait()
 		feed.Close()

@@ -1,11 +1,15 @@
-package main
+package wiring
 
 import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/projectionfeed"
 )
 
 // unmatchedRoute is the route label of a request no route matched.
@@ -53,4 +57,34 @@ func routeOf(r *http.Request) string {
 		return rc.RoutePattern()
 	}
 	return unmatchedRoute
+}
+
+// MetricsHandler serves the Go runtime's metrics, the projections' lag, and
+// more (the HTTP requests' counts and latencies: requestMetrics).
+func MetricsHandler(lag *projectionfeed.Lag, more ...prometheus.Collector) http.Handler {
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		projectionfeed.NewLagCollector(lag))
+	registry.MustRegister(more...)
+	return promhttp.HandlerFor(registry, promhttp.HandlerOpts{})
+}
+
+// HashingMetrics show how full the password hashing budget runs: a
+// refusal count that grows means logins are answered 503.
+func HashingMetrics(b *passwords.Budget) []prometheus.Collector {
+	stat := func(read func(passwords.Stats) int64) func() float64 {
+		return func() float64 { return float64(read(b.Stats())) }
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_running", Help: "Argon2id computations running now."},
+			stat(func(s passwords.Stats) int64 { return s.Running })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_waiting", Help: "Argon2id computations waiting for a slot of the budget now."},
+			stat(func(s passwords.Stats) int64 { return s.Waiting })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_password_hashes_slots", Help: "Argon2id computations allowed at once (--password-hashes-at-once)."},
+			func() float64 { return float64(b.Size()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_total", Help: "Argon2id computations started."},
+			stat(func(s passwords.Stats) int64 { return s.Computed })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_refused_total", Help: "Argon2id computations refused (503) for want of a slot in time."},
+			stat(func(s passwords.Stats) int64 { return s.Refused })),
+	}
 }
