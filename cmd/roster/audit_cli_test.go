@@ -81,6 +81,10 @@ func TestAuditExportStreamsTheTrailAsCSVAndJSONLines(t *testing.T) {
 	if status := getJSON(t, server.URL+"/v1/tenants/acme/audit?min_position="+last.Position.String(), nil); status != 200 {
 		t.Fatalf("waiting for the audit trail: %d", status)
 	}
+	// The export refuses a tenant the tenants read model does not know yet.
+	if status := getJSON(t, server.URL+"/v1/tenants/acme?min_position="+last.Position.String(), nil); status != 200 {
+		t.Fatalf("waiting for the tenants read model: %d", status)
+	}
 	export := func(format, from string) string {
 		var out bytes.Buffer
 		cmd := &auditExportCmd{Database: config.Database{URL: svc.Pool.Config().ConnString()}, Tenant: "acme", Format: format, From: from, stdout: &out}

@@ -48,6 +48,9 @@ func TestTheAuditCSVNeutralisesFormulasAndEscapesLineBreaksInTheAPIAndTheExport(
 		t.Errorf("reasons in the CSV: %q", reasons)
 	}
 
+	// The export refuses a tenant the tenants read model does not know yet.
+	expect(t, "wait for the tenants read model", call(t, base, "GET", "/v1/tenants/acme?min_position="+url.QueryEscape(last.str("position")), boss, nil),
+		http.StatusOK, "")
 	var exported bytes.Buffer
 	if err := (&auditExportCmd{Tenant: "acme", Format: "csv", stdout: &exported}).exportFrom(bg, svc.Pool); err != nil {
 		t.Fatal(err)

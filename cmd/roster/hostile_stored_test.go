@@ -151,6 +151,13 @@ func (h *hostileRun) auditTrails(t testing.TB, cases []*hostileCase) []auditTrai
 	for _, entry := range r.list(t, path) { // first: it waits for the trail to reach the cases
 		entries = append(entries, auditRowOf(entry))
 	}
+	// roster audit export refuses a tenant the tenants read model does not
+	// know yet: wait for that read model too (the audit trail's wait covers
+	// only the audit projector).
+	tenantPath := "/v1/tenants/" + url.PathEscape(cases[0].tenant) + "?min_position=" + url.QueryEscape(r.position)
+	if got := call(t, h.base, "GET", tenantPath, "op-token", nil); got.Status != http.StatusOK {
+		t.Fatalf("GET %s answered %d: %s", tenantPath, got.Status, got.Raw)
+	}
 	return []auditTrail{
 		{format: "JSON (GET …/audit)", rows: entries},
 		{format: "CSV (GET …/audit?format=csv)", rows: h.auditCSV(t, path+"?format=csv&min_position="+url.QueryEscape(r.position)), text: audit.CSVCell},
