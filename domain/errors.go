@@ -67,6 +67,14 @@ const (
 	Internal           ErrorKind = "internal"            // our fault
 )
 
+// Passing reports whether a refusal of kind k says only how things stand
+// now — slow down, try later, our fault — rather than what the request
+// itself deserves: the same request may be carried out a moment later, so
+// such a refusal is never kept as an idempotency key's outcome.
+func (k ErrorKind) Passing() bool {
+	return k == TooManyRequests || k == Timeout || k == Unavailable || k == Internal
+}
+
 // Kind returns the kind of c; unknown codes are Internal.
 func (c Code) Kind() ErrorKind {
 	switch c {

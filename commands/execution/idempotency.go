@@ -92,11 +92,12 @@ func (i idempotent) complete(ctx context.Context, env Envelope, other *otherAtte
 	switch {
 	case err == nil:
 		stored.Result = &res
-	case errors.As(err, &refusal) && refusal.Kind() != domain.Unavailable:
+	case errors.As(err, &refusal) && !refusal.Kind().Passing():
 		stored.Error = refusal
 	default:
-		// Not an outcome (an error, an outage): the claim stays open, so
-		// that a retry runs again and finds what this attempt stored.
+		// Not an outcome (an error, an outage, a refusal that passes, such
+		// as too many wrong passwords): the claim stays open, so that a
+		// retry runs again and finds what this attempt stored.
 		return res, err
 	}
 	body, merr := json.Marshal(stored)

@@ -1,6 +1,7 @@
 package execution_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -139,4 +140,33 @@ func TestConcurrentRepeatsOfAKeyedRequestStoreItsEventsOnce(t *testing.T) {
 			t.Fatalf("%d invitations stored, want %d: a keyed one was stored twice", invitations, want)
 		}
 	})
+}
+
+// A refusal that says only how things stand now (too many wrong passwords:
+// try again later) is not the key's outcome: the same request, repeated
+// with its key once the limit has passed, is carried out instead of being
+// answered with the old 429 for a day.
+func TestAPassingRefusalIsNotKeptAsTheKeysOutcome(t *testing.T) {
+	f := newFixture(t)
+	h := f.handlers()
+	createTenant(t, h, "acme", domain.PresetStrict, 10)
+	limited := true
+	in := commands.SetPassword{Actor: domain.UserActor("owner"), User: "owner", Password: "violet tractor umbrella",
+		ConfirmCurrent: func(context.Context) error {
+			if limited {
+				return domain.NewError(domain.CodeRateLimited, "too many wrong passwords; retry in 1 s")
+			}
+			return nil
+		}}
+	if _, err := h.SetPassword.Handle(ctx, keyed("acme", "k-limited"), in); codeOf(err) != domain.CodeRateLimited {
+		t.Fatalf("first attempt: %v, want rate_limited", err)
+	}
+	limited = false
+	res, err := h.SetPassword.Handle(ctx, keyed("acme", "k-limited"), in)
+	if err != nil || !res.Changed || res.Replayed {
+		t.Fatalf("the repeat once the limit passed: %+v, %v; want the password set, not the 429 replayed", res, err)
+	}
+	if again, err := h.SetPassword.Handle(ctx, keyed("acme", "k-limited"), in); err != nil || !again.Replayed {
+		t.Fatalf("a third time: %+v, %v; want the change replayed", again, err)
+	}
 }
