@@ -10,7 +10,6 @@ import (
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/eventstore"
-	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
 
@@ -65,6 +64,6 @@ func appendBatch(ctx context.Context, store eventstore.Appender, tenant domain.T
 		out[i] = eventstore.NewEvent{ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: version,
 			Payload: payload, Metadata: meta, OccurredAt: time.Now()}
 	}
-	_, err := store.Append(ctx, execution.StreamOf(tenant), eventstore.Exact(after), out)
+	_, err := store.Append(ctx, domain.TenantStream(tenant), eventstore.Exact(after), out)
 	return err
 }

@@ -69,7 +69,7 @@ func (r *recorded) store(t *testing.T, e domain.Event) {
 	meta, _ := json.Marshal(domain.Metadata{Tenant: domaintest.Tenant, Actor: domain.OperatorActor()})
 	version, _ := domain.SchemaVersion(e.EventType())
 	k := int64(len(r.events)) + 1
-	_, err = r.svc.Sealed.Append(bg, execution.StreamOf(domaintest.Tenant), eventstore.Exact(k-1), []eventstore.NewEvent{{
+	_, err = r.svc.Sealed.Append(bg, domain.TenantStream(domaintest.Tenant), eventstore.Exact(k-1), []eventstore.NewEvent{{
 		ID: uuid.NewString(), Type: e.EventType(), SchemaVersion: version, Payload: payload, Metadata: meta, OccurredAt: instant(k)}})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
-	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -80,7 +79,7 @@ type streamEvents struct {
 const verifyPage = 1000
 
 func tenantEvents(ctx context.Context, store eventstore.StreamReader, tenant domain.TenantID) *streamEvents {
-	return &streamEvents{ctx: ctx, store: store, stream: execution.StreamOf(tenant)}
+	return &streamEvents{ctx: ctx, store: store, stream: domain.TenantStream(tenant)}
 }
 
 // all yields the stream's events in order, decoded as projectors see them,

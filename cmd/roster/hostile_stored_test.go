@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/commands/eventstore"
-	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections/audit"
 )
@@ -64,7 +63,7 @@ func (c *hostileCase) shownIn(values []string, text func(string) string) bool {
 func (h *hostileRun) storedValues(t testing.TB, tenant string) []string {
 	t.Helper()
 	const page = 1000
-	stream := execution.StreamOf(domain.TenantID(tenant))
+	stream := domain.TenantStream(domain.TenantID(tenant))
 	var values []string
 	for after := int64(0); ; {
 		batch, err := h.svc.Sealed.ReadStream(bg, stream, after, page)

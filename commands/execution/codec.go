@@ -12,9 +12,6 @@ import (
 	"github.com/rosterhq/roster/domain"
 )
 
-// StreamOf names the stream of a tenant: the one aggregate per tenant.
-func StreamOf(tenant domain.TenantID) string { return domain.TenantStream(tenant) }
-
 // eventIDNamespace scopes the deterministic event ids of idempotent requests.
 var eventIDNamespace = uuid.MustParse("6f1d3c1e-8a52-4b7e-9c53-3f0e2d7a9b41")
 

@@ -154,7 +154,7 @@ func codeOf(err error) domain.Code {
 func (f *fixture) replayed(tenant domain.TenantID) *domain.Tenant {
 	f.t.Helper()
 	s := &domain.Tenant{}
-	events, err := f.store.ReadStream(ctx, execution.StreamOf(tenant), 0, 1_000_000)
+	events, err := f.store.ReadStream(ctx, domain.TenantStream(tenant), 0, 1_000_000)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func (f *fixture) replayed(tenant domain.TenantID) *domain.Tenant {
 
 func (f *fixture) streamLength(tenant domain.TenantID) int {
 	f.t.Helper()
-	events, err := f.store.ReadStream(ctx, execution.StreamOf(tenant), 0, 1_000_000)
+	events, err := f.store.ReadStream(ctx, domain.TenantStream(tenant), 0, 1_000_000)
 	if err != nil {
 		f.t.Fatal(err)
 	}

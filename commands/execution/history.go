@@ -53,7 +53,7 @@ func (h *History) UserAsOf(ctx context.Context, tenant domain.TenantID, user dom
 	if !tenant.Valid() || !user.Valid() {
 		return PastUser{}, false, nil
 	}
-	events, err := h.store.ReadUserHistory(ctx, StreamOf(tenant), string(user), at)
+	events, err := h.store.ReadUserHistory(ctx, domain.TenantStream(tenant), string(user), at)
 	if err != nil {
 		return PastUser{}, false, fmt.Errorf("execution: history of %s/%s: %w", tenant, user, err)
 	}
@@ -75,7 +75,7 @@ func (h *History) TenantAsOf(ctx context.Context, tenant domain.TenantID, at tim
 	}
 	r := newPastState()
 	for after := int64(0); ; {
-		page, err := h.store.ReadStream(ctx, StreamOf(tenant), after, readPage)
+		page, err := h.store.ReadStream(ctx, domain.TenantStream(tenant), after, readPage)
 		if err != nil {
 			return nil, false, fmt.Errorf("execution: history of %s: %w", tenant, err)
 		}

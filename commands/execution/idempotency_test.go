@@ -126,7 +126,7 @@ func TestConcurrentRepeatsOfAKeyedRequestStoreItsEventsOnce(t *testing.T) {
 				}
 			}
 		}
-		events, err := f.store.ReadStream(ctx, execution.StreamOf("acme"), 0, 1_000_000)
+		events, err := f.store.ReadStream(ctx, domain.TenantStream("acme"), 0, 1_000_000)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -77,12 +77,12 @@ func (x *executor) findOther(ctx context.Context, m *writeModel, r *request, att
 	}
 	firstID := eventIDs(tenant, r.env.idempotencyName(), 1)[0]
 	for r.other.after < m.state.Version() {
-		page, err := x.models.store.ReadStream(ctx, StreamOf(tenant), r.other.after, readPage)
+		page, err := x.models.store.ReadStream(ctx, domain.TenantStream(tenant), r.other.after, readPage)
 		if err != nil {
-			return Result{}, false, fmt.Errorf("execution: read %s: %w", StreamOf(tenant), err)
+			return Result{}, false, fmt.Errorf("execution: read %s: %w", domain.TenantStream(tenant), err)
 		}
 		if len(page) == 0 { // cannot happen: the state was just read from this stream
-			return Result{}, false, fmt.Errorf("execution: %s ends before version %d", StreamOf(tenant), m.state.Version())
+			return Result{}, false, fmt.Errorf("execution: %s ends before version %d", domain.TenantStream(tenant), m.state.Version())
 		}
 		for i, rec := range page {
 			if rec.ID == firstID {
@@ -126,8 +126,8 @@ func (x *executor) readOtherResult(ctx context.Context, m *writeModel, r *reques
 			break
 		}
 		var err error
-		if page, err = x.models.store.ReadStream(ctx, StreamOf(r.env.Tenant), before+int64(len(stored)), readPage); err != nil {
-			return Result{}, false, fmt.Errorf("execution: read %s: %w", StreamOf(r.env.Tenant), err)
+		if page, err = x.models.store.ReadStream(ctx, domain.TenantStream(r.env.Tenant), before+int64(len(stored)), readPage); err != nil {
+			return Result{}, false, fmt.Errorf("execution: read %s: %w", domain.TenantStream(r.env.Tenant), err)
 		}
 		more = len(page) == readPage
 	}

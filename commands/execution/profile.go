@@ -91,12 +91,12 @@ func (q *Queries) eventAt(ctx context.Context, tenant domain.TenantID, version i
 	if q.personal == nil {
 		return eventstore.RecordedEvent{}, ErrNoPersonalData
 	}
-	page, err := q.personal.ReadStream(ctx, StreamOf(tenant), version-1, 1)
+	page, err := q.personal.ReadStream(ctx, domain.TenantStream(tenant), version-1, 1)
 	if err != nil {
-		return eventstore.RecordedEvent{}, fmt.Errorf("execution: read %s at %d: %w", StreamOf(tenant), version, err)
+		return eventstore.RecordedEvent{}, fmt.Errorf("execution: read %s at %d: %w", domain.TenantStream(tenant), version, err)
 	}
 	if len(page) != 1 || page[0].StreamVersion != version {
-		return eventstore.RecordedEvent{}, fmt.Errorf("execution: %s has no event at version %d", StreamOf(tenant), version)
+		return eventstore.RecordedEvent{}, fmt.Errorf("execution: %s has no event at version %d", domain.TenantStream(tenant), version)
 	}
 	return page[0], nil
 }

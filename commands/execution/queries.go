@@ -62,7 +62,7 @@ func (q *Queries) TenantExists(ctx context.Context, tenant domain.TenantID) (boo
 	if m := q.models.lookup(tenant); m != nil && m.committed.version.Load() > 0 {
 		return true, nil
 	}
-	first, err := q.models.store.ReadStream(ctx, StreamOf(tenant), 0, 1)
+	first, err := q.models.store.ReadStream(ctx, domain.TenantStream(tenant), 0, 1)
 	return len(first) > 0, wrapRead(tenant, err)
 }
 
@@ -83,7 +83,7 @@ func (q *Queries) CatchUp(ctx context.Context, tenant domain.TenantID) (loaded b
 	if from == 0 {
 		return false, nil
 	}
-	page, err := q.models.store.ReadStream(ctx, StreamOf(tenant), from, readPage)
+	page, err := q.models.store.ReadStream(ctx, domain.TenantStream(tenant), from, readPage)
 	if err != nil || len(page) == 0 {
 		return err == nil, wrapRead(tenant, err)
 	}
@@ -105,7 +105,7 @@ func wrapRead(tenant domain.TenantID, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("execution: read %s: %w", StreamOf(tenant), err)
+	return fmt.Errorf("execution: read %s: %w", domain.TenantStream(tenant), err)
 }
 
 // CachedAt is Member without I/O: the user as committed to the cached write

@@ -66,11 +66,11 @@ func (x *executor) append(ctx context.Context, tenant domain.TenantID, before in
 	}
 	switch {
 	case len(live) == 0:
-		return x.models.store.Append(ctx, StreamOf(tenant), eventstore.Exact(before), events)
+		return x.models.store.Append(ctx, domain.TenantStream(tenant), eventstore.Exact(before), events)
 	case x.guard == nil:
 		return eventstore.AppendResult{}, errNoGuard
 	}
-	return x.guard.AppendWhileLive(ctx, StreamOf(tenant), eventstore.Exact(before), events, live)
+	return x.guard.AppendWhileLive(ctx, domain.TenantStream(tenant), eventstore.Exact(before), events, live)
 }
 
 // sessionError reads an append's failure: a session that is no longer live

@@ -74,7 +74,7 @@ func (w *writeModels) load(ctx context.Context, tenant domain.TenantID, m *write
 }
 
 func (w *writeModels) restore(ctx context.Context, tenant domain.TenantID, m *writeModel) error {
-	snap, found, err := w.snapshots.LoadSnapshot(ctx, StreamOf(tenant))
+	snap, found, err := w.snapshots.LoadSnapshot(ctx, domain.TenantStream(tenant))
 	if err != nil {
 		return fmt.Errorf("execution: load snapshot of %s: %w", tenant, err)
 	}
@@ -96,10 +96,10 @@ func (w *writeModels) restore(ctx context.Context, tenant domain.TenantID, m *wr
 func (w *writeModels) catchUp(ctx context.Context, tenant domain.TenantID, m *writeModel) (int64, error) {
 	var applied int64
 	for {
-		page, err := w.store.ReadStream(ctx, StreamOf(tenant), m.state.Version(), readPage)
+		page, err := w.store.ReadStream(ctx, domain.TenantStream(tenant), m.state.Version(), readPage)
 		if err != nil {
 			m.state = nil
-			return applied, fmt.Errorf("execution: read %s: %w", StreamOf(tenant), err)
+			return applied, fmt.Errorf("execution: read %s: %w", domain.TenantStream(tenant), err)
 		}
 		for _, rec := range page {
 			e, err := decodeEvent(rec)
@@ -168,7 +168,7 @@ func (w *writeModels) snapshot(tenant domain.TenantID, m *writeModel) {
 		w.log.Error("snapshot failed", "tenant", tenant, "error", err)
 		return
 	}
-	snap := Snapshot{Stream: StreamOf(tenant), Version: m.state.Version(), Position: m.position,
+	snap := Snapshot{Stream: domain.TenantStream(tenant), Version: m.state.Version(), Position: m.position,
 		SchemaVersion: domain.SnapshotSchemaVersion, Data: data}
 	m.snapshotVersion = snap.Version
 	w.saving.Add(1)

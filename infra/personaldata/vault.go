@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
 )
@@ -181,7 +180,7 @@ func (v vault) create(ctx context.Context, keys dataKeys, refs []UserRef) error 
 		}
 		users[i], wrapped[i] = string(r.User), w
 	}
-	rows, err := v.pool.Query(ctx, createSQL, string(tenant), users, wrapped, execution.StreamOf(tenant))
+	rows, err := v.pool.Query(ctx, createSQL, string(tenant), users, wrapped, domain.TenantStream(tenant))
 	if err != nil {
 		return fmt.Errorf("personaldata: create data keys of tenant %s: %w", tenant, pgoutage.Read(err))
 	}

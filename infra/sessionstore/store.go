@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
@@ -46,7 +45,7 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 	err := s.pool.QueryRow(ctx, `SELECT s.tenant_id, s.user_id, s.issued_at, s.expires_at,
 		(SELECT max(e.stream_version) FROM events e WHERE e.stream_id = $2 || s.tenant_id)
 		FROM sessions s WHERE s.digest = $1`,
-		digest, execution.StreamOf("")).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head)
+		digest, domain.TenantStreamPrefix).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head)
 	if head != nil {
 		sess.StreamHead = *head
 	}
