@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -107,19 +108,12 @@ func atOnce(ctx context.Context, p *servingProcess, login func(context.Context, 
 			mu.Lock()
 			defer mu.Unlock()
 			total += retries
-			firstErr = cmp(firstErr, err)
+			firstErr = cmp.Or(firstErr, err)
 		})
 	}
 	close(start)
 	wg.Wait()
 	return total, firstErr
-}
-
-func cmp(first, next error) error {
-	if first != nil {
-		return first
-	}
-	return next
 }
 
 // rightLogin logs user i%50 in from address i, retrying after Retry-After

@@ -30,7 +30,14 @@ func TestAPauseEndsWhenWokenOrAtItsLimit(t *testing.T) {
 	if err := pause.Until(context.Background(), woken, time.Hour); err != nil {
 		t.Fatalf("Until woken: %v", err)
 	}
-	if err := pause.For(context.Background(), time.Nanosecond); err != nil {
-		t.Fatalf("For a nanosecond: %v", err)
+	const limit = 20 * time.Millisecond
+	for name, wait := range map[string]func() error{
+		"For":            func() error { return pause.For(context.Background(), limit) },
+		"Until, unwoken": func() error { return pause.Until(context.Background(), nil, limit) },
+	} {
+		began := time.Now()
+		if err := wait(); err != nil || time.Since(began) < limit {
+			t.Errorf("%s %v: %v after %v, want nil after the limit", name, limit, err, time.Since(began))
+		}
 	}
 }
