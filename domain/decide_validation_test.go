@@ -69,6 +69,10 @@ func TestDecideStoresOnlyValidTextAndExactlyAsSent(t *testing.T) {
 	t.Parallel()
 	for _, f := range storedTexts() {
 		cases := append(slices.Clone(textCases), textCase{"empty", fixed(""), !f.required, !f.required})
+		// A name must show something: blanks and a zero-width space alone
+		// name nothing a reader can see (other texts take them as sent).
+		named := f.required && f.rule == NameText
+		cases = append(cases, textCase{"blank", fixed("   "), !named, !named}, textCase{"zero_width_space_only", fixed("\u200b"), !named, !named})
 		for _, c := range cases {
 			t.Run(f.command+"/"+f.field+"/"+c.name, func(t *testing.T) {
 				t.Parallel()

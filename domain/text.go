@@ -2,6 +2,7 @@ package domain
 
 import (
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -64,7 +65,7 @@ func (t Text) Check(field, s string) error {
 
 // checkName refuses an empty name and one that is not valid NameText.
 func checkName(field, name string) error {
-	if name == "" {
+	if strings.TrimFunc(name, invisible) == "" { // "   " or a zero-width space names nothing a reader can see
 		return errInvalidField(field, "%s is required", field)
 	}
 	return NameText.Check(field, name)
@@ -96,3 +97,7 @@ func Quote(s string) string {
 	}
 	return strconv.Quote(s)
 }
+
+// invisible reports whether r shows nothing by itself: white space, or a
+// format character such as a zero-width space.
+func invisible(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }
