@@ -60,8 +60,18 @@ const selectFailures = `SELECT projection, tenant, commit_position, prepare_posi
 // LoadFailures reads the failures of the named projector ("": of all),
 // ordered by projector and failed position.
 func LoadFailures(ctx context.Context, db DB, projection string) ([]TenantFailure, error) {
-	rows, err := db.Query(ctx, selectFailures+` WHERE $1 = '' OR projection = $1
-ORDER BY projection, commit_position, prepare_position`, projection)
+	return loadFailures(ctx, db, projection, "")
+}
+
+// LoadTenantFailures reads tenant's failures of every projector.
+func LoadTenantFailures(ctx context.Context, db DB, tenant domain.TenantID) ([]TenantFailure, error) {
+	return loadFailures(ctx, db, "", tenant)
+}
+
+// loadFailures reads the failures of projection and of tenant ("": any).
+func loadFailures(ctx context.Context, db DB, projection string, tenant domain.TenantID) ([]TenantFailure, error) {
+	rows, err := db.Query(ctx, selectFailures+` WHERE ($1 = '' OR projection = $1) AND ($2 = '' OR tenant = $2)
+ORDER BY projection, commit_position, prepare_position`, projection, string(tenant))
 	if err != nil {
 		return nil, fmt.Errorf("projections: failures: %w", err)
 	}
@@ -137,14 +147,12 @@ func RequestRetry(ctx context.Context, db DB, projection string, tenant domain.T
 // LoadFailure reads one tenant's failure of one projector; ErrNoFailure
 // when there is none.
 func LoadFailure(ctx context.Context, db DB, projection string, tenant domain.TenantID) (TenantFailure, error) {
-	failures, err := LoadFailures(ctx, db, projection)
+	failures, err := loadFailures(ctx, db, projection, tenant)
 	if err != nil {
 		return TenantFailure{}, err
 	}
-	for _, f := range failures {
-		if f.Tenant == tenant {
-			return f, nil
-		}
+	if len(failures) > 0 { // one at most: the table's key is (projection, tenant)
+		return failures[0], nil
 	}
 	return TenantFailure{}, fmt.Errorf("%w: %s of %s", ErrNoFailure, projection, tenant)
 }

@@ -34,7 +34,7 @@ type FailureBook struct {
 
 // FailureOf implements readapi.Failures.
 func (b *FailureBook) FailureOf(ctx context.Context, tenant domain.TenantID, exact bool, readModels ...string) (projections.TenantFailure, bool, error) {
-	byModel, err := b.current(ctx, exact)
+	byModel, err := b.current(ctx, tenant, exact)
 	if err != nil {
 		return projections.TenantFailure{}, false, err
 	}
@@ -47,10 +47,10 @@ func (b *FailureBook) FailureOf(ctx context.Context, tenant domain.TenantID, exa
 }
 
 // current returns the failures by read model and tenant: the copy, or the
-// stored state read now.
-func (b *FailureBook) current(ctx context.Context, exact bool) (map[string]map[domain.TenantID]projections.TenantFailure, error) {
+// stored state of tenant's read now when exact.
+func (b *FailureBook) current(ctx context.Context, tenant domain.TenantID, exact bool) (map[string]map[domain.TenantID]projections.TenantFailure, error) {
 	if exact {
-		return b.read(ctx)
+		return b.read(ctx, tenant)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -58,7 +58,7 @@ func (b *FailureBook) current(ctx context.Context, exact bool) (map[string]map[d
 	if b.byModel != nil && b.now().Sub(b.readAt) < failureBookAge && generation == b.generation {
 		return b.byModel, nil
 	}
-	byModel, err := b.read(ctx)
+	byModel, err := b.read(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -66,8 +66,9 @@ func (b *FailureBook) current(ctx context.Context, exact bool) (map[string]map[d
 	return byModel, nil
 }
 
-func (b *FailureBook) read(ctx context.Context) (map[string]map[domain.TenantID]projections.TenantFailure, error) {
-	failures, err := projections.LoadFailures(ctx, b.DB, "")
+// read reads the stored failures of tenant ("": of every tenant).
+func (b *FailureBook) read(ctx context.Context, tenant domain.TenantID) (map[string]map[domain.TenantID]projections.TenantFailure, error) {
+	failures, err := projections.LoadTenantFailures(ctx, b.DB, tenant)
 	if err != nil {
 		return nil, err
 	}
