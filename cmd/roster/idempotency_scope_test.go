@@ -48,7 +48,10 @@ func TestCallersWhoSendTheSameIdempotencyKeyNeverSeeEachOthersOutcome(t *testing
 	}
 	expect(t, "adam repeats his unblock", keyed(adam, "POST", "/v1/tenants/acme/users/mo/unblock", obj{"reason": "r"}, "k-1"), http.StatusOK, "")
 	expect(t, "boss repeats his block", keyed(boss, "POST", "/v1/tenants/acme/users/mo/block", obj{"reason": "r"}, "k-1"), http.StatusOK, "")
-	mo := expect(t, "read mo", call(t, base, "GET", "/v1/tenants/acme/users/mo/history?min_position="+url.QueryEscape(first.str("position")), boss, nil),
+	// A write after the repeats: the history read waits for it, so a repeat
+	// that wrongly stored a second block would be in the history read.
+	after := httpUser(t, base, "acme", "zed", "member", "member").str("position")
+	mo := expect(t, "read mo", call(t, base, "GET", "/v1/tenants/acme/users/mo/history?min_position="+url.QueryEscape(after), boss, nil),
 		http.StatusOK, "")
 	if n := countActions(mo, "UserBlocked"); n != 1 {
 		t.Errorf("mo was blocked %d times, want once (the repeats append nothing; history %s)", n, mo.Raw)
