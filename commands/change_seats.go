@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"context"
-
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
 )
@@ -10,7 +8,5 @@ import (
 // changeSeats sets the seats purchased; under seat_limit enforce it cannot
 // drop below the seats in use. Owners only.
 func changeSeats(e *execution.Engine) Handler[domain.ChangeSeats] {
-	return handler(e, "change_seats", func(_ context.Context, _ execution.Envelope, in domain.ChangeSeats) (domain.Command, execution.Shown, error) {
-		return in, execution.Shown{Tenant: true}, nil
-	})
+	return handler(e, "change_seats", tenantWide[domain.ChangeSeats])
 }

@@ -45,3 +45,9 @@ func (h Handler[In]) Handle(ctx context.Context, env execution.Envelope, in In) 
 	}
 	return run.End(ctx)
 }
+
+// tenantWide is the preparation of a tenant-wide command that needs nothing
+// added: the command as it came, and a reply showing the tenant.
+func tenantWide[C domain.Command](_ context.Context, _ execution.Envelope, in C) (domain.Command, execution.Shown, error) {
+	return in, execution.Shown{Tenant: true}, nil
+}

@@ -113,30 +113,25 @@ func Outage(err error) *domain.Error {
 	return nil
 }
 
-// statusOf is the HTTP status of an error kind: the one table from the
-// domain's error vocabulary to HTTP.
+// statusOfKind is the HTTP status of each error kind: the one table from
+// the domain's error vocabulary to HTTP. A kind it lacks is internal (500).
+var statusOfKind = map[domain.ErrorKind]int{
+	domain.InvalidInput:       http.StatusBadRequest,
+	domain.Unauthenticated:    http.StatusUnauthorized,
+	domain.Forbidden:          http.StatusForbidden,
+	domain.NotFound:           http.StatusNotFound,
+	domain.Conflict:           http.StatusConflict,
+	domain.PreconditionFailed: http.StatusPreconditionFailed,
+	domain.Unprocessable:      http.StatusUnprocessableEntity,
+	domain.TooManyRequests:    http.StatusTooManyRequests,
+	domain.Timeout:            http.StatusGatewayTimeout,
+	domain.Unavailable:        http.StatusServiceUnavailable,
+}
+
+// statusOf is the HTTP status of an error kind (see statusOfKind).
 func statusOf(kind domain.ErrorKind) int {
-	switch kind {
-	case domain.InvalidInput:
-		return http.StatusBadRequest
-	case domain.Unauthenticated:
-		return http.StatusUnauthorized
-	case domain.Forbidden:
-		return http.StatusForbidden
-	case domain.NotFound:
-		return http.StatusNotFound
-	case domain.Conflict:
-		return http.StatusConflict
-	case domain.PreconditionFailed:
-		return http.StatusPreconditionFailed
-	case domain.Unprocessable:
-		return http.StatusUnprocessableEntity
-	case domain.TooManyRequests:
-		return http.StatusTooManyRequests
-	case domain.Timeout:
-		return http.StatusGatewayTimeout
-	case domain.Unavailable:
-		return http.StatusServiceUnavailable
+	if status, ok := statusOfKind[kind]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }
