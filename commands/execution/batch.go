@@ -26,6 +26,8 @@ type request struct {
 	res    Result
 	err    error
 	events []domain.Event // decided, while a batch is being built
+	// consequences are those of events, taken as they are applied.
+	consequences []domain.Consequence
 	// first is the stream version of the request's first event, and at the
 	// instant stamped on its events, once they are appended.
 	first int64

@@ -24,8 +24,12 @@ type Config struct {
 	// model itself never needs it); optional: without it the profile reads
 	// of Queries fail.
 	PersonalData eventstore.StreamReader
-	Clock        func() time.Time // default time.Now
-	Logger       *slog.Logger     // default: discard
+	// Sessions lists users' sessions, for the count of those a command
+	// ends (the sessions_revoked consequence); optional: without it the
+	// count is 0.
+	Sessions SessionDirectory
+	Clock    func() time.Time // default time.Now
+	Logger   *slog.Logger     // default: discard
 	// SnapshotEvery is how many events may pass between snapshots (default 1000).
 	SnapshotEvery int64
 	// MaxAttempts bounds decide/append cycles lost to version conflicts (default 10).
@@ -42,6 +46,8 @@ type Engine struct {
 	log     *slog.Logger
 	clock   func() time.Time
 	queries *Queries
+	// sessions counts the sessions consequences end (nil: none counted).
+	sessions SessionDirectory
 }
 
 // New builds an engine. Call Close when done.
@@ -53,12 +59,13 @@ func New(cfg Config) (*Engine, error) {
 	models := &writeModels{store: cfg.Store, snapshots: cfg.Snapshots, snapshotEvery: cfg.SnapshotEvery,
 		log: cfg.Logger, tenants: map[domain.TenantID]*writeModel{}}
 	e := &Engine{
-		models:  models,
-		exec:    &executor{models: models, guard: cfg.Guard, clock: cfg.Clock, maxAttempts: cfg.MaxAttempts},
-		idem:    idempotent{store: cfg.Idempotency, clock: cfg.Clock, log: cfg.Logger},
-		log:     cfg.Logger,
-		clock:   cfg.Clock,
-		queries: &Queries{models: models, personal: cfg.PersonalData},
+		models:   models,
+		exec:     &executor{models: models, guard: cfg.Guard, clock: cfg.Clock, maxAttempts: cfg.MaxAttempts},
+		idem:     idempotent{store: cfg.Idempotency, clock: cfg.Clock, log: cfg.Logger},
+		log:      cfg.Logger,
+		clock:    cfg.Clock,
+		queries:  &Queries{models: models, personal: cfg.PersonalData},
+		sessions: cfg.Sessions,
 	}
 	if cfg.Idempotency == nil {
 		e.idem.store = refuseKeys{}

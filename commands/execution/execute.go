@@ -187,18 +187,18 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 	// stored by its first attempt; the store then answers for those, so the
 	// state is taken from the stream rather than from this attempt's decision.
 	if r.env.IdempotencyKey == "" && stored.StreamVersion == before+int64(len(events)) {
-		for _, e := range events {
-			domain.Evolve(m.state, e)
-		}
+		r.consequences = apply(m.state, events)
 		m.position = stored.Position
 		m.committed.publish(m.state, events)
 	} else {
 		// The events were stored by an earlier attempt, at an instant not
 		// known here: readers of At must look it up.
 		r.first, r.at = stored.StreamVersion-int64(len(events))+1, time.Time{}
+		impact := domain.MeasureImpact(m.state, events)
 		if _, err := x.models.catchUp(ctx, r.env.Tenant, m); err != nil {
 			return Result{}, eventstore.AfterAppend(err) // stored: never "nothing was stored"
 		}
+		r.consequences = impact.Consequences(m.state)
 	}
 	x.models.maybeSnapshot(r.env.Tenant, m)
 	res := x.changed(m, r, events, stored.Position)
@@ -208,9 +208,18 @@ func (x *executor) appendOne(ctx context.Context, m *writeModel, r *request, eve
 
 func (x *executor) changed(m *writeModel, r *request, events []domain.Event, at eventstore.Position) Result {
 	res := Result{Changed: true, Position: at, Version: m.state.Version(), Events: eventTypes(events),
-		First: r.first, At: r.at}
+		First: r.first, At: r.at, Consequences: r.consequences}
 	r.shown.fill(m.state, events, &res)
 	return res
+}
+
+// apply applies a command's events to s and returns their consequences.
+func apply(s *domain.Tenant, events []domain.Event) []domain.Consequence {
+	impact := domain.MeasureImpact(s, events)
+	for _, e := range events {
+		domain.Evolve(s, e)
+	}
+	return impact.Consequences(s)
 }
 
 func metadataOf(r *request) domain.Metadata {

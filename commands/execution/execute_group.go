@@ -65,7 +65,7 @@ func (x *executor) executeEach(ctx context.Context, tenant domain.TenantID, m *w
 				continue
 			}
 		}
-		r.events, r.err = nil, nil
+		r.events, r.consequences, r.err = nil, nil, nil
 		r.finish(x.executeOne(ctx, m, r))
 	}
 }
@@ -90,9 +90,7 @@ func (x *executor) decideGroup(m *writeModel, batch []*request) ([]eventstore.Ne
 		}
 		r.first, r.at = m.state.Version()+1, now
 		all = append(all, encoded...)
-		for _, e := range r.events {
-			domain.Evolve(m.state, e)
-		}
+		r.consequences = apply(m.state, r.events)
 	}
 	return all, nil
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/domain"
 )
 
 // EventStore is what the engine needs of the event store: append with an
@@ -68,4 +69,13 @@ type IdempotencyStore interface {
 	Claim(ctx context.Context, id IdempotencyID, fingerprint string, after int64, now time.Time) (existing IdempotencyRecord, claimed bool, err error)
 	// Complete stores the outcome of a claimed id.
 	Complete(ctx context.Context, id IdempotencyID, outcome []byte) error
+}
+
+// SessionDirectory lists the sessions a user holds, so that a command's
+// consequences can say how many die (domain.SessionLoss): the session
+// store's rows, as the domain names sessions.
+type SessionDirectory interface {
+	// LiveSessions returns the user's sessions that are stored (not logged
+	// out) and unexpired at now.
+	LiveSessions(ctx context.Context, tenant domain.TenantID, user domain.UserID, now time.Time) ([]domain.SessionRef, error)
 }

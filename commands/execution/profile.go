@@ -51,6 +51,9 @@ func (q *Queries) Profile(ctx context.Context, tenant domain.TenantID, u domain.
 
 // identity is a user's e-mail, name and creation instant, cached.
 func (q *Queries) identity(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (identity, error) {
+	if id, ok := previewedIdentity(u, recent); ok {
+		return id, nil
+	}
 	key := identityKey{tenant, u.ID}
 	if id, ok := q.identities.get(key); ok && u.Status != domain.StatusDeleted {
 		return id, nil
@@ -70,6 +73,21 @@ func (q *Queries) identity(ctx context.Context, tenant domain.TenantID, u domain
 		q.identities.put(key, id)
 	}
 	return id, nil
+}
+
+// previewedIdentity is the identity of a user whom a dry run (recent)
+// would create: the stream does not hold them, their events are the
+// preview's. Never cached.
+func previewedIdentity(u domain.UserView, recent Result) (identity, bool) {
+	i := u.CreatedAt - recent.First
+	if recent.previewed == nil || i < 0 || i >= int64(len(recent.previewed)) {
+		return identity{}, false
+	}
+	invited, ok := recent.previewed[i].(domain.UserInvited)
+	if !ok {
+		return identity{}, false
+	}
+	return identity{pii: domain.PersonalData{Email: invited.PII.Email, Name: invited.PII.Name}, at: recent.At}, true
 }
 
 // PasswordHash returns u's current password hash, "" when they have none

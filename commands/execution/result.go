@@ -29,6 +29,9 @@ type Envelope struct {
 	// Session, when set, is the request's session for the command to check
 	// as it stores its events (see SessionCheck).
 	Session *SessionCheck
+	// DryRun asks what the command would do, on the tenant's current state,
+	// storing nothing and claiming no Idempotency-Key (Result.DryRun).
+	DryRun bool
 }
 
 // Result is the outcome of a command that was carried out (or found to hold
@@ -57,6 +60,16 @@ type Result struct {
 	Tenant   *domain.TenantView   `json:"tenant,omitempty"`
 	// Moved counts the work items an ownership transfer moved.
 	Moved int `json:"moved,omitempty"`
+	// Consequences are the effects of the command's events (none when
+	// nothing changed), with the sessions that die counted.
+	Consequences []domain.Consequence `json:"consequences,omitempty"`
+	// DryRun is true for the answer to Envelope.DryRun: what the command
+	// would do. Nothing was stored; Position is the tenant's last event's,
+	// and First and At are what the events would carry.
+	DryRun bool `json:"-"`
+	// previewed are a dry run's events, which the stream does not hold:
+	// the personal data of a user the preview creates is read from them.
+	previewed []domain.Event
 	// SessionChecked is true when the envelope's SessionCheck was checked
 	// with the append that stored this command's events; never stored with
 	// an idempotent outcome (a replay checks nothing).

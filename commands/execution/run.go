@@ -37,7 +37,7 @@ type Run struct {
 // JSON fingerprints a keyed request) is input.
 func (e *Engine) Begin(ctx context.Context, useCase string, env Envelope, input any) *Run {
 	r := &Run{engine: e, useCase: useCase, env: env, started: time.Now()}
-	if r.err = validateEnvelope(env); r.err != nil || env.IdempotencyKey == "" {
+	if r.err = validateEnvelope(env); r.err != nil || env.IdempotencyKey == "" || env.DryRun {
 		r.pending = r.err == nil
 		return r
 	}
@@ -53,8 +53,27 @@ func (r *Run) Pending() bool { return r.pending }
 // Execute carries cmd out, the result showing what shown names, from the
 // state after it.
 func (r *Run) Execute(ctx context.Context, cmd domain.Command, shown Shown) {
-	r.res, r.err = r.engine.exec.execute(ctx, r.env, cmd, shown, r.other)
+	if r.env.DryRun {
+		r.res, r.err = r.engine.exec.preview(ctx, r.env, cmd, shown)
+	} else {
+		r.res, r.err = r.engine.exec.execute(ctx, r.env, cmd, shown, r.other)
+	}
+	if r.err == nil {
+		if err := r.engine.countSessions(ctx, r.env.Tenant, &r.res); err != nil {
+			r.err = countFailure(r.res, err)
+		}
+	}
 	r.pending, r.carried = false, true
+}
+
+// countFailure is the answer to a command whose sessions could not be
+// counted: stored already (when it changed anything), so the answer must
+// never say that nothing was.
+func countFailure(res Result, err error) error {
+	if res.Changed && !res.DryRun {
+		return eventstore.AfterAppend(err)
+	}
+	return err
 }
 
 // Refuse ends the request with err, the use case's reason for carrying out

@@ -118,7 +118,12 @@ func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h com
 // "changed" and "position"; created is the status of a changed creation.
 func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], env execution.Envelope, in In, render renderer, created bool) {
 	p := principal(r)
-	env.Session = deferredCheck(r)
+	dry, err := dryRunOf(r)
+	if err != nil {
+		answerError(a.Log, w, r, err)
+		return
+	}
+	env.Session, env.DryRun = deferredCheck(r), dry
 	res, err := h.Handle(r.Context(), env, in)
 	if env.Session != nil && !res.SessionChecked && !errors.Is(err, execution.ErrSessionEnded) && access.Outage(err) == nil {
 		// The command stored nothing (a refusal, a no-op, a replay), so

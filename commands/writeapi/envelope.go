@@ -58,3 +58,19 @@ func noIfMatch(r *http.Request) error {
 	}
 	return domain.InvalidField("If-Match", "this resource has no version to match: send If-Match only to users and to a tenant's policy and seats")
 }
+
+// dryRunOf reads ?dry_run=: "true" asks what the write would do, storing
+// nothing; "false" or no parameter carries it out. Anything else is
+// refused, never taken for a real call.
+func dryRunOf(r *http.Request) (bool, error) {
+	values, ok := r.URL.Query()["dry_run"]
+	switch {
+	case !ok:
+		return false, nil
+	case len(values) == 1 && values[0] == "true":
+		return true, nil
+	case len(values) == 1 && values[0] == "false":
+		return false, nil
+	}
+	return false, domain.InvalidField("dry_run", "dry_run must be true or false, given once")
+}

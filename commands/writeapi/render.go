@@ -13,14 +13,18 @@ import (
 var errNoView = errors.New("writeapi: the command result has no view to render")
 
 // outcome is what every write's reply adds to its resource: whether the
-// command changed anything, and the position a read waits for to see it.
+// command changed anything (or, dry, would), the position a read waits for
+// to see it, and what it did (or would do).
 type outcome struct {
-	Changed  bool   `json:"changed"`
-	Position string `json:"position"`
+	Changed      bool                    `json:"changed"`
+	Position     string                  `json:"position"`
+	DryRun       bool                    `json:"dry_run,omitempty"`
+	Consequences []documents.Consequence `json:"consequences"`
 }
 
 func outcomeOf(res execution.Result) outcome {
-	return outcome{Changed: res.Changed, Position: res.Position.String()}
+	return outcome{Changed: res.Changed, Position: res.Position.String(), DryRun: res.DryRun,
+		Consequences: documents.NewConsequences(res.Consequences)}
 }
 
 // The replies of the writes: the resource's members, then the outcome's

@@ -69,6 +69,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 	if err != nil {
 		return nil, err
 	}
+	tokens := sessionstore.New(pool)
 	engine, handlers, err := NewCommandSide(execution.Config{
 		Store: AppendSealedReadRaw{sealed, events},
 		// Over PostgreSQL a command checks its session in the step that
@@ -79,13 +80,14 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 		Idempotency: idempotency.New(pool),
 		// Profiles and password hashes are read with personal data opened.
 		PersonalData: sealed,
-		Logger:       log,
+		// Consequences count the sessions a command ends.
+		Sessions: tokens,
+		Logger:   log,
 	}, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: key.BlindIndex()})
 	if err != nil {
 		events.Close()
 		return nil, err
 	}
-	tokens := sessionstore.New(pool)
 	logins, err := sessions.New(sessions.Config{Store: tokens, Members: engine.Queries(), Passwords: hasher, Emails: key.BlindIndex(),
 		OperatorToken: settings.OperatorToken, TTL: settings.TTL, Limits: settings.Limits, Clock: settings.Clock,
 		DeferChecks: engine.ChecksSessions()})
