@@ -34,3 +34,9 @@ func (e *Engine) CarryOutTogetherIn(ctx context.Context, envs []Envelope, cmds [
 	}
 	return results, errs
 }
+
+// Previewed are the events a dry run decided (none for a real call).
+func (r Result) Previewed() []domain.Event { return r.previewed }
+
+// WithoutPreviewed is r without the events a dry run decided.
+func (r Result) WithoutPreviewed() Result { r.previewed = nil; return r }

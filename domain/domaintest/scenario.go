@@ -168,3 +168,21 @@ func (g *generator) tenantCommand() domain.Command {
 	return domain.ChangePolicy{Actor: op, Preset: &preset,
 		Patch: domain.PolicyPatch{InactiveCanLogin: &inactiveCanLogin, InactiveConsumesSeat: &inactiveConsumesSeat}}
 }
+
+// Draw is a seeded source of the random commands Scenario's histories are
+// made of (over users u-0 …, the scenario's teams and work items), for
+// tests that decide them elsewhere. The same seed draws the same commands.
+type Draw struct{ g *generator }
+
+// NewDraw returns a Draw over users users.
+func NewDraw(seed uint64, users int) *Draw {
+	return &Draw{g: &generator{rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), users: users,
+		emailIndex: func(email string) string { return "index:" + email }}}
+}
+
+// Command draws the next command; the n-th command's instants are those
+// of a history n events long.
+func (d *Draw) Command() domain.Command {
+	d.g.events++
+	return d.g.command()
+}
