@@ -40,6 +40,8 @@ type Problem struct {
 	// Position is where a tenant's read model stopped, on
 	// projection_failed (Extra.Position).
 	Position string `json:"position,omitempty"`
+	// Index is the action of a bulk that refused it (Extra.Index).
+	Index *int `json:"index,omitempty"`
 	// RetryAfter, when positive, is the seconds of the Retry-After header.
 	RetryAfter int `json:"-"`
 }
@@ -72,7 +74,7 @@ func ProblemOf(err error, requestID string) Problem {
 		status = statusOf(refusal.Kind())
 	}
 	p := Problem{Type: problemTypes + string(refusal.Code), Title: http.StatusText(status), Status: status,
-		Detail: refusal.Detail, Code: refusal.Code, Field: refusal.Field, Position: extra.Position}
+		Detail: refusal.Detail, Code: refusal.Code, Field: refusal.Field, Position: extra.Position, Index: extra.Index}
 	switch {
 	case extra.RetryAfter > 0:
 		p.RetryAfter = int(math.Ceil(extra.RetryAfter.Seconds()))
@@ -147,6 +149,8 @@ type Extra struct {
 	RetryAfter time.Duration
 	// Position is where the tenant's read model stopped (projection_failed).
 	Position string
+	// Index is the action that refused an atomic bulk.
+	Index *int
 }
 
 // Extend returns err with extra for its problem document (see ProblemOf).

@@ -63,6 +63,11 @@ type Result struct {
 	// Consequences are the effects of the command's events (none when
 	// nothing changed), with the sessions that die counted.
 	Consequences []domain.Consequence `json:"consequences,omitempty"`
+	// Actions are a bulk's outcomes, one per action in order (ExecuteAll);
+	// Refused, when set, is the index of the action that refused an atomic
+	// bulk: nothing was stored.
+	Actions []ActionOutcome `json:"actions,omitempty"`
+	Refused *int            `json:"refused,omitempty"`
 	// DryRun is true for the answer to Envelope.DryRun: what the command
 	// would do. Nothing was stored; Position is the tenant's last event's,
 	// and First and At are what the events would carry.

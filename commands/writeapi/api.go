@@ -70,6 +70,7 @@ func (a *API) MountCommands(r chi.Router) {
 	r.Put(t+"/teams/{team}/leader", a.assignTeamLeader)
 	r.Put(t+"/work/{item}", a.assignWork)
 	r.Post(t+"/ownership-transfers", a.transferOwnership)
+	r.Post(t+"/bulk", a.bulk)
 }
 
 // principal is the request's principal; Middleware guarantees one.
@@ -97,7 +98,7 @@ type request[In any] struct {
 
 // command decodes the body as Body, builds the handler's input from it and
 // the principal, and runs it; any failure before the run is answered as is.
-func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], render renderer, created bool,
+func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h handler[In], render renderer, created bool,
 	build func(p access.Principal, r *http.Request, body Body) (request[In], error)) {
 	body, err := decodeBody[Body](w, r)
 	var req request[In]
@@ -114,16 +115,22 @@ func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h com
 	run(a, w, r, h, envelope(r, tenantOf(r), req.reason), req.in, render, created)
 }
 
+// handler carries out a use case whose input is In: commands.Handler, or
+// commands.BulkHandler.
+type handler[In any] interface {
+	Handle(ctx context.Context, env execution.Envelope, in In) (execution.Result, error)
+}
+
 // run carries out a command and answers with its rendered resource plus
 // "changed" and "position"; created is the status of a changed creation.
-func run[In any](a *API, w http.ResponseWriter, r *http.Request, h commands.Handler[In], env execution.Envelope, in In, render renderer, created bool) {
+func run[In any](a *API, w http.ResponseWriter, r *http.Request, h handler[In], env execution.Envelope, in In, render renderer, created bool) {
 	p := principal(r)
 	dry, err := dryRunOf(r)
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
 	}
-	env.Session, env.DryRun = deferredCheck(r), dry
+	env.Session, env.DryRun = deferredCheck(r), env.DryRun || dry
 	res, err := h.Handle(r.Context(), env, in)
 	if env.Session != nil && !res.SessionChecked && !errors.Is(err, execution.ErrSessionEnded) && access.Outage(err) == nil {
 		// The command stored nothing (a refusal, a no-op, a replay), so
