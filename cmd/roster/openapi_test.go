@@ -156,8 +156,17 @@ func compareBody(t *testing.T, where string, typ reflect.Type, schema *openapi3.
 		t.Errorf("%s: required %q is not a property", where, name)
 	}
 	for name, ft := range fields {
-		if prop := schema.Properties[name]; prop != nil && decodedAsObject(ft) {
+		prop := schema.Properties[name]
+		switch {
+		case prop == nil:
+		case decodedAsObject(ft):
 			compareBody(t, where+"."+name, ft, prop.Value)
+		case ft.Kind() == reflect.Slice && decodedAsObject(ft.Elem()):
+			if prop.Value.Items == nil {
+				t.Errorf("%s.%s: an array of objects without items", where, name)
+				continue
+			}
+			compareBody(t, where+"."+name+"[]", ft.Elem(), prop.Value.Items.Value)
 		}
 	}
 }
@@ -213,6 +222,9 @@ func bodyStructsNotListed(t *testing.T) []string {
 	reach = func(typ reflect.Type) {
 		reached = append(reached, typ.Name())
 		for _, ft := range jsonFields(typ) {
+			if ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
 			if decodedAsObject(ft) {
 				reach(ft)
 			}
@@ -320,6 +332,12 @@ func storyConforms(t *testing.T, doc *openapi3.T, server *httptest.Server) {
 	step("PUT", user+"/role", "/v1/tenants/acme/users/ann/role", owner, obj{"role": "admin"}, http.StatusOK, "If-Match", fmt.Sprintf(`"%v"`, version))
 	step("PUT", tenant+"/teams/{team}", "/v1/tenants/acme/teams/support", owner, obj{"name": "Support", "leader": "ann"}, http.StatusOK)
 	step("PUT", tenant+"/work/{item}", "/v1/tenants/acme/work/job-1", owner, obj{"kind": "job", "assignee": "ann"}, http.StatusOK)
+	step("POST", user+"/deactivate", "/v1/tenants/acme/users/ann/deactivate?dry_run=true", owner, obj{"handoff_to": "unassigned"}, http.StatusOK)
+	step("POST", tenant+"/ownership-transfers", "/v1/tenants/acme/ownership-transfers?dry_run=true", owner, obj{"from": "ann", "to": "unassigned"}, http.StatusOK)
+	step("POST", tenant+"/bulk", "/v1/tenants/acme/bulk", owner, obj{"atomic": false, "dry_run": true, "actions": []obj{
+		{"action": "block", "user": "ann"}, {"action": "deactivate", "user": "nobody"}, {"action": "transfer", "from": "ann", "to": "unassigned"}}}, http.StatusOK)
+	step("POST", tenant+"/bulk", "/v1/tenants/acme/bulk?dry_run=true", owner, obj{"atomic": true, "actions": []obj{
+		{"action": "block", "user": "ann"}, {"action": "deactivate", "user": "nobody"}}}, http.StatusNotFound)
 	position := step("POST", user+"/deactivate", "/v1/tenants/acme/users/ann/deactivate", owner, obj{"handoff_to": "unassigned"}, http.StatusOK).str("position")
 	wait := "?min_position=" + position
 	step("GET", tenant, "/v1/tenants/acme"+wait, owner, nil, http.StatusOK)

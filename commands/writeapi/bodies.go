@@ -33,5 +33,6 @@ func RequestBodies() map[string]reflect.Type {
 		"PUT " + t + "/teams/{team}/leader":            reflect.TypeFor[leaderBody](),
 		"PUT " + t + "/work/{item}":                    reflect.TypeFor[workBody](),
 		"POST " + t + "/ownership-transfers":           reflect.TypeFor[transferBody](),
+		"POST " + t + "/bulk":                          reflect.TypeFor[bulkBody](),
 	}
 }
