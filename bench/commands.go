@@ -45,7 +45,7 @@ type commandEnv struct {
 	emails   *personaldata.BlindIndex
 }
 
-func newCommandEnv(e *env) (*commandEnv, error) {
+func newCommandEnv(e *env, tweaks ...func(*execution.Config)) (*commandEnv, error) {
 	hasher, err := passwords.New(passwords.TestParams())
 	if err != nil {
 		return nil, err
@@ -55,8 +55,11 @@ func newCommandEnv(e *env) (*commandEnv, error) {
 		return nil, err
 	}
 	store := pgstore.New(e.pool, pgstore.Options{})
-	h, err := newCommandSide(execution.Config{Store: store, Snapshots: snapshots.New(e.pool), Idempotency: idempotency.New(e.pool)},
-		hasher, emails)
+	cfg := execution.Config{Store: store, Snapshots: snapshots.New(e.pool), Idempotency: idempotency.New(e.pool)}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	h, err := newCommandSide(cfg, hasher, emails)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ var suites = []suite{
 	{"appends", runAppends},
 	{"command-latency", runCommandLatency},
 	{"deactivate-throughput", runDeactivateThroughput},
+	{"bulk", runBulk},
 	{"encryption", runEncryption},
 	{"list-users", runListUsers},
 	{"lag", runLag},

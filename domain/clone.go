@@ -11,7 +11,7 @@ func (s *Tenant) Clone() *Tenant {
 		return &Tenant{}
 	}
 	c := *s
-	c.policy = s.policy.normalized()
+	c.policy, c.forked = s.policy.normalized(), nil
 	if s.users == nil {
 		return &c
 	}

@@ -52,8 +52,10 @@ func Evolve(s *Tenant, e Event) *Tenant {
 			s.assignItem(id, e.To)
 		}
 	case CustomerEmailBlocked:
+		s.changeBlocklist()
 		s.blocklist[e.EmailIndex] = struct{}{}
 	case CustomerEmailUnblocked:
+		s.changeBlocklist()
 		delete(s.blocklist, e.EmailIndex)
 	}
 	// PasswordSet changes nothing in the write model but the user's version.
@@ -79,7 +81,7 @@ func (s *Tenant) bumpVersions(e Event) {
 		return
 	}
 	for _, id := range e.subjects() {
-		if u := s.users[id]; u != nil {
+		if u := s.changeUser(id); u != nil {
 			u.version++
 			u.lastAt = s.version
 		}
@@ -88,11 +90,11 @@ func (s *Tenant) bumpVersions(e Event) {
 	case TenantCreated, TenantPolicyChanged, SeatsChanged:
 		s.settingsAt = s.version
 	case UserInvited:
-		if u := s.users[e.User]; u != nil {
+		if u := s.changeUser(e.User); u != nil {
 			u.createdAt, u.credentialsAt = s.version, s.version
 		}
 	case PasswordSet:
-		if u := s.users[e.User]; u != nil {
+		if u := s.changeUser(e.User); u != nil {
 			u.credentialsAt = s.version
 		}
 	case WorkAssigned:
@@ -104,7 +106,7 @@ func (s *Tenant) bumpVersions(e Event) {
 
 func (s *Tenant) touchItems(ids ...WorkItemID) {
 	for _, id := range ids {
-		if it := s.items[id]; it != nil {
+		if it := s.changeItem(id); it != nil {
 			it.lastAt = s.version
 		}
 	}
@@ -122,7 +124,7 @@ func (s *Tenant) tally(u *user, sign int) {
 }
 
 func (s *Tenant) moveUser(id UserID, st Status) {
-	if u := s.users[id]; u != nil {
+	if u := s.changeUser(id); u != nil {
 		s.tally(u, -1)
 		u.status = st
 		s.tally(u, +1)
@@ -132,7 +134,9 @@ func (s *Tenant) moveUser(id UserID, st Status) {
 func evolveUserInvited(s *Tenant, e UserInvited) {
 	u := &user{role: e.Role, kind: e.Kind, status: StatusInvited, emailIndex: e.EmailIndex}
 	s.users[e.User] = u
+	s.own(e.User)
 	if e.EmailIndex != "" {
+		s.changeEmails()
 		s.emails[e.EmailIndex] = e.User
 	}
 	s.tally(u, +1)
@@ -140,20 +144,20 @@ func evolveUserInvited(s *Tenant, e UserInvited) {
 
 func evolveUserDeactivated(s *Tenant, e UserDeactivated) {
 	s.moveUser(e.User, StatusInactive)
-	if u := s.users[e.User]; u != nil {
+	if u := s.changeUser(e.User); u != nil {
 		u.reactivateOnPurchase = e.AllowReactivationOnPurchase
 	}
 }
 
 func evolveUserReactivated(s *Tenant, e UserReactivated) {
 	s.moveUser(e.User, StatusActive)
-	if u := s.users[e.User]; u != nil {
+	if u := s.changeUser(e.User); u != nil {
 		u.reactivateOnPurchase = false
 	}
 }
 
 func evolveUserBlocked(s *Tenant, e UserBlocked) {
-	if u := s.users[e.User]; u != nil {
+	if u := s.changeUser(e.User); u != nil {
 		u.prevStatus = e.PreviousStatus
 		s.moveUser(e.User, StatusBlocked)
 	}
@@ -164,13 +168,13 @@ func evolveUserBlocked(s *Tenant, e UserBlocked) {
 // revocation keeps is kept only by the latest one (an older revocation,
 // ignored whole, cannot revive it either).
 func evolveSessionsRevoked(s *Tenant, e SessionsRevoked) {
-	if u := s.users[e.User]; u != nil && e.RevokedBefore.After(u.revokedBefore) {
+	if u := s.changeUser(e.User); u != nil && e.RevokedBefore.After(u.revokedBefore) {
 		u.revokedBefore, u.keptSession = e.RevokedBefore, e.Kept
 	}
 }
 
 func evolveRoleChanged(s *Tenant, e RoleChanged) {
-	if u := s.users[e.User]; u != nil {
+	if u := s.changeUser(e.User); u != nil {
 		s.tally(u, -1)
 		u.role = e.To
 		s.tally(u, +1)
@@ -181,12 +185,13 @@ func evolveRoleChanged(s *Tenant, e RoleChanged) {
 // TeamLeft first; this is belt and braces). Items stay pointing at the
 // deleted user unless Decide moved them, as the policy decides.
 func evolveUserDeleted(s *Tenant, e UserDeleted) {
-	u := s.users[e.User]
+	u := s.changeUser(e.User)
 	if u == nil {
 		return
 	}
 	s.moveUser(e.User, StatusDeleted)
 	if s.emails[u.emailIndex] == e.User {
+		s.changeEmails()
 		delete(s.emails, u.emailIndex)
 	}
 	for t := range u.teams {
@@ -196,45 +201,47 @@ func evolveUserDeleted(s *Tenant, e UserDeleted) {
 }
 
 func evolveTeamDefined(s *Tenant, e TeamDefined) {
-	if t := s.teams[e.Team]; t != nil {
+	if t := s.changeTeam(e.Team); t != nil {
 		t.name = e.Name
 		return
 	}
 	s.teams[e.Team] = &team{name: e.Name}
+	s.ownTeam(e.Team)
 }
 
 func evolveTeamJoined(s *Tenant, e TeamJoined) {
-	t, u := s.teams[e.Team], s.users[e.User]
-	if t == nil || u == nil {
+	if s.teams[e.Team] == nil || s.users[e.User] == nil {
 		return
 	}
+	t, u := s.changeTeam(e.Team), s.changeUser(e.User)
 	t.members = addKey(t.members, e.User)
 	u.teams = addKey(u.teams, e.Team)
 }
 
 func evolveTeamLeft(s *Tenant, e TeamLeft) {
-	if t := s.teams[e.Team]; t != nil {
+	if t := s.changeTeam(e.Team); t != nil {
 		delete(t.members, e.User)
 		if t.leader == e.User {
 			t.leader = ""
 		}
 	}
-	if u := s.users[e.User]; u != nil {
+	if u := s.changeUser(e.User); u != nil {
 		delete(u.teams, e.Team)
 	}
 }
 
 func evolveTeamLeaderAssigned(s *Tenant, e TeamLeaderAssigned) {
-	if t := s.teams[e.Team]; t != nil {
+	if t := s.changeTeam(e.Team); t != nil {
 		t.leader = e.Leader
 	}
 }
 
 func evolveWorkAssigned(s *Tenant, e WorkAssigned) {
-	it := s.items[e.Item]
+	it := s.changeItem(e.Item)
 	if it == nil {
 		it = &workItem{}
 		s.items[e.Item] = it
+		s.ownItem(e.Item)
 	}
 	it.kind = e.Kind
 	s.assignItem(e.Item, e.Assignee)
@@ -242,15 +249,15 @@ func evolveWorkAssigned(s *Tenant, e WorkAssigned) {
 
 // assignItem moves an existing item and keeps the per-user item index in step.
 func (s *Tenant) assignItem(id WorkItemID, to UserID) {
-	it := s.items[id]
+	it := s.changeItem(id)
 	if it == nil {
 		return
 	}
-	if from := s.users[it.assignee]; from != nil {
+	if from := s.changeUser(it.assignee); from != nil {
 		delete(from.items, id)
 	}
 	it.assignee = to
-	if u := s.users[to]; u != nil {
+	if u := s.changeUser(to); u != nil {
 		u.items = addKey(u.items, id)
 	}
 }

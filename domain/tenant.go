@@ -33,6 +33,9 @@ type Tenant struct {
 	// Counters kept by Evolve so that seat and owner checks are O(1).
 	staff        map[Status]int // users of kind member, by status
 	activeOwners int
+
+	// forked is set on a copy made by Fork (see there).
+	forked *forked
 }
 
 // user is the write model of one user. teams and items are lazily created

@@ -51,11 +51,15 @@ func (r *Run) ExecuteAll(ctx context.Context, actions []Action, atomic bool) {
 	} else {
 		r.res, r.err = r.engine.exec.executeAll(ctx, r.env, actions, atomic)
 	}
-	for i := range r.res.Actions {
-		if res := r.res.Actions[i].Result; res != nil && r.err == nil {
-			if err := r.engine.countSessions(ctx, r.env.Tenant, res); err != nil {
-				r.err = countFailure(r.res, err)
-			}
+	var results []*Result
+	for _, o := range r.res.Actions {
+		if o.Result != nil {
+			results = append(results, o.Result)
+		}
+	}
+	if r.err == nil {
+		if err := r.engine.countSessions(ctx, r.env.Tenant, results...); err != nil {
+			r.err = countFailure(r.res, err)
 		}
 	}
 	r.pending, r.carried = false, true
@@ -120,6 +124,7 @@ func (x *executor) executeAll(ctx context.Context, env Envelope, actions []Actio
 		if stored.StreamVersion != before+int64(len(plan.events)) {
 			return Result{}, fmt.Errorf("execution: %s: a bulk of %d events stored at version %d, after %d", env.Tenant, len(plan.events), stored.StreamVersion, before)
 		}
+		plan.after.Adopt() // the cached state it was forked from is dropped
 		m.state, m.position = plan.after, stored.Position
 		m.committed.publish(m.state, plan.events)
 		x.models.maybeSnapshot(env.Tenant, m)
@@ -140,7 +145,7 @@ func (x *executor) decideAll(s *domain.Tenant, env Envelope, actions []Action, a
 	if !sessionHolds(s, env.Session) {
 		return bulkPlan{}, ErrSessionEnded
 	}
-	plan = bulkPlan{after: s.Clone(), outcomes: make([]ActionOutcome, len(actions))}
+	plan = bulkPlan{after: s.Fork(), outcomes: make([]ActionOutcome, len(actions))}
 	now := x.clock().Truncate(time.Microsecond) // as stored: Result.At must equal what is read back
 	for i, a := range actions {
 		refusal := a.Refusal

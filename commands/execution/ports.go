@@ -71,11 +71,11 @@ type IdempotencyStore interface {
 	Complete(ctx context.Context, id IdempotencyID, outcome []byte) error
 }
 
-// SessionDirectory lists the sessions a user holds, so that a command's
+// SessionDirectory lists the sessions users hold, so that a command's
 // consequences can say how many die (domain.SessionLoss): the session
 // store's rows, as the domain names sessions.
 type SessionDirectory interface {
-	// LiveSessions returns the user's sessions that are stored (not logged
-	// out) and unexpired at now.
-	LiveSessions(ctx context.Context, tenant domain.TenantID, user domain.UserID, now time.Time) ([]domain.SessionRef, error)
+	// LiveSessions returns, per user of tenant, the sessions that are
+	// stored (not logged out) and unexpired at now; one read for them all.
+	LiveSessions(ctx context.Context, tenant domain.TenantID, users []domain.UserID, now time.Time) (map[domain.UserID][]domain.SessionRef, error)
 }

@@ -45,7 +45,7 @@ func (x *executor) decidePreview(m *writeModel, env Envelope, cmd domain.Command
 		res.DryRun = true
 		return res, nil
 	}
-	after := m.state.Clone()
+	after := m.state.Fork()
 	res = Result{Changed: true, DryRun: true, Position: m.position, Events: eventTypes(d.events),
 		First: m.state.Version() + 1, At: x.clock().Truncate(time.Microsecond), previewed: d.events}
 	res.Consequences = apply(after, d.events)
@@ -54,26 +54,31 @@ func (x *executor) decidePreview(m *writeModel, env Envelope, cmd domain.Command
 	return res, nil
 }
 
-// countSessions counts, for each sessions_revoked consequence of res, the
-// user's live sessions that die. It runs once the command is decided (and,
-// for a real one, stored): revocations change the write model, not the
-// session store, so the sessions counted are the same before and after.
-func (e *Engine) countSessions(ctx context.Context, tenant domain.TenantID, res *Result) error {
-	if e.sessions == nil {
+// countSessions counts, for each sessions_revoked consequence of results,
+// the user's live sessions that die, with one read of the session store.
+// It runs once the command is decided (and, for a real one, stored):
+// revocations change the write model, not the session store, so the
+// sessions counted are the same before and after.
+func (e *Engine) countSessions(ctx context.Context, tenant domain.TenantID, results ...*Result) error {
+	var losses []*domain.Consequence
+	var users []domain.UserID
+	for _, res := range results {
+		for i := range res.Consequences {
+			if c := &res.Consequences[i]; c.Kind == domain.ConsequenceSessionsRevoked && c.Sessions != nil {
+				losses, users = append(losses, c), append(users, c.User)
+			}
+		}
+	}
+	if e.sessions == nil || len(losses) == 0 {
 		return nil
 	}
-	now := e.clock()
-	for i := range res.Consequences {
-		c := &res.Consequences[i]
-		if c.Kind != domain.ConsequenceSessionsRevoked || c.Sessions == nil {
-			continue
-		}
-		live, err := e.sessions.LiveSessions(ctx, tenant, c.User, now)
-		if err != nil {
-			return fmt.Errorf("execution: count the sessions of %s that end: %w", c.User, err)
-		}
+	live, err := e.sessions.LiveSessions(ctx, tenant, users, e.clock())
+	if err != nil {
+		return fmt.Errorf("execution: count the sessions that end: %w", err)
+	}
+	for _, c := range losses {
 		c.Count = 0
-		for _, s := range live {
+		for _, s := range live[c.User] {
 			if c.Sessions.Dies(s) {
 				c.Count++
 			}

@@ -76,20 +76,24 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	return tag.RowsAffected(), nil
 }
 
-// LiveSessions returns the user's stored sessions unexpired at now, named
-// as events name them (sessions.RefOf), for the count of those a command
-// ends.
-func (s *Store) LiveSessions(ctx context.Context, tenant domain.TenantID, user domain.UserID, now time.Time) ([]domain.SessionRef, error) {
-	rows, err := s.pool.Query(ctx, `SELECT digest, issued_at FROM sessions
-		WHERE tenant_id = $1 AND user_id = $2 AND expires_at > $3`, string(tenant), string(user), now)
+// LiveSessions returns, per user, the stored sessions unexpired at now,
+// named as events name them (sessions.RefOf), for the count of those a
+// command ends.
+func (s *Store) LiveSessions(ctx context.Context, tenant domain.TenantID, users []domain.UserID, now time.Time) (map[domain.UserID][]domain.SessionRef, error) {
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = string(u)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT user_id, digest, issued_at FROM sessions
+		WHERE tenant_id = $1 AND user_id = ANY($2) AND expires_at > $3`, string(tenant), ids, now)
 	if err != nil {
 		return nil, fmt.Errorf("sessionstore: live sessions: %w", pgoutage.Read(err))
 	}
-	var digest string
+	var user, digest string
 	var issued time.Time
-	var out []domain.SessionRef
-	_, err = pgx.ForEachRow(rows, []any{&digest, &issued}, func() error {
-		out = append(out, domain.SessionRef{Ref: sessions.RefOf(digest), IssuedAt: issued})
+	out := map[domain.UserID][]domain.SessionRef{}
+	_, err = pgx.ForEachRow(rows, []any{&user, &digest, &issued}, func() error {
+		out[domain.UserID(user)] = append(out[domain.UserID(user)], domain.SessionRef{Ref: sessions.RefOf(digest), IssuedAt: issued})
 		return nil
 	})
 	if err != nil {
