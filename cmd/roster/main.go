@@ -24,6 +24,7 @@ type cli struct {
 	Migrate     migrateCmd     `cmd:"" help:"Apply pending database migrations and exit."`
 	Audit       auditCmd       `cmd:"" help:"Tools for compliance auditors."`
 	Tenants     tenantsCmd     `cmd:"" help:"Create tenants without the HTTP API (the first tenant and its owner)."`
+	Users       usersCmd       `cmd:"" help:"Act on many users at once through the HTTP API (a CSV of leavers to deactivate)."`
 	Projections projectionsCmd `cmd:"" help:"List read models; rebuild them from the history without downtime."`
 	DevDB       devDBCmd       `cmd:"" name:"dev-db" help:"Run a command with a private, throw-away PostgreSQL; its URL is in ROSTER_TEST_DATABASE_URL (make test uses this)."`
 }

@@ -32,7 +32,7 @@ type progressView interface {
 // watchRebuilds shows the named read models' rebuilds until none is
 // pending, and returns their final states; or ctx's error.
 func watchRebuilds(ctx context.Context, lag *projectionfeed.Lag, names []string, out *os.File) ([]readapi.ProjectionState, error) {
-	view := newProgressView(out)
+	view := newProgressView(out, "rebuilding", "events")
 	defer view.finish()
 	ticker := time.NewTicker(progressPoll)
 	defer ticker.Stop()
@@ -54,15 +54,16 @@ func watchRebuilds(ctx context.Context, lag *projectionfeed.Lag, names []string,
 	}
 }
 
-// newProgressView picks a bar for a terminal, plain lines otherwise.
-func newProgressView(out *os.File) progressView {
+// newProgressView picks a bar for a terminal, plain lines otherwise; doing
+// says what is done ("rebuilding"), of units ("events").
+func newProgressView(out *os.File, doing, units string) progressView {
 	if term.IsTerminal(int(out.Fd())) {
 		return &barView{bar: progressbar.NewOptions64(-1, progressbar.OptionSetWriter(out),
-			progressbar.OptionSetDescription("rebuilding"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("events"), progressbar.OptionSetPredictTime(true), progressbar.OptionFullWidth(),
+			progressbar.OptionSetDescription(doing), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString(units), progressbar.OptionSetPredictTime(true), progressbar.OptionFullWidth(),
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(out) }))}
 	}
-	return &plainView{out: out, started: time.Now()}
+	return &plainView{out: out, started: time.Now(), doing: doing, units: units}
 }
 
 // rebuildStates reads the named read models' states.
@@ -101,10 +102,11 @@ func (v *barView) finish() { _ = v.bar.Finish() }
 
 // plainView prints a line of progress at most every plainEvery.
 type plainView struct {
-	out      io.Writer
-	started  time.Time
-	lastDone int64
-	lastAt   time.Time
+	out          io.Writer
+	doing, units string
+	started      time.Time
+	lastDone     int64
+	lastAt       time.Time
 }
 
 func (v *plainView) show(done, total int64) {
@@ -116,18 +118,18 @@ func (v *plainView) show(done, total int64) {
 	if !v.lastAt.IsZero() && now.After(v.lastAt) {
 		rate = float64(done-v.lastDone) / now.Sub(v.lastAt).Seconds()
 	}
-	line := fmt.Sprintf("rebuilding: %d of %d events", done, total)
+	line := fmt.Sprintf("%s: %d of %d %s", v.doing, done, total, v.units)
 	if total > 0 {
 		line += fmt.Sprintf(" (%.1f%%)", 100*float64(done)/float64(total))
 	}
 	if rate > 0 {
 		eta := time.Duration(float64(total-done) / rate * float64(time.Second))
-		line += fmt.Sprintf(", %.0f events/s, ETA %s", rate, eta.Round(time.Second))
+		line += fmt.Sprintf(", %.0f %s/s, ETA %s", rate, v.units, eta.Round(time.Second))
 	}
 	fmt.Fprintln(v.out, line)
 	v.lastDone, v.lastAt = done, now
 }
 
 func (v *plainView) finish() {
-	fmt.Fprintf(v.out, "followed the rebuild for %s\n", time.Since(v.started).Round(time.Millisecond))
+	fmt.Fprintf(v.out, "%s: done in %s\n", v.doing, time.Since(v.started).Round(time.Millisecond))
 }
