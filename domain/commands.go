@@ -148,6 +148,15 @@ type SetPassword struct {
 	Session          *SessionRef
 }
 
+// RecordLogin records that User, whose password was just checked, opens a
+// session at At: refused with login_forbidden when the user may not log in
+// now (the check of the login, repeated on the current state).
+type RecordLogin struct {
+	Actor Actor
+	User  UserID
+	At    time.Time
+}
+
 // DeleteUser deletes a user for good; Reason goes into UserDeleted.
 type DeleteUser struct {
 	Actor     Actor
@@ -220,6 +229,7 @@ func (c UnblockUser) actor() Actor          { return c.Actor }
 func (c RevokeSessions) actor() Actor       { return c.Actor }
 func (c ChangeRole) actor() Actor           { return c.Actor }
 func (c SetPassword) actor() Actor          { return c.Actor }
+func (c RecordLogin) actor() Actor          { return c.Actor }
 func (c DeleteUser) actor() Actor           { return c.Actor }
 func (c DefineTeam) actor() Actor           { return c.Actor }
 func (c JoinTeam) actor() Actor             { return c.Actor }

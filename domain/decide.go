@@ -36,6 +36,8 @@ func Decide(s *Tenant, cmd Command) ([]Event, error) {
 		return decideChangeRole(s, c)
 	case SetPassword:
 		return decideSetPassword(s, c)
+	case RecordLogin:
+		return decideRecordLogin(s, c)
 	case DeleteUser:
 		return decideDeleteUser(s, c)
 	case DefineTeam:

@@ -152,3 +152,23 @@ func decideDeleteUser(s *Tenant, c DeleteUser) ([]Event, error) {
 	ev = append(ev, s.leaveAllTeams(c.User, u)...)
 	return append(ev, UserDeleted{User: c.User, Reason: c.Reason}), nil
 }
+
+// decideRecordLogin answers the login of a user the sessions service has
+// authenticated: the user must exist and, on the current state, be allowed
+// to log in (a deactivation that landed since the password was checked
+// refuses it).
+func decideRecordLogin(s *Tenant, c RecordLogin) ([]Event, error) {
+	if !s.Exists() {
+		return nil, errNotFound("the tenant does not exist")
+	}
+	u := s.users[c.User]
+	switch {
+	case u == nil || u.status == StatusDeleted:
+		return nil, errNotFound("no such user")
+	case !s.policy.CanLogin(u.status):
+		return nil, NewError(CodeLoginForbidden, "this user may not log in while %s", u.status)
+	case c.At.IsZero():
+		return nil, errInvalid("a login needs the instant it happens")
+	}
+	return []Event{UserLoggedIn{User: c.User, At: c.At.UTC()}}, nil
+}

@@ -97,6 +97,14 @@ type SessionsRevoked struct {
 	Kept          string    `json:"kept,omitempty"`
 }
 
+// UserLoggedIn records that the user opened a session at At: the last
+// login that automatic deactivation (deactivate_after_days_without_login)
+// counts from.
+type UserLoggedIn struct {
+	User UserID    `json:"user"`
+	At   time.Time `json:"at"`
+}
+
 // RoleChanged records a user's role going From → To.
 type RoleChanged struct {
 	User UserID `json:"user"`
@@ -187,6 +195,9 @@ func nonEmpty(ids ...UserID) []UserID {
 	return out
 }
 
+// EventType returns "UserLoggedIn".
+func (UserLoggedIn) EventType() string { return "UserLoggedIn" }
+
 // EventType returns "TenantCreated".
 func (TenantCreated) EventType() string { return "TenantCreated" }
 
@@ -260,6 +271,7 @@ func (e UserReactivated) subjects() []UserID      { return one(e.User) }
 func (e UserBlocked) subjects() []UserID          { return one(e.User) }
 func (e UserUnblocked) subjects() []UserID        { return one(e.User) }
 func (e SessionsRevoked) subjects() []UserID      { return one(e.User) }
+func (e UserLoggedIn) subjects() []UserID         { return one(e.User) }
 func (e RoleChanged) subjects() []UserID          { return one(e.User) }
 func (e PasswordSet) subjects() []UserID          { return one(e.User) }
 func (e UserDeleted) subjects() []UserID          { return one(e.User) }

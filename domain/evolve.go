@@ -33,6 +33,10 @@ func Evolve(s *Tenant, e Event) *Tenant {
 		s.moveUser(e.User, e.Status)
 	case SessionsRevoked:
 		evolveSessionsRevoked(s, e)
+	case UserLoggedIn:
+		if u := s.changeUser(e.User); u != nil && e.At.After(u.lastLoginAt) {
+			u.lastLoginAt = e.At
+		}
 	case RoleChanged:
 		evolveRoleChanged(s, e)
 	case UserDeleted:

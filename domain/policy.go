@@ -32,6 +32,20 @@ const (
 	HandoffUnassigned Handoff = "unassigned"
 )
 
+// ScimDelete says what a SCIM DELETE of a user does.
+type ScimDelete string
+
+// The SCIM deletion modes.
+const (
+	// ScimDeleteDeactivate deactivates the user: history and seat rules stay.
+	ScimDeleteDeactivate ScimDelete = "deactivate"
+	// ScimDeleteDelete deletes the user for good (erasure).
+	ScimDeleteDelete ScimDelete = "delete"
+)
+
+// MaxDaysWithoutLogin bounds deactivate_after_days_without_login: ten years.
+const MaxDaysWithoutLogin = 3650
+
 // Policy holds the knobs on which the products Roster serves differ. Treat
 // it as a value: PresetPolicy, Apply and Tenant.Policy return policies whose
 // ManagersOfUsers slice is fresh, ordered highest role first, without
@@ -50,24 +64,35 @@ type Policy struct {
 	DeactivateLeavesTeams          bool      `json:"deactivate_leaves_teams"`
 	DeleteUnassigns                bool      `json:"delete_unassigns"`
 	CustomerReactivationOnPurchase bool      `json:"customer_reactivation_on_purchase"`
+	// DeactivateAfterDaysWithoutLogin, when positive, has Roster deactivate
+	// active staff whose last login (or activation, if they never logged
+	// in) is older than that many days; 0 is off.
+	DeactivateAfterDaysWithoutLogin int `json:"deactivate_after_days_without_login"`
+	// DeactivateCancelsSubscriptions puts "cancel_subscriptions" on the
+	// public deactivation event, the instruction billing acts on.
+	DeactivateCancelsSubscriptions bool       `json:"deactivate_cancels_subscriptions"`
+	ScimDelete                     ScimDelete `json:"scim_delete"`
 }
 
 // PolicyPatch overrides single knobs of a Policy: a nil field keeps the
 // knob. ManagersOfUsers is nil to keep and non-nil (even empty) to replace.
 type PolicyPatch struct {
-	InactiveCanLogin               *bool      `json:"inactive_can_login,omitempty"`
-	DeactivateRevokesSessions      *bool      `json:"deactivate_revokes_sessions,omitempty"`
-	InactiveConsumesSeat           *bool      `json:"inactive_consumes_seat,omitempty"`
-	SeatLimit                      *SeatLimit `json:"seat_limit,omitempty"`
-	DeletionAllowed                *bool      `json:"deletion_allowed,omitempty"`
-	ProtectSoleOwner               *bool      `json:"protect_sole_owner,omitempty"`
-	ManagersOfUsers                []Role     `json:"managers_of_users,omitempty"`
-	ForbidHigherRoleTarget         *bool      `json:"forbid_higher_role_target,omitempty"`
-	ForbidDeactivatingTeamLeader   *bool      `json:"forbid_deactivating_team_leader,omitempty"`
-	HandoffOnDeactivate            *Handoff   `json:"handoff_on_deactivate,omitempty"`
-	DeactivateLeavesTeams          *bool      `json:"deactivate_leaves_teams,omitempty"`
-	DeleteUnassigns                *bool      `json:"delete_unassigns,omitempty"`
-	CustomerReactivationOnPurchase *bool      `json:"customer_reactivation_on_purchase,omitempty"`
+	InactiveCanLogin                *bool       `json:"inactive_can_login,omitempty"`
+	DeactivateRevokesSessions       *bool       `json:"deactivate_revokes_sessions,omitempty"`
+	InactiveConsumesSeat            *bool       `json:"inactive_consumes_seat,omitempty"`
+	SeatLimit                       *SeatLimit  `json:"seat_limit,omitempty"`
+	DeletionAllowed                 *bool       `json:"deletion_allowed,omitempty"`
+	ProtectSoleOwner                *bool       `json:"protect_sole_owner,omitempty"`
+	ManagersOfUsers                 []Role      `json:"managers_of_users,omitempty"`
+	ForbidHigherRoleTarget          *bool       `json:"forbid_higher_role_target,omitempty"`
+	ForbidDeactivatingTeamLeader    *bool       `json:"forbid_deactivating_team_leader,omitempty"`
+	HandoffOnDeactivate             *Handoff    `json:"handoff_on_deactivate,omitempty"`
+	DeactivateLeavesTeams           *bool       `json:"deactivate_leaves_teams,omitempty"`
+	DeleteUnassigns                 *bool       `json:"delete_unassigns,omitempty"`
+	CustomerReactivationOnPurchase  *bool       `json:"customer_reactivation_on_purchase,omitempty"`
+	DeactivateAfterDaysWithoutLogin *int        `json:"deactivate_after_days_without_login,omitempty"`
+	DeactivateCancelsSubscriptions  *bool       `json:"deactivate_cancels_subscriptions,omitempty"`
+	ScimDelete                      *ScimDelete `json:"scim_delete,omitempty"`
 }
 
 // Apply returns p with every knob set in patch overridden, normalised.
@@ -85,6 +110,9 @@ func (p Policy) Apply(patch PolicyPatch) Policy {
 	set(&p.DeactivateLeavesTeams, patch.DeactivateLeavesTeams)
 	set(&p.DeleteUnassigns, patch.DeleteUnassigns)
 	set(&p.CustomerReactivationOnPurchase, patch.CustomerReactivationOnPurchase)
+	set(&p.DeactivateAfterDaysWithoutLogin, patch.DeactivateAfterDaysWithoutLogin)
+	set(&p.DeactivateCancelsSubscriptions, patch.DeactivateCancelsSubscriptions)
+	set(&p.ScimDelete, patch.ScimDelete)
 	if patch.ManagersOfUsers != nil {
 		p.ManagersOfUsers = patch.ManagersOfUsers
 	}
@@ -107,6 +135,9 @@ func (p Policy) normalized() Policy {
 	if p.ManagersOfUsers == nil {
 		p.ManagersOfUsers = []Role{}
 	}
+	if p.ScimDelete == "" { // a policy recorded before the knob existed
+		p.ScimDelete = ScimDeleteDeactivate
+	}
 	return p
 }
 
@@ -121,6 +152,12 @@ func (p Policy) Validate() error {
 	default:
 		return errInvalidField("handoff_on_deactivate", "handoff_on_deactivate must be keep, team_leader or unassigned, not %s",
 			Quote(string(p.HandoffOnDeactivate)))
+	}
+	if p.ScimDelete != ScimDeleteDeactivate && p.ScimDelete != ScimDeleteDelete {
+		return errInvalidField("scim_delete", "scim_delete must be deactivate or delete, not %s", Quote(string(p.ScimDelete)))
+	}
+	if p.DeactivateAfterDaysWithoutLogin < 0 || p.DeactivateAfterDaysWithoutLogin > MaxDaysWithoutLogin {
+		return errInvalidField("deactivate_after_days_without_login", "deactivate_after_days_without_login must be 0 (off) to %d days", MaxDaysWithoutLogin)
 	}
 	for _, r := range p.ManagersOfUsers {
 		if !r.Valid() {

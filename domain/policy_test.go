@@ -115,12 +115,12 @@ func TestPolicyJSONUsesTheKnobNames(t *testing.T) {
 	for _, k := range []string{"inactive_can_login", "deactivate_revokes_sessions", "inactive_consumes_seat", "seat_limit",
 		"deletion_allowed", "protect_sole_owner", "managers_of_users", "forbid_higher_role_target",
 		"forbid_deactivating_team_leader", "handoff_on_deactivate", "deactivate_leaves_teams", "delete_unassigns",
-		"customer_reactivation_on_purchase"} {
+		"customer_reactivation_on_purchase", "deactivate_after_days_without_login", "deactivate_cancels_subscriptions", "scim_delete"} {
 		if _, ok := m[k]; !ok {
 			t.Fatalf("policy JSON lacks %q: %s", k, b)
 		}
 	}
-	if len(m) != 13 {
+	if len(m) != 16 {
 		t.Fatalf("policy JSON has %d knobs: %s", len(m), b)
 	}
 }

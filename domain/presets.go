@@ -44,6 +44,7 @@ var presets = map[string]func(p *Policy){
 		p.HandoffOnDeactivate = HandoffTeamLeader
 		p.DeactivateLeavesTeams = true
 		p.CustomerReactivationOnPurchase = true
+		p.DeactivateCancelsSubscriptions = true
 	},
 }
 
@@ -65,6 +66,10 @@ func strictPolicy() Policy {
 		DeactivateLeavesTeams:          false,
 		DeleteUnassigns:                false,
 		CustomerReactivationOnPurchase: false,
+		// Off in every preset: automatic deactivation is each tenant's choice.
+		DeactivateAfterDaysWithoutLogin: 0,
+		DeactivateCancelsSubscriptions:  false,
+		ScimDelete:                      ScimDeleteDeactivate,
 	}
 }
 

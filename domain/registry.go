@@ -38,6 +38,7 @@ var registry = map[string]eventType{
 	"SessionsRevoked":        {1, decodeAs[SessionsRevoked]},
 	"RoleChanged":            {1, decodeAs[RoleChanged]},
 	"PasswordSet":            {1, decodeAs[PasswordSet]},
+	"UserLoggedIn":           {1, decodeAs[UserLoggedIn]},
 	"UserDeleted":            {1, decodeAs[UserDeleted]},
 	"TeamDefined":            {1, decodeAs[TeamDefined]},
 	"TeamJoined":             {1, decodeAs[TeamJoined]},

@@ -23,6 +23,7 @@ func sampleEvents() []Event {
 		UserBlocked{User: "ann", PreviousStatus: StatusInactive},
 		UserUnblocked{User: "ann", Status: StatusInactive},
 		SessionsRevoked{User: "ann", RevokedBefore: t0, Reason: "lost laptop"},
+		UserLoggedIn{User: "ann", At: t0},
 		RoleChanged{User: "ann", From: RoleMember, To: RoleAdmin},
 		PasswordSet{User: "ann", PII: PersonalData{PasswordHash: "h$secret"}},
 		UserDeleted{User: "ann", Reason: "gdpr"},

@@ -43,6 +43,7 @@ type snapshotUser struct {
 	CreatedAt            int64     `json:"created_at"`
 	CredentialsAt        int64     `json:"credentials_at"`
 	LastAt               int64     `json:"last_at"`
+	LastLoginAt          time.Time `json:"last_login_at,omitzero"`
 }
 
 type snapshotTeam struct {
@@ -74,7 +75,7 @@ func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 			ID: id, Role: u.role, Kind: u.kind, Status: u.status, PreviousStatus: u.prevStatus,
 			EmailIndex: u.emailIndex, Version: u.version, RevokedBefore: u.revokedBefore,
 			KeptSession: u.keptSession, ReactivateOnPurchase: u.reactivateOnPurchase,
-			CreatedAt: u.createdAt, CredentialsAt: u.credentialsAt, LastAt: u.lastAt,
+			CreatedAt: u.createdAt, CredentialsAt: u.credentialsAt, LastAt: u.lastAt, LastLoginAt: u.lastLoginAt,
 		})
 	}
 	for _, id := range sortedKeys(s.teams) {
@@ -127,7 +128,7 @@ func (s *Tenant) restoreUser(su snapshotUser) {
 		role: su.Role, kind: su.Kind, status: su.Status, prevStatus: su.PreviousStatus,
 		emailIndex: su.EmailIndex, version: su.Version, revokedBefore: su.RevokedBefore,
 		keptSession: su.KeptSession, reactivateOnPurchase: su.ReactivateOnPurchase,
-		createdAt: su.CreatedAt, credentialsAt: su.CredentialsAt, lastAt: su.LastAt,
+		createdAt: su.CreatedAt, credentialsAt: su.CredentialsAt, lastAt: su.LastAt, lastLoginAt: su.LastLoginAt,
 	}
 	s.users[su.ID] = u
 	if u.status != StatusDeleted && u.emailIndex != "" {

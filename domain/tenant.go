@@ -58,6 +58,7 @@ type user struct {
 	createdAt, credentialsAt, lastAt int64
 	// reactivateOnPurchase is the flag of the latest deactivation.
 	reactivateOnPurchase bool
+	lastLoginAt          time.Time // zero if never
 	teams                map[TeamID]struct{}
 	items                map[WorkItemID]struct{}
 }
@@ -106,6 +107,8 @@ type UserView struct {
 	// ReactivateOnPurchase is true for an inactive customer whose last
 	// deactivation allowed automatic reactivation by a purchase.
 	ReactivateOnPurchase bool
+	// LastLoginAt is the instant of the user's latest login; zero if never.
+	LastLoginAt time.Time
 	// CreatedAt, CredentialsAt and LastAt are tenant stream versions: of the
 	// UserInvited event that created the user, of the latest event that may
 	// carry their password hash, and of the latest event about them.
@@ -215,6 +218,7 @@ func (s *Tenant) view(id UserID, u *user) UserView {
 		SessionsRevokedBefore: u.revokedBefore,
 		KeptSession:           u.keptSession,
 		ReactivateOnPurchase:  u.reactivateOnPurchase,
+		LastLoginAt:           u.lastLoginAt,
 		CreatedAt:             u.createdAt,
 		CredentialsAt:         u.credentialsAt,
 		LastAt:                u.lastAt,
