@@ -40,6 +40,7 @@ type Handlers struct {
 	AssignTeamLeader     Handler[domain.AssignTeamLeader]
 	AssignWork           Handler[domain.AssignWork]
 	TransferOwnership    Handler[domain.TransferOwnership]
+	RecordLogin          Handler[domain.RecordLogin]
 	// Bulk carries out many of the use cases above at once.
 	Bulk BulkHandler
 }
@@ -68,6 +69,6 @@ func New(engine *execution.Engine, cfg Config) (*Handlers, error) {
 		ChangeRole: changeRole(e), SetPassword: setPassword(e, d), DeleteUser: deleteUser(e),
 		DefineTeam: defineTeam(e), JoinTeam: joinTeam(e), LeaveTeam: leaveTeam(e),
 		AssignTeamLeader: assignTeamLeader(e), AssignWork: assignWork(e), TransferOwnership: transferOwnership(e),
-		Bulk: BulkHandler{engine: e},
+		RecordLogin: recordLogin(e), Bulk: BulkHandler{engine: e},
 	}, nil
 }

@@ -25,18 +25,24 @@ type User struct {
 	CreatedAt    time.Time       `json:"created_at"`
 	UpdatedAt    time.Time       `json:"updated_at"`
 	Version      int64           `json:"version"`
+	// LastLoginAt is the instant of the latest login; null if never.
+	LastLoginAt *time.Time `json:"last_login_at"`
 }
 
 // NewUser renders API.md's User of tenant: u's role, kind, status, teams,
 // capabilities and version (the rest of a UserView is not shown), the
 // person's e-mail and name, and the instants of the user's first and
-// latest events (shown in UTC). A deleted user, or one whose personal data
+// latest events and of the latest login (shown in UTC). A deleted user, or one whose personal data
 // is erased, reads as domain.DeletedUserName with no e-mail, whatever
 // person holds. Lists are [] rather than null.
 func NewUser(tenant domain.TenantID, u domain.UserView, person domain.PersonalData, created, updated time.Time) User {
 	doc := User{ID: u.ID, Tenant: tenant, Name: person.DisplayName(), Role: u.Role, Kind: u.Kind, Status: u.Status,
 		Teams: nonNil(u.Teams), Leads: nonNil(u.Leads), CanLogin: u.CanLogin, Assignable: u.Assignable,
 		ConsumesSeat: u.ConsumesSeat, CreatedAt: created.UTC(), UpdatedAt: updated.UTC(), Version: u.Version}
+	if !u.LastLoginAt.IsZero() {
+		at := u.LastLoginAt.UTC()
+		doc.LastLoginAt = &at
+	}
 	if person.Erased || u.Status == domain.StatusDeleted {
 		doc.Name = domain.DeletedUserName
 		return doc

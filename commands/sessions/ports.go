@@ -46,6 +46,14 @@ type Members interface {
 	CatchUp(ctx context.Context, tenant domain.TenantID) (loaded bool, err error)
 }
 
+// LoginRecorder records a granted login as an event of the user
+// (domain.RecordLogin), which is what automatic deactivation counts from;
+// it refuses (login_forbidden) a user who may not log in on the current
+// state.
+type LoginRecorder interface {
+	RecordLogin(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) error
+}
+
 // Verifier checks passwords against stored hashes. Either method may
 // refuse to compute now (the server has no room for another hashing): it
 // then returns an "unavailable" *domain.Error, which Login passes on.

@@ -26,6 +26,9 @@ type Config struct {
 	TTL           time.Duration    // session lifetime; default 12 h
 	Limits        Limits           // default DefaultLimits()
 	Clock         func() time.Time // default time.Now
+	// Logins records every granted login; optional (nil: logins are not
+	// recorded, and last_login_at stays null).
+	Logins LoginRecorder
 	// DeferChecks lets commands check their sessions as they store their
 	// events (AuthenticateCommand): set it when the command engine can
 	// (execution.Engine.ChecksSessions). False: every token is checked up
@@ -105,6 +108,13 @@ func (s *Service) Login(ctx context.Context, tenant domain.TenantID, email, pass
 		return Login{}, domain.NewError(domain.CodeLoginForbidden, "this user may not log in while %s", m.User.Status)
 	}
 	try.succeeded()
+	if s.cfg.Logins != nil {
+		// Recorded first: the login is then decided once more on the current
+		// state, and a session never exists whose login was not recorded.
+		if err := s.cfg.Logins.RecordLogin(ctx, tenant, m.User.ID, now); err != nil {
+			return Login{}, err
+		}
+	}
 	return s.open(ctx, tenant, m, now)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/idempotency"
 	"github.com/rosterhq/roster/infra/passwords"
@@ -90,7 +91,7 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 	}
 	logins, err := sessions.New(sessions.Config{Store: tokens, Members: engine.Queries(), Passwords: hasher, Emails: key.BlindIndex(),
 		OperatorToken: settings.OperatorToken, TTL: settings.TTL, Limits: settings.Limits, Clock: settings.Clock,
-		DeferChecks: engine.ChecksSessions()})
+		Logins: LoginRecorder{handlers}, DeferChecks: engine.ChecksSessions()})
 	if err != nil {
 		engine.Close()
 		events.Close()
@@ -161,4 +162,15 @@ func (a AppendSealedReadRaw) ReadStream(ctx context.Context, stream string, afte
 func (s *Services) Close() {
 	s.Engine.Close()
 	s.Events.Close()
+}
+
+// LoginRecorder records logins with the command side's use case
+// (sessions.LoginRecorder): the user logging in is the actor.
+type LoginRecorder struct{ Commands *commands.Handlers }
+
+// RecordLogin records user's login at at.
+func (r LoginRecorder) RecordLogin(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) error {
+	_, err := r.Commands.RecordLogin.Handle(ctx, execution.Envelope{Tenant: tenant, Caller: domain.UserActor(user)},
+		domain.RecordLogin{Actor: domain.UserActor(user), User: user, At: at})
+	return err
 }
