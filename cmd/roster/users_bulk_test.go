@@ -29,9 +29,13 @@ func TestUsersBulkFromACSV(t *testing.T) {
 	svc, server := serviceOnFreshDatabase(t)
 	base := server.URL
 	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	var last reply
 	for _, u := range []string{"ann", "bob", "cy", "olga"} {
-		httpUser(t, base, "acme", u, "member", "member")
+		last = httpUser(t, base, "acme", u, "member", "member")
 	}
+	// The file's e-mails are looked up in the users read model: wait until
+	// it has the users, as a run long after their creation would find them.
+	expect(t, "read model", call(t, base, "GET", "/v1/tenants/acme/users?min_position="+last.str("position"), boss, nil), 200, "")
 	run := func(file string, dry bool) (string, error) {
 		var out bytes.Buffer
 		cmd := usersBulkCmd{Tenant: "acme", File: file, Action: "deactivate", DryRun: dry, URL: base, Token: boss, stdout: &out}

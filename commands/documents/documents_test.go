@@ -29,13 +29,14 @@ var (
 )
 
 // A user reads with every member of API.md's User: lists as [], never
-// null; instants in UTC.
+// null; instants in UTC; last_login_at null for who never logged in.
 func TestAUserHasEveryMemberOfTheContract(t *testing.T) {
 	t.Parallel()
 	got := render(t, documents.NewUser("acme", ann, person, time.Date(2026, 1, 2, 10, 0, 0, 5, paris), time.Date(2026, 1, 3, 10, 0, 0, 0, paris)))
 	want := map[string]any{"id": "ann", "tenant": "acme", "email": "ann@acme.example", "name": "Ann Agent", "role": "member",
 		"kind": "member", "status": "active", "teams": []any{}, "leads": []any{}, "can_login": false, "assignable": false,
-		"consumes_seat": false, "created_at": "2026-01-02T09:00:00.000000005Z", "updated_at": "2026-01-03T09:00:00Z", "version": float64(3)}
+		"consumes_seat": false, "created_at": "2026-01-02T09:00:00.000000005Z", "updated_at": "2026-01-03T09:00:00Z", "version": float64(3),
+		"last_login_at": nil}
 	if len(got) != len(want) {
 		t.Fatalf("members %v, want %v", got, want)
 	}

@@ -27,6 +27,7 @@ var sampleOfEveryType = []domain.Event{
 	domain.UserBlocked{User: "ann", PreviousStatus: domain.StatusActive},
 	domain.UserUnblocked{User: "ann", Status: domain.StatusActive},
 	domain.SessionsRevoked{User: "ann", RevokedBefore: time.Now()},
+	domain.UserLoggedIn{User: "ann", At: time.Now()},
 	domain.RoleChanged{User: "ann", From: domain.RoleMember, To: domain.RoleAdmin},
 	domain.PasswordSet{User: "ann"},
 	domain.UserDeleted{User: "bob"},

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rosterhq/roster/commands/inactivity"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 )
@@ -86,5 +87,17 @@ func HashingMetrics(b *passwords.Budget) []prometheus.Collector {
 			stat(func(s passwords.Stats) int64 { return s.Computed })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_password_hashes_refused_total", Help: "Argon2id computations refused (503) for want of a slot in time."},
 			stat(func(s passwords.Stats) int64 { return s.Refused })),
+	}
+}
+
+// InactivityMetrics count what automatic deactivation did: a refusal
+// count that grows means users past their tenant's limit stay active (the
+// list ?inactive_days=N says why).
+func InactivityMetrics(s *inactivity.Scheduler) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_auto_deactivations_total", Help: "Users deactivated for want of a login (deactivate_after_days_without_login)."},
+			func() float64 { d, _ := s.Stats(); return float64(d) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_auto_deactivations_refused_total", Help: "Automatic deactivations the policy refused (the sole owner, a team leader)."},
+			func() float64 { _, r := s.Stats(); return float64(r) }),
 	}
 }

@@ -23,8 +23,18 @@ func Projectors() []projections.Projector { return catalog.Projectors("") }
 // projectors' host over the sealed feed: the live projectors, and the
 // rebuilds and retries any process asks for.
 func RunProjectors(ctx context.Context, pool *pgxpool.Pool, svc *Services, status *projections.Status, log *slog.Logger) {
-	projectionfeed.Lead(ctx, pool, log, func(held context.Context) { RunHost(held, pool, svc, status, log) })
+	projectionfeed.Lead(ctx, pool, log, func(held context.Context) {
+		// Automatic deactivation runs where the projectors run: in one
+		// process at a time (and each of its commands expects the version
+		// it saw, so even two would deactivate a user once).
+		go svc.Inactivity.Run(held, inactivityEvery)
+		RunHost(held, pool, svc, status, log)
+	})
 }
+
+// inactivityEvery is how often automatic deactivation looks for users past
+// their tenant's limit: the limit is in days, so minutes late is on time.
+const inactivityEvery = 5 * time.Minute
 
 // rebuildPoll is how often the projectors' process looks for requested
 // rebuilds and retries.

@@ -40,7 +40,7 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 	})
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
-	router.Method(http.MethodGet, "/metrics", MetricsHandler(Lag(pool, svc.Store), append(requests.collectors(), HashingMetrics(svc.Hashing)...)...))
+	router.Method(http.MethodGet, "/metrics", MetricsHandler(Lag(pool, svc.Store), append(append(requests.collectors(), HashingMetrics(svc.Hashing)...), InactivityMetrics(svc.Inactivity)...)...))
 	readapi.MountOpenAPI(router)
 	writes := &writeapi.API{Commands: svc.Commands, Queries: svc.Queries, Sessions: svc.Sessions, Log: log, Clients: svc.Clients}
 	router.Group(func(r chi.Router) {

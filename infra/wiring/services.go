@@ -13,10 +13,12 @@ import (
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/execution"
+	"github.com/rosterhq/roster/commands/inactivity"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/idempotency"
+	"github.com/rosterhq/roster/infra/inactivitystore"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/sessionstore"
@@ -42,6 +44,10 @@ type Services struct {
 	// ReadModels are the read models the projectors keep: catalog.All(),
 	// which a test may wrap to make one fail.
 	ReadModels []projections.ReadModel
+	// Inactivity deactivates users past their tenant's
+	// deactivate_after_days_without_login; RunProjectors runs it where the
+	// projectors run.
+	Inactivity *inactivity.Scheduler
 }
 
 // Open checks the master key against the database, sets up the read
@@ -97,8 +103,14 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 		events.Close()
 		return nil, fmt.Errorf("wire sessions: %w", err)
 	}
+	automatic, clock := inactivitystore.New(pool), settings.Clock
+	if clock == nil {
+		clock = time.Now
+	}
 	return &Services{Pool: pool, Key: key, Store: store, Events: events, Sealed: sealed, Engine: engine, Commands: handlers,
-		Queries: engine.Queries(), Sessions: logins, Tokens: tokens, Hashing: budget, Clients: settings.Clients, ReadModels: catalog.All()}, nil
+		Queries: engine.Queries(), Sessions: logins, Tokens: tokens, Hashing: budget, Clients: settings.Clients, ReadModels: catalog.All(),
+		Inactivity: &inactivity.Scheduler{Deactivate: handlers.DeactivateUser, Candidates: automatic, Refusals: automatic,
+			Clock: clock, Log: log}}, nil
 }
 
 // Access configures authentication: the operator token, session
