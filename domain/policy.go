@@ -74,6 +74,23 @@ type Policy struct {
 	ScimDelete                     ScimDelete `json:"scim_delete"`
 }
 
+// UnmarshalJSON reads a policy as recorded, giving a knob added since it
+// was recorded its default (scim_delete: deactivate; the others' zero
+// values are their defaults), so that events, snapshots and read models
+// written before the knob existed read as a valid policy.
+func (p *Policy) UnmarshalJSON(b []byte) error {
+	type recorded Policy // without this method
+	var r recorded
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	*p = Policy(r)
+	if p.ScimDelete == "" {
+		p.ScimDelete = ScimDeleteDeactivate
+	}
+	return nil
+}
+
 // PolicyPatch overrides single knobs of a Policy: a nil field keeps the
 // knob. ManagersOfUsers is nil to keep and non-nil (even empty) to replace.
 type PolicyPatch struct {

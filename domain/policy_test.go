@@ -178,3 +178,19 @@ func TestErrorsCarryACodeAndAKind(t *testing.T) {
 		t.Fatalf("message %q", de.Error())
 	}
 }
+
+// A policy recorded before scim_delete existed reads with its default, and
+// the other knobs added since read as off.
+func TestAPolicyRecordedBeforeAKnobExistedReadsWithItsDefault(t *testing.T) {
+	t.Parallel()
+	var p Policy
+	if err := json.Unmarshal([]byte(`{"seat_limit":"enforce","handoff_on_deactivate":"keep","managers_of_users":["owner"]}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.ScimDelete != ScimDeleteDeactivate || p.DeactivateAfterDaysWithoutLogin != 0 || p.DeactivateCancelsSubscriptions {
+		t.Fatalf("read %+v", p)
+	}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

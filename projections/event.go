@@ -48,7 +48,7 @@ type Row struct {
 // Projector keeps one read model.
 type Projector interface {
 	// Name names the read model and, with its table version, the consumer
-	// group: "users_v1". A new table version is a new projection, built from
+	// group: "users_v2". A new table version is a new projection, built from
 	// the start while the old one serves.
 	Name() string
 	// Schema creates the projector's tables if absent (idempotent DDL).

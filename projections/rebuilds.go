@@ -37,7 +37,7 @@ type ReadModel struct {
 }
 
 // RebuildSuffix names the tables a rebuild builds beside the live ones
-// (users_v1 → users_v1_rebuild) until the swap gives them the live names.
+// (users_v2 → users_v2_rebuild) until the swap gives them the live names.
 const RebuildSuffix = "_rebuild"
 
 // The states of a rebuild. Requested, Rebuilding and Swapping are pending:

@@ -3,6 +3,7 @@ package readapi
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -27,6 +28,9 @@ type API struct {
 	// queries return their driver's errors, and readapi may not know the
 	// driver (it imports no infra): infra/wiring gives infra/pgoutage.Read.
 	Outage func(error) error
+	// Clock is the instant ?inactive_days counts back from (nil: time.Now);
+	// the same as automatic deactivation's.
+	Clock func() time.Time
 }
 
 // route is one read endpoint: its pattern, who may call it (and the
@@ -47,7 +51,8 @@ func routes() []route {
 	return []route{
 		{t, anyone, "", []parameter{minPositionParam}, (*API).getTenant},
 		{t + "/users", staff, "customers may read only their own user",
-			append([]parameter{statusParam, roleParam, userKindParam, teamParam, searchParam, assignableParam}, page...), (*API).listUsers},
+			append([]parameter{statusParam, roleParam, userKindParam, teamParam, searchParam, assignableParam, inactiveDaysParam}, page...),
+			(*API).listUsers},
 		{t + "/users/{user}", staffOrSelf, "customers may read only their own user", []parameter{asOfParam, minPositionParam}, (*API).getUser},
 		{t + "/users/{user}/history", managerOrSelf, "only managers of users read others' history", page, (*API).userHistory},
 		{t + "/teams", staff, "customers may not list teams", []parameter{minPositionParam}, (*API).listTeams},
@@ -117,4 +122,12 @@ func (a *API) ready(r *http.Request, readModels ...string) error {
 		return err
 	}
 	return projectionFailed(f)
+}
+
+// now is the API's clock.
+func (a *API) now() time.Time {
+	if a.Clock == nil {
+		return time.Now()
+	}
+	return a.Clock()
 }

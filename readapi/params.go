@@ -32,6 +32,24 @@ func limitOf(q url.Values) (int, error) {
 	return n, nil
 }
 
+// maxInactiveDays bounds inactive_days: ten years.
+const maxInactiveDays = 3650
+
+// inactiveDaysOf reads inactive_days: 0 when absent, else a whole number
+// of days from 1 to 3650, written plainly (digits only, no sign, no leading
+// zero) and given once; anything else is refused naming it.
+func inactiveDaysOf(q url.Values) (int, error) {
+	values, given := q["inactive_days"]
+	if !given {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(values[0])
+	if len(values) != 1 || err != nil || strconv.Itoa(n) != values[0] || n < 1 || n > maxInactiveDays {
+		return 0, invalid("inactive_days", "inactive_days must be given once, as a whole number of days from 1 to %d", maxInactiveDays)
+	}
+	return n, nil
+}
+
 // oneOf reads an optional parameter restricted to values.
 func oneOf(q url.Values, name string, values ...string) (string, error) {
 	v := q.Get(name)

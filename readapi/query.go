@@ -37,9 +37,11 @@ var (
 	teamParam       = parameter{name: "team", max: 128, check: func(f, v string) error { return domain.TeamID(v).Check(f) }}
 	searchParam     = parameter{name: "q", max: maxQueryText}
 	assignableParam = parameter{name: "assignable", max: 8}
-	asOfParam       = parameter{name: "as_of", max: 64} // RFC 3339 with nanoseconds and an offset is 35
-	assigneeParam   = parameter{name: "assignee", max: 64, check: userOrUnassigned}
-	workKindParam   = parameter{name: "kind", max: domain.MaxWorkKindLength}
+	// inactive_days is a whole number of days, 1–3650, which the handler parses.
+	inactiveDaysParam = parameter{name: "inactive_days", max: 8}
+	asOfParam         = parameter{name: "as_of", max: 64} // RFC 3339 with nanoseconds and an offset is 35
+	assigneeParam     = parameter{name: "assignee", max: 64, check: userOrUnassigned}
+	workKindParam     = parameter{name: "kind", max: domain.MaxWorkKindLength}
 	// actor is a user id today; any text of 128 characters leaves room for
 	// other actors' ids without letting a query see what it cannot hold.
 	actorParam  = parameter{name: "actor", max: 128}

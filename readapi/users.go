@@ -3,6 +3,7 @@ package readapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -22,7 +23,25 @@ func userDocument(u users.User) documents.User {
 	if u.Email != nil {
 		person.Email = *u.Email
 	}
+	if u.LastLoginAt != nil {
+		view.LastLoginAt = *u.LastLoginAt
+	}
 	return documents.NewUser(u.Tenant, view, person, u.CreatedAt, u.UpdatedAt)
+}
+
+// inactiveUser is an item of the list of users away for inactive_days: the
+// User, and the latest refusal automatic deactivation met for them, if
+// any (absent otherwise) — why they are still active.
+type inactiveUser struct {
+	documents.User
+	DeactivationRefused *deactivationRefusal `json:"deactivation_refused,omitempty"`
+}
+
+// deactivationRefusal is a users.Refusal as the list shows it.
+type deactivationRefusal struct {
+	Code   domain.Code `json:"code"`
+	Detail string      `json:"detail"`
+	At     time.Time   `json:"at"`
 }
 
 // teamIDs is the read model's team ids as the domain's.
@@ -49,23 +68,55 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// listUsers answers GET /v1/tenants/{tenant}/users with every filter of API.md.
+// listUsers answers GET /v1/tenants/{tenant}/users with every filter of
+// API.md; with inactive_days, each item also shows the refusal automatic
+// deactivation met for that user, if any.
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	a.read(w, r, []string{users.Table, tenants.Table}, func() (any, error) {
 		f, err := userFilter(r)
 		if err != nil {
 			return nil, err
 		}
+		f.Now = a.now()
 		page, next, total, err := users.List(r.Context(), a.DB, f)
 		if err != nil {
 			return nil, err
+		}
+		extra := map[string]any{"total": total}
+		if f.InactiveDays > 0 {
+			items, err := a.inactiveUsers(r, f.Tenant, page)
+			if err != nil {
+				return nil, err
+			}
+			return listBody(items, usersCursor.encode(next), extra), nil
 		}
 		items := make([]documents.User, len(page))
 		for i, u := range page {
 			items[i] = userDocument(u)
 		}
-		return listBody(items, usersCursor.encode(next), map[string]any{"total": total}), nil
+		return listBody(items, usersCursor.encode(next), extra), nil
 	})
+}
+
+// inactiveUsers renders a page of the list of users away for inactive_days,
+// with their refusals.
+func (a *API) inactiveUsers(r *http.Request, tenant domain.TenantID, page []users.User) ([]inactiveUser, error) {
+	ids := make([]domain.UserID, len(page))
+	for i, u := range page {
+		ids[i] = u.ID
+	}
+	refusals, err := users.Refusals(r.Context(), a.DB, tenant, ids)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]inactiveUser, len(page))
+	for i, u := range page {
+		items[i].User = userDocument(u)
+		if refusal, ok := refusals[u.ID]; ok {
+			items[i].DeactivationRefused = &deactivationRefusal{Code: refusal.Code, Detail: refusal.Detail, At: refusal.At.UTC()}
+		}
+	}
+	return items, nil
 }
 
 func userFilter(r *http.Request) (users.Filter, error) {
@@ -79,6 +130,10 @@ func userFilter(r *http.Request) (users.Filter, error) {
 	if f.Limit, err = limitOf(q); err != nil {
 		return f, err
 	}
+	if f.InactiveDays, err = inactiveDaysOf(q); err != nil {
+		return f, err
+	}
+
 	if status, err = oneOf(q, "status", "invited", "active", "inactive", "blocked", "deleted"); err != nil {
 		return f, err
 	}

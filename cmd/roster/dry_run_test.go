@@ -236,8 +236,16 @@ func TestADryRunIsAllowedAsTheRealCallAndClaimsNoKey(t *testing.T) {
 	for _, bad := range []string{"yes", "TRUE", "1", "true&dry_run=true"} {
 		expect(t, "dry_run="+bad, call(t, base, "POST", path+"?dry_run="+bad, boss, obj{}), 400, "invalid")
 	}
-
+	// A login cannot be previewed: asked for, it is refused, never carried out.
 	before := streamLength(t, svc, "acme")
+	expect(t, "a login's preview", call(t, base, "POST", "/v1/tenants/acme/sessions?dry_run=true", "",
+		obj{"email": "mo@acme.example", "password": passwordOf("mo")}), 400, "invalid")
+	expect(t, "a logout's preview", call(t, base, "DELETE", "/v1/sessions/current?dry_run=true", mo, nil), 400, "invalid")
+	if streamLength(t, svc, "acme") != before {
+		t.Fatal("a login's preview was carried out")
+	}
+
+	before = streamLength(t, svc, "acme")
 	key := []string{"Idempotency-Key", "offboard-olga"}
 	expect(t, "keyed preview", call(t, base, "POST", path+"?dry_run=true", boss, obj{}, key...), 200, "")
 	first := expect(t, "keyed call", call(t, base, "POST", path, boss, obj{}, key...), 200, "")

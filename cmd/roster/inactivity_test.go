@@ -91,6 +91,24 @@ func TestAutomaticDeactivationOfUsersWhoNoLongerLogIn(t *testing.T) {
 	if n, _ := deactivationsOf(t, svc, "globex", "zed"); n != 0 {
 		t.Errorf("zed, of a tenant whose knob is 0, was deactivated %d times", n)
 	}
+	// The list of users past the limit shows the sole owner, and why the
+	// policy kept them; ann is no longer in it, bob never was.
+	position = expect(t, "a later write", call(t, base, "PUT", "/v1/tenants/acme/teams/red", "op-token", obj{"name": "Red"}), 200, "").str("position")
+	list := expect(t, "past the limit", call(t, base, "GET", "/v1/tenants/acme/users?inactive_days=90&min_position="+position, "op-token", nil), 200, "")
+	var page struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Refused *struct {
+				Code string `json:"code"`
+			} `json:"deactivation_refused"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(list.Raw), &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].ID != "boss" || page.Items[0].Refused == nil || page.Items[0].Refused.Code != "sole_owner" {
+		t.Errorf("users past 90 days: %s, want boss alone, refused with sole_owner", list.Raw)
+	}
 	deactivated, refused := svc.Inactivity.Stats()
 	d2, r2 := other.Inactivity.Stats()
 	if deactivated+d2 != 1 || refused+r2 < 1 {

@@ -107,14 +107,14 @@ func TestAReadModelThatFailedForOneTenantAnswers503WhileTheOthersGoOn(t *testing
 	}
 }
 
-// assertFailureShown checks that the operator sees bad's failure of users_v1
+// assertFailureShown checks that the operator sees bad's failure of users_v2
 // at position at: in GET /v1/projections, /readyz and /metrics.
 func assertFailureShown(t *testing.T, svc *wiring.Services, base, at string) {
 	t.Helper()
 	state := projectionState(t, base, users.Table)
 	if len(state.FailedTenants) != 1 || state.FailedTenants[0].Tenant != "bad" || state.FailedTenants[0].Position != at ||
 		state.FailedTenants[0].EventType != "UserInvited" || !strings.Contains(state.FailedTenants[0].Error, "division by zero") {
-		t.Fatalf("GET /v1/projections, users_v1: %+v", state)
+		t.Fatalf("GET /v1/projections, users_v2: %+v", state)
 	}
 	ready := call(t, base, "GET", "/readyz", "", nil)
 	if ready.Status != http.StatusOK || ready.str("status") != "degraded" || !strings.Contains(ready.Raw, `"tenant":"bad"`) {
@@ -122,8 +122,8 @@ func assertFailureShown(t *testing.T, svc *wiring.Services, base, at string) {
 	}
 	metrics := httptest.NewRecorder()
 	wiring.MetricsHandler(wiring.Lag(svc.Pool, svc.Store), wiring.HashingMetrics(svc.Hashing)...).ServeHTTP(metrics, httptest.NewRequest("GET", "/metrics", nil))
-	if !strings.Contains(metrics.Body.String(), `roster_projection_failed_tenants{projection="users_v1"} 1`) {
-		t.Fatalf("/metrics has no failed tenant of users_v1:\n%s", metrics.Body.String())
+	if !strings.Contains(metrics.Body.String(), `roster_projection_failed_tenants{projection="users_v2"} 1`) {
+		t.Fatalf("/metrics has no failed tenant of users_v2:\n%s", metrics.Body.String())
 	}
 }
 
@@ -153,7 +153,7 @@ func TestProjectionsRetryWaitsForTheOutcomeAndSaysIt(t *testing.T) {
 		t.Fatalf("retry of a tenant that has not failed: %v", err)
 	}
 	poisoned.Store(false)
-	if out, err := retry("bad"); err != nil || out != "users_v1 of tenant bad: live again\n" {
+	if out, err := retry("bad"); err != nil || out != "users_v2 of tenant bad: live again\n" {
 		t.Fatalf("retry of bad: %q, %v", out, err)
 	}
 }

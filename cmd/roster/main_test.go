@@ -161,10 +161,10 @@ func checkOperatorEndpoints(t *testing.T, addr, token string) {
 		}
 	}
 	status, body := get(t, "http://"+addr+"/v1/projections", token)
-	if status != http.StatusOK || !strings.Contains(body, `"name":"users_v1"`) || !strings.Contains(body, `"name":"tenants_v1"`) {
+	if status != http.StatusOK || !strings.Contains(body, `"name":"users_v2"`) || !strings.Contains(body, `"name":"tenants_v1"`) {
 		t.Fatalf("/v1/projections: %d %s", status, body)
 	}
-	if status, body := get(t, "http://"+addr+"/metrics", ""); status != http.StatusOK || !strings.Contains(body, `roster_projection_lag_events{projection="users_v1"}`) {
+	if status, body := get(t, "http://"+addr+"/metrics", ""); status != http.StatusOK || !strings.Contains(body, `roster_projection_lag_events{projection="users_v2"}`) {
 		t.Fatalf("/metrics: %d\n%.500s", status, body)
 	}
 }

@@ -98,7 +98,7 @@ func orStdout(w io.Writer) io.Writer {
 type projectionsRebuildCmd struct {
 	storeFlags `embed:""`
 
-	Names  []string `arg:"" optional:"" name:"name" help:"Read models to rebuild: users_v1, or just users (see projections list)."`
+	Names  []string `arg:"" optional:"" name:"name" help:"Read models to rebuild: users_v2, or just users (see projections list)."`
 	All    bool     `name:"all" help:"Rebuild every read model."`
 	Verify bool     `name:"verify" help:"Before swapping, compare the rebuilt tables with the live ones row for row and report the differences."`
 	NoSwap bool     `name:"no-swap" help:"Only check: rebuild, compare with the live tables (implies --verify), report, and drop the rebuilt tables."`
@@ -145,7 +145,7 @@ func (c *projectionsRebuildCmd) out() *os.File {
 	return c.stdout
 }
 
-// readModels resolves the names asked for ("users" → "users_v1").
+// readModels resolves the names asked for ("users" → "users_v2").
 func (c *projectionsRebuildCmd) readModels() ([]string, error) {
 	var known []string
 	for _, p := range wiring.Projectors() {
@@ -159,7 +159,9 @@ func (c *projectionsRebuildCmd) readModels() ([]string, error) {
 	}
 	var out []string
 	for _, n := range c.Names {
-		i := slices.IndexFunc(known, func(k string) bool { return k == n || strings.TrimSuffix(k, "_v1") == n })
+		i := slices.IndexFunc(known, func(k string) bool {
+			return k == n || strings.TrimSuffix(strings.TrimRight(k, "0123456789"), "_v") == n
+		})
 		if i < 0 {
 			return nil, fmt.Errorf("no read model is named %q (there are %s)", n, strings.Join(known, ", "))
 		}
@@ -210,7 +212,7 @@ func reportRebuilds(out io.Writer, states []readapi.ProjectionState) error {
 type projectionsRetryCmd struct {
 	storeFlags `embed:""`
 
-	Name   string `arg:"" name:"name" help:"The read model that failed: users_v1, or just users (see projections list)."`
+	Name   string `arg:"" name:"name" help:"The read model that failed: users_v2, or just users (see projections list)."`
 	Tenant string `name:"tenant" required:"" help:"The tenant whose events it stopped on."`
 
 	stdout io.Writer // nil: os.Stdout

@@ -66,19 +66,19 @@ func TestAProjectionRebuildStartedOverHTTPShowsItsProgress(t *testing.T) {
 	svc, server := serviceOnFreshDatabase(t)
 	seedSealed(t, svc, "big", 3000)
 	expect(t, "rebuild of nothing", call(t, server.URL, "POST", "/v1/projections/nothing_v1/rebuild", "op-token", nil), http.StatusNotFound, "not_found")
-	r := expect(t, "rebuild", call(t, server.URL, "POST", "/v1/projections/users_v1/rebuild", "op-token", nil), http.StatusAccepted, "")
+	r := expect(t, "rebuild", call(t, server.URL, "POST", "/v1/projections/users_v2/rebuild", "op-token", nil), http.StatusAccepted, "")
 	if r.Body["state"] != "rebuilding" {
 		t.Fatalf("the rebuild's reply: %s", r.Raw)
 	}
-	hold := holdRebuild(t, svc, "users_v1_rebuild")
-	during := projectionState(t, server.URL, "users_v1")
+	hold := holdRebuild(t, svc, "users_v2_rebuild")
+	during := projectionState(t, server.URL, "users_v2")
 	if during.State != "rebuilding" || during.Rebuild == nil || during.Rebuild.State != "rebuilding" ||
 		during.Rebuild.EventsDone <= 0 || during.Rebuild.EventsTotal <= during.Rebuild.EventsDone {
 		t.Fatalf("during the rebuild, GET /v1/projections shows %+v (rebuild %+v)", during, during.Rebuild)
 	}
 	hold()
 	deadline := time.Now().Add(60 * time.Second)
-	for s := projectionState(t, server.URL, "users_v1"); s.Rebuild.State != "done"; s = projectionState(t, server.URL, "users_v1") {
+	for s := projectionState(t, server.URL, "users_v2"); s.Rebuild.State != "done"; s = projectionState(t, server.URL, "users_v2") {
 		if time.Now().After(deadline) || s.Rebuild.State == "failed" {
 			t.Fatalf("the rebuild did not finish within 60 s: %+v", s.Rebuild)
 		}

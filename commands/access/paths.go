@@ -70,7 +70,7 @@ func checkPathParameter(name, value string) *domain.Error {
 	return nil
 }
 
-// checkReadModelName refuses what cannot be a read model's name (users_v1,
+// checkReadModelName refuses what cannot be a read model's name (users_v2,
 // or users): 1–64 characters of a-z, 0-9 and _. Whether one of that name
 // exists is for the route to say (404).
 func checkReadModelName(v string) error {

@@ -51,7 +51,8 @@ type Members interface {
 // it refuses (login_forbidden) a user who may not log in on the current
 // state.
 type LoginRecorder interface {
-	RecordLogin(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) error
+	// RecordLogin answers the user as they are with the login recorded.
+	RecordLogin(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (domain.UserView, error)
 }
 
 // Verifier checks passwords against stored hashes. Either method may

@@ -111,9 +111,11 @@ func (s *Service) Login(ctx context.Context, tenant domain.TenantID, email, pass
 	if s.cfg.Logins != nil {
 		// Recorded first: the login is then decided once more on the current
 		// state, and a session never exists whose login was not recorded.
-		if err := s.cfg.Logins.RecordLogin(ctx, tenant, m.User.ID, now); err != nil {
+		u, err := s.cfg.Logins.RecordLogin(ctx, tenant, m.User.ID, now)
+		if err != nil {
 			return Login{}, err
 		}
+		m.User = u
 	}
 	return s.open(ctx, tenant, m, now)
 }

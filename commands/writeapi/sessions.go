@@ -16,6 +16,9 @@ type loginBody struct {
 // login answers POST /v1/tenants/{tenant}/sessions.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
 	body, err := decodeBody[loginBody](w, r)
+	if err == nil {
+		err = noDryRun(r)
+	}
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
@@ -38,7 +41,11 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 
 // logout answers DELETE /v1/sessions/current.
 func (a *API) logout(w http.ResponseWriter, r *http.Request) {
-	if err := a.Sessions.Logout(r.Context(), principal(r)); err != nil {
+	err := noDryRun(r)
+	if err == nil {
+		err = a.Sessions.Logout(r.Context(), principal(r))
+	}
+	if err != nil {
 		answerError(a.Log, w, r, err)
 		return
 	}
@@ -66,4 +73,13 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, got)
+}
+
+// noDryRun refuses ?dry_run on the session endpoints: a login or logout
+// cannot be previewed, and must never be carried out when one was asked for.
+func noDryRun(r *http.Request) error {
+	if r.URL.Query().Has("dry_run") {
+		return domain.InvalidField("dry_run", "a login or logout cannot be previewed: send it without dry_run")
+	}
+	return nil
 }

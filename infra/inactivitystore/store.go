@@ -35,7 +35,7 @@ var dueSQL = fmt.Sprintf(`SELECT u.tenant_id, u.user_id, u.version, k.days, u.la
 FROM (SELECT id, (policy->>'deactivate_after_days_without_login')::int AS days FROM %s) k
 JOIN %s u ON u.tenant_id = k.id
 WHERE k.days > 0 AND u.status = 'active' AND u.kind = 'member'
-  AND coalesce(u.last_login_at, u.active_since) < $1 - make_interval(days => k.days)
+  AND coalesce(u.last_login_at, u.active_since) < $1::timestamptz - make_interval(days => k.days)
 ORDER BY u.tenant_id, u.user_id`, tenants.Table, users.Table)
 
 // Due implements inactivity.Candidates.

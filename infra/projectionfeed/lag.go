@@ -158,10 +158,10 @@ func (l *Lag) RequestRebuild(ctx context.Context, name string) (readapi.Projecti
 }
 
 // projectorNamed resolves a read model's name, with or without its table
-// version ("users" or "users_v1").
+// version ("users" or "users_v2").
 func (l *Lag) projectorNamed(name string) (string, error) {
 	for _, p := range l.Projectors {
-		if p.Name() == name || strings.TrimSuffix(p.Name(), "_v1") == name {
+		if p.Name() == name || strings.TrimSuffix(strings.TrimRight(p.Name(), "0123456789"), "_v") == name {
 			return p.Name(), nil
 		}
 	}

@@ -181,8 +181,14 @@ func (s *Services) Close() {
 type LoginRecorder struct{ Commands *commands.Handlers }
 
 // RecordLogin records user's login at at.
-func (r LoginRecorder) RecordLogin(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) error {
-	_, err := r.Commands.RecordLogin.Handle(ctx, execution.Envelope{Tenant: tenant, Caller: domain.UserActor(user)},
+func (r LoginRecorder) RecordLogin(ctx context.Context, tenant domain.TenantID, user domain.UserID, at time.Time) (domain.UserView, error) {
+	res, err := r.Commands.RecordLogin.Handle(ctx, execution.Envelope{Tenant: tenant, Caller: domain.UserActor(user)},
 		domain.RecordLogin{Actor: domain.UserActor(user), User: user, At: at})
-	return err
+	if err != nil {
+		return domain.UserView{}, err
+	}
+	if res.User == nil {
+		return domain.UserView{}, fmt.Errorf("wiring: the login of %s recorded no user view", user)
+	}
+	return *res.User, nil
 }

@@ -2,6 +2,9 @@ package users
 
 import (
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/projections"
@@ -19,8 +22,12 @@ func (p Projector) change(e projections.Event) *projections.Statement {
 			Args: append([]any{tenant, string(user), e.OccurredAt}, args...),
 		}
 	}
-	if user, c, ok := plainChange(e.Data); ok {
-		return set(user, c.name+" = $4", c.value)
+	if user, columns, ok := plainChange(e); ok {
+		assignments, args := make([]string, len(columns)), make([]any, len(columns))
+		for i, c := range columns {
+			assignments[i], args[i] = c.assignment(4+i), c.value
+		}
+		return set(user, strings.Join(assignments, ", "), args...)
 	}
 	switch d := e.Data.(type) {
 	case domain.UserDeleted:
@@ -35,32 +42,66 @@ func (p Projector) change(e projections.Event) *projections.Statement {
 	return nil // nothing but the version moves (PasswordSet, SessionsRevoked, …), or not a user event
 }
 
-// column is a column an event sets to a plain value.
+// column is a column an event sets to a plain value or, latest, to the
+// later of its value and this one (a login older than the one the row holds
+// changes nothing; NULL, never logged in, is earlier than any instant).
 type column struct {
-	name  string
-	value any
+	name   string
+	value  any
+	latest bool
 }
 
-// plainChange returns the user an event changes and the one column it sets
-// to a plain value, for the events whose change needs nothing of the row's
-// previous state (besides the version step); ok is false for any other
-// event. Both the SQL of change and the folding of ReduceBatch use it.
-func plainChange(d domain.Event) (user domain.UserID, c column, ok bool) {
-	switch d := d.(type) {
-	case domain.UserActivated, domain.UserReactivated:
-		c = column{"status", string(domain.StatusActive)}
-	case domain.UserDeactivated:
-		c = column{"status", string(domain.StatusInactive)}
-	case domain.UserBlocked:
-		c = column{"status", string(domain.StatusBlocked)}
-	case domain.UserUnblocked:
-		c = column{"status", string(d.Status)}
-	case domain.RoleChanged:
-		c = column{"role", string(d.To)}
-	default:
-		return "", column{}, false
+// assignment is c's SQL assignment, its value argument numbered n.
+func (c column) assignment(n int) string {
+	if c.latest {
+		return fmt.Sprintf("%[1]s = greatest(%[1]s, $%[2]d)", c.name, n) // greatest ignores NULL
 	}
-	return domain.Subjects(d)[0], c, true // each of these events is about one user
+	return fmt.Sprintf("%s = $%d", c.name, n)
+}
+
+// apply gives c to a row of userColumns' values, as its assignment would.
+func (c column) apply(row []any) {
+	i := slices.Index(userColumns, c.name)
+	if c.latest && row[i] != nil && !c.value.(time.Time).After(row[i].(time.Time)) {
+		return
+	}
+	row[i] = c.value
+}
+
+// plainChange returns the user an event changes and the columns it sets,
+// for the events whose change needs nothing of the row's previous state
+// but the columns' own values (besides the version step); ok is false for
+// any other event. Both the SQL of change and the folding of ReduceBatch
+// use it.
+//
+// Every transition into active (an activation, an invitation that activates,
+// a reactivation, an unblock back to active) sets active_since to the
+// event's instant; a login moves last_login_at forward.
+func plainChange(e projections.Event) (user domain.UserID, columns []column, ok bool) {
+	status := func(s domain.Status) []column {
+		columns := []column{{name: "status", value: string(s)}}
+		if s == domain.StatusActive {
+			columns = append(columns, column{name: "active_since", value: e.OccurredAt})
+		}
+		return columns
+	}
+	switch d := e.Data.(type) {
+	case domain.UserActivated, domain.UserReactivated:
+		columns = status(domain.StatusActive)
+	case domain.UserDeactivated:
+		columns = status(domain.StatusInactive)
+	case domain.UserBlocked:
+		columns = status(domain.StatusBlocked)
+	case domain.UserUnblocked:
+		columns = status(d.Status)
+	case domain.RoleChanged:
+		columns = []column{{name: "role", value: string(d.To)}}
+	case domain.UserLoggedIn:
+		columns = []column{{name: "last_login_at", value: d.At, latest: true}}
+	default:
+		return "", nil, false
+	}
+	return domain.Subjects(e.Data)[0], columns, true // each of these events is about one user
 }
 
 // leaderChange moves a team's lead from the previous leader to the new one

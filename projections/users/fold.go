@@ -49,7 +49,7 @@ var (
 // on the read model is a plain change of that row or its version step
 // alone, and reports whether it did.
 func (p Projector) foldInto(open map[domain.UserID][]any, e projections.Event) bool {
-	user, c, plain := plainChange(e.Data)
+	user, columns, plain := plainChange(e)
 	if !plain {
 		subjects := domain.Subjects(e.Data)
 		if _, invited := e.Data.(domain.UserInvited); invited || len(subjects) != 1 || p.change(e) != nil {
@@ -61,8 +61,8 @@ func (p Projector) foldInto(open map[domain.UserID][]any, e projections.Event) b
 	if row == nil {
 		return false
 	}
-	if plain {
-		row[slices.Index(userColumns, c.name)] = c.value
+	for _, c := range columns {
+		c.apply(row)
 	}
 	row[versionColumn] = row[versionColumn].(int64) + 1
 	row[updatedColumn] = e.OccurredAt

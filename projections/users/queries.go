@@ -30,6 +30,12 @@ type User struct {
 	Version      int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// LastLoginAt is the instant of the user's latest login; nil if never.
+	LastLoginAt *time.Time
+	// ActiveSince is the instant of the user's latest transition into
+	// active (activated, reactivated, unblocked back to active); nil if
+	// they never were. It stays when the user leaves active.
+	ActiveSince *time.Time
 }
 
 // Querier is what queries need: a pool, a connection or a transaction.
@@ -56,10 +62,24 @@ func consumesSeatSQL(status, kind, policy string) string {
         OR (%[1]s IN ('inactive', 'blocked') AND coalesce((%[3]s->>'inactive_consumes_seat')::bool, false))))`, status, kind, policy)
 }
 
+// activeStaffSQL is the rule of who automatic deactivation and the list of
+// users away for N days are about: active staff (customers never count).
+// The partial index of Schema is on it, written so that a query's
+// condition matches it.
+func activeStaffSQL(status, kind string) string {
+	return fmt.Sprintf(`(%s = 'active' AND %s = 'member')`, status, kind)
+}
+
+// inactiveSinceSQL is the instant a user's inactivity counts from: their
+// last login, or their latest activation if they never logged in.
+func inactiveSinceSQL(lastLogin, activeSince string) string {
+	return fmt.Sprintf(`coalesce(%s, %s)`, lastLogin, activeSince)
+}
+
 // columns reads a user with its capabilities under the tenant's policy.
 var columns = fmt.Sprintf(`u.user_id, u.tenant_id, u.email, u.name, u.role, u.kind, u.status, u.teams, u.leads,
     %s AS can_login, %s AS assignable, %s AS consumes_seat,
-    u.version, u.created_at, u.updated_at
+    u.version, u.created_at, u.updated_at, u.last_login_at, u.active_since
 FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id`,
 	canLoginSQL("u.status", "t.policy"), assignableSQL("u.status", "u.kind"), consumesSeatSQL("u.status", "u.kind", "t.policy"),
 	Table, tenants.Table)
@@ -67,7 +87,7 @@ FROM %s u LEFT JOIN %s t ON t.id = u.tenant_id`,
 func scanUser(row pgx.Row) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Tenant, &u.Email, &u.Name, &u.Role, &u.Kind, &u.Status, &u.Teams, &u.Leads,
-		&u.CanLogin, &u.Assignable, &u.ConsumesSeat, &u.Version, &u.CreatedAt, &u.UpdatedAt)
+		&u.CanLogin, &u.Assignable, &u.ConsumesSeat, &u.Version, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt, &u.ActiveSince)
 	return u, err
 }
 
@@ -92,8 +112,13 @@ type Filter struct {
 	Team       string
 	Query      string // part of the name or e-mail, any case
 	Assignable *bool
-	Limit      int    // 1–500
-	After      string // cursor: the last user id of the previous page
+	// InactiveDays (0: no filter) keeps the active staff whose last login,
+	// or latest activation if they never logged in, is more than that many
+	// days before Now (the caller's clock, which tests move on).
+	InactiveDays int
+	Now          time.Time
+	Limit        int    // 1–500
+	After        string // cursor: the last user id of the previous page
 }
 
 // where renders f as a WHERE clause and its arguments.
@@ -121,6 +146,10 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Assignable != nil {
 		add("(u.status = 'active' AND u.kind = 'member') = $%d", *f.Assignable)
+	}
+	if f.InactiveDays > 0 {
+		add(activeStaffSQL("u.status", "u.kind")+" AND "+inactiveSinceSQL("u.last_login_at", "u.active_since")+
+			" < $%d::timestamptz", f.Now.AddDate(0, 0, -f.InactiveDays))
 	}
 	return strings.Join(clauses, " AND "), args
 }

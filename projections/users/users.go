@@ -13,8 +13,8 @@ import (
 // updates never touch its trigram index (they rewrite the row and, not being
 // HOT, every index of it).
 const (
-	Table       = "users_v1"
-	SearchTable = "users_search_v1"
+	Table       = "users_v2"
+	SearchTable = "users_search_v2"
 )
 
 // Projector keeps the users table.
@@ -33,28 +33,34 @@ func NewSuffixed(suffix string) Projector {
 // Name names the projection (and its consumer group) by its table.
 func (p Projector) Name() string { return p.table }
 
-// Schema creates the table, the index behind every filtered list, and a
-// trigram index for substring search in names and e-mails.
+// Schema creates the table, the index behind every filtered list, the
+// index of active staff by the instant their inactivity counts from (the
+// list of those away for N days, and automatic deactivation), and a trigram
+// index for substring search in names and e-mails.
 func (p Projector) Schema() []string {
 	t := p.table
 	return []string{
 		`CREATE EXTENSION IF NOT EXISTS pg_trgm`,
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
-    tenant_id  text        NOT NULL,
-    user_id    text        NOT NULL,
-    email      text,
-    name       text        NOT NULL,
-    role       text        NOT NULL,
-    kind       text        NOT NULL,
-    status     text        NOT NULL,
-    teams      text[]      NOT NULL DEFAULT '{}',
-    leads      text[]      NOT NULL DEFAULT '{}',
-    version    bigint      NOT NULL,
-    created_at timestamptz NOT NULL,
-    updated_at timestamptz NOT NULL,
+    tenant_id     text        NOT NULL,
+    user_id       text        NOT NULL,
+    email         text,
+    name          text        NOT NULL,
+    role          text        NOT NULL,
+    kind          text        NOT NULL,
+    status        text        NOT NULL,
+    teams         text[]      NOT NULL DEFAULT '{}',
+    leads         text[]      NOT NULL DEFAULT '{}',
+    version       bigint      NOT NULL,
+    created_at    timestamptz NOT NULL,
+    updated_at    timestamptz NOT NULL,
+    last_login_at timestamptz,
+    active_since  timestamptz,
     PRIMARY KEY (tenant_id, user_id)
 )`, t),
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_status ON %s (tenant_id, status, user_id)`, t, t),
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_inactive ON %s (tenant_id, (%s)) WHERE %s`,
+			t, t, inactiveSinceSQL("last_login_at", "active_since"), activeStaffSQL("status", "kind")),
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
     tenant_id text NOT NULL,
     user_id   text NOT NULL,
@@ -100,7 +106,8 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 
 // userColumns and searchColumns are the columns of new rows, in Row.Values order.
 var (
-	userColumns   = []string{"tenant_id", "user_id", "email", "name", "role", "kind", "status", "version", "created_at", "updated_at"}
+	userColumns = []string{"tenant_id", "user_id", "email", "name", "role", "kind", "status", "version", "created_at", "updated_at",
+		"last_login_at", "active_since"}
 	searchColumns = []string{"tenant_id", "user_id", "search"}
 )
 
@@ -114,7 +121,7 @@ func (p Projector) insert(e projections.Event, d domain.UserInvited) []projectio
 	tenant, user := string(e.Tenant), string(d.User)
 	statements := []projections.Statement{{Copy: &projections.Row{Table: p.table, Columns: userColumns,
 		Values: []any{tenant, user, email, d.PII.DisplayName(), string(d.Role), string(d.Kind), string(domain.StatusInvited),
-			int64(1), e.OccurredAt, e.OccurredAt}}}}
+			int64(1), e.OccurredAt, e.OccurredAt, nil, nil}}}}
 	if !d.PII.Erased {
 		statements = append(statements, projections.Statement{Copy: &projections.Row{Table: p.search, Columns: searchColumns,
 			Values: []any{tenant, user, searchText(d.PII)}}})

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
@@ -39,7 +40,7 @@ func TestTheReducerIsPureAndIgnoresWhatIsNotAboutUsers(t *testing.T) {
 		t.Fatalf("an erased invitation → %+v, want Deleted user, no e-mail and no search text", erased)
 	}
 	if got := p.Reduce(event(domain.UserDeleted{User: "ann"})); len(got) != 2 || !slices.Contains(got[0].Args, any(domain.DeletedUserName)) ||
-		!strings.HasPrefix(got[1].SQL, "DELETE FROM users_search_v1") {
+		!strings.HasPrefix(got[1].SQL, "DELETE FROM "+users.SearchTable) {
 		t.Fatalf("UserDeleted → %+v, want the erasure (with its version step) and the search text gone", got)
 	}
 	for _, e := range []domain.Event{domain.TeamLeaderAssigned{Team: "red", Leader: "ann", Previous: "bob"}, domain.UserDeactivated{User: "ann"}, domain.PasswordSet{User: "ann"}} {
@@ -55,7 +56,8 @@ func TestTheReducerIsPureAndIgnoresWhatIsNotAboutUsers(t *testing.T) {
 }
 
 // history builds a tenant of 25 users in every status, role, kind and team,
-// and returns the write model the events lead to.
+// some reactivated or unblocked, some logged in (once out of order), and
+// returns the write model the events lead to.
 func history(w *projectiontest.World, preset string) (*domain.Tenant, eventstore.Position) {
 	state := &domain.Tenant{}
 	op := domain.OperatorActor()
@@ -106,9 +108,27 @@ func history(w *projectiontest.World, preset string) (*domain.Tenant, eventstore
 				do(domain.DeactivateUser{Actor: op, User: id, At: at})
 			}
 		}
+		logins(state, do, id, i)
 	}
 	do(domain.AssignTeamLeader{Actor: op, Team: "red", User: ptr(domain.UserID("u-02"))})
 	return state, last
+}
+
+// logins gives the i-th user of history, once settled, a later life: some
+// log in (one with an older login recorded after a newer one), some
+// deactivated users come back, some blocked ones are unblocked.
+func logins(state *domain.Tenant, do func(domain.Command), id domain.UserID, i int) {
+	op, day := domain.OperatorActor(), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	u, _ := state.User(id)
+	switch {
+	case i%8 == 1 && i%3 == 0:
+		do(domain.ReactivateUser{Actor: op, User: id})
+	case i%8 == 3 && i%3 == 0:
+		do(domain.UnblockUser{Actor: op, User: id})
+	case u.CanLogin && i%3 == 1:
+		do(domain.RecordLogin{Actor: op, User: id, At: day.Add(time.Duration(i) * time.Hour)})
+		do(domain.RecordLogin{Actor: op, User: id, At: day}) // older, recorded later: the latest stays
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -129,6 +149,7 @@ func TestTheReadModelAgreesWithTheWriteModelUnderEveryPreset(t *testing.T) {
 				want, _ := state.User(got.ID)
 				if got.Status != want.Status || got.Role != want.Role || got.Kind != want.Kind || got.Version != want.Version ||
 					got.CanLogin != want.CanLogin || got.Assignable != want.Assignable || got.ConsumesSeat != want.ConsumesSeat ||
+					!sameInstant(got.LastLoginAt, want.LastLoginAt) ||
 					fmt.Sprint(got.Teams) != fmt.Sprint(want.Teams) || fmt.Sprint(got.Leads) != fmt.Sprint(want.Leads) {
 					t.Errorf("%s: read %+v\nwrite %+v", got.ID, got, want)
 				}
@@ -138,6 +159,15 @@ func TestTheReadModelAgreesWithTheWriteModelUnderEveryPreset(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sameInstant reports whether a read model's instant (nil: none) is the
+// write model's (zero: none).
+func sameInstant(read *time.Time, write time.Time) bool {
+	if read == nil {
+		return write.IsZero()
+	}
+	return read.Equal(write)
 }
 
 func TestListsFilterSearchAndPageToTheLastPage(t *testing.T) {
