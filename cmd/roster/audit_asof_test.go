@@ -98,7 +98,7 @@ func (r *recorded) liveUser(s *domain.Tenant, id domain.UserID) map[string]any {
 	}
 	return normalized(map[string]any{"id": id, "tenant": s.ID(), "email": email, "name": name, "role": v.Role, "kind": v.Kind,
 		"last_login_at": lastLogin,
-		"status": v.Status, "teams": v.Teams, "leads": v.Leads, "can_login": v.CanLogin, "assignable": v.Assignable,
+		"status":        v.Status, "teams": v.Teams, "leads": v.Leads, "can_login": v.CanLogin, "assignable": v.Assignable,
 		"consumes_seat": v.ConsumesSeat, "version": v.Version,
 		"created_at": instant(v.CreatedAt).Format(time.RFC3339Nano), "updated_at": instant(v.LastAt).Format(time.RFC3339Nano)})
 }
