@@ -82,14 +82,11 @@ type bulkPlan struct {
 func (x *executor) executeAll(ctx context.Context, env Envelope, actions []Action, atomic bool) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
-	m := x.models.get(env.Tenant)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.state == nil {
-		if err := x.models.load(ctx, env.Tenant, m); err != nil {
-			return Result{}, err
-		}
+	m, unlock, err := x.models.lockCurrent(ctx, env.Tenant)
+	if err != nil {
+		return Result{}, err
 	}
+	defer unlock()
 	for attempt := 1; ; attempt++ {
 		plan, err := x.decideAll(m.state, env, actions, atomic)
 		if err != nil && !errors.Is(err, ErrSessionEnded) {

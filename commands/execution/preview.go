@@ -14,16 +14,11 @@ import (
 // state with the events applied. It stores nothing, and leaves the cached
 // state as it was (but for the catch-up).
 func (x *executor) preview(ctx context.Context, env Envelope, cmd domain.Command, shown Shown) (Result, error) {
-	m := x.models.get(env.Tenant)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.state == nil {
-		if err := x.models.load(ctx, env.Tenant, m); err != nil {
-			return Result{}, err
-		}
-	} else if _, err := x.models.catchUp(ctx, env.Tenant, m); err != nil {
+	m, unlock, err := x.models.lockCurrent(ctx, env.Tenant)
+	if err != nil {
 		return Result{}, err
 	}
+	defer unlock()
 	return x.decidePreview(m, env, cmd, shown)
 }
 

@@ -145,18 +145,11 @@ func (w *writeModels) current(ctx context.Context, tenant domain.TenantID, read 
 		read(&domain.Tenant{})
 		return nil
 	}
-	m := w.get(tenant)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var err error
-	if m.state == nil {
-		err = w.load(ctx, tenant, m)
-	} else {
-		_, err = w.catchUp(ctx, tenant, m)
-	}
+	m, unlock, err := w.lockCurrent(ctx, tenant)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	read(m.state)
 	return nil
 }

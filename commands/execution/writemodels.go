@@ -181,3 +181,22 @@ func (w *writeModels) snapshot(tenant domain.TenantID, m *writeModel) {
 		}
 	}()
 }
+
+// lockCurrent locks the tenant's write model and brings it to the stream's
+// tail (loading it, or catching it up), for a caller that decides on it
+// outside the request queue (a preview, a bulk) or reads it (current).
+// unlock releases it.
+func (w *writeModels) lockCurrent(ctx context.Context, tenant domain.TenantID) (m *writeModel, unlock func(), err error) {
+	m = w.get(tenant)
+	m.mu.Lock()
+	if m.state == nil {
+		err = w.load(ctx, tenant, m)
+	} else {
+		_, err = w.catchUp(ctx, tenant, m)
+	}
+	if err != nil {
+		m.mu.Unlock()
+		return nil, nil, err
+	}
+	return m, m.mu.Unlock, nil
+}
