@@ -72,10 +72,10 @@ func (p rowProblem) String() string {
 
 // bulkRow is a row of the file, checked.
 type bulkRow struct {
-	line                 int
-	given                string // as in the file: an id or an e-mail
-	user                 domain.UserID
-	reason, handoff, key string
+	line            int
+	given           string // as in the file: an id or an e-mail
+	user            domain.UserID
+	reason, handoff string
 }
 
 func (c *usersBulkCmd) Run(ctx context.Context, _ *slog.Logger) error {
