@@ -6,7 +6,7 @@ BIN     := .roster/bin/roster
 # Database tests wait on I/O, not CPU: run more of them at once than cores.
 PARALLEL ?= 8
 
-.PHONY: run test build vet bench postgresql
+.PHONY: run test build vet bench postgresql browser-deps browser-test
 
 ## run: build and serve the API on 127.0.0.1:8080 with a private PostgreSQL in .roster/
 run: build postgresql
@@ -22,10 +22,31 @@ FUZZTIME ?= 15s
 
 ## test: vet, then every test with the race detector against a private PostgreSQL,
 ## then the service tests again with ROSTER_EVENTSTORE=kurrentdb, then a brief fuzz run
-test: build vet postgresql
+test: build vet postgresql browser-deps
 	$(BIN) dev-db -- sh -c '$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m ./... && \
 		ROSTER_EVENTSTORE=kurrentdb $(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 30m $(KURRENTDB_PACKAGES) && \
 		$(GO) test -count=1 -run "^$$" -fuzz "^FuzzHostileValuesRoundTrip$$" -fuzztime $(FUZZTIME) ./cmd/roster'
+	node --test console/browsertest/
+
+## browser-test: only the admin console's tests, in Debian's Chromium (node --test)
+browser-test: build postgresql browser-deps
+	node --test console/browsertest/
+
+# browser-deps installs what the console's browser tests need when it is
+# missing and we may (root with apt-get): Debian's chromium (browser
+# downloads are impossible here), Node.js, and the pinned npm packages of
+# console/package-lock.json.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium and Node.js (apt-get install -y chromium nodejs npm)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm >/dev/null; \
+	else \
+		echo "the console's browser tests need chromium, node and npm: sudo apt-get install -y chromium nodejs npm" >&2; exit 1; \
+	fi
+	@if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules ]; then \
+		cd console && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	fi
 
 build:
 	$(GO) build -o $(BIN) ./cmd/roster

@@ -2,6 +2,7 @@ package wiring
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster/commands/access"
 	"github.com/rosterhq/roster/commands/writeapi"
+	"github.com/rosterhq/roster/console"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -62,6 +64,13 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 		r.Use(writes.CommandMiddleware) // access.ValidPath, Middleware and KnownTenant's checks
 		writes.MountCommands(r)
 	})
+	// The admin console: a client of the routes above, called in process.
+	pages, err := console.New(console.Config{API: router, Log: log})
+	if err != nil {
+		panic(fmt.Sprintf("wiring: the console's templates: %v", err)) // embedded: a build that parses them never fails here
+	}
+	router.Mount("/console", pages)
+	router.Get("/console", http.RedirectHandler("/console/", http.StatusMovedPermanently).ServeHTTP)
 	return router
 }
 
