@@ -71,8 +71,8 @@ func validOpenAPI31(t *testing.T, doc *openapi3.T) {
 func sameRoutes(t *testing.T, doc *openapi3.T, server *httptest.Server) {
 	routed := slices.Clone(servedBesideTheSurface)
 	err := chi.Walk(server.Config.Handler.(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		if route == "/console" || strings.HasPrefix(route, "/console/") {
-			return nil // the admin console's HTML pages, a client of the API, not part of it
+		if consoleRoute(route) {
+			return nil
 		}
 		if route != "/" {
 			route = strings.TrimSuffix(route, "/")
