@@ -304,7 +304,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 		}
 		if strings.TrimSpace(r.PostForm.Get("confirm_name")) != u.Name {
 			c.confirm(w, s, user, name, r.PostForm, &problem{Status: http.StatusBadRequest, Code: "invalid",
-				Detail: "type the user's name exactly to confirm the deletion"}, http.StatusBadRequest)
+				Detail: "type the user's name exactly to confirm the deletion"}, formAgain)
 			return
 		}
 	}
@@ -315,7 +315,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 			toLogin(w, r, s.Tenant, "ended")
 			return
 		}
-		c.confirm(w, s, user, name, r.PostForm, &p, p.Status)
+		c.confirm(w, s, user, name, r.PostForm, &p, formAgain)
 		return
 	}
 	var done struct {

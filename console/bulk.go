@@ -76,7 +76,7 @@ func (c *Console) runBulk(w http.ResponseWriter, r *http.Request, dry bool) {
 	view := bulkView{Tenant: s.Tenant, Action: action, Users: users}
 	if err != nil {
 		view.Error = &problem{Status: http.StatusBadRequest, Code: "invalid", Detail: err.Error()}
-		c.render(w, http.StatusBadRequest, "bulk", view)
+		c.render(w, formAgain, "bulk", view)
 		return
 	}
 	got := c.sendBulk(s, action, users, dry)
@@ -87,7 +87,7 @@ func (c *Console) runBulk(w http.ResponseWriter, r *http.Request, dry bool) {
 			return
 		}
 		view.Error = &p
-		c.render(w, p.Status, "bulk", view)
+		c.render(w, formAgain, "bulk", view)
 		return
 	}
 	var reply struct {

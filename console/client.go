@@ -55,15 +55,40 @@ func (a answer) problemOf() problem {
 }
 
 // call sends method path (with query) and body (JSON, none if nil) with
-// token, on behalf of the browser's request from: its client address and
+// token, on behalf of the browser's request from, and returns the reply.
+func (c apiClient) call(from *http.Request, method, path string, query url.Values, body any, token string, headers ...string) answer {
+	req, err := c.request(from, method, path, query, body, token, headers...)
+	if err != nil {
+		return answer{Status: http.StatusInternalServerError}
+	}
+	rec := &recorder{header: http.Header{}}
+	c.api.ServeHTTP(rec, req)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return answer{Status: rec.status, Body: rec.body.Bytes()}
+}
+
+// stream answers the browser with the API's reply to GET path as it comes:
+// an export of any length goes through in flat memory.
+func (c apiClient) stream(w http.ResponseWriter, from *http.Request, path string, query url.Values, token string) {
+	req, err := c.request(from, http.MethodGet, path, query, nil, token)
+	if err != nil {
+		http.Error(w, "the request could not be made", http.StatusInternalServerError)
+		return
+	}
+	c.api.ServeHTTP(w, req)
+}
+
+// request builds the API request: the browser's client address and
 // forwarding headers go along, so that the API's rate limits see the same
 // client as for a direct call.
-func (c apiClient) call(from *http.Request, method, path string, query url.Values, body any, token string, headers ...string) answer {
+func (c apiClient) request(from *http.Request, method, path string, query url.Values, body any, token string, headers ...string) (*http.Request, error) {
 	var payload io.Reader = http.NoBody
 	if body != nil {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return answer{Status: http.StatusInternalServerError}
+			return nil, err
 		}
 		payload = bytes.NewReader(raw)
 	}
@@ -76,7 +101,7 @@ func (c apiClient) call(from *http.Request, method, path string, query url.Value
 	ctx := context.WithValue(from.Context(), chi.RouteCtxKey, (*chi.Context)(nil))
 	req, err := http.NewRequestWithContext(ctx, method, target, payload)
 	if err != nil {
-		return answer{Status: http.StatusInternalServerError}
+		return nil, err
 	}
 	req.RemoteAddr = from.RemoteAddr
 	for _, h := range []string{"X-Forwarded-For", "Forwarded"} {
@@ -93,12 +118,7 @@ func (c apiClient) call(from *http.Request, method, path string, query url.Value
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	rec := &recorder{header: http.Header{}}
-	c.api.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	return answer{Status: rec.status, Body: rec.body.Bytes()}
+	return req, nil
 }
 
 // recorder is the response the API writes for the console.

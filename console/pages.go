@@ -21,6 +21,12 @@ var templateFuncs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"day": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"deref": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
 	"join": func(s []string) string {
 		if len(s) == 0 {
 			return "—"
@@ -34,6 +40,11 @@ var templateFuncs = template.FuncMap{
 		return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")
 	},
 }
+
+// formAgain is the status of a form shown again with the API's refusal
+// inline: the page is what the browser asked for, and says what went wrong
+// in words; the refusal's own status is the API's, for the API's clients.
+const formAgain = http.StatusOK
 
 // render writes the page name with data; a template that fails renders
 // nothing half-done.

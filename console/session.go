@@ -92,7 +92,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	view := loginView{Tenant: tenant, Email: email}
 	if !tenantID.MatchString(tenant) {
 		view.Error = "Enter the organisation's id: 1 to 64 lower-case letters, digits and hyphens."
-		c.render(w, http.StatusBadRequest, "login", view)
+		c.render(w, formAgain, "login", view)
 		return
 	}
 	got := c.api.call(r, http.MethodPost, "/v1/tenants/"+tenant+"/sessions", nil,
@@ -100,7 +100,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if !got.ok() {
 		p := got.problemOf()
 		view.Error = loginRefusal(p)
-		c.render(w, p.Status, "login", view)
+		c.render(w, formAgain, "login", view)
 		return
 	}
 	var session struct {

@@ -217,8 +217,11 @@ func (c *Console) userPage(w http.ResponseWriter, r *http.Request) {
 	view.Sessions = c.liveSessions(s, user)
 	if asOf := r.URL.Query().Get("as_of"); asOf != "" {
 		view.AsOf = asOf
-		if t, err := time.ParseInLocation("2006-01-02T15:04", asOf, time.UTC); err == nil {
-			asOf = t.Format(time.RFC3339)
+		for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} { // a datetime-local's, in UTC
+			if t, err := time.ParseInLocation(layout, asOf, time.UTC); err == nil {
+				asOf = t.Format(time.RFC3339)
+				break
+			}
 		}
 		got := c.api.call(r, http.MethodGet, s.path("/users/"+url.PathEscape(user)), url.Values{"as_of": {asOf}}, nil, s.token)
 		var past userDoc
