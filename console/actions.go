@@ -282,13 +282,8 @@ func (c *Console) confirm(w http.ResponseWriter, s signedIn, user, name string, 
 // act carries the confirmed action out through the API; a refusal shows
 // the dialog again with the problem, a success returns to the list.
 func (c *Console) act(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.session(w, r)
+	s, ok := c.formOf(w, r, 64<<10)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		c.render(w, http.StatusBadRequest, "error", errorView{Message: "The form could not be read."})
 		return
 	}
 	user, name := chi.URLParam(r, "user"), chi.URLParam(r, "action")

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// auditEntry is API.md's AuditEntry.
+// auditEntry is API.md's AuditEntry: of the audit page, and of a user's
+// timeline (their history).
 type auditEntry struct {
 	Position string    `json:"position"`
 	At       time.Time `json:"at"`

@@ -32,12 +32,9 @@ type bulkView struct {
 	Names map[string]string
 }
 
-// bulkForm reads the bulk bar's form: the action and the selected users.
-func bulkForm(w http.ResponseWriter, r *http.Request) (string, []string, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	if err := r.ParseForm(); err != nil {
-		return "", nil, err
-	}
+// bulkForm reads the bulk bar's form (parsed): the action and the
+// selected users.
+func bulkForm(r *http.Request) (string, []string, error) {
 	action, users := r.PostForm.Get("action"), r.PostForm["user"]
 	if !contains(bulkActions, action) {
 		return "", nil, fmt.Errorf("choose an action: %s", strings.Join(bulkActions, ", "))
@@ -68,11 +65,11 @@ func (c *Console) bulk(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) runBulk(w http.ResponseWriter, r *http.Request, dry bool) {
-	s, ok := c.session(w, r)
+	s, ok := c.formOf(w, r, 256<<10)
 	if !ok {
 		return
 	}
-	action, users, err := bulkForm(w, r)
+	action, users, err := bulkForm(r)
 	view := bulkView{Tenant: s.Tenant, Action: action, Users: users}
 	if err != nil {
 		view.Error = &problem{Status: http.StatusBadRequest, Code: "invalid", Detail: err.Error()}

@@ -91,6 +91,21 @@ func (c *Console) session(w http.ResponseWriter, r *http.Request) (s signedIn, o
 	return signedIn{c: c, r: r, Tenant: tenant, token: t}, true
 }
 
+// formOf resolves the session of a form's post and reads the form, of at
+// most limit bytes; ok is false once it has answered.
+func (c *Console) formOf(w http.ResponseWriter, r *http.Request, limit int64) (signedIn, bool) {
+	s, ok := c.session(w, r)
+	if !ok {
+		return s, false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseForm(); err != nil {
+		c.render(w, http.StatusBadRequest, "error", errorView{Message: "The form could not be read."})
+		return s, false
+	}
+	return s, true
+}
+
 // get reads path (under the tenant when it starts with "/", else as is)
 // into v. It reports false, having answered, when the API refused: a token
 // refused sends the browser to sign in; any other refusal is shown.

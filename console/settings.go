@@ -74,13 +74,8 @@ func knobsOf(policy map[string]any) []knob {
 // saveSettings sends the changed knobs (PATCH policy) or the seats (PUT
 // seats), whichever form was posted, and shows the API's refusal inline.
 func (c *Console) saveSettings(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.session(w, r)
+	s, ok := c.formOf(w, r, 64<<10)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		c.render(w, http.StatusBadRequest, "error", errorView{Message: "The form could not be read."})
 		return
 	}
 	var tenant tenantDoc

@@ -56,13 +56,8 @@ func (c *Console) teamsView(w http.ResponseWriter, s signedIn) (teamsView, bool)
 // changeTeam carries out one of the teams page's forms: define a team, add
 // or remove a member, set the leader.
 func (c *Console) changeTeam(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.session(w, r)
+	s, ok := c.formOf(w, r, 64<<10)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		c.render(w, http.StatusBadRequest, "error", errorView{Message: "The form could not be read."})
 		return
 	}
 	f := r.PostForm
@@ -176,13 +171,8 @@ func (c *Console) workView(w http.ResponseWriter, s signedIn, in url.Values) (wo
 // reassign hands the selected items to one user (or nobody), with one
 // atomic bulk of transfers: one per current assignee, all or nothing.
 func (c *Console) reassign(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.session(w, r)
+	s, ok := c.formOf(w, r, 256<<10)
 	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
-	if err := r.ParseForm(); err != nil {
-		c.render(w, http.StatusBadRequest, "error", errorView{Message: "The form could not be read."})
 		return
 	}
 	to := r.PostForm.Get("to")

@@ -165,18 +165,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// historyEntry is API.md's AuditEntry, as a user's timeline shows it.
-type historyEntry struct {
-	Position string    `json:"position"`
-	At       time.Time `json:"at"`
-	Action   string    `json:"action"`
-	Actor    struct {
-		ID   *string `json:"id"`
-		Name string  `json:"name"`
-	} `json:"actor"`
-	Reason string `json:"reason"`
-}
-
 type userView struct {
 	Tenant   string
 	User     userDoc
@@ -184,7 +172,7 @@ type userView struct {
 	Past     *userDoc
 	AsOfErr  string
 	Work     []struct{ ID, Kind string }
-	Timeline []historyEntry
+	Timeline []auditEntry
 	Sessions string
 }
 
@@ -201,7 +189,7 @@ func (c *Console) userPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var history struct {
-		Items []historyEntry `json:"items"`
+		Items []auditEntry `json:"items"`
 	}
 	if !s.get(w, "/users/"+url.PathEscape(user)+"/history", nil, &history) {
 		return
