@@ -15,7 +15,10 @@ type bulkResult struct {
 	Changed      *bool         `json:"changed"`
 	Consequences []consequence `json:"consequences"`
 	Problem      *problem      `json:"problem"`
-	User         string
+	// User is the id the action named (the API's "user" is the User
+	// document, Doc, absent on a refusal).
+	User string   `json:"-"`
+	Doc  *userDoc `json:"user"`
 }
 
 type bulkView struct {

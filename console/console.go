@@ -47,7 +47,7 @@ type Console struct {
 
 // New builds the console, to be mounted at /console.
 func New(cfg Config) (http.Handler, error) {
-	pages, err := template.New("console").Funcs(templateFuncs).ParseFS(templateFiles, "templates/*.html")
+	pages, err := parsePages()
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +84,11 @@ func New(cfg Config) (http.Handler, error) {
 	// make the admin's browser act with their cookie.
 	protect := http.NewCrossOriginProtection()
 	return protect.Handler(r), nil
+}
+
+// parsePages parses the embedded templates.
+func parsePages() (*template.Template, error) {
+	return template.New("console").Funcs(templateFuncs).ParseFS(templateFiles, "templates/*.html")
 }
 
 // securityHeaders keeps the console's pages to themselves: no framing,

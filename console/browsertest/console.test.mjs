@@ -139,6 +139,40 @@ test("the console answers only a signed-in user of its tenant", async () => {
   await page.waitForURL("**/console/login**");
 });
 
+test("a dialog closed with Escape returns focus to the control that opened it", async () => {
+  const { page } = b;
+  await signIn(page, roster.base, "acme", "boss");
+  const button = page.getByRole("button", { name: "Actions for Olga Lead" });
+  await button.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("menu").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("role")), "menuitem", "focus in the menu");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Actions for Olga Lead", "focus back on the ⋯ button");
+  await page.keyboard.press("Enter");
+  await page.getByRole("menuitem", { name: "Block" }).focus();
+  await page.keyboard.press("Enter");
+  await page.locator("dialog[open]").waitFor();
+  await page.keyboard.press("Escape");
+  await page.locator("dialog[open]").waitFor({ state: "detached" }).catch(() => {});
+  assert.equal(await page.locator("dialog[open]").count(), 0, "the dialog is closed");
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Actions for Olga Lead", "focus back after the dialog");
+});
+
+test("the bulk bar previews the action on the selected users, then carries it out", async () => {
+  const { page } = b;
+  await signIn(page, roster.base, "acme", "boss");
+  await page.getByLabel("Select Olga Lead").check();
+  await page.getByLabel("Select Dora Desk").check();
+  await page.getByLabel("With the selected users").selectOption("revoke-sessions");
+  await page.getByRole("button", { name: "Review…" }).click();
+  await page.getByRole("heading", { name: /Review: Revoke-sessions 2 users/ }).waitFor();
+  assert.equal(await page.locator("table.results tbody tr").count(), 2);
+  await page.getByRole("button", { name: /them$/ }).click();
+  await page.getByRole("heading", { name: /Done: / }).waitFor();
+  assert.equal(await page.locator("table.results tbody tr").count(), 2);
+});
+
 test("every page and dialog passes axe-core; no console errors; nothing leaves loopback", async () => {
   const { page } = b;
   await signIn(page, roster.base, "acme", "boss");
