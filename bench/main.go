@@ -34,6 +34,7 @@ var suites = []suite{
 	{"bulk", runBulk},
 	{"encryption", runEncryption},
 	{"list-users", runListUsers},
+	{"console-users", runConsoleUsers},
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
 	{"rebuild", runRebuild},

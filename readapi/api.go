@@ -51,7 +51,7 @@ func routes() []route {
 	return []route{
 		{t, anyone, "", []parameter{minPositionParam}, (*API).getTenant},
 		{t + "/users", staff, "customers may read only their own user",
-			append([]parameter{statusParam, roleParam, userKindParam, teamParam, searchParam, assignableParam, inactiveDaysParam}, page...),
+			append([]parameter{statusParam, roleParam, userKindParam, teamParam, searchParam, assignableParam, inactiveDaysParam, countsParam}, page...),
 			(*API).listUsers},
 		{t + "/users/{user}", staffOrSelf, "customers may read only their own user", []parameter{asOfParam, minPositionParam}, (*API).getUser},
 		{t + "/users/{user}/history", managerOrSelf, "only managers of users read others' history", page, (*API).userHistory},

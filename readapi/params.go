@@ -50,6 +50,19 @@ func inactiveDaysOf(q url.Values) (int, error) {
 	return n, nil
 }
 
+// countsByStatusOf reads counts: false when absent, true for "status"
+// given once; anything else is refused naming it.
+func countsByStatusOf(q url.Values) (bool, error) {
+	values, given := q["counts"]
+	if !given {
+		return false, nil
+	}
+	if len(values) != 1 || values[0] != "status" {
+		return false, invalid("counts", "counts must be given once, as status")
+	}
+	return true, nil
+}
+
 // oneOf reads an optional parameter restricted to values.
 func oneOf(q url.Values, name string, values ...string) (string, error) {
 	v := q.Get(name)

@@ -39,6 +39,7 @@ var (
 	assignableParam = parameter{name: "assignable", max: 8}
 	// inactive_days is a whole number of days, 1–3650, which the handler parses.
 	inactiveDaysParam = parameter{name: "inactive_days", max: 8}
+	countsParam       = parameter{name: "counts", max: 8} // counts=status on the list of users; the handler takes only that
 	asOfParam         = parameter{name: "as_of", max: 64} // RFC 3339 with nanoseconds and an offset is 35
 	assigneeParam     = parameter{name: "assignee", max: 64, check: userOrUnassigned}
 	workKindParam     = parameter{name: "kind", max: domain.MaxWorkKindLength}

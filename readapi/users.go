@@ -70,19 +70,23 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
 
 // listUsers answers GET /v1/tenants/{tenant}/users with every filter of
 // API.md; with inactive_days, each item also shows the refusal automatic
-// deactivation met for that user, if any.
+// deactivation met for that user, if any; with counts=status, the reply
+// also counts the users of every status that match the other filters.
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 	a.read(w, r, []string{users.Table, tenants.Table}, func() (any, error) {
 		f, err := userFilter(r)
 		if err != nil {
 			return nil, err
 		}
-		f.Now = a.now()
-		page, next, total, err := users.List(r.Context(), a.DB, f)
+		byStatus, err := countsByStatusOf(r.URL.Query())
 		if err != nil {
 			return nil, err
 		}
-		extra := map[string]any{"total": total}
+		f.Now = a.now()
+		page, next, extra, err := listedUsers(r, a.DB, f, byStatus)
+		if err != nil {
+			return nil, err
+		}
 		if f.InactiveDays > 0 {
 			items, err := a.inactiveUsers(r, f.Tenant, page)
 			if err != nil {
@@ -96,6 +100,36 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) {
 		}
 		return listBody(items, usersCursor.encode(next), extra), nil
 	})
+}
+
+// listedUsers reads a page of f's users, the cursor of the next page and
+// the list's extra fields: total and, when byStatus, counts — one grouped
+// count then gives both.
+func listedUsers(r *http.Request, db users.Querier, f users.Filter, byStatus bool) ([]users.User, string, map[string]any, error) {
+	if !byStatus {
+		page, next, total, err := users.List(r.Context(), db, f)
+		return page, next, map[string]any{"total": total}, err
+	}
+	page, next, counts, err := users.ListCounted(r.Context(), db, f)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return page, next, map[string]any{"total": counts.Of(f.Status), "counts": statusCountsOf(counts)}, nil
+}
+
+// statusCounts is the list's counts=status: how many users of each status
+// match every other filter of the request.
+type statusCounts struct {
+	Invited  int `json:"invited"`
+	Active   int `json:"active"`
+	Inactive int `json:"inactive"`
+	Blocked  int `json:"blocked"`
+	Deleted  int `json:"deleted"`
+}
+
+func statusCountsOf(c users.StatusCounts) statusCounts {
+	return statusCounts{Invited: c[domain.StatusInvited], Active: c[domain.StatusActive], Inactive: c[domain.StatusInactive],
+		Blocked: c[domain.StatusBlocked], Deleted: c[domain.StatusDeleted]}
 }
 
 // inactiveUsers renders a page of the list of users away for inactive_days,

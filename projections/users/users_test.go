@@ -212,6 +212,61 @@ func TestListsFilterSearchAndPageToTheLastPage(t *testing.T) {
 	}
 }
 
+// The counts by status of a filter are, for each status, the total of the
+// same filter with that status, and ListCounted's page is List's, its
+// total (StatusCounts.Of) List's total.
+func TestCountsByStatusAreEachStatussTotalUnderTheOtherFilters(t *testing.T) {
+	w := projectiontest.New(t)
+	state, last := history(w, domain.PresetStrict)
+	w.WaitFor(w.Project(tenants.New(), users.New()), last, tenants.Table, users.Table)
+	yes, no := true, false
+	for name, f := range map[string]users.Filter{
+		"everyone":       {},
+		"active":         {Status: domain.StatusActive},
+		"deleted":        {Status: domain.StatusDeleted},
+		"managers":       {Role: domain.RoleManager},
+		"customers":      {Kind: domain.KindCustomer},
+		"team red":       {Team: "red"},
+		"search":         {Query: "PERSON u-1"},
+		"assignable":     {Assignable: &yes},
+		"not assignable": {Assignable: &no},
+		"combined":       {Status: domain.StatusBlocked, Kind: domain.KindMember, Query: "person"},
+		"nobody":         {Query: "no such person"},
+	} {
+		f.Tenant, f.Limit = "acme", 7
+		page, next, counts, err := users.ListCounted(ctx, w.Pool, f)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		listed, listedNext, total, err := users.List(ctx, w.Pool, f)
+		if err != nil || fmt.Sprint(idsOfUsers(page)) != fmt.Sprint(idsOfUsers(listed)) || next != listedNext || counts.Of(f.Status) != total {
+			t.Errorf("%s: counted page %v next %q total %d, List's %v next %q total %d (%v)",
+				name, idsOfUsers(page), next, counts.Of(f.Status), idsOfUsers(listed), listedNext, total, err)
+		}
+		if len(counts) != 5 {
+			t.Errorf("%s: counts %v, want every status of the domain", name, counts)
+		}
+		for _, status := range []domain.Status{domain.StatusInvited, domain.StatusActive, domain.StatusInactive, domain.StatusBlocked, domain.StatusDeleted} {
+			each := f
+			each.Status = status
+			if want := len(expected(state, each)); counts[status] != want {
+				t.Errorf("%s: %d %s, want %d", name, counts[status], status, want)
+			}
+			if name == "everyone" && counts[status] == 0 {
+				t.Errorf("the history has no %s user: the counts are not all tested", status)
+			}
+		}
+	}
+}
+
+func idsOfUsers(page []users.User) []domain.UserID {
+	ids := []domain.UserID{}
+	for _, u := range page {
+		ids = append(ids, u.ID)
+	}
+	return ids
+}
+
 // expected computes a filter's answer from the write model.
 func expected(s *domain.Tenant, f users.Filter) []domain.UserID {
 	var ids []domain.UserID
