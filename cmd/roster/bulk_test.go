@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/domain"
@@ -193,5 +194,45 @@ func TestABulksBodyIsCheckedBeforeAnythingRuns(t *testing.T) {
 	}
 	if streamLength(t, svc, "acme") != before {
 		t.Error("a refused bulk stored events")
+	}
+}
+
+// A bulk action's reason goes into its events as a request's does, and is
+// held to the same rule: a NUL or 10 kB reason is refused, naming the
+// action's field, before anything of it is stored; the other actions of a
+// bulk that is not atomic go on, and the audit trail keeps up (no read
+// model stops on a reason it cannot store).
+func TestABulkActionsReasonIsHeldToTheRuleOfReasons(t *testing.T) {
+	t.Parallel()
+	svc, server := serviceOnFreshDatabase(t)
+	base := server.URL
+	boss := httpTenant(t, base, "acme", "strict", 10, nil)
+	httpUser(t, base, "acme", "ann", "member", "member")
+	httpUser(t, base, "acme", "bob", "member", "member")
+	before := streamLength(t, svc, "acme")
+	atomic := expect(t, "atomic, a NUL", call(t, base, "POST", "/v1/tenants/acme/bulk", boss, obj{"atomic": true, "actions": []obj{
+		{"action": "block", "user": "ann"}, {"action": "block", "user": "bob", "reason": "x\x00y"}}}), 400, "invalid")
+	if atomic.Body["index"] != 1.0 || atomic.str("field") != "actions.1.reason" {
+		t.Errorf("the refusal names %v, %q: %s", atomic.Body["index"], atomic.str("field"), atomic.Raw)
+	}
+	if streamLength(t, svc, "acme") != before {
+		t.Fatal("a refused atomic bulk stored events")
+	}
+	mixed := expect(t, "each on its own", call(t, base, "POST", "/v1/tenants/acme/bulk", boss, obj{"atomic": false, "actions": []obj{
+		{"action": "block", "user": "ann", "reason": strings.Repeat("r", 10_000)},
+		{"action": "block", "user": "bob", "reason": "x\x00y"},
+		{"action": "revoke-sessions", "user": "bob", "reason": "a fine reason"}}}), 200, "")
+	results := mixed.Body["results"].([]any)
+	for i, want := range []float64{400, 400, 200} {
+		if got := results[i].(map[string]any)["status"]; got != want {
+			t.Errorf("action %d: status %v, want %v: %s", i, got, want, mixed.Raw)
+		}
+	}
+	if p := results[0].(map[string]any)["problem"].(map[string]any); p["field"] != "actions.0.reason" {
+		t.Errorf("the 10 kB reason's refusal names %v", p["field"])
+	}
+	trail := expect(t, "the audit keeps up", call(t, base, "GET", "/v1/tenants/acme/audit?action=SessionsRevoked&min_position="+mixed.str("position"), boss, nil), 200, "")
+	if !strings.Contains(trail.Raw, "a fine reason") || strings.Contains(trail.Raw, "x\\u0000y") {
+		t.Errorf("audit: %s", trail.Raw)
 	}
 }

@@ -146,6 +146,11 @@ func (x *executor) decideAll(s *domain.Tenant, env Envelope, actions []Action, a
 	now := x.clock().Truncate(time.Microsecond) // as stored: Result.At must equal what is read back
 	for i, a := range actions {
 		refusal := a.Refusal
+		if refusal == nil {
+			// Each action's reason goes into its events' metadata, as an
+			// envelope's does: the same rule (validateEnvelope).
+			refusal = domain.ReasonText.Check(fmt.Sprintf("actions.%d.reason", i), a.Reason)
+		}
 		var events []domain.Event
 		if refusal == nil {
 			events, refusal = domain.Decide(plan.after, a.Command)
