@@ -1,6 +1,7 @@
 package console
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -48,7 +49,7 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	view := auditView{Tenant: s.Tenant, Actor: in.Get("actor"), Target: in.Get("target"), Action: in.Get("action"),
 		From: in.Get("from"), To: in.Get("to"), CSV: "audit.csv?" + q.Encode()}
-	page := cloneValues(q)
+	page := maps.Clone(q)
 	page.Set("limit", "100")
 	if cursor := in.Get("cursor"); cursor != "" {
 		page.Set("cursor", cursor)
@@ -62,7 +63,7 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	view.Entries = trail.Items
 	if trail.NextCursor != "" {
-		next := cloneValues(q)
+		next := maps.Clone(q)
 		next.Set("cursor", trail.NextCursor)
 		view.Next = "?" + next.Encode()
 	}

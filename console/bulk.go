@@ -3,6 +3,7 @@ package console
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -39,7 +40,7 @@ type bulkView struct {
 // selected users.
 func bulkForm(r *http.Request) (string, []string, error) {
 	action, users := r.PostForm.Get("action"), r.PostForm["user"]
-	if !contains(bulkActions, action) {
+	if !slices.Contains(bulkActions, action) {
 		return "", nil, fmt.Errorf("choose an action: %s", strings.Join(bulkActions, ", "))
 	}
 	if len(users) == 0 || len(users) > 1000 {

@@ -1,8 +1,10 @@
 package console
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -93,7 +95,7 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request) {
 	in := r.URL.Query()
 	view := usersView{Tab: in.Get("tab"), Query: in.Get("q"), Role: in.Get("role"), Kind: in.Get("kind"),
 		Roles: []string{"owner", "admin", "manager", "member"}, Kinds: []string{"member", "customer"}, Flash: in.Get("done")}
-	if !contains(tabs, view.Tab) {
+	if !slices.Contains(tabs, view.Tab) {
 		view.Tab = "active"
 	}
 	filters := url.Values{}
@@ -102,7 +104,7 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request) {
 			filters.Set(f, v)
 		}
 	}
-	list := cloneValues(filters)
+	list := maps.Clone(filters)
 	list.Set("status", view.Tab)
 	list.Set("limit", strconv.Itoa(pageSize))
 	list.Set("counts", "status") // every tab's count, from the same reply
@@ -120,7 +122,7 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request) {
 	view.SeatsOver = view.SeatsUsed > view.SeatsMax
 	view.Users = page.Items
 	for _, status := range tabs {
-		link := cloneValues(filters)
+		link := maps.Clone(filters)
 		link.Set("tab", status)
 		view.Tabs = append(view.Tabs, tab{Status: status, Count: page.Counts[status], Current: status == view.Tab, URL: "?" + link.Encode()})
 	}
@@ -128,7 +130,7 @@ func (c *Console) usersPage(w http.ResponseWriter, r *http.Request) {
 		view.Teams = append(view.Teams, teamOption{ID: t.ID, Name: t.Name, Selected: t.ID == in.Get("team")})
 	}
 	if page.NextCursor != "" {
-		next := cloneValues(filters)
+		next := maps.Clone(filters)
 		next.Set("tab", view.Tab)
 		next.Set("cursor", page.NextCursor)
 		view.Next = "?" + next.Encode()
@@ -166,23 +168,6 @@ func (s signedIn) getAll(w http.ResponseWriter, reads ...read) bool {
 		}
 	}
 	return true
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 type userView struct {

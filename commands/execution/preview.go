@@ -3,50 +3,23 @@ package execution
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/rosterhq/roster/domain"
 )
 
 // preview decides cmd on the tenant's current state, caught up with the
 // stream's tail, and tells what carrying it out would do: the refusal the
-// real call would meet, or the result it would answer, from a copy of the
-// state with the events applied. It stores nothing, and leaves the cached
-// state as it was (but for the catch-up).
+// real call would meet, or the result it would answer. It is a dry bulk of
+// one action: decided on a fork of the state (executeAll), storing nothing.
 func (x *executor) preview(ctx context.Context, env Envelope, cmd domain.Command, shown Shown) (Result, error) {
-	m, unlock, err := x.models.lockCurrent(ctx, env.Tenant)
-	if err != nil {
-		return Result{}, err
-	}
-	defer unlock()
-	return x.decidePreview(m, env, cmd, shown)
-}
-
-// decidePreview is preview's decision on m's state, which it does not change.
-func (x *executor) decidePreview(m *writeModel, env Envelope, cmd domain.Command, shown Shown) (res Result, err error) {
-	defer func() {
-		if p := recover(); p != nil { // in a copy: the cache is untouched
-			res, err = Result{}, fmt.Errorf("execution: panic in a preview: %v", p)
-		}
-	}()
-	d := decideOnCurrentState(m.state, &request{env: env, cmd: cmd})
+	bulk, err := x.executeAll(ctx, env, []Action{{Command: cmd, Shown: shown, Reason: env.Reason}}, true)
 	switch {
-	case d.ended:
-		return Result{}, ErrSessionEnded
-	case d.refusal != nil:
-		return Result{}, d.refusal
-	case len(d.events) == 0:
-		res = x.unchanged(m, shown, m.position)
-		res.DryRun = true
-		return res, nil
+	case err != nil:
+		return Result{}, err
+	case bulk.Refused != nil:
+		return Result{}, bulk.Actions[0].Refusal
 	}
-	after := m.state.Fork()
-	res = Result{Changed: true, DryRun: true, Position: m.position, Events: eventTypes(d.events),
-		First: m.state.Version() + 1, At: x.clock().Truncate(time.Microsecond), previewed: d.events}
-	res.Consequences = apply(after, d.events)
-	res.Version = after.Version()
-	shown.fill(after, d.events, &res)
-	return res, nil
+	return *bulk.Actions[0].Result, nil
 }
 
 // countSessions counts, for each sessions_revoked consequence of results,

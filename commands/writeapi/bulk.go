@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/rosterhq/roster/commands"
 	"github.com/rosterhq/roster/commands/access"
@@ -87,7 +88,7 @@ func (b bulkActionBody) onlyFields(field string) error {
 		"transfer":    {"from", "to", "items"},
 	}[b.Action]
 	for name, set := range given {
-		if set && !contains(takes, name) {
+		if set && !slices.Contains(takes, name) {
 			return domain.InvalidField(field+"."+name, "%s does not take %s", b.Action, name)
 		}
 	}
@@ -95,15 +96,6 @@ func (b bulkActionBody) onlyFields(field string) error {
 		return domain.InvalidField(field+".user", "a transfer names its user once: from, or user")
 	}
 	return nil
-}
-
-func contains(names []string, name string) bool {
-	for _, n := range names {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }
 
 // bulk answers POST /v1/tenants/{tenant}/bulk.

@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/inactivity"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
-	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
 )
 
@@ -29,32 +27,17 @@ type Store struct{ pool *pgxpool.Pool }
 // New returns a Store on pool (migrated, with the read models' tables).
 func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-// dueSQL finds active staff past their tenant's limit: the same rule as
-// GET /v1/tenants/{tenant}/users?inactive_days=N, with N the tenant's knob.
-var dueSQL = fmt.Sprintf(`SELECT u.tenant_id, u.user_id, u.version, k.days, u.last_login_at, u.active_since
-FROM (SELECT id, (policy->>'deactivate_after_days_without_login')::int AS days FROM %s) k
-JOIN %s u ON u.tenant_id = k.id
-WHERE k.days > 0 AND u.status = 'active' AND u.kind = 'member'
-  AND coalesce(u.last_login_at, u.active_since) < $1::timestamptz - make_interval(days => k.days)
-ORDER BY u.tenant_id, u.user_id`, tenants.Table, users.Table)
-
-// Due implements inactivity.Candidates.
+// Due implements inactivity.Candidates with the users read model's rule
+// (users.AwayTooLong: the same as ?inactive_days=N).
 func (s *Store) Due(ctx context.Context, now time.Time) ([]inactivity.Candidate, error) {
-	rows, err := s.pool.Query(ctx, dueSQL, now)
+	away, err := users.AwayTooLong(ctx, s.pool, now)
 	if err != nil {
 		return nil, fmt.Errorf("inactivitystore: due: %w", pgoutage.Read(err))
 	}
-	var out []inactivity.Candidate
-	var tenant, user string
-	var c inactivity.Candidate
-	var lastLogin, activeSince *time.Time
-	_, err = pgx.ForEachRow(rows, []any{&tenant, &user, &c.Version, &c.Days, &lastLogin, &activeSince}, func() error {
-		c.Tenant, c.User, c.LastLoginAt, c.ActiveSince = domain.TenantID(tenant), domain.UserID(user), orZero(lastLogin), orZero(activeSince)
-		out = append(out, c)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("inactivitystore: due: %w", pgoutage.Read(err))
+	out := make([]inactivity.Candidate, len(away))
+	for i, a := range away {
+		out[i] = inactivity.Candidate{Tenant: a.Tenant, User: a.User, Version: a.Version, Days: a.Days,
+			LastLoginAt: orZero(a.LastLoginAt), ActiveSince: orZero(a.ActiveSince)}
 	}
 	return out, nil
 }
