@@ -125,7 +125,7 @@ type preview struct {
 }
 
 // call runs act on user (dry or not) with the form's fields.
-func (c *Console) call(s signedIn, a action, user string, form url.Values, dry bool) (answer, map[string]any) {
+func (c *Console) call(s signedIn, a action, user string, form url.Values, dry bool) answer {
 	body := map[string]any{}
 	if reason := strings.TrimSpace(form.Get("reason")); reason != "" {
 		body["reason"] = reason
@@ -140,18 +140,17 @@ func (c *Console) call(s signedIn, a action, user string, form url.Values, dry b
 		}
 	case "change-role":
 		body = map[string]any{"role": form.Get("role")}
-	case "activate", "reactivate", "block", "unblock", "revoke-sessions", "delete":
 	}
 	var q url.Values
 	if dry {
 		q = url.Values{"dry_run": {"true"}}
 	}
-	return c.api.call(s.r, a.Method, s.path("/users/"+url.PathEscape(user)+a.Path), q, body, s.token), body
+	return c.api.call(s.r, a.Method, s.path("/users/"+url.PathEscape(user)+a.Path), q, body, s.token)
 }
 
 // previewOf runs the dry run.
 func (c *Console) previewOf(s signedIn, a action, user string, form url.Values) preview {
-	got, _ := c.call(s, a, user, form, true)
+	got := c.call(s, a, user, form, true)
 	var p preview
 	if !got.ok() {
 		refusal := got.problemOf()
@@ -303,7 +302,7 @@ func (c *Console) act(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	got, _ := c.call(s, a, user, r.PostForm, false)
+	got := c.call(s, a, user, r.PostForm, false)
 	if !got.ok() {
 		p := got.problemOf()
 		if p.Status == http.StatusUnauthorized {

@@ -110,16 +110,21 @@ func (c *Console) formOf(w http.ResponseWriter, r *http.Request, limit int64) (s
 // into v. It reports false, having answered, when the API refused: a token
 // refused sends the browser to sign in; any other refusal is shown.
 func (s signedIn) get(w http.ResponseWriter, path string, query url.Values, v any) bool {
-	got := s.c.api.call(s.r, http.MethodGet, s.path(path), query, nil, s.token)
-	if got.ok() {
-		if err := got.decode(v); err != nil {
-			s.c.fail(w, s.r, err)
-			return false
-		}
-		return true
+	return s.answered(w, s.c.api.call(s.r, http.MethodGet, s.path(path), query, nil, s.token), v)
+}
+
+// answered decodes a read's reply into v; it reports false, having
+// answered, when the API refused or the reply is not what was expected.
+func (s signedIn) answered(w http.ResponseWriter, got answer, v any) bool {
+	if !got.ok() {
+		s.refused(w, got.problemOf())
+		return false
 	}
-	s.refused(w, got.problemOf())
-	return false
+	if err := got.decode(v); err != nil {
+		s.c.fail(w, s.r, err)
+		return false
+	}
+	return true
 }
 
 // path is an API path of the tenant.

@@ -48,7 +48,6 @@ type tenantDoc struct {
 type userPage struct {
 	Items      []userDoc `json:"items"`
 	NextCursor string    `json:"next_cursor"`
-	Total      int       `json:"total"`
 	// Counts is, with counts=status, how many users of each status match
 	// the list's other filters.
 	Counts map[string]int `json:"counts"`
@@ -158,12 +157,7 @@ func (s signedIn) getAll(w http.ResponseWriter, reads ...read) bool {
 	}
 	wg.Wait()
 	for i, got := range answers {
-		if !got.ok() {
-			s.refused(w, got.problemOf())
-			return false
-		}
-		if err := got.decode(reads[i].into); err != nil {
-			s.c.fail(w, s.r, err)
+		if !s.answered(w, got, reads[i].into) {
 			return false
 		}
 	}

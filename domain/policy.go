@@ -152,9 +152,6 @@ func (p Policy) normalized() Policy {
 	if p.ManagersOfUsers == nil {
 		p.ManagersOfUsers = []Role{}
 	}
-	if p.ScimDelete == "" { // a policy recorded before the knob existed
-		p.ScimDelete = ScimDeleteDeactivate
-	}
 	return p
 }
 

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 const day = 24 * time.Hour
 
 // awayTenant is a tenant "acme" whose users' histories are placed relative
-// to the present (the list counts days back from the database's now()),
+// to the present (the list counts days back from the API's clock, the present here),
 // a day or more away from every limit the tests use, and its read API,
 // called as the operator.
 type awayTenant struct {

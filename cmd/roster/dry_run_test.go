@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,30 +187,21 @@ func TestTheDeactivationPreviewNamesEveryConsequence(t *testing.T) {
 	}
 }
 
+// sameConsequences reports whether got holds want's consequences, in any
+// order.
 func sameConsequences(got, want []map[string]any) bool {
 	if len(got) != len(want) {
 		return false
 	}
-	left := slicesClone(want)
+	left := slices.Clone(want)
 	for _, g := range got {
-		i := indexOf(left, g)
+		i := slices.IndexFunc(left, func(w map[string]any) bool { return reflect.DeepEqual(w, g) })
 		if i < 0 {
 			return false
 		}
-		left = append(left[:i], left[i+1:]...)
+		left = slices.Delete(left, i, i+1)
 	}
 	return true
-}
-
-func slicesClone(s []map[string]any) []map[string]any { return append([]map[string]any(nil), s...) }
-
-func indexOf(s []map[string]any, m map[string]any) int {
-	for i, x := range s {
-		if reflect.DeepEqual(x, m) {
-			return i
-		}
-	}
-	return -1
 }
 
 // A dry run is allowed to whoever may make the real call, and to nobody

@@ -19,7 +19,8 @@ type sender = func(h *hostileRun, t testing.TB, c *hostileCase) reply
 // add new fields at the end.
 func hostileFields() []*hostileField {
 	var all []*hostileField
-	for _, group := range [][]*hostileField{tenantFields(), policyFields(), inviteFields(), referenceFields(), handoffFields(), teamAndWorkFields(), reasonFields(), credentialFields()} {
+	for _, group := range [][]*hostileField{tenantFields(), policyFields(), inviteFields(), referenceFields(), handoffFields(), teamAndWorkFields(), reasonFields(), credentialFields(),
+		bulkAndKnobFields()} {
 		all = append(all, group...)
 	}
 	return all
@@ -270,6 +271,28 @@ func credentialFields() []*hostileField {
 		{name: "purchase.email", shape: emailShape,
 			send: func(h *hostileRun, t testing.TB, c *hostileCase) reply {
 				return h.op(t, c, "POST", "/purchases", rawObject("email", c.raw()))
+			}},
+	}
+}
+
+// bulkAndKnobFields are the places milestone 2 added: the knobs of
+// automatic deactivation and SCIM, and the reason of an action of a bulk
+// (which goes into its events' metadata as a request's reason does).
+func bulkAndKnobFields() []*hostileField {
+	patch := func(key string) sender {
+		return func(h *hostileRun, t testing.TB, c *hostileCase) reply {
+			return h.op(t, c, "PATCH", "/policy", rawObject(key, c.raw()))
+		}
+	}
+	return []*hostileField{
+		{name: "policy.deactivate_after_days_without_login", number: true, shared: true, stored: true,
+			read: tenantRead("policy.deactivate_after_days_without_login"), send: patch("deactivate_after_days_without_login")},
+		{name: "policy.scim_delete", shared: true, stored: true, read: tenantRead("policy.scim_delete"), send: patch("scim_delete")},
+		{name: "reason of bulk block", emptyIsAbsent: true, stored: true, audit: "reason", read: auditReasons,
+			send: func(h *hostileRun, t testing.TB, c *hostileCase) reply {
+				h.invite(t, c)
+				return h.op(t, c, "POST", "/bulk", rawObject("atomic", "true", "actions",
+					"["+rawObject("action", q("block"), "user", q(c.user()), "reason", c.raw())+"]"))
 			}},
 	}
 }
