@@ -6,7 +6,7 @@ BIN     := .roster/bin/roster
 # Database tests wait on I/O, not CPU: run more of them at once than cores.
 PARALLEL ?= 8
 
-.PHONY: run test build vet bench postgresql browser-deps browser-test
+.PHONY: run test build vet bench postgresql browser-deps browser-test screenshots
 
 ## run: build and serve the API on 127.0.0.1:8080 with a private PostgreSQL in .roster/
 run: build postgresql
@@ -31,6 +31,10 @@ test: build vet postgresql browser-deps
 ## browser-test: only the admin console's tests, in Debian's Chromium (node --test)
 browser-test: build postgresql browser-deps
 	node --test console/browsertest/
+
+## screenshots: the browser tests, keeping the console's screenshots in docs/console
+screenshots: build postgresql browser-deps
+	CONSOLE_SCREENSHOTS=docs/console node --test console/browsertest/
 
 # browser-deps installs what the console's browser tests need when it is
 # missing and we may (root with apt-get): Debian's chromium (browser

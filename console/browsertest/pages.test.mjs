@@ -50,7 +50,12 @@ test("signing a user out everywhere kills their API token", async () => {
 test("the user as of an instant, and a deletion read as Deleted user in the timeline and the audit", async () => {
   const { page } = b;
   await signIn(page, roster.base, "tight", "boss");
-  const before = new Date(Date.now() - 1000).toISOString().slice(0, 19); // a second ago, UTC: vic exists, deactivated
+  // The instant: the first whole second after vic's deactivation (UTC), read
+  // from the API rather than guessed from the clock, so a slow run cannot
+  // put it before vic existed. A later instant still shows them deactivated.
+  const caughtUp = await api(roster.base, "PUT", "/v1/tenants/tight/teams/sync-asof", operator, { name: "Sync" });
+  const vic = await api(roster.base, "GET", "/v1/tenants/tight/users/vic?min_position=" + caughtUp.body.position, operator);
+  const before = new Date(Math.floor(Date.parse(vic.body.updated_at) / 1000) * 1000 + 1000).toISOString().slice(0, 19);
   await page.goto(roster.base + "/console/tight/users/vic");
   await page.getByLabel(/as of/).fill(before);
   await page.getByRole("button", { name: "Show" }).click();
