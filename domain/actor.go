@@ -1,11 +1,16 @@
 package domain
 
-// Actor is who issues a command: a user of the tenant, or the operator (the
-// operator token, or Roster itself acting as "system"). The operator bypasses
-// role checks but never the invariants.
+// Actor is who issues a command: a user of the tenant, one of its SCIM
+// connections, or the operator (the operator token, or Roster itself acting
+// as "system"). The operator bypasses role checks but never the invariants.
 type Actor struct {
 	User     UserID `json:"user,omitempty"`
 	Operator bool   `json:"operator,omitempty"`
+	// Connection and ConnectionName name the SCIM connection acting; the
+	// name is recorded too, so that the audit trail can attribute a change
+	// to "scim:<name>" without a look-up.
+	Connection     ConnectionID `json:"connection,omitempty"`
+	ConnectionName string       `json:"connection_name,omitempty"`
 }
 
 // UserActor returns the actor for a session of user id.
@@ -13,3 +18,9 @@ func UserActor(id UserID) Actor { return Actor{User: id} }
 
 // OperatorActor returns the operator/system actor.
 func OperatorActor() Actor { return Actor{Operator: true} }
+
+// ConnectionActor returns the actor for a request of the SCIM connection id
+// named name.
+func ConnectionActor(id ConnectionID, name string) Actor {
+	return Actor{Connection: id, ConnectionName: name}
+}

@@ -33,5 +33,6 @@ func (s *Tenant) Clone() *Tenant {
 		c.items[id] = &cit
 	}
 	c.emails, c.blocklist, c.staff = maps.Clone(s.emails), maps.Clone(s.blocklist), maps.Clone(s.staff)
+	c.connections = maps.Clone(s.connections) // their entries are never changed in place
 	return &c
 }

@@ -52,6 +52,10 @@ func Decide(s *Tenant, cmd Command) ([]Event, error) {
 		return decideAssignWork(s, c)
 	case TransferOwnership:
 		return decideTransferOwnership(s, c)
+	case CreateScimConnection:
+		return decideCreateScimConnection(s, c)
+	case RevokeScimConnection:
+		return decideRevokeScimConnection(s, c)
 	}
 	return nil, errInvalid("unknown command")
 }

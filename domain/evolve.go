@@ -61,6 +61,10 @@ func Evolve(s *Tenant, e Event) *Tenant {
 	case CustomerEmailUnblocked:
 		s.changeBlocklist()
 		delete(s.blocklist, e.EmailIndex)
+	case ScimConnectionCreated:
+		evolveScimConnectionCreated(s, e)
+	case ScimConnectionRevoked:
+		evolveScimConnectionRevoked(s, e)
 	}
 	// PasswordSet changes nothing in the write model but the user's version.
 	s.bumpVersions(e)

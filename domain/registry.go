@@ -48,6 +48,8 @@ var registry = map[string]eventType{
 	"OwnershipTransferred":   {1, decodeAs[OwnershipTransferred]},
 	"CustomerEmailBlocked":   {1, decodeAs[CustomerEmailBlocked]},
 	"CustomerEmailUnblocked": {1, decodeAs[CustomerEmailUnblocked]},
+	"ScimConnectionCreated":  {1, decodeAs[ScimConnectionCreated]},
+	"ScimConnectionRevoked":  {1, decodeAs[ScimConnectionRevoked]},
 }
 
 func decodeAs[E Event](payload []byte) (Event, error) {

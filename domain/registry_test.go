@@ -35,6 +35,8 @@ func sampleEvents() []Event {
 		OwnershipTransferred{From: "ann", To: "bob", Items: []WorkItemID{"j1", "j2"}, Reason: "handover"},
 		CustomerEmailBlocked{User: "ann", EmailIndex: "bi-ann"},
 		CustomerEmailUnblocked{User: "ann", EmailIndex: "bi-ann"},
+		ScimConnectionCreated{Connection: "okta", Name: "Okta", TokenDigest: "digest", GroupRoles: map[string]Role{"Admins": RoleAdmin}},
+		ScimConnectionRevoked{Connection: "okta"},
 	}
 }
 

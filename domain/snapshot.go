@@ -9,7 +9,7 @@ import (
 // SnapshotSchemaVersion is the version of MarshalSnapshot's format. A
 // snapshot of another version is refused by UnmarshalSnapshot; the caller
 // then replays the stream from the start, which is always correct.
-const SnapshotSchemaVersion = 2
+const SnapshotSchemaVersion = 3
 
 // snapshot is the persisted form: only the facts. Indexes and counters are
 // derived again on load, so that a snapshot can never carry them stale.
@@ -27,6 +27,18 @@ type snapshot struct {
 	Teams     []snapshotTeam `json:"teams"`
 	Items     []snapshotItem `json:"items"`
 	Blocklist []string       `json:"blocklist"`
+	// Connections: since schema 3.
+	Connections []snapshotConnection `json:"connections"`
+}
+
+type snapshotConnection struct {
+	ID          ConnectionID    `json:"id"`
+	Name        string          `json:"name"`
+	TokenDigest string          `json:"token_digest"`
+	GroupRoles  map[string]Role `json:"group_roles,omitempty"`
+	GrantsOwner bool            `json:"grants_owner,omitempty"`
+	Revoked     bool            `json:"revoked,omitempty"`
+	CreatedAt   int64           `json:"created_at"`
 }
 
 type snapshotUser struct {
@@ -67,7 +79,13 @@ func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 		Schema: SnapshotSchemaVersion, Created: s.created, Tenant: s.id, Name: s.name,
 		Preset: s.preset, Policy: s.policy.normalized(), Seats: s.seats, Version: s.version, Settings: s.settingsAt,
 		Users: []snapshotUser{}, Teams: []snapshotTeam{}, Items: []snapshotItem{},
-		Blocklist: sortedKeys(s.blocklist),
+		Blocklist: sortedKeys(s.blocklist), Connections: []snapshotConnection{},
+	}
+	for _, id := range sortedKeys(s.connections) {
+		c := s.connections[id]
+		snap.Connections = append(snap.Connections, snapshotConnection{
+			ID: id, Name: c.name, TokenDigest: c.tokenDigest, GroupRoles: c.groupRoles, GrantsOwner: c.grantsOwner, Revoked: c.revoked, CreatedAt: c.createdAt,
+		})
 	}
 	for _, id := range sortedKeys(s.users) {
 		u := s.users[id]
@@ -119,6 +137,12 @@ func UnmarshalSnapshot(data []byte) (*Tenant, error) {
 	}
 	for _, idx := range snap.Blocklist {
 		s.blocklist[idx] = struct{}{}
+	}
+	for _, c := range snap.Connections {
+		s.changeConnections()
+		s.connections[c.ID] = &scimConnection{
+			name: c.Name, tokenDigest: c.TokenDigest, groupRoles: c.GroupRoles, grantsOwner: c.GrantsOwner, revoked: c.Revoked, createdAt: c.CreatedAt,
+		}
 	}
 	return s, nil
 }

@@ -23,6 +23,7 @@ func churn(t *testing.T, preset string, steps int, seed int64) (*Tenant, []Event
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
 	for i := 0; i < steps; i++ {
 		u := uid()
+		conn := ConnectionID(fmt.Sprintf("c%d", rng.Intn(3)))
 		cmds := []Command{
 			InviteUser{Actor: op, User: u, PII: personal(u), EmailIndex: "bi-" + string(u), Role: []Role{RoleOwner, RoleAdmin, RoleMember, RoleMember}[rng.Intn(4)],
 				Kind: []Kind{KindMember, KindMember, KindCustomer}[rng.Intn(3)], Activate: rng.Intn(2) == 0},
@@ -41,6 +42,10 @@ func churn(t *testing.T, preset string, steps int, seed int64) (*Tenant, []Event
 			ChangePolicy{Actor: op, Preset: ptr(PresetNames()[rng.Intn(len(PresetNames()))])},
 			ChangeSeats{Actor: op, Seats: 40 + rng.Intn(40)},
 			ReactivateOnPurchase{Actor: op, EmailIndex: "bi-" + string(u)},
+			CreateScimConnection{Actor: op, Connection: conn, Name: "C" + string(conn), TokenDigest: "d-" + string(conn),
+				GroupRoles: map[string]Role{"Owners": RoleOwner}},
+			RevokeScimConnection{Actor: op, Connection: conn},
+			DeactivateUser{Actor: ConnectionActor(conn, "C"+string(conn)), User: u, At: at(i)},
 		}
 		evs, err := Decide(s, cmds[rng.Intn(len(cmds))])
 		if err != nil {

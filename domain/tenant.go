@@ -29,6 +29,9 @@ type Tenant struct {
 	items     map[WorkItemID]*workItem
 	emails    map[string]UserID   // email index → non-deleted user
 	blocklist map[string]struct{} // blocked customer email indexes
+	// connections are the tenant's SCIM connections, revoked ones included;
+	// an entry is replaced, never changed in place.
+	connections map[ConnectionID]*scimConnection
 
 	// Counters kept by Evolve so that seat and owner checks are O(1).
 	staff        map[Status]int // users of kind member, by status

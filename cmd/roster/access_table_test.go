@@ -194,6 +194,16 @@ var accessRows = []accessRow{
 		return "POST", "/v1/tenants/acme/ownership-transfers", obj{"from": string(w.target(domain.StatusActive)), "to": "unassigned"}
 	}},
 	{"GET /v1/tenants/{tenant}/audit", managersOnly, fixed("GET", "/v1/tenants/acme/audit", nil)},
+	{"POST /v1/tenants/{tenant}/scim-connections", allowed{201, 201, 403, 403, 403, 403, 0}, func(w *accessWorld) (string, string, any) {
+		return "POST", "/v1/tenants/acme/scim-connections", obj{"name": fmt.Sprintf("idp-%d", w.next.Add(1))}
+	}},
+	{"GET /v1/tenants/{tenant}/scim-connections", ownersOnly, fixed("GET", "/v1/tenants/acme/scim-connections", nil)},
+	{"DELETE /v1/tenants/{tenant}/scim-connections/{connection}", ownersOnly, func(w *accessWorld) (string, string, any) {
+		id := domain.ConnectionID(fmt.Sprintf("c-%d", w.next.Add(1)))
+		w.track(w.h.CreateScimConnection.Handle(bg, execution.Envelope{Tenant: "acme"}, commands.CreateScimConnection{
+			Actor: domain.OperatorActor(), Connection: id, Name: string(id), Token: commands.NewScimToken()}))
+		return "DELETE", "/v1/tenants/acme/scim-connections/" + string(id), nil
+	}},
 	{"POST /v1/introspect", allowed{200, 200, 200, 200, 200, 200, 200}, func(w *accessWorld) (string, string, any) {
 		return "POST", "/v1/introspect", obj{"token": w.tokens[memberP]}
 	}},

@@ -12,11 +12,12 @@ import (
 // pathParameters says what each path parameter of the API may hold: the
 // domain's id types, and the name of a read model.
 var pathParameters = map[string]func(value string) error{
-	"tenant": func(v string) error { return domain.TenantID(v).Check("tenant") },
-	"user":   func(v string) error { return domain.UserID(v).Check("user") },
-	"team":   func(v string) error { return domain.TeamID(v).Check("team") },
-	"item":   func(v string) error { return domain.WorkItemID(v).Check("item") },
-	"name":   checkReadModelName,
+	"tenant":     func(v string) error { return domain.TenantID(v).Check("tenant") },
+	"user":       func(v string) error { return domain.UserID(v).Check("user") },
+	"team":       func(v string) error { return domain.TeamID(v).Check("team") },
+	"item":       func(v string) error { return domain.WorkItemID(v).Check("item") },
+	"connection": func(v string) error { return domain.ConnectionID(v).Check("connection") },
+	"name":       checkReadModelName,
 }
 
 // maxOtherParameter bounds a path parameter missing from pathParameters.

@@ -53,6 +53,26 @@ func (q *Queries) MemberByEmailIndex(ctx context.Context, tenant domain.TenantID
 	return m, found, err
 }
 
+// ConnectionByToken returns the tenant's live SCIM connection whose token has
+// digest digest, as of every event stored when it is called (a revocation
+// answered by any process is seen at once). It loads the tenant's write
+// model only when the tenant exists: the caller's token is not yet known to
+// be good, but it had the shape of a token (commands.ScimTokenDigest).
+func (q *Queries) ConnectionByToken(ctx context.Context, tenant domain.TenantID, digest string) (c domain.ConnectionView, found bool, err error) {
+	if exists, err := q.TenantExists(ctx, tenant); err != nil || !exists {
+		return domain.ConnectionView{}, false, err
+	}
+	err = q.models.current(ctx, tenant, func(s *domain.Tenant) { c, found = s.ConnectionByToken(digest) })
+	return c, found, err
+}
+
+// Connections returns the tenant's SCIM connections, revoked ones included,
+// as of every event stored when it is called.
+func (q *Queries) Connections(ctx context.Context, tenant domain.TenantID) (cs []domain.ConnectionView, err error) {
+	err = q.models.current(ctx, tenant, func(s *domain.Tenant) { cs = s.Connections() })
+	return cs, err
+}
+
 // TenantExists reports whether tenant was created, as of every event stored
 // when it is called: from memory when this process holds the tenant's write
 // model (a tenant, once created, always exists), else from the first event

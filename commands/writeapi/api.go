@@ -23,7 +23,9 @@ type API struct {
 	// Queries read the write model the replies render (profiles, instants).
 	Queries  *execution.Queries
 	Sessions *sessions.Service
-	Log      *slog.Logger
+	// ConnectionUse, when set, tells when each SCIM connection was last used.
+	ConnectionUse ConnectionUse
+	Log           *slog.Logger
 	// Clients tells the client address of a login or of a confirmation of
 	// one's current password, which failures are limited by; the zero
 	// value takes the connection's peer.
@@ -71,6 +73,9 @@ func (a *API) MountCommands(r chi.Router) {
 	r.Put(t+"/work/{item}", a.assignWork)
 	r.Post(t+"/ownership-transfers", a.transferOwnership)
 	r.Post(t+"/bulk", a.bulk)
+	r.Post(t+"/scim-connections", a.createScimConnection)
+	r.Get(t+"/scim-connections", a.listScimConnections)
+	r.Delete(t+"/scim-connections/{connection}", a.revokeScimConnection)
 }
 
 // principal is the request's principal; Middleware guarantees one.
