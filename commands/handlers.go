@@ -41,6 +41,7 @@ type Handlers struct {
 	AssignWork           Handler[domain.AssignWork]
 	TransferOwnership    Handler[domain.TransferOwnership]
 	RecordLogin          Handler[domain.RecordLogin]
+	ChangeProfile        Handler[ChangeProfile]
 	CreateScimConnection Handler[CreateScimConnection]
 	RevokeScimConnection Handler[domain.RevokeScimConnection]
 	// Bulk carries out many of the use cases above at once.
@@ -71,7 +72,7 @@ func New(engine *execution.Engine, cfg Config) (*Handlers, error) {
 		ChangeRole: changeRole(e), SetPassword: setPassword(e, d), DeleteUser: deleteUser(e),
 		DefineTeam: defineTeam(e), JoinTeam: joinTeam(e), LeaveTeam: leaveTeam(e),
 		AssignTeamLeader: assignTeamLeader(e), AssignWork: assignWork(e), TransferOwnership: transferOwnership(e),
-		RecordLogin: recordLogin(e), CreateScimConnection: createScimConnection(e),
+		RecordLogin: recordLogin(e), ChangeProfile: changeProfile(e, d), CreateScimConnection: createScimConnection(e),
 		RevokeScimConnection: revokeScimConnection(e), Bulk: BulkHandler{engine: e},
 	}, nil
 }

@@ -20,6 +20,8 @@ type InviteUser struct {
 	Kind     domain.Kind
 	Teams    []domain.TeamID
 	Activate bool
+	// Provisioned is what an identity provider adds (SCIM); zero elsewhere.
+	Provisioned Provisioned
 }
 
 func inviteUser(e *execution.Engine, d deps) Handler[InviteUser] {
@@ -34,6 +36,7 @@ func inviteUser(e *execution.Engine, d deps) Handler[InviteUser] {
 		}
 		cmd := domain.InviteUser{Actor: in.Actor, User: id, PII: pii, EmailIndex: index, Role: in.Role,
 			Kind: in.Kind, Teams: in.Teams, Activate: in.Activate}
+		cmd.ExternalIDIndex = d.provision(&cmd.PII, in.Provisioned)
 		return cmd, execution.Shown{User: id}, nil
 	})
 }

@@ -8,6 +8,24 @@ import (
 	"github.com/rosterhq/roster/domain"
 )
 
+// Provisioned is what an identity provider adds to a person's profile:
+// its id of them (SCIM's externalId) and the parts of their name.
+type Provisioned struct {
+	ExternalID string `json:"external_id,omitempty"`
+	GivenName  string `json:"given_name,omitempty"`
+	FamilyName string `json:"family_name,omitempty"`
+}
+
+// provision adds p to pii (names trimmed, as names are) and returns the
+// external id's blind index ("" for none).
+func (d deps) provision(pii *domain.PersonalData, p Provisioned) string {
+	pii.ExternalID, pii.GivenName, pii.FamilyName = p.ExternalID, strings.TrimSpace(p.GivenName), strings.TrimSpace(p.FamilyName)
+	if p.ExternalID == "" {
+		return ""
+	}
+	return d.emails.ExternalIDIndex(p.ExternalID)
+}
+
 // personalData normalises a person's e-mail (domain.ParseEmail: trimmed and
 // lower-cased, or refused as invalid naming prefix+"email") and name
 // (trimmed of surrounding white space, the one normalisation of names; the

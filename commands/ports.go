@@ -22,4 +22,7 @@ type PasswordScreen interface {
 // addresses without the clear address being stored anywhere.
 type EmailIndexer interface {
 	EmailIndex(email string) string
+	// ExternalIDIndex is the blind index of an identity provider's id of a
+	// person, compared exactly.
+	ExternalIDIndex(externalID string) string
 }

@@ -34,5 +34,6 @@ func (s *Tenant) Clone() *Tenant {
 	}
 	c.emails, c.blocklist, c.staff = maps.Clone(s.emails), maps.Clone(s.blocklist), maps.Clone(s.staff)
 	c.connections = maps.Clone(s.connections) // their entries are never changed in place
+	c.externalIDs = maps.Clone(s.externalIDs)
 	return &c
 }

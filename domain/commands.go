@@ -55,10 +55,12 @@ type InviteUser struct {
 	User       UserID
 	PII        PersonalData
 	EmailIndex string
-	Role       Role
-	Kind       Kind
-	Teams      []TeamID
-	Activate   bool
+	// ExternalIDIndex is the blind index of PII.ExternalID ("" for none).
+	ExternalIDIndex string
+	Role            Role
+	Kind            Kind
+	Teams           []TeamID
+	Activate        bool
 }
 
 // ActivateUser makes an invited user active; for an inactive user it is

@@ -25,6 +25,9 @@ func decideInviteUser(s *Tenant, c InviteUser) ([]Event, error) {
 	if err := s.checkNewUser(c.User, c.EmailIndex, kind); err != nil {
 		return nil, err
 	}
+	if err := s.checkExternalID(c.User, c.ExternalIDIndex); err != nil {
+		return nil, err
+	}
 	teams, err := s.knownTeams(c.Teams)
 	if err != nil {
 		return nil, err
@@ -32,7 +35,7 @@ func decideInviteUser(s *Tenant, c InviteUser) ([]Event, error) {
 	if err := s.checkSeat(kind, "", StatusInvited); err != nil {
 		return nil, err
 	}
-	ev := []Event{UserInvited{User: c.User, PII: c.PII, EmailIndex: c.EmailIndex, Role: c.Role, Kind: kind}}
+	ev := []Event{UserInvited{User: c.User, PII: c.PII, EmailIndex: c.EmailIndex, Role: c.Role, Kind: kind, ExternalIDIndex: c.ExternalIDIndex}}
 	for _, t := range teams {
 		ev = append(ev, TeamJoined{Team: t, User: c.User})
 	}
@@ -45,6 +48,9 @@ func decideInviteUser(s *Tenant, c InviteUser) ([]Event, error) {
 // validateInvite checks every value the invitation stores.
 func validateInvite(c InviteUser, kind Kind) error {
 	if err := validateAccount("", c.User, c.PII, c.EmailIndex); err != nil {
+		return err
+	}
+	if err := validateProvisioned("", c.PII, c.ExternalIDIndex); err != nil {
 		return err
 	}
 	switch {
@@ -67,7 +73,8 @@ func validateInvite(c InviteUser, kind Kind) error {
 // the same e-mail, role and kind: the outcome of c already holds.
 func (s *Tenant) sameInvitation(c InviteUser, kind Kind) bool {
 	u := s.users[c.User]
-	return u != nil && u.status != StatusDeleted && u.emailIndex == c.EmailIndex && u.role == c.Role && u.kind == kind
+	return u != nil && u.status != StatusDeleted && u.emailIndex == c.EmailIndex && u.role == c.Role && u.kind == kind &&
+		u.externalIDIndex == c.ExternalIDIndex
 }
 
 func (s *Tenant) checkNewUser(id UserID, emailIndex string, kind Kind) error {

@@ -50,6 +50,11 @@ func validateAccount(prefix string, id UserID, pii PersonalData, emailIndex stri
 	if err := id.Check(prefix + "id"); err != nil {
 		return err
 	}
+	return validateContact(prefix, pii, emailIndex)
+}
+
+// validateContact checks a user's e-mail, its index, and name.
+func validateContact(prefix string, pii PersonalData, emailIndex string) error {
 	if err := checkEmail(prefix+"email", pii.Email); err != nil {
 		return err
 	}

@@ -54,6 +54,8 @@ type UserInvited struct {
 	EmailIndex string       `json:"email_index"`
 	Role       Role         `json:"role"`
 	Kind       Kind         `json:"kind"`
+	// ExternalIDIndex is the blind index of PII.ExternalID, if any.
+	ExternalIDIndex string `json:"external_id_index,omitempty"`
 }
 
 // UserActivated records an invited user becoming active.

@@ -61,6 +61,8 @@ func Evolve(s *Tenant, e Event) *Tenant {
 	case CustomerEmailUnblocked:
 		s.changeBlocklist()
 		delete(s.blocklist, e.EmailIndex)
+	case ProfileChanged:
+		evolveProfileChanged(s, e)
 	case ScimConnectionCreated:
 		evolveScimConnectionCreated(s, e)
 	case ScimConnectionRevoked:
@@ -99,7 +101,11 @@ func (s *Tenant) bumpVersions(e Event) {
 		s.settingsAt = s.version
 	case UserInvited:
 		if u := s.changeUser(e.User); u != nil {
-			u.createdAt, u.credentialsAt = s.version, s.version
+			u.createdAt, u.credentialsAt, u.profileAt = s.version, s.version, s.version
+		}
+	case ProfileChanged:
+		if u := s.changeUser(e.User); u != nil {
+			u.profileAt = s.version
 		}
 	case PasswordSet:
 		if u := s.changeUser(e.User); u != nil {
@@ -147,6 +153,7 @@ func evolveUserInvited(s *Tenant, e UserInvited) {
 		s.changeEmails()
 		s.emails[e.EmailIndex] = e.User
 	}
+	s.indexExternalID(e.User, u, e.ExternalIDIndex)
 	s.tally(u, +1)
 }
 
@@ -202,6 +209,7 @@ func evolveUserDeleted(s *Tenant, e UserDeleted) {
 		s.changeEmails()
 		delete(s.emails, u.emailIndex)
 	}
+	s.indexExternalID(e.User, u, "")
 	for t := range u.teams {
 		evolveTeamLeft(s, TeamLeft{Team: t, User: e.User})
 	}

@@ -11,7 +11,7 @@ type forked struct {
 	items map[WorkItemID]bool
 	// emails and blocklist say whether the fork has its own copy of those
 	// indexes yet: few events change them, so they are copied on the first.
-	emails, blocklist, connections bool
+	emails, blocklist, connections, externalIDs bool
 }
 
 // Fork returns a copy of s that Evolve may change without changing s: it

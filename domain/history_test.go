@@ -23,7 +23,7 @@ func (p *partialReplay) view(id domain.UserID) (domain.UserView, bool) {
 	if !found {
 		return v, false
 	}
-	for _, at := range []*int64{&v.CreatedAt, &v.CredentialsAt, &v.LastAt} {
+	for _, at := range []*int64{&v.CreatedAt, &v.CredentialsAt, &v.LastAt, &v.ProfileAt} {
 		if *at > 0 {
 			*at = p.versions[*at-1]
 		}
@@ -74,7 +74,7 @@ func requireVariety(t *testing.T, seen map[string]int) {
 	t.Helper()
 	for _, name := range []string{"TenantPolicyChanged", "UserInvited", "UserActivated", "UserDeactivated", "UserReactivated",
 		"UserBlocked", "UserUnblocked", "SessionsRevoked", "RoleChanged", "PasswordSet", "UserDeleted", "TeamDefined",
-		"TeamJoined", "TeamLeft", "TeamLeaderAssigned", "WorkAssigned", "OwnershipTransferred"} {
+		"TeamJoined", "TeamLeft", "TeamLeaderAssigned", "WorkAssigned", "OwnershipTransferred", "ProfileChanged"} {
 		if seen[name] == 0 {
 			t.Errorf("the recorded history has no %s (seen: %v)", name, seen)
 		}

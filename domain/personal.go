@@ -17,7 +17,12 @@ type PersonalData struct {
 	Email        string `json:"email,omitempty"`
 	Name         string `json:"name,omitempty"`
 	PasswordHash string `json:"password_hash,omitempty"`
-	Erased       bool   `json:"erased,omitempty"`
+	// ExternalID, GivenName and FamilyName are what an identity provider
+	// calls the person (SCIM's externalId and name parts); often empty.
+	ExternalID string `json:"external_id,omitempty"`
+	GivenName  string `json:"given_name,omitempty"`
+	FamilyName string `json:"family_name,omitempty"`
+	Erased     bool   `json:"erased,omitempty"`
 }
 
 // DisplayName is the name to show for the person: DeletedUserName once erased.

@@ -48,6 +48,7 @@ var registry = map[string]eventType{
 	"OwnershipTransferred":   {1, decodeAs[OwnershipTransferred]},
 	"CustomerEmailBlocked":   {1, decodeAs[CustomerEmailBlocked]},
 	"CustomerEmailUnblocked": {1, decodeAs[CustomerEmailUnblocked]},
+	"ProfileChanged":         {1, decodeAs[ProfileChanged]},
 	"ScimConnectionCreated":  {1, decodeAs[ScimConnectionCreated]},
 	"ScimConnectionRevoked":  {1, decodeAs[ScimConnectionRevoked]},
 }

@@ -16,7 +16,7 @@ func sampleEvents() []Event {
 		TenantCreated{Tenant: "acme", Name: "Acme", Preset: PresetCommerce, Policy: mustPreset(PresetCommerce)},
 		TenantPolicyChanged{Preset: PresetHelpdesk, Policy: mustPreset(PresetHelpdesk)},
 		SeatsChanged{Seats: 7, Previous: 5},
-		UserInvited{User: "ann", PII: pd, EmailIndex: "bi-ann", Role: RoleAdmin, Kind: KindMember},
+		UserInvited{User: "ann", PII: pd, EmailIndex: "bi-ann", Role: RoleAdmin, Kind: KindMember, ExternalIDIndex: "bi-00u1"},
 		UserActivated{User: "ann"},
 		UserDeactivated{User: "ann", AllowReactivationOnPurchase: true},
 		UserReactivated{User: "ann"},
@@ -35,6 +35,8 @@ func sampleEvents() []Event {
 		OwnershipTransferred{From: "ann", To: "bob", Items: []WorkItemID{"j1", "j2"}, Reason: "handover"},
 		CustomerEmailBlocked{User: "ann", EmailIndex: "bi-ann"},
 		CustomerEmailUnblocked{User: "ann", EmailIndex: "bi-ann"},
+		ProfileChanged{User: "ann", PII: PersonalData{Email: "ann@example.test", Name: "Ann", ExternalID: "00u1", GivenName: "Ann", FamilyName: "Example"},
+			EmailIndex: "bi-ann", ExternalIDIndex: "bi-00u1"},
 		ScimConnectionCreated{Connection: "okta", Name: "Okta", TokenDigest: "digest", GroupRoles: map[string]Role{"Admins": RoleAdmin}},
 		ScimConnectionRevoked{Connection: "okta"},
 	}

@@ -9,7 +9,7 @@ import (
 // SnapshotSchemaVersion is the version of MarshalSnapshot's format. A
 // snapshot of another version is refused by UnmarshalSnapshot; the caller
 // then replays the stream from the start, which is always correct.
-const SnapshotSchemaVersion = 3
+const SnapshotSchemaVersion = 4
 
 // snapshot is the persisted form: only the facts. Indexes and counters are
 // derived again on load, so that a snapshot can never carry them stale.
@@ -27,7 +27,7 @@ type snapshot struct {
 	Teams     []snapshotTeam `json:"teams"`
 	Items     []snapshotItem `json:"items"`
 	Blocklist []string       `json:"blocklist"`
-	// Connections: since schema 3.
+	// Connections: since schema 3; users' external ids and profiles since 4.
 	Connections []snapshotConnection `json:"connections"`
 }
 
@@ -48,6 +48,8 @@ type snapshotUser struct {
 	Status               Status    `json:"status"`
 	PreviousStatus       Status    `json:"previous_status,omitempty"`
 	EmailIndex           string    `json:"email_index,omitempty"`
+	ExternalIDIndex      string    `json:"external_id_index,omitempty"`
+	ProfileAt            int64     `json:"profile_at"`
 	Version              int64     `json:"version"`
 	RevokedBefore        time.Time `json:"revoked_before"`
 	KeptSession          string    `json:"kept_session,omitempty"`
@@ -91,7 +93,7 @@ func (s *Tenant) MarshalSnapshot() ([]byte, error) {
 		u := s.users[id]
 		snap.Users = append(snap.Users, snapshotUser{
 			ID: id, Role: u.role, Kind: u.kind, Status: u.status, PreviousStatus: u.prevStatus,
-			EmailIndex: u.emailIndex, Version: u.version, RevokedBefore: u.revokedBefore,
+			EmailIndex: u.emailIndex, ExternalIDIndex: u.externalIDIndex, ProfileAt: u.profileAt, Version: u.version, RevokedBefore: u.revokedBefore,
 			KeptSession: u.keptSession, ReactivateOnPurchase: u.reactivateOnPurchase,
 			CreatedAt: u.createdAt, CredentialsAt: u.credentialsAt, LastAt: u.lastAt, LastLoginAt: u.lastLoginAt,
 		})
@@ -150,7 +152,7 @@ func UnmarshalSnapshot(data []byte) (*Tenant, error) {
 func (s *Tenant) restoreUser(su snapshotUser) {
 	u := &user{
 		role: su.Role, kind: su.Kind, status: su.Status, prevStatus: su.PreviousStatus,
-		emailIndex: su.EmailIndex, version: su.Version, revokedBefore: su.RevokedBefore,
+		emailIndex: su.EmailIndex, profileAt: su.ProfileAt, version: su.Version, revokedBefore: su.RevokedBefore,
 		keptSession: su.KeptSession, reactivateOnPurchase: su.ReactivateOnPurchase,
 		createdAt: su.CreatedAt, credentialsAt: su.CredentialsAt, lastAt: su.LastAt, lastLoginAt: su.LastLoginAt,
 	}
@@ -158,5 +160,6 @@ func (s *Tenant) restoreUser(su snapshotUser) {
 	if u.status != StatusDeleted && u.emailIndex != "" {
 		s.emails[u.emailIndex] = su.ID
 	}
+	s.indexExternalID(su.ID, u, su.ExternalIDIndex)
 	s.tally(u, +1)
 }

@@ -32,6 +32,8 @@ type Tenant struct {
 	// connections are the tenant's SCIM connections, revoked ones included;
 	// an entry is replaced, never changed in place.
 	connections map[ConnectionID]*scimConnection
+	// externalIDs: external id index → non-deleted user.
+	externalIDs map[string]UserID
 
 	// Counters kept by Evolve so that seat and owner checks are O(1).
 	staff        map[Status]int // users of kind member, by status
@@ -44,14 +46,17 @@ type Tenant struct {
 // user is the write model of one user. teams and items are lazily created
 // sets, so that 100,000 users without teams or work cost no maps.
 type user struct {
-	role          Role
-	kind          Kind
-	status        Status
-	prevStatus    Status // status before blocking
-	emailIndex    string // cleared on deletion
-	version       int64
-	revokedBefore time.Time
-	keptSession   string // the session the latest revocation spared, if any
+	role       Role
+	kind       Kind
+	status     Status
+	prevStatus Status // status before blocking
+	emailIndex string // cleared on deletion
+	// externalIDIndex is the blind index of the external id ("" for none;
+	// cleared on deletion).
+	externalIDIndex string
+	version         int64
+	revokedBefore   time.Time
+	keptSession     string // the session the latest revocation spared, if any
 	// Stream versions of events about the user, so that what the write model
 	// leaves out (personal data, instants) can be read back from the stream
 	// with point reads: the UserInvited that created them, the latest event
@@ -59,6 +64,9 @@ type user struct {
 	// sealed, so the write model cannot tell whether an invitation held one),
 	// and the latest event about them at all.
 	createdAt, credentialsAt, lastAt int64
+	// profileAt is the stream version of the latest event that carries
+	// their profile (UserInvited or ProfileChanged).
+	profileAt int64
 	// reactivateOnPurchase is the flag of the latest deactivation.
 	reactivateOnPurchase bool
 	lastLoginAt          time.Time // zero if never
@@ -102,6 +110,9 @@ type UserView struct {
 	Leads      []TeamID // sorted; always a subset of Teams
 	Version    int64    // number of events about this user (If-Match)
 	EmailIndex string   // blind index of the e-mail; empty once deleted
+	// ExternalIDIndex is the blind index of the external id; empty when
+	// none, and once deleted.
+	ExternalIDIndex string
 	// SessionsRevokedBefore kills every token issued before it; zero if never.
 	SessionsRevokedBefore time.Time
 	// KeptSession references the one session SessionsRevokedBefore spares
@@ -116,6 +127,9 @@ type UserView struct {
 	// UserInvited event that created the user, of the latest event that may
 	// carry their password hash, and of the latest event about them.
 	CreatedAt, CredentialsAt, LastAt int64
+	// ProfileAt is the stream version of the latest event carrying their
+	// profile (personal data but the password hash).
+	ProfileAt int64
 	Capabilities
 }
 
@@ -218,6 +232,8 @@ func (s *Tenant) view(id UserID, u *user) UserView {
 		Leads:                 s.leads(id, u),
 		Version:               u.version,
 		EmailIndex:            u.emailIndex,
+		ExternalIDIndex:       u.externalIDIndex,
+		ProfileAt:             u.profileAt,
 		SessionsRevokedBefore: u.revokedBefore,
 		KeptSession:           u.keptSession,
 		ReactivateOnPurchase:  u.reactivateOnPurchase,

@@ -22,7 +22,8 @@ var allowedImports = map[string][]string{
 	// golang-lru; access reads forwarding headers from trusted proxies with
 	// realclientip (which headers to believe is a rule of the HTTP edge).
 	"commands": {"domain", "commands", "github.com/google/uuid", "github.com/go-chi/chi/v5", "github.com/go-json-experiment/json",
-		"golang.org/x/time/rate", "github.com/hashicorp/golang-lru/v2", "github.com/realclientip/realclientip-go"},
+		"golang.org/x/time/rate", "github.com/hashicorp/golang-lru/v2", "github.com/realclientip/realclientip-go",
+		"github.com/elimity-com/scim", "github.com/scim2/filter-parser/v2"},
 	// projections place events in the feed with the event store port's
 	// Position (commands/eventstore imports nothing of the module): one
 	// position type from the append to the read that waits for it.
@@ -54,6 +55,10 @@ var narrowerImports = map[string][]string{
 	// The command engine carries domain commands out on tenant streams: it
 	// knows the domain and the event store port, no use case and no HTTP.
 	"commands/execution": {"domain", "commands/eventstore", "commands/pause", "github.com/google/uuid"},
+	// SCIM's protocol layer speaks SCIM (routing, schemas, filters: the
+	// elimity library and its filter parser) over a port in Roster's terms:
+	// nothing of the use cases or the engine.
+	"commands/scim": {"domain", "github.com/go-chi/chi/v5", "github.com/elimity-com/scim", "github.com/scim2/filter-parser/v2"},
 }
 
 type listedPackage struct {

@@ -57,7 +57,7 @@ var hostileValues = map[string]string{"nul": "%00", "not_utf8": "%ff", "100_kB":
 
 // pathExamples are well-formed values of every path parameter, used for
 // the parameters not under test.
-var pathExamples = map[string]string{"tenant": "acme", "user": "boss", "team": "red", "item": "job-1", "name": "users_v2"}
+var pathExamples = map[string]string{"tenant": "acme", "user": "boss", "team": "red", "item": "job-1", "name": "users_v2", "connection": "scim-okta"}
 
 // routedOperations lists "METHOD pattern" for every route of the server's
 // router, as chi.Walk finds them.

@@ -15,10 +15,11 @@ type identityKey struct {
 	user   domain.UserID
 }
 
-// identity is what never changes about a user until they are erased.
+// identity is a user's profile as of their profile's stream version.
 type identity struct {
-	pii domain.PersonalData // e-mail and name only
-	at  time.Time           // creation
+	pii       domain.PersonalData // the profile: no password hash
+	at        time.Time           // creation
+	profileAt int64               // the stream version pii was read at
 }
 
 // identities caches users' identities for rendering. It holds personal data

@@ -35,8 +35,11 @@ func (r *pastState) apply(rec eventstore.RecordedEvent) error {
 	if err != nil {
 		return err
 	}
-	if invited, ok := e.(domain.UserInvited); ok {
-		r.pii[invited.User] = invited.PII
+	switch e := e.(type) {
+	case domain.UserInvited:
+		r.pii[e.User] = e.PII
+	case domain.ProfileChanged: // the profile as of then
+		r.pii[e.User] = e.PII
 	}
 	domain.Evolve(r.state, e)
 	r.applied = append(r.applied, appliedEvent{version: rec.StreamVersion, at: rec.OccurredAt})
@@ -67,6 +70,7 @@ func (r *pastState) user(id domain.UserID) (PastUser, bool, error) {
 	}
 	created, last := r.event(v.CreatedAt), r.event(v.LastAt)
 	v.CreatedAt, v.LastAt, v.CredentialsAt = created.version, last.version, r.event(v.CredentialsAt).version
+	v.ProfileAt = r.event(v.ProfileAt).version
 	pii := r.pii[id]
 	pii.PasswordHash = ""
 	return PastUser{Tenant: r.state.ID(), View: v,

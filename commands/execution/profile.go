@@ -25,9 +25,9 @@ var ErrNoPersonalData = errors.New("execution: no personal-data reader configure
 
 // Profile reads u's personal data (erased once deleted) and instants. recent
 // is the result of a command just carried out (zero if none): the instants
-// of its events are known without reading them. A user's e-mail, name and
-// creation never change but for erasure, which u's status tells, so they are
-// cached: rendering a user usually costs no read at all.
+// of its events are known without reading them. A user's profile changes
+// only with an event that moves u.ProfileAt on, and their creation never,
+// so both are cached: rendering a user usually costs no read at all.
 func (q *Queries) Profile(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (Profile, error) {
 	created, err := q.identity(ctx, tenant, u, recent)
 	if err != nil {
@@ -49,45 +49,62 @@ func (q *Queries) Profile(ctx context.Context, tenant domain.TenantID, u domain.
 	return p, nil
 }
 
-// identity is a user's e-mail, name and creation instant, cached.
+// identity is a user's profile and creation instant, cached until their
+// profile changes (u.ProfileAt moves on) or they are deleted.
 func (q *Queries) identity(ctx context.Context, tenant domain.TenantID, u domain.UserView, recent Result) (identity, error) {
-	if id, ok := previewedIdentity(u, recent); ok {
-		return id, nil
-	}
 	key := identityKey{tenant, u.ID}
-	if id, ok := q.identities.get(key); ok && u.Status != domain.StatusDeleted {
+	if id, ok := q.identities.get(key); ok && u.Status != domain.StatusDeleted && id.profileAt == u.ProfileAt {
 		return id, nil
 	}
-	rec, err := q.eventAt(ctx, tenant, u.CreatedAt)
+	created, previewed, err := q.profileAt(ctx, tenant, u.CreatedAt, recent)
 	if err != nil {
 		return identity{}, err
 	}
-	pii, err := personalDataOf(rec)
-	if err != nil {
-		return identity{}, err
+	profile := created
+	if u.ProfileAt > u.CreatedAt {
+		var alsoPreviewed bool
+		if profile, alsoPreviewed, err = q.profileAt(ctx, tenant, u.ProfileAt, recent); err != nil {
+			return identity{}, err
+		}
+		previewed = previewed || alsoPreviewed
 	}
-	id := identity{pii: domain.PersonalData{Email: pii.Email, Name: pii.Name, Erased: pii.Erased}, at: rec.OccurredAt}
-	if u.Status == domain.StatusDeleted || pii.Erased {
+	pii := profile.PersonalData
+	pii.PasswordHash = ""
+	id := identity{pii: pii, at: created.at, profileAt: u.ProfileAt}
+	switch {
+	case previewed: // a dry run's: the stream does not hold it, never cached
+	case u.Status == domain.StatusDeleted || pii.Erased:
 		q.identities.forget(key)
-	} else {
+	default:
 		q.identities.put(key, id)
 	}
 	return id, nil
 }
 
-// previewedIdentity is the identity of a user whom a dry run (recent)
-// would create: the stream does not hold them, their events are the
-// preview's. Never cached.
-func previewedIdentity(u domain.UserView, recent Result) (identity, bool) {
-	i := u.CreatedAt - recent.First
-	if recent.previewed == nil || i < 0 || i >= int64(len(recent.previewed)) {
-		return identity{}, false
+// recordedProfile is the personal data an event carries and its instant.
+type recordedProfile struct {
+	domain.PersonalData
+	at time.Time
+}
+
+// profileAt reads the personal data of the event at version: from a dry
+// run's own events (recent) when it is one of them (previewed), else from
+// the stream.
+func (q *Queries) profileAt(ctx context.Context, tenant domain.TenantID, version int64, recent Result) (p recordedProfile, previewed bool, err error) {
+	if i := version - recent.First; recent.previewed != nil && i >= 0 && i < int64(len(recent.previewed)) {
+		switch e := recent.previewed[i].(type) {
+		case domain.UserInvited:
+			return recordedProfile{e.PII, recent.At}, true, nil
+		case domain.ProfileChanged:
+			return recordedProfile{e.PII, recent.At}, true, nil
+		}
 	}
-	invited, ok := recent.previewed[i].(domain.UserInvited)
-	if !ok {
-		return identity{}, false
+	rec, err := q.eventAt(ctx, tenant, version)
+	if err != nil {
+		return recordedProfile{}, false, err
 	}
-	return identity{pii: domain.PersonalData{Email: invited.PII.Email, Name: invited.PII.Name}, at: recent.At}, true
+	pii, err := personalDataOf(rec)
+	return recordedProfile{pii, rec.OccurredAt}, false, err
 }
 
 // PasswordHash returns u's current password hash, "" when they have none

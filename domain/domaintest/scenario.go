@@ -103,7 +103,7 @@ func (g *generator) command() domain.Command {
 
 func (g *generator) lifecycle() domain.Command {
 	op, u := domain.OperatorActor(), g.user()
-	switch g.rng.IntN(11) {
+	switch g.rng.IntN(12) {
 	case 0, 1:
 		kind := domain.KindMember
 		if g.rng.IntN(4) == 0 {
@@ -127,6 +127,10 @@ func (g *generator) lifecycle() domain.Command {
 		return domain.ChangeRole{Actor: op, User: u, Role: g.role()}
 	case 9:
 		return domain.SetPassword{Actor: op, User: u, PasswordHash: fmt.Sprintf("hash-%d", g.events), At: g.at()}
+	case 10: // a new external id; e-mail and name stay as Email and Name say
+		ext := fmt.Sprintf("ext-%s-%d", u, g.events)
+		return domain.ChangeProfile{Actor: op, User: u, PII: domain.PersonalData{Email: Email(u), Name: Name(u), ExternalID: ext},
+			EmailIndex: g.emailIndex(Email(u)), ExternalIDIndex: g.emailIndex(ext)}
 	}
 	return domain.DeleteUser{Actor: op, User: u, Reason: "scenario"}
 }

@@ -38,6 +38,15 @@ func NewBlindIndex(key []byte) (*BlindIndex, error) {
 	return &BlindIndex{key: append([]byte(nil), key...)}, nil
 }
 
+// ExternalIDIndex returns the blind index of an identity provider's id of a
+// person (SCIM's externalId): exact, as SCIM compares it, and apart from
+// every e-mail's index (another input domain of the same key).
+func (b *BlindIndex) ExternalIDIndex(externalID string) string {
+	mac := hmac.New(sha256.New, b.key)
+	mac.Write([]byte("external_id\x00" + externalID))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
 // EmailIndex returns the blind index of email: 64 lower-case hex digits. It
 // normalises email first (domain.NormalizeEmail), so addresses that differ
 // only in case or surrounding spaces share one index, and so do the Unicode

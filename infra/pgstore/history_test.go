@@ -40,6 +40,7 @@ var sampleOfEveryType = []domain.Event{
 	domain.OwnershipTransferred{From: "ann", To: "bob", Items: []domain.WorkItemID{"job-1"}},
 	domain.CustomerEmailBlocked{User: "ann", EmailIndex: "x"},
 	domain.CustomerEmailUnblocked{User: "bob", EmailIndex: "x"},
+	domain.ProfileChanged{User: "ann", EmailIndex: "x"},
 	domain.ScimConnectionCreated{Connection: "okta", Name: "Okta", TokenDigest: "d"}, // about no user
 	domain.ScimConnectionRevoked{Connection: "okta"},
 }

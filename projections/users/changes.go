@@ -38,6 +38,12 @@ func (p Projector) change(e projections.Event) *projections.Statement {
 		return set(d.User, `teams = array_remove(teams, $4), leads = array_remove(leads, $4)`, string(d.Team))
 	case domain.TeamLeaderAssigned:
 		return p.leaderChange(e, d)
+	case domain.ProfileChanged:
+		var email any
+		if !d.PII.Erased {
+			email = d.PII.Email
+		}
+		return set(d.User, `email = $4, name = $5`, email, d.PII.DisplayName())
 	}
 	return nil // nothing but the version moves (PasswordSet, SessionsRevoked, …), or not a user event
 }

@@ -97,6 +97,10 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 		return []projections.Statement{*p.change(e), {
 			SQL:  fmt.Sprintf(`DELETE FROM %s WHERE tenant_id = $1 AND user_id = $2`, p.search),
 			Args: []any{string(e.Tenant), string(d.User)}}}
+	case domain.ProfileChanged:
+		return []projections.Statement{*p.change(e), {
+			SQL:  fmt.Sprintf(`UPDATE %s SET search = $3 WHERE tenant_id = $1 AND user_id = $2`, p.search),
+			Args: []any{string(e.Tenant), string(d.User), searchText(d.PII)}}}
 	}
 	if change := p.change(e); change != nil {
 		return []projections.Statement{*change}
