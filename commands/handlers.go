@@ -42,6 +42,7 @@ type Handlers struct {
 	TransferOwnership    Handler[domain.TransferOwnership]
 	RecordLogin          Handler[domain.RecordLogin]
 	ChangeProfile        Handler[ChangeProfile]
+	DeleteTeam           Handler[domain.DeleteTeam]
 	CreateScimConnection Handler[CreateScimConnection]
 	RevokeScimConnection Handler[domain.RevokeScimConnection]
 	// Bulk carries out many of the use cases above at once.
@@ -72,7 +73,8 @@ func New(engine *execution.Engine, cfg Config) (*Handlers, error) {
 		ChangeRole: changeRole(e), SetPassword: setPassword(e, d), DeleteUser: deleteUser(e),
 		DefineTeam: defineTeam(e), JoinTeam: joinTeam(e), LeaveTeam: leaveTeam(e),
 		AssignTeamLeader: assignTeamLeader(e), AssignWork: assignWork(e), TransferOwnership: transferOwnership(e),
-		RecordLogin: recordLogin(e), ChangeProfile: changeProfile(e, d), CreateScimConnection: createScimConnection(e),
+		RecordLogin: recordLogin(e), ChangeProfile: changeProfile(e, d), DeleteTeam: deleteTeam(e),
+		CreateScimConnection: createScimConnection(e),
 		RevokeScimConnection: revokeScimConnection(e), Bulk: BulkHandler{engine: e},
 	}, nil
 }

@@ -52,6 +52,8 @@ func Decide(s *Tenant, cmd Command) ([]Event, error) {
 		return decideAssignWork(s, c)
 	case TransferOwnership:
 		return decideTransferOwnership(s, c)
+	case DeleteTeam:
+		return decideDeleteTeam(s, c)
 	case ChangeProfile:
 		return decideChangeProfile(s, c)
 	case CreateScimConnection:

@@ -123,3 +123,37 @@ func (s *Tenant) managedTeam(a Actor, id TeamID) (*team, error) {
 	}
 	return t, nil
 }
+
+// DeleteTeam removes a team: its members leave it first (and its leader
+// loses the lead), so that every user's teams stay true. An identity
+// provider deletes the group the team mirrors. Managers of users.
+type DeleteTeam struct {
+	Actor Actor
+	Team  TeamID
+}
+
+func (c DeleteTeam) actor() Actor { return c.Actor }
+
+// TeamDeleted records that a team, left by all its members, is gone. Its id
+// may be defined again later as a new team.
+type TeamDeleted struct {
+	Team TeamID `json:"team"`
+}
+
+// EventType returns "TeamDeleted".
+func (TeamDeleted) EventType() string { return "TeamDeleted" }
+
+func (TeamDeleted) subjects() []UserID { return nil }
+
+// decideDeleteTeam: deleting a team that does not exist finds nothing.
+func decideDeleteTeam(s *Tenant, c DeleteTeam) ([]Event, error) {
+	t, err := s.managedTeam(c.Actor, c.Team)
+	if err != nil {
+		return nil, err
+	}
+	var ev []Event
+	for _, m := range sortedKeys(t.members) {
+		ev = append(ev, s.leaveTeam(c.Team, m)...)
+	}
+	return append(ev, TeamDeleted{Team: c.Team}), nil
+}

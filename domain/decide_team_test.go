@@ -70,3 +70,19 @@ func TestDecideAssignTeamLeader(t *testing.T) {
 		{name: "an_unknown_leader_is_not_found", given: red, when: lead(ptr(UserID("ghost"))), wantErr: CodeNotFound},
 	})
 }
+
+func TestDecideDeleteTeam(t *testing.T) {
+	t.Parallel()
+	given := events(strictStaff(), teamWith("red", "mgr", "mem"))
+	deletedRed := []Event{TeamLeft{Team: "red", User: "mem"}, TeamLeaderAssigned{Team: "red", Leader: "", Previous: "mgr"},
+		TeamLeft{Team: "red", User: "mgr"}, TeamDeleted{Team: "red"}}
+	runSpecs(t, []spec{
+		{name: "members_leave_the_leader_loses_the_lead_and_the_team_goes", given: given,
+			when: DeleteTeam{Actor: by("adm"), Team: "red"},
+			then: deletedRed},
+		{name: "a_member_may_not_delete_a_team", given: given, when: DeleteTeam{Actor: by("mem"), Team: "red"}, wantErr: CodeForbidden},
+		{name: "a_team_that_does_not_exist_is_not_found", given: strictStaff(), when: DeleteTeam{Actor: op, Team: "red"}, wantErr: CodeNotFound},
+		{name: "a_deleted_team_is_gone", given: events(given, deletedRed),
+			when: JoinTeam{Actor: op, Team: "red", User: "mem"}, wantErr: CodeNotFound},
+	})
+}

@@ -63,6 +63,8 @@ func Evolve(s *Tenant, e Event) *Tenant {
 		delete(s.blocklist, e.EmailIndex)
 	case ProfileChanged:
 		evolveProfileChanged(s, e)
+	case TeamDeleted:
+		delete(s.teams, e.Team) // a fork has its own teams map (Fork clones it)
 	case ScimConnectionCreated:
 		evolveScimConnectionCreated(s, e)
 	case ScimConnectionRevoked:

@@ -49,6 +49,7 @@ var registry = map[string]eventType{
 	"CustomerEmailBlocked":   {1, decodeAs[CustomerEmailBlocked]},
 	"CustomerEmailUnblocked": {1, decodeAs[CustomerEmailUnblocked]},
 	"ProfileChanged":         {1, decodeAs[ProfileChanged]},
+	"TeamDeleted":            {1, decodeAs[TeamDeleted]},
 	"ScimConnectionCreated":  {1, decodeAs[ScimConnectionCreated]},
 	"ScimConnectionRevoked":  {1, decodeAs[ScimConnectionRevoked]},
 }

@@ -37,6 +37,7 @@ func sampleEvents() []Event {
 		CustomerEmailUnblocked{User: "ann", EmailIndex: "bi-ann"},
 		ProfileChanged{User: "ann", PII: PersonalData{Email: "ann@example.test", Name: "Ann", ExternalID: "00u1", GivenName: "Ann", FamilyName: "Example"},
 			EmailIndex: "bi-ann", ExternalIDIndex: "bi-00u1"},
+		TeamDeleted{Team: "red"},
 		ScimConnectionCreated{Connection: "okta", Name: "Okta", TokenDigest: "digest", GroupRoles: map[string]Role{"Admins": RoleAdmin}},
 		ScimConnectionRevoked{Connection: "okta"},
 	}

@@ -37,6 +37,7 @@ func churn(t *testing.T, preset string, steps int, seed int64) (*Tenant, []Event
 			DefineTeam{Actor: op, Team: tid(), Name: "T", Leader: ptr(uid())},
 			JoinTeam{Actor: op, Team: tid(), User: u},
 			LeaveTeam{Actor: op, Team: tid(), User: u},
+			DeleteTeam{Actor: op, Team: tid()},
 			AssignWork{Actor: op, Item: WorkItemID(fmt.Sprintf("w%d", rng.Intn(120))), Kind: "job", Assignee: ptr(u)},
 			TransferOwnership{Actor: op, From: u, To: uid()},
 			ChangePolicy{Actor: op, Preset: ptr(PresetNames()[rng.Intn(len(PresetNames()))])},

@@ -266,6 +266,16 @@ func (s *Tenant) Team(id TeamID) (TeamView, bool) {
 	return TeamView{ID: id, Name: t.name, Leader: t.leader, Members: sortedKeys(t.members)}, true
 }
 
+// Teams returns a view of every team, in id order.
+func (s *Tenant) Teams() []TeamView {
+	out := make([]TeamView, 0, len(s.teams))
+	for _, id := range sortedKeys(s.teams) {
+		v, _ := s.Team(id)
+		out = append(out, v)
+	}
+	return out
+}
+
 // WorkItem returns a view of the work item and whether it exists.
 func (s *Tenant) WorkItem(id WorkItemID) (WorkItemView, bool) {
 	it := s.items[id]

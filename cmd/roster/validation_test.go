@@ -65,7 +65,7 @@ func routedOperations(t *testing.T, routes chi.Routes) []string {
 	t.Helper()
 	var ops []string
 	err := chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
-		if consoleRoute(route) {
+		if outsideTheJSONAPI(route) {
 			return nil
 		}
 		ops = append(ops, method+" "+route)
@@ -78,10 +78,14 @@ func routedOperations(t *testing.T, routes chi.Routes) []string {
 	return ops
 }
 
-// consoleRoute reports whether route is the admin console's: HTML pages
-// of a client of the API, not part of the API (console_test.go tests them).
-func consoleRoute(route string) bool {
-	return route == "/console" || strings.HasPrefix(route, "/console/")
+// outsideTheJSONAPI reports whether route serves a contract other than the
+// JSON API's: the admin console's HTML pages (a client of the API,
+// console_test.go tests them) and the SCIM 2.0 base URLs (RFC 7644's
+// contract, which describes itself at /ServiceProviderConfig, /Schemas and
+// /ResourceTypes, takes SCIM connection tokens only and answers in SCIM's
+// error format; scim_*_test.go test them).
+func outsideTheJSONAPI(route string) bool {
+	return route == "/console" || strings.HasPrefix(route, "/console/") || strings.Contains(route, "/scim/v2")
 }
 
 // parametersOf returns the documented path and query parameters of an

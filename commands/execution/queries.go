@@ -43,14 +43,32 @@ func (q *Queries) Member(ctx context.Context, tenant domain.TenantID, user domai
 
 // MemberByEmailIndex is Member for the non-deleted user whose e-mail
 // address has the blind index index (of its domain.NormalizeEmail form).
-func (q *Queries) MemberByEmailIndex(ctx context.Context, tenant domain.TenantID, index string) (m Member, found bool, err error) {
+func (q *Queries) MemberByEmailIndex(ctx context.Context, tenant domain.TenantID, index string) (Member, bool, error) {
+	return q.memberFound(ctx, tenant, func(s *domain.Tenant) (domain.UserView, bool) { return s.UserByEmailIndex(index) })
+}
+
+// MemberByExternalIDIndex is Member for the non-deleted user whose external
+// id has the blind index index.
+func (q *Queries) MemberByExternalIDIndex(ctx context.Context, tenant domain.TenantID, index string) (Member, bool, error) {
+	return q.memberFound(ctx, tenant, func(s *domain.Tenant) (domain.UserView, bool) { return s.UserByExternalIDIndex(index) })
+}
+
+// memberFound is Member for the user find finds in the current state.
+func (q *Queries) memberFound(ctx context.Context, tenant domain.TenantID, find func(*domain.Tenant) (domain.UserView, bool)) (m Member, found bool, err error) {
 	err = q.models.current(ctx, tenant, func(s *domain.Tenant) {
 		var u domain.UserView
-		if u, found = s.UserByEmailIndex(index); found {
+		if u, found = find(s); found {
 			m = Member{User: u, Policy: s.Policy()}
 		}
 	})
 	return m, found, err
+}
+
+// Teams returns every team of the tenant, in id order, as of every event
+// stored when it is called.
+func (q *Queries) Teams(ctx context.Context, tenant domain.TenantID) (teams []domain.TeamView, err error) {
+	err = q.models.current(ctx, tenant, func(s *domain.Tenant) { teams = s.Teams() })
+	return teams, err
 }
 
 // ConnectionByToken returns the tenant's live SCIM connection whose token has

@@ -41,6 +41,7 @@ var sampleOfEveryType = []domain.Event{
 	domain.CustomerEmailBlocked{User: "ann", EmailIndex: "x"},
 	domain.CustomerEmailUnblocked{User: "bob", EmailIndex: "x"},
 	domain.ProfileChanged{User: "ann", EmailIndex: "x"},
+	domain.TeamDeleted{Team: "red"},                                                  // about no user
 	domain.ScimConnectionCreated{Connection: "okta", Name: "Okta", TokenDigest: "d"}, // about no user
 	domain.ScimConnectionRevoked{Connection: "okta"},
 }

@@ -11,12 +11,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/access"
+	"github.com/rosterhq/roster/commands/provisioning"
+	"github.com/rosterhq/roster/commands/scim"
 	"github.com/rosterhq/roster/commands/writeapi"
 	"github.com/rosterhq/roster/console"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/projections"
+	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
 )
 
@@ -44,7 +47,12 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
 	router.Method(http.MethodGet, "/metrics", MetricsHandler(Lag(pool, svc.Store), append(append(requests.collectors(), HashingMetrics(svc.Hashing)...), InactivityMetrics(svc.Inactivity)...)...))
 	readapi.MountOpenAPI(router)
-	writes := &writeapi.API{Commands: svc.Commands, Queries: svc.Queries, Sessions: svc.Sessions, Log: log, Clients: svc.Clients}
+	// SCIM 2.0: identity providers, with their connections' tokens (never
+	// a session's), on the same use cases.
+	directory := provisioning.New(svc.Commands, svc.Queries, svc.Key.BlindIndex(), userPages{pool})
+	router.Mount("/v1/tenants/{tenant}/scim/v2", scim.NewHandler(directory, directory, log))
+	writes := &writeapi.API{Commands: svc.Commands, Queries: svc.Queries, Sessions: svc.Sessions, Log: log, Clients: svc.Clients,
+		ConnectionUse: directory}
 	router.Group(func(r chi.Router) {
 		r.Use(access.ValidPath)
 		writes.MountPublic(r)
@@ -114,4 +122,13 @@ func (l classifiedLag) RequestRebuild(ctx context.Context, name string) (readapi
 func (l classifiedLag) Retry(ctx context.Context, name string, tenant domain.TenantID) (readapi.RetryOutcome, error) {
 	outcome, err := l.Lag.Retry(ctx, name, tenant)
 	return outcome, pgoutage.Read(err)
+}
+
+// userPages pages through a tenant's users for SCIM from the users read
+// model.
+type userPages struct{ pool *pgxpool.Pool }
+
+func (p userPages) UserIDs(ctx context.Context, tenant domain.TenantID, offset, limit int) ([]domain.UserID, int, error) {
+	ids, total, err := users.IDs(ctx, p.pool, tenant, offset, limit)
+	return ids, total, pgoutage.Read(err)
 }

@@ -38,6 +38,9 @@ ON CONFLICT (tenant_id, team_id) DO UPDATE SET name = EXCLUDED.name, updated_at 
 		return p.set(e, d.Team, `members = array_remove(members, $4), leader = CASE WHEN leader = $4 THEN NULL ELSE leader END`, string(d.User))
 	case domain.TeamLeaderAssigned:
 		return p.set(e, d.Team, `leader = NULLIF($4, '')`, string(d.Leader))
+	case domain.TeamDeleted:
+		return []projections.Statement{{SQL: fmt.Sprintf(`DELETE FROM %s WHERE tenant_id = $1 AND team_id = $2`, p.Table()),
+			Args: []any{string(e.Tenant), string(d.Team)}}}
 	case domain.UserDeleted:
 		return []projections.Statement{{SQL: fmt.Sprintf(`UPDATE %s
 SET members = array_remove(members, $2), leader = CASE WHEN leader = $2 THEN NULL ELSE leader END, updated_at = $3
@@ -55,7 +58,7 @@ func (p Projector) set(e projections.Event, team domain.TeamID, assignments stri
 }
 
 // handled are the only events this read model uses.
-var handled = projections.Of(domain.TeamDefined{}, domain.TeamJoined{}, domain.TeamLeft{}, domain.TeamLeaderAssigned{}, domain.UserDeleted{})
+var handled = projections.Of(domain.TeamDefined{}, domain.TeamJoined{}, domain.TeamLeft{}, domain.TeamLeaderAssigned{}, domain.TeamDeleted{}, domain.UserDeleted{})
 
 // Handles implements projections.Interested: other events need no decoding.
 func (p Projector) Handles(eventType string) bool { return handled[eventType] }

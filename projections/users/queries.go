@@ -264,3 +264,26 @@ func SeatsUsed(ctx context.Context, q Querier, tenant domain.TenantID) (int, err
 	}
 	return used, nil
 }
+
+// IDs is one page of the tenant's users, deleted ones left out, in id
+// order: limit ids from offset on, and how many there are in all (what a
+// SCIM list without a filter pages through).
+func IDs(ctx context.Context, q Querier, tenant domain.TenantID, offset, limit int) (ids []domain.UserID, total int, err error) {
+	const live = "tenant_id = $1 AND status <> 'deleted'"
+	if err := q.QueryRow(ctx, "SELECT count(*) FROM "+Table+" WHERE "+live, string(tenant)).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("users: count: %w", err)
+	}
+	rows, err := q.Query(ctx, "SELECT user_id FROM "+Table+" WHERE "+live+" ORDER BY user_id OFFSET $2 LIMIT $3", string(tenant), max(offset, 0), max(limit, 0))
+	if err != nil {
+		return nil, 0, fmt.Errorf("users: ids: %w", err)
+	}
+	ids, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.UserID, error) {
+		var id string
+		err := row.Scan(&id)
+		return domain.UserID(id), err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("users: ids: %w", err)
+	}
+	return ids, total, nil
+}
