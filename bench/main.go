@@ -35,6 +35,7 @@ var suites = []suite{
 	{"encryption", runEncryption},
 	{"list-users", runListUsers},
 	{"console-users", runConsoleUsers},
+	{"scim", runSCIM},
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
 	{"rebuild", runRebuild},

@@ -3,17 +3,19 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // scimTenant is a tenant with a SCIM connection "Okta" created by its owner
-// "boss" over the JSON API; path is its SCIM base URL, token the
-// connection's.
+// "boss" over the JSON API; path is its SCIM base URL, token and
+// connection the connection's token and id, boss the owner's session.
 type scimTenant struct {
-	t           *testing.T
-	base, path  string
-	token, boss string
+	t                       *testing.T
+	base, path              string
+	token, connection, boss string
 }
 
 // newScimTenant creates tenant id (preset, seats, policy as httpTenant) and
@@ -24,7 +26,7 @@ func newScimTenant(t *testing.T, base, id, preset string, seats int, policy, gro
 	boss := httpLogin(t, base, id, "boss")
 	created := expect(t, "a SCIM connection", call(t, base, "POST", "/v1/tenants/"+id+"/scim-connections", boss,
 		obj{"name": "Okta", "group_roles": groupRoles}), http.StatusCreated, "")
-	return &scimTenant{t: t, base: base, path: "/v1/tenants/" + id + "/scim/v2", token: created.str("token"), boss: boss}
+	return &scimTenant{t: t, base: base, path: "/v1/tenants/" + id + "/scim/v2", token: created.str("token"), connection: created.str("id"), boss: boss}
 }
 
 // do sends a SCIM request with the connection's token (body as call).
@@ -51,12 +53,87 @@ func (s *scimTenant) want(what string, r reply, want int) reply {
 // did before it: SCIM replies carry no position.
 func (s *scimTenant) position() string {
 	s.t.Helper()
-	tenant := strings.Split(s.path, "/")[3]
-	return expect(s.t, "a write to wait for", call(s.t, s.base, "PUT", "/v1/tenants/"+tenant+"/teams/sync-point", "op-token", obj{"name": "Sync point"}),
+	return expect(s.t, "a write to wait for", call(s.t, s.base, "PUT", "/v1/tenants/"+s.tenant()+"/teams/sync-point", "op-token", obj{"name": "Sync point"}),
 		http.StatusOK, "").str("position")
 }
 
-const userSchema = "urn:ietf:params:scim:schemas:core:2.0:User"
+// tenant is the id of s's tenant.
+func (s *scimTenant) tenant() string { return strings.Split(s.path, "/")[3] }
+
+// user is the JSON API's read of user id, made once the read model has
+// applied everything SCIM did before (s.position()); the operator reads.
+func (s *scimTenant) user(id string) reply {
+	s.t.Helper()
+	return expect(s.t, "the JSON API's "+id, call(s.t, s.base, "GET", "/v1/tenants/"+s.tenant()+"/users/"+id+"?min_position="+s.position(),
+		"op-token", nil), http.StatusOK, "")
+}
+
+// listed is the ids of a SCIM list's Resources, in the order listed.
+func listed(r reply) []string {
+	resources, _ := r.Body["Resources"].([]any)
+	ids := make([]string, 0, len(resources))
+	for _, res := range resources {
+		m, _ := res.(map[string]any)
+		id, _ := m["id"].(string)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// membersOf is the ids (values) of a SCIM group's members, sorted.
+func membersOf(r reply) []string {
+	members, _ := r.Body["members"].([]any)
+	ids := make([]string, 0, len(members))
+	for _, member := range members {
+		m, _ := member.(map[string]any)
+		id, _ := m["value"].(string)
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// metaVersion is a SCIM resource's meta.version.
+func metaVersion(r reply) string {
+	meta, _ := r.Body["meta"].(map[string]any)
+	v, _ := meta["version"].(string)
+	return v
+}
+
+// wantTeam fails unless the JSON API shows team id named name with
+// exactly members.
+func (s *scimTenant) wantTeam(id, name string, members ...string) {
+	s.t.Helper()
+	teams := expect(s.t, "the teams", call(s.t, s.base, "GET", "/v1/tenants/"+s.tenant()+"/teams?min_position="+s.position(), "op-token", nil), http.StatusOK, "")
+	items, _ := teams.Body["items"].([]any)
+	for _, item := range items {
+		team, _ := item.(map[string]any)
+		if team["id"] != id {
+			continue
+		}
+		var got []string
+		list, _ := team["members"].([]any)
+		for _, m := range list {
+			got = append(got, m.(string))
+		}
+		slices.Sort(got)
+		if team["name"] != name || !slices.Equal(got, sorted(members)) {
+			s.t.Fatalf("team %s: %v, want %q with %v", id, team, name, sorted(members))
+		}
+		return
+	}
+	s.t.Fatalf("no team %s: %s", id, teams.Raw)
+}
+
+// filtered is the query of a list filtered by expr, as clients escape it.
+func filtered(expr string) string { return "filter=" + url.QueryEscape(expr) }
+
+const (
+	userSchema       = "urn:ietf:params:scim:schemas:core:2.0:User"
+	enterpriseSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	groupSchema      = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	listSchema       = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+)
 
 // scimUser is a SCIM User as Okta sends it on create.
 func scimUser(userName, given, family string, active bool) obj {
@@ -95,7 +172,7 @@ func TestScimProvisionsFindsAndDeactivatesAUser(t *testing.T) {
 	// Ann signs in; the deactivation answers, and her token is dead.
 	expect(t, "ann's password", call(t, server.URL, "PUT", "/v1/tenants/acme/users/"+id+"/password", "op-token", obj{"password": passwordOf("ann")}), http.StatusOK, "")
 	ann := expect(t, "ann logs in", login(t, server.URL, "acme", "ann@acme.example", passwordOf("ann")), http.StatusCreated, "").str("token")
-	expect(t, "ann reads", call(t, server.URL, "GET", "/v1/tenants/acme", ann, nil), http.StatusOK, "")
+	expect(t, "ann reads", call(t, server.URL, "GET", "/v1/tenants/acme?min_position="+s.position(), ann, nil), http.StatusOK, "")
 	off := s.want("deactivate", s.do("PATCH", "/Users/"+id, patchOp(obj{"op": "replace", "path": "active", "value": false})), http.StatusOK)
 	if off.Body["active"] != false {
 		t.Fatalf("deactivated %s", off.Raw)

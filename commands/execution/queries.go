@@ -64,6 +64,14 @@ func (q *Queries) memberFound(ctx context.Context, tenant domain.TenantID, find 
 	return m, found, err
 }
 
+// View calls read with the tenant's write model as of every event stored
+// when it is called, for a caller that reads several things of one state
+// at once (one catch-up, not one per thing). read must only read: call the
+// state's query methods, keep nothing of it past its return.
+func (q *Queries) View(ctx context.Context, tenant domain.TenantID, read func(*domain.Tenant)) error {
+	return q.models.current(ctx, tenant, read)
+}
+
 // Teams returns every team of the tenant, in id order, as of every event
 // stored when it is called.
 func (q *Queries) Teams(ctx context.Context, tenant domain.TenantID) (teams []domain.TeamView, err error) {

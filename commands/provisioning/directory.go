@@ -62,14 +62,30 @@ func (d *Directory) member(ctx context.Context, c scim.Connection, id string) (e
 	return m, nil
 }
 
-// teamNames maps the tenant's team ids to their names, for rendering.
-func (d *Directory) teamNames(ctx context.Context, tenant domain.TenantID) (map[domain.TeamID]string, error) {
-	teams, err := d.queries.Teams(ctx, tenant)
-	names := make(map[domain.TeamID]string, len(teams))
-	for _, t := range teams {
-		names[t.ID] = t.Name
+// users reads, in one catch-up of the write model, the live (not deleted)
+// users find picks and the names of the tenant's teams, for rendering.
+func (d *Directory) users(ctx context.Context, tenant domain.TenantID, find func(*domain.Tenant) []domain.UserView) (
+	found []domain.UserView, teams map[domain.TeamID]string, err error) {
+	err = d.queries.View(ctx, tenant, func(s *domain.Tenant) {
+		for _, u := range find(s) {
+			if u.Status != domain.StatusDeleted {
+				found = append(found, u)
+			}
+		}
+		teams = map[domain.TeamID]string{}
+		for _, t := range s.Teams() {
+			teams[t.ID] = t.Name
+		}
+	})
+	return found, teams, err
+}
+
+// one adapts a look-up of one user for users.
+func one(u domain.UserView, ok bool) []domain.UserView {
+	if !ok {
+		return nil
 	}
-	return names, err
+	return []domain.UserView{u}
 }
 
 // render is u as SCIM shows them. Invited users read active: they are who

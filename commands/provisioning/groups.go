@@ -14,8 +14,8 @@ import (
 
 // Groups are teams. A group's members are the team's; a member the
 // connection's group_roles maps the group's name to a role gets that role
-// when they join (never owner unless the mapping says so: the domain
-// decides). Leaving a group changes no role.
+// when they join, if it ranks above theirs (never owner unless the mapping
+// says so: the domain decides). Leaving a group changes no role.
 
 // team returns the tenant's team id.
 func (d *Directory) team(ctx context.Context, c scim.Connection, id string) (domain.TeamView, error) {
@@ -51,16 +51,12 @@ func (d *Directory) renderGroup(ctx context.Context, tenant domain.TenantID, t d
 }
 
 // CreateGroup defines a team of a fresh id and adds the members. Names are
-// unique among groups (case aside), as identity providers match them.
+// unique among groups (checkGroupName).
 func (d *Directory) CreateGroup(ctx context.Context, c scim.Connection, in scim.GroupInput) (scim.Group, error) {
-	teams, err := d.queries.Teams(ctx, c.Tenant)
-	if err != nil {
+	id := newTeamID()
+	if err := d.checkGroupName(ctx, c, in.DisplayName, id); err != nil {
 		return scim.Group{}, err
 	}
-	if slices.ContainsFunc(teams, func(t domain.TeamView) bool { return strings.EqualFold(t.Name, in.DisplayName) }) {
-		return scim.Group{}, domain.NewError(domain.CodeInvalidTransition, "a group of this name exists")
-	}
-	id := newTeamID()
 	if _, err := d.commands.DefineTeam.Handle(ctx, envelope(c), domain.DefineTeam{Actor: actor(c), Team: id, Name: in.DisplayName}); err != nil {
 		return scim.Group{}, err
 	}
@@ -116,6 +112,11 @@ func (d *Directory) ChangeGroup(ctx context.Context, c scim.Connection, id strin
 		return scim.Group{}, err
 	}
 	if ch.DisplayName != nil && *ch.DisplayName != t.Name {
+		// A rename keeps names unique as a create does: else the
+		// provider's look-up by displayName would find two groups.
+		if err := d.checkGroupName(ctx, c, *ch.DisplayName, t.ID); err != nil {
+			return scim.Group{}, err
+		}
 		if _, err := d.commands.DefineTeam.Handle(ctx, envelope(c), domain.DefineTeam{Actor: actor(c), Team: t.ID, Name: *ch.DisplayName}); err != nil {
 			return scim.Group{}, err
 		}
@@ -149,8 +150,24 @@ func (d *Directory) DeleteGroup(ctx context.Context, c scim.Connection, id strin
 	return err
 }
 
+// checkGroupName refuses name when a group other than self has it, case
+// aside: names are unique among groups, as identity providers match groups
+// by them. The refusal names the field, which SCIM answers as uniqueness.
+// (Checked before the command, not decided with it: two concurrent
+// creates of one name may both pass.)
+func (d *Directory) checkGroupName(ctx context.Context, c scim.Connection, name string, self domain.TeamID) error {
+	teams, err := d.queries.Teams(ctx, c.Tenant)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(teams, func(t domain.TeamView) bool { return t.ID != self && strings.EqualFold(t.Name, name) }) {
+		return &domain.Error{Code: domain.CodeInvalidTransition, Field: "displayName", Detail: "another group has this name"}
+	}
+	return nil
+}
+
 // join adds users to team (a member already there changes nothing) and
-// gives each the role the connection maps the group's name to.
+// raises each to the role the connection maps the group's name to.
 func (d *Directory) join(ctx context.Context, c scim.Connection, team domain.TeamID, name string, users []string) error {
 	role, err := d.mappedRole(ctx, c, name)
 	if err != nil {
@@ -161,6 +178,13 @@ func (d *Directory) join(ctx context.Context, c scim.Connection, team domain.Tea
 			return err
 		}
 		if role == "" {
+			continue
+		}
+		m, err := d.member(ctx, c, id)
+		if err != nil {
+			return err
+		}
+		if !role.Outranks(m.User.Role) { // a mapping raises a role, never lowers one
 			continue
 		}
 		if _, err := d.commands.ChangeRole.Handle(ctx, envelope(c), domain.ChangeRole{Actor: actor(c), User: domain.UserID(id), Role: role}); err != nil {

@@ -68,15 +68,14 @@ func (d *Directory) CreateUser(ctx context.Context, c scim.Connection, in scim.U
 
 // User reads one user from the write model.
 func (d *Directory) User(ctx context.Context, c scim.Connection, id string) (scim.User, error) {
-	m, err := d.member(ctx, c, id)
+	found, teams, err := d.users(ctx, c.Tenant, func(s *domain.Tenant) []domain.UserView { return one(s.User(domain.UserID(id))) })
 	if err != nil {
 		return scim.User{}, err
 	}
-	teams, err := d.teamNames(ctx, c.Tenant)
-	if err != nil {
-		return scim.User{}, err
+	if len(found) == 0 {
+		return scim.User{}, notFound("user")
 	}
-	return d.render(ctx, c.Tenant, m.User, teams)
+	return d.render(ctx, c.Tenant, found[0], teams)
 }
 
 // Users answers a list: a filter names at most one user (userName and the
@@ -86,72 +85,66 @@ func (d *Directory) Users(ctx context.Context, c scim.Connection, f scim.UserFil
 	if f == (scim.UserFilter{}) {
 		return d.allUsers(ctx, c, p)
 	}
-	found, ok, err := d.filtered(ctx, c, f)
-	if err != nil || !ok {
+	var find func(s *domain.Tenant) (domain.UserView, bool)
+	switch index := d.indexes; {
+	case f.ExternalID != nil:
+		find = func(s *domain.Tenant) (domain.UserView, bool) {
+			return s.UserByExternalIDIndex(index.ExternalIDIndex(*f.ExternalID))
+		}
+	case f.UserName != nil:
+		find = func(s *domain.Tenant) (domain.UserView, bool) {
+			return s.UserByEmailIndex(index.EmailIndex(*f.UserName))
+		}
+	default:
+		find = func(s *domain.Tenant) (domain.UserView, bool) { return s.UserByEmailIndex(index.EmailIndex(*f.Email)) }
+	}
+	found, teams, err := d.users(ctx, c.Tenant, func(s *domain.Tenant) []domain.UserView { return one(find(s)) })
+	if err != nil || len(found) == 0 {
 		return []scim.User{}, 0, err
 	}
-	if p.StartIndex > 1 || p.Count < 1 {
-		return []scim.User{}, 1, nil
-	}
-	return []scim.User{found}, 1, nil
-}
-
-// filtered finds the one user every equality of f holds for.
-func (d *Directory) filtered(ctx context.Context, c scim.Connection, f scim.UserFilter) (scim.User, bool, error) {
-	var (
-		m     execution.Member
-		found bool
-		err   error
-	)
-	switch {
-	case f.ExternalID != nil:
-		m, found, err = d.queries.MemberByExternalIDIndex(ctx, c.Tenant, d.indexes.ExternalIDIndex(*f.ExternalID))
-	case f.UserName != nil:
-		m, found, err = d.queries.MemberByEmailIndex(ctx, c.Tenant, d.indexes.EmailIndex(*f.UserName))
-	default:
-		m, found, err = d.queries.MemberByEmailIndex(ctx, c.Tenant, d.indexes.EmailIndex(*f.Email))
-	}
-	if err != nil || !found {
-		return scim.User{}, false, err
-	}
-	teams, err := d.teamNames(ctx, c.Tenant)
+	u, err := d.render(ctx, c.Tenant, found[0], teams)
 	if err != nil {
-		return scim.User{}, false, err
-	}
-	u, err := d.render(ctx, c.Tenant, m.User, teams)
-	if err != nil {
-		return scim.User{}, false, err
+		return nil, 0, err
 	}
 	holds := func(want *string, got string, fold bool) bool {
 		return want == nil || got == *want || fold && strings.EqualFold(got, *want)
 	}
-	return u, holds(f.ExternalID, u.ExternalID, false) && holds(f.UserName, u.UserName, true) && holds(f.Email, u.Email, true), nil
+	if !holds(f.ExternalID, u.ExternalID, false) || !holds(f.UserName, u.UserName, true) || !holds(f.Email, u.Email, true) {
+		return []scim.User{}, 0, nil
+	}
+	if p.StartIndex > 1 || p.Count < 1 {
+		return []scim.User{}, 1, nil
+	}
+	return []scim.User{u}, 1, nil
 }
 
-// allUsers is a page of every user, rendered from the write model.
+// allUsers is a page of every user: ids from the read model, each user as
+// the write model has them (one deleted since the read model listed them
+// is left out).
 func (d *Directory) allUsers(ctx context.Context, c scim.Connection, p scim.Page) ([]scim.User, int, error) {
 	ids, total, err := d.pages.UserIDs(ctx, c.Tenant, max(p.StartIndex, 1)-1, p.Count)
 	if err != nil {
 		return nil, 0, err
 	}
-	teams, err := d.teamNames(ctx, c.Tenant)
+	found, teams, err := d.users(ctx, c.Tenant, func(s *domain.Tenant) []domain.UserView {
+		out := make([]domain.UserView, 0, len(ids))
+		for _, id := range ids {
+			if u, ok := s.User(id); ok {
+				out = append(out, u)
+			}
+		}
+		return out
+	})
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]scim.User, 0, len(ids))
-	for _, id := range ids {
-		m, found, err := d.queries.Member(ctx, c.Tenant, id)
+	out := make([]scim.User, 0, len(found))
+	for _, u := range found {
+		r, err := d.render(ctx, c.Tenant, u, teams)
 		if err != nil {
 			return nil, 0, err
 		}
-		if !found || m.User.Status == domain.StatusDeleted { // deleted since the read model listed them
-			continue
-		}
-		u, err := d.render(ctx, c.Tenant, m.User, teams)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, u)
+		out = append(out, r)
 	}
 	return out, total, nil
 }

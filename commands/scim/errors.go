@@ -47,7 +47,15 @@ func mutability(detail string) error {
 // what this package itself refuses about an attribute (a required or
 // read-only one); higher_role and forbidden are 403, as the JSON API has
 // them. The detail is the domain's, which names the rule.
+//
+// A conflict that names the field at fault (domain.Error.Field: another
+// user's external id, another group's name) is about a value another
+// resource already has: 409 uniqueness, as email_taken is, which Entra
+// and Okta read as "this one exists already".
 func refusalOf(e *domain.Error) (scimerrors.ScimError, bool) {
+	if e.Code == domain.CodeInvalidTransition && e.Field != "" {
+		return scimError(http.StatusConflict, scimerrors.ScimTypeUniqueness, e.Detail), true
+	}
 	switch e.Code {
 	case domain.CodeNotFound, domain.CodeUserDeleted:
 		return scimError(http.StatusNotFound, "", e.Detail), true

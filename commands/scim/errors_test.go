@@ -47,6 +47,14 @@ func TestRefusalsAreMappedToSCIMErrors(t *testing.T) {
 	}
 }
 
+// A conflict that names its field is about a value another resource has
+// (another user's external id): uniqueness, as a taken e-mail is.
+func TestAConflictNamingAFieldIsUniqueness(t *testing.T) {
+	s := newService(t)
+	s.dir.err = &domain.Error{Code: domain.CodeInvalidTransition, Field: "external_id", Detail: "another user of the tenant has this external id"}
+	wantStatus(t, s.patch("/Users/u1", `[{"op":"replace","path":"externalId","value":"e2"}]`), http.StatusConflict, "uniqueness")
+}
+
 func TestFailuresAre500WithAGenericDetail(t *testing.T) {
 	for name, err := range map[string]error{
 		"internal":    fmt.Errorf("postgres: insert user: %w", errors.New("connection reset")),
