@@ -34,7 +34,14 @@ func TestScimConnectionsAreCreatedListedRevokedAndAttributed(t *testing.T) {
 		t.Fatalf("a dry run made a token: %s", dry.Raw)
 	}
 
+	if never := expect(t, "list before any use", call(t, server.URL, "GET", base, owner, nil), http.StatusOK, ""); !strings.Contains(never.Raw, `"last_used_at":null`) {
+		t.Fatalf("a connection never used: %s", never.Raw)
+	}
+	expect(t, "the connection used", call(t, server.URL, "GET", "/v1/tenants/acme/scim/v2/Users", token, nil), http.StatusOK, "")
 	listed := expect(t, "list", call(t, server.URL, "GET", base, owner, nil), http.StatusOK, "")
+	if strings.Contains(listed.Raw, `"last_used_at":null`) {
+		t.Fatalf("the used connection shows no last use: %s", listed.Raw)
+	}
 	if strings.Contains(listed.Raw, token) || strings.Contains(listed.Raw, `"token"`) || !strings.Contains(listed.Raw, `"Roster admins":"admin"`) {
 		t.Fatalf("the list shows %s", listed.Raw)
 	}

@@ -72,6 +72,26 @@ func (q *Queries) View(ctx context.Context, tenant domain.TenantID, read func(*d
 	return q.models.current(ctx, tenant, read)
 }
 
+// ViewCached is View without the catch-up when this process holds the
+// tenant's write model: read sees it as of its latest catch-up or commit
+// here. For a request whose authentication caught the model up a moment
+// before (a SCIM connection's token is checked against the current state),
+// so that one request reads the stream's tail once, not once per read.
+func (q *Queries) ViewCached(ctx context.Context, tenant domain.TenantID, read func(*domain.Tenant)) error {
+	if m := q.models.lookup(tenant); m != nil && m.committed.version.Load() > 0 {
+		m.mu.Lock()
+		held := m.state != nil
+		if held {
+			read(m.state)
+		}
+		m.mu.Unlock()
+		if held {
+			return nil
+		}
+	}
+	return q.View(ctx, tenant, read)
+}
+
 // Teams returns every team of the tenant, in id order, as of every event
 // stored when it is called.
 func (q *Queries) Teams(ctx context.Context, tenant domain.TenantID) (teams []domain.TeamView, err error) {

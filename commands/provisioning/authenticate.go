@@ -23,39 +23,61 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, tenant domain.TenantID
 	if err != nil || !found {
 		return scim.Connection{}, false, err
 	}
-	d.use.record(tenant, c.ID, time.Now())
+	if err := d.recordUse(ctx, tenant, c.ID); err != nil {
+		return scim.Connection{}, false, err
+	}
 	return scim.Connection{Tenant: tenant, ID: string(c.ID), Name: c.Name}, true, nil
 }
 
-// LastUsed is when this process last authenticated the connection.
-func (d *Directory) LastUsed(_ context.Context, tenant domain.TenantID, id domain.ConnectionID) (time.Time, bool) {
-	return d.use.last(tenant, id)
+// Uses keeps when each connection last authenticated.
+type Uses interface {
+	Record(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID, at time.Time) error
+	LastUsed(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) (time.Time, bool, error)
 }
+
+// LastUsed is when the connection last authenticated, on any process (to
+// the minute: see recordUse).
+func (d *Directory) LastUsed(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) (time.Time, bool, error) {
+	return d.uses.LastUsed(ctx, tenant, id)
+}
+
+// useEvery is how often a process records a connection's use: an identity
+// provider's sync sends thousands of requests, and the owner's list needs
+// the minute, not each request.
+const useEvery = time.Minute
 
 type useKey struct {
 	tenant domain.TenantID
 	id     domain.ConnectionID
 }
 
-// connectionUse remembers, per process, when each connection last
-// authenticated: a few bytes per connection, connections being few.
-type connectionUse struct {
+// recorded remembers when this process last recorded each connection's
+// use: a few bytes per connection, connections being few.
+type recorded struct {
 	mu sync.Mutex
 	at map[useKey]time.Time
 }
 
-func (u *connectionUse) record(tenant domain.TenantID, id domain.ConnectionID, at time.Time) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.at == nil {
-		u.at = map[useKey]time.Time{}
+// due reports whether a use at now should be recorded, and notes it.
+func (r *recorded) due(k useKey, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if last, ok := r.at[k]; ok && now.Sub(last) < useEvery {
+		return false
 	}
-	u.at[useKey{tenant, id}] = at
+	if r.at == nil {
+		r.at = map[useKey]time.Time{}
+	}
+	r.at[k] = now
+	return true
 }
 
-func (u *connectionUse) last(tenant domain.TenantID, id domain.ConnectionID) (time.Time, bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	at, ok := u.at[useKey{tenant, id}]
-	return at, ok
+// recordUse records the connection's use when this process has not for a
+// minute.
+func (d *Directory) recordUse(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) error {
+	now := time.Now()
+	if !d.recorded.due(useKey{tenant, id}, now) {
+		return nil
+	}
+	return d.uses.Record(ctx, tenant, id, now)
 }

@@ -21,15 +21,16 @@ type Directory struct {
 	queries  *execution.Queries
 	indexes  commands.EmailIndexer
 	pages    UserPages
-	use      *connectionUse
+	uses     Uses
+	recorded recorded
 }
 
 var _ scim.Directory = (*Directory)(nil)
 
-// New returns the Directory, and the Authenticator of SCIM tokens that
-// goes with it.
-func New(h *commands.Handlers, q *execution.Queries, indexes commands.EmailIndexer, pages UserPages) *Directory {
-	return &Directory{commands: h, queries: q, indexes: indexes, pages: pages, use: &connectionUse{}}
+// New returns the Directory, which is also the Authenticator of SCIM
+// tokens (recording each connection's use in uses).
+func New(h *commands.Handlers, q *execution.Queries, indexes commands.EmailIndexer, pages UserPages, uses Uses) *Directory {
+	return &Directory{commands: h, queries: q, indexes: indexes, pages: pages, uses: uses}
 }
 
 // envelope is the envelope of a connection's command: its tenant, and the
@@ -62,11 +63,14 @@ func (d *Directory) member(ctx context.Context, c scim.Connection, id string) (e
 	return m, nil
 }
 
-// users reads, in one catch-up of the write model, the live (not deleted)
-// users find picks and the names of the tenant's teams, for rendering.
+// users reads the live (not deleted) users find picks and the names of the
+// tenant's teams, for rendering, from the write model as this request's
+// authentication caught it up (AuthenticateSCIM reads the stream's tail
+// for the token; no second read of it here) or, later in the request,
+// as its own commands left it.
 func (d *Directory) users(ctx context.Context, tenant domain.TenantID, find func(*domain.Tenant) []domain.UserView) (
 	found []domain.UserView, teams map[domain.TeamID]string, err error) {
-	err = d.queries.View(ctx, tenant, func(s *domain.Tenant) {
+	err = d.queries.ViewCached(ctx, tenant, func(s *domain.Tenant) {
 		for _, u := range find(s) {
 			if u.Status != domain.StatusDeleted {
 				found = append(found, u)

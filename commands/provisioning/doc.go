@@ -5,9 +5,9 @@
 // is the connection's in the audit trail.
 //
 // Reads of one user or group (by id, userName, externalId, displayName) come
-// from the write model, caught up with the stream: an identity provider
-// that creates a user and reads it back at once finds it, with no read
-// model lag. Only an unfiltered list of users pages through the users read
+// from the write model, caught up with the stream (once per request, by the
+// token's check): an identity provider that creates a user and reads it
+// back at once finds it, with no read model lag. Only an unfiltered list of users pages through the users read
 // model (UserPages) for its ids.
 //
 // A SCIM request may become several commands (a PUT that renames, changes

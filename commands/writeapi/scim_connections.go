@@ -102,28 +102,33 @@ func (a *API) listScimConnections(w http.ResponseWriter, r *http.Request) {
 			answerError(a.Log, w, r, err)
 			return
 		}
+		used, err := a.lastUsed(r.Context(), tenant, v.ID)
+		if err != nil {
+			answerError(a.Log, w, r, err)
+			return
+		}
 		items = append(items, scimConnection{ID: v.ID, Name: v.Name, GroupRoles: nonNil(v.GroupRoles), CreatedAt: at,
-			LastUsedAt: a.lastUsed(r.Context(), tenant, v.ID), Revoked: v.Revoked})
+			LastUsedAt: used, Revoked: v.Revoked})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // lastUsed is when the connection last authenticated, if this API was
 // given a way to know (nil otherwise, as for one never used).
-func (a *API) lastUsed(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) *time.Time {
+func (a *API) lastUsed(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) (*time.Time, error) {
 	if a.ConnectionUse == nil {
-		return nil
+		return nil, nil
 	}
-	at, ok := a.ConnectionUse.LastUsed(ctx, tenant, id)
-	if !ok {
-		return nil
+	at, ok, err := a.ConnectionUse.LastUsed(ctx, tenant, id)
+	if !ok || err != nil {
+		return nil, err
 	}
-	return &at
+	return &at, nil
 }
 
 // ConnectionUse tells when a SCIM connection last authenticated.
 type ConnectionUse interface {
-	LastUsed(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) (time.Time, bool)
+	LastUsed(ctx context.Context, tenant domain.TenantID, id domain.ConnectionID) (time.Time, bool, error)
 }
 
 // revokeScimConnection answers DELETE

@@ -18,6 +18,7 @@ import (
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/projectionfeed"
+	"github.com/rosterhq/roster/infra/scimusestore"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
@@ -49,7 +50,7 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 	readapi.MountOpenAPI(router)
 	// SCIM 2.0: identity providers, with their connections' tokens (never
 	// a session's), on the same use cases.
-	directory := provisioning.New(svc.Commands, svc.Queries, svc.Key.BlindIndex(), userPages{pool})
+	directory := provisioning.New(svc.Commands, svc.Queries, svc.Key.BlindIndex(), userPages{pool}, scimusestore.New(pool))
 	router.Mount("/v1/tenants/{tenant}/scim/v2", scim.NewHandler(directory, directory, log))
 	writes := &writeapi.API{Commands: svc.Commands, Queries: svc.Queries, Sessions: svc.Sessions, Log: log, Clients: svc.Clients,
 		ConnectionUse: directory}
