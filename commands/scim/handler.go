@@ -45,6 +45,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prepareQuery(in.URL, ep, in.Method)
+	in = takeSimpleUserFilter(in, ep)
 	// The library makes locations absolute with the base URL it is built
 	// with, and the base differs per tenant: one server per request (a few
 	// field copies). The base is the path of the tenant's base URL, so

@@ -63,9 +63,13 @@ func (h users) Patch(r *http.Request, id string, ops []scim.PatchOperation) (sci
 
 // GetAll lists the users the filter selects (userFilter), one page.
 func (h users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page, error) {
-	f, never, err := userFilter(filterOf(params))
-	if err != nil {
-		return scim.Page{}, err
+	f, simple := simpleUserFilter(r)
+	var never bool
+	if !simple {
+		var err error
+		if f, never, err = userFilter(filterOf(params)); err != nil {
+			return scim.Page{}, err
+		}
 	}
 	page := scim.Page{Resources: []scim.Resource{}} // never null: "Resources": []
 	if never {
