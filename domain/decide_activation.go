@@ -61,7 +61,7 @@ func decideReactivateOnPurchase(s *Tenant, c ReactivateOnPurchase) ([]Event, err
 		return nil, errInvalidField("email", "the purchase needs an e-mail")
 	}
 	if s.EmailBlocked(c.EmailIndex) {
-		return nil, NewError(CodeEmailBlocked, "this customer e-mail is on the tenant's blocklist")
+		return nil, errEmailBlocked()
 	}
 	id, ok := s.emails[c.EmailIndex]
 	u := s.users[id]

@@ -84,7 +84,7 @@ func (s *Tenant) checkNewUser(id UserID, emailIndex string, kind Kind) error {
 	// The blocklist is checked first: the blocklisted customer usually still
 	// exists (inactive), and "blocked" is the answer that explains the refusal.
 	if kind == KindCustomer && s.EmailBlocked(emailIndex) {
-		return NewError(CodeEmailBlocked, "this customer e-mail is on the tenant's blocklist")
+		return errEmailBlocked()
 	}
 	if _, ok := s.emails[emailIndex]; ok {
 		return NewError(CodeEmailTaken, "another user of the tenant has this e-mail")
@@ -106,4 +106,10 @@ func (s *Tenant) knownTeams(ids []TeamID) ([]TeamID, error) {
 		}
 	}
 	return out, nil
+}
+
+// errEmailBlocked refuses a customer e-mail on the tenant's blocklist, to an
+// invitation, a purchase or a profile change alike.
+func errEmailBlocked() error {
+	return NewError(CodeEmailBlocked, "this customer e-mail is on the tenant's blocklist")
 }

@@ -69,6 +69,11 @@ func decideChangeProfile(s *Tenant, c ChangeProfile) ([]Event, error) {
 	if other, ok := s.emails[c.EmailIndex]; ok && other != c.User {
 		return nil, NewError(CodeEmailTaken, "another user of the tenant has this e-mail")
 	}
+	// A customer may not move onto a blocklisted e-mail, as an invitation
+	// of it is refused; the e-mail they already have stays theirs.
+	if u.kind == KindCustomer && c.EmailIndex != u.emailIndex && s.EmailBlocked(c.EmailIndex) {
+		return nil, errEmailBlocked()
+	}
 	if err := s.checkExternalID(c.User, c.ExternalIDIndex); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,9 @@ func TestDecideChangeProfile(t *testing.T) {
 	withHash.PII.PasswordHash = "h$never-here"
 	linked := []Event{ProfileChanged{User: "mgr", PII: PersonalData{Email: "mgr@acme.test", Name: "M", ExternalID: "00u9"},
 		EmailIndex: "bi-mgr@acme.test", ExternalIDIndex: "bi-00u9"}}
+	blockedEmail := []Event{CustomerEmailBlocked{User: "old", EmailIndex: "bi-gone@acme.test"}}
+	ownBlocked := events(deactivated("cus"), []Event{CustomerEmailBlocked{User: "cus", EmailIndex: emailIdx("cus")}})
+	keepEmail := ChangeProfile{Actor: by("adm"), User: "cus", PII: PersonalData{Email: personal("cus").Email, Name: "Renamed"}, EmailIndex: emailIdx("cus")}
 	runSpecs(t, []spec{
 		{name: "a_manager_of_users_changes_a_profile", given: strictStaff(),
 			when: profile(by("adm"), "mem", "mem2@acme.test", "00u1"), then: changed(profile(by("adm"), "mem", "mem2@acme.test", "00u1"))},
@@ -36,6 +39,12 @@ func TestDecideChangeProfile(t *testing.T) {
 			when: profile(by("adm"), "mem", "mem@acme.test", "00u9"), wantErr: CodeInvalidTransition},
 		{name: "a_deleted_user_has_no_profile_to_change", given: events(strictStaff(), deleted("mem")),
 			when: profile(by("adm"), "mem", "mem@acme.test", ""), wantErr: CodeUserDeleted},
+		{name: "a_customer_may_not_take_a_blocklisted_e_mail", given: events(strictStaff(), customer("cus"), blockedEmail),
+			when: profile(by("adm"), "cus", "gone@acme.test", ""), wantErr: CodeEmailBlocked},
+		{name: "a_blocklisted_customer_keeps_their_own_e_mail", given: events(strictStaff(), customer("cus"), ownBlocked),
+			when: keepEmail, then: changed(keepEmail)},
+		{name: "a_staff_member_is_not_bound_by_the_customer_blocklist", given: events(strictStaff(), blockedEmail),
+			when: profile(by("adm"), "mem", "gone@acme.test", ""), then: changed(profile(by("adm"), "mem", "gone@acme.test", ""))},
 		{name: "an_external_id_without_its_index_is_invalid", given: strictStaff(),
 			when:    ChangeProfile{Actor: op, User: "mem", PII: PersonalData{Email: "m@acme.test", Name: "M", ExternalID: "00u1"}, EmailIndex: "bi-m"},
 			wantErr: CodeInvalid, wantField: "external_id"},
