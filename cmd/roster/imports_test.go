@@ -57,8 +57,10 @@ var narrowerImports = map[string][]string{
 	"commands/execution": {"domain", "commands/eventstore", "commands/pause", "github.com/google/uuid"},
 	// SCIM's protocol layer speaks SCIM (routing, schemas, filters: the
 	// elimity library and its filter parser) over a port in Roster's terms:
-	// nothing of the use cases or the engine.
-	"commands/scim": {"domain", "github.com/go-chi/chi/v5", "github.com/elimity-com/scim", "github.com/scim2/filter-parser/v2"},
+	// nothing of the use cases or the engine; jsontext finds the text that
+	// encoding/json (the library's decoder) would not keep as sent.
+	"commands/scim": {"domain", "github.com/go-chi/chi/v5", "github.com/elimity-com/scim", "github.com/scim2/filter-parser/v2",
+		"github.com/go-json-experiment/json"},
 }
 
 type listedPackage struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // maxBody bounds a request body: 1 MiB, the JSON API's limit and the
@@ -33,6 +34,10 @@ func prepareBody(w http.ResponseWriter, r *http.Request, ep endpoint) (scimerror
 	case err != nil:
 		return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "the body could not be read"), false
 	}
+	if !keptAsSent(raw) {
+		return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax,
+			"the body must be valid Unicode text: valid UTF-8, and no lone UTF-16 surrogate escape (\\ud800–\\udfff)"), false
+	}
 	if ep.name != "" {
 		if raw, err = normaliseBody(raw, r.Method); err != nil {
 			return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "the body is not a JSON object"), false
@@ -40,6 +45,29 @@ func prepareBody(w http.ResponseWriter, r *http.Request, ep endpoint) (scimerror
 	}
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
 	return scimerrors.ScimError{}, true
+}
+
+// keptAsSent says whether every string of raw is text that encoding/json
+// (the library's and normaliseBody's decoder) keeps as sent: it would turn
+// invalid UTF-8 and a lone surrogate escape ("\ud800") into U+FFFD and store
+// that. jsontext refuses both unless told to allow them, so a body that
+// reads only when allowed has such text; whether raw is JSON at all is
+// judged later.
+func keptAsSent(raw []byte) bool {
+	return readsThrough(raw) || !readsThrough(raw, jsontext.AllowInvalidUTF8(true))
+}
+
+// readsThrough says whether raw reads as JSON tokens to its end.
+func readsThrough(raw []byte, opts ...jsontext.Options) bool {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), append(opts, jsontext.AllowDuplicateNames(true))...)
+	for {
+		switch _, err := dec.ReadToken(); {
+		case err == io.EOF:
+			return true
+		case err != nil:
+			return false
+		}
+	}
 }
 
 // normaliseBody rewrites what real clients send into what the library
