@@ -241,3 +241,30 @@ func (e EventStore) Validate() error {
 
 // KurrentDB reports whether events live in KurrentDB.
 func (e EventStore) KurrentDB() bool { return e.Kind == "kurrentdb" }
+
+// Webhooks configures the delivery of public events to the tenants'
+// webhook endpoints, which every serve process takes part in.
+type Webhooks struct {
+	// AllowPrivate lets endpoints point at loopback, link-local, private
+	// and other internal addresses; off, such URLs are refused when an
+	// endpoint is saved and connections to them are refused when sent (a
+	// name that resolves to one later included).
+	AllowPrivate bool          `name:"webhooks-allow-private" env:"ROSTER_WEBHOOKS_ALLOW_PRIVATE" help:"Allow webhook URLs on loopback, link-local and private addresses (for development and tests: otherwise any tenant admin could make the server call the internal network)."`
+	Timeout      time.Duration `name:"webhooks-timeout" env:"ROSTER_WEBHOOKS_TIMEOUT" default:"15s" help:"How long one webhook delivery may take (connecting, sending, the receiver's answer) before it counts as failed and is retried."`
+	DisableAfter time.Duration `name:"webhooks-disable-after" env:"ROSTER_WEBHOOKS_DISABLE_AFTER" default:"120h" help:"An endpoint whose deliveries have all failed for this long is disabled, with the reason shown; the default, 5 days, outlasts the ~3 days one delivery is retried and a long weekend."`
+	Concurrency  int           `name:"webhooks-concurrency" env:"ROSTER_WEBHOOKS_CONCURRENCY" default:"16" help:"Deliveries this process sends at once (each holds no database connection while it waits for the receiver)."`
+}
+
+// Validate requires a positive timeout, a disabling delay of at least an
+// hour and at least one delivery at once.
+func (w Webhooks) Validate() error {
+	switch {
+	case w.Timeout <= 0 || w.Timeout > 5*time.Minute:
+		return errors.New("--webhooks-timeout / ROSTER_WEBHOOKS_TIMEOUT must be between 1ms and 5m")
+	case w.DisableAfter < time.Hour:
+		return errors.New("--webhooks-disable-after / ROSTER_WEBHOOKS_DISABLE_AFTER must be at least 1h")
+	case w.Concurrency < 1:
+		return errors.New("--webhooks-concurrency / ROSTER_WEBHOOKS_CONCURRENCY must be at least 1")
+	}
+	return nil
+}

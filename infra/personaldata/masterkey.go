@@ -1,6 +1,7 @@
 package personaldata
 
 import (
+	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -19,6 +20,7 @@ const (
 	purposeKeyWrapping = "roster key-wrapping v1"
 	purposeBlindIndex  = "roster blind-index v1"
 	purposeKeyCheck    = "roster key-check v1"
+	purposeWebhooks    = "roster webhook-secrets v1"
 )
 
 // masterKeyHelp tells an operator what a valid master key looks like.
@@ -39,6 +41,7 @@ type derivedKeys struct {
 	wrapping   []byte // AES-256-GCM key that wraps per-user data keys
 	blindIndex []byte // HMAC-SHA256 key of e-mail blind indexes
 	check      []byte // HMAC-SHA256 key of the stored key check value
+	webhooks   []byte // AES-256-GCM key that seals webhook signing secrets
 }
 
 // ParseMasterKey decodes s, the base64 of exactly MasterKeySize bytes, in the
@@ -88,6 +91,7 @@ func newMasterKey(raw []byte) (MasterKey, error) {
 		{purposeKeyWrapping, &k.wrapping},
 		{purposeBlindIndex, &k.blindIndex},
 		{purposeKeyCheck, &k.check},
+		{purposeWebhooks, &k.webhooks},
 	} {
 		key, err := hkdf.Key(sha256.New, raw, nil, d.purpose, 32)
 		if err != nil {
@@ -107,6 +111,17 @@ func (m MasterKey) BlindIndex() *BlindIndex {
 		panic(err) // unreachable: derived keys are 32 bytes
 	}
 	return b
+}
+
+// WebhookSecrets returns the AEAD (AES-256-GCM, 12-byte nonces) that seals
+// webhook signing secrets at rest (infra/webhooks), under a key derived for
+// that purpose alone. Calling it on the zero MasterKey panics, as BlindIndex.
+func (m MasterKey) WebhookSecrets() cipher.AEAD {
+	aead, err := newAEAD(m.mustKeys().webhooks)
+	if err != nil {
+		panic(err) // unreachable: derived keys are 32 bytes
+	}
+	return aead
 }
 
 // IsZero reports whether m is the zero value, which holds no key.

@@ -45,13 +45,20 @@ func (s *Signal) Fire() {
 // whose payload ours does not claim (ours may be nil), until ctx ends (nil)
 // or the connection fails (its error; the caller reconnects).
 func Listen(ctx context.Context, cfg *pgx.ConnConfig, channel string, s *Signal, ours func(payload string) bool) error {
+	return ListenAll(ctx, cfg, []string{channel}, s, ours)
+}
+
+// ListenAll is Listen on several channels over one connection.
+func ListenAll(ctx context.Context, cfg *pgx.ConnConfig, channels []string, s *Signal, ours func(payload string) bool) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return err
+	for _, channel := range channels {
+		if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+			return err
+		}
 	}
 	s.Fire()
 	for {
