@@ -1,0 +1,96 @@
+package webhooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rosterhq/roster/commands/pause"
+	"github.com/rosterhq/roster/infra/wakeup"
+)
+
+// idleLook is the longest the workers go without looking for due
+// deliveries: a safety net for lost notifications.
+const idleLook = time.Second
+
+// failedLookWait is the wait after a failed look (the database away),
+// doubling up to idleLook.
+const failedLookWait = 50 * time.Millisecond
+
+// Dispatcher fans the public event log out into deliveries and sends them:
+// what every serve process runs (Run). Several at once, in one process or
+// many, share the work safely.
+type Dispatcher struct {
+	store    *Store
+	opts     Options
+	client   *http.Client
+	instance string        // tags our NOTIFYs, so that our listener ignores them
+	wake     wakeup.Signal // new public events or deliveries may be there
+	freed    wakeup.Signal // a worker slot came free
+	metrics  *metrics
+}
+
+// NewDispatcher returns the dispatcher of store's endpoints, with store's
+// options.
+func NewDispatcher(store *Store) *Dispatcher {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return &Dispatcher{store: store, opts: store.opts, client: newClient(store.guard, store.opts.Concurrency),
+		instance: hex.EncodeToString(b[:]), metrics: newMetrics()}
+}
+
+// Wake tells the dispatcher that public events were committed, so that it
+// looks at once rather than at its next poll (the projector, when in this
+// process, may call it after each commit).
+func (d *Dispatcher) Wake() { d.wake.Fire() }
+
+// Run fans out and delivers until ctx ends. Attempts under way then are
+// finished and recorded (each takes at most the timeout) before it
+// returns, so that a clean stop re-sends nothing.
+func (d *Dispatcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); d.listen(ctx, &d.wake) }()
+	go func() { defer wg.Done(); d.runFanOut(ctx) }()
+	d.runWorkers(ctx)
+	wg.Wait()
+}
+
+// runFanOut queues deliveries as public events arrive.
+func (d *Dispatcher) runFanOut(ctx context.Context) {
+	failWait := time.Duration(0)
+	for ctx.Err() == nil {
+		woken := d.wake.Wait() // before the read, so no wake-up is lost
+		r, err := d.fanOut(ctx)
+		wait := d.opts.Poll
+		switch {
+		case err != nil && ctx.Err() == nil:
+			failWait = min(max(2*failWait, failedLookWait), idleLook)
+			d.opts.Logger.Warn("webhooks: fan-out failed; retrying", "retry_in", failWait, "error", err)
+			wait, woken = failWait, nil
+		case err == nil:
+			failWait = 0
+			if r.queued > 0 {
+				d.metrics.queued.Add(float64(r.queued))
+				d.wake.Fire() // our workers
+				d.tellOthers(ctx)
+			}
+			if r.full {
+				continue
+			}
+		}
+		if pause.Until(ctx, woken, wait) != nil {
+			return
+		}
+	}
+}
+
+// tellOthers wakes other processes' workers (our own listener ignores it).
+func (d *Dispatcher) tellOthers(ctx context.Context) {
+	if _, err := d.store.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, deliveriesChannel, d.instance); err != nil && ctx.Err() == nil {
+		d.opts.Logger.Warn("webhooks: notify failed; other processes will find the deliveries on their next look", "error", err)
+	}
+}

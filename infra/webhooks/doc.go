@@ -1,0 +1,44 @@
+// Package webhooks delivers the public event log (projections/publicevents)
+// to the HTTP endpoints tenants register, signed per the Standard Webhooks
+// specification, at least once.
+//
+// # Endpoints
+//
+// Store keeps each tenant's endpoints: a URL, the public event types sent
+// (none: all), whether it is enabled, and a signing secret shown once, when
+// the endpoint is created or its secret rotated. Secrets are stored sealed
+// (AES-256-GCM under a key derived from ROSTER_MASTER_KEY) and never
+// logged. After a rotation the previous secret signs too, for 24 hours, so
+// that a receiver can switch without losing a delivery.
+//
+// # From the log to the receivers
+//
+// A fan-out reads complete public events after its checkpoint and queues
+// one delivery per event and matching enabled endpoint of the event's
+// tenant, moving the checkpoint in the same transaction: an event is queued
+// once, whichever process fans out (a second one skips the locked
+// checkpoint). Workers in every serve process claim due deliveries with
+// FOR UPDATE SKIP LOCKED and take a lease on each (its next attempt moves
+// past the time the attempt may take); they POST without holding a
+// database connection, then record the attempt. A worker that dies after
+// its POST and before recording leaves the delivery to be sent again when
+// the lease ends, with the same webhook-id: delivery is at least once, and
+// a receiver dedupes on webhook-id.
+//
+// A 2xx answer delivers. Anything else (no answer within the timeout
+// included) is retried with exponential backoff and jitter for about three
+// days, later when the receiver asks for it (429 or 503 with Retry-After),
+// then the delivery fails. 410 Gone disables the endpoint at once; an
+// endpoint whose attempts have all failed for DisableAfter is disabled too,
+// and the reason is kept for the admin who enables it again.
+//
+// # What endpoints may reach
+//
+// Unless AllowPrivate, a URL must be http or https on a public address: a
+// host that is or resolves to a loopback, link-local, private, shared,
+// unspecified, multicast or reserved address is refused when the endpoint
+// is saved, and every connection is checked again once the name is
+// resolved (net.Dialer's Control), so that a name resolving elsewhere later
+// (DNS rebinding) cannot reach the internal network either. Proxies from
+// the environment are not used and redirects are not followed.
+package webhooks

@@ -1,0 +1,117 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/projections/publicevents"
+)
+
+// fanOutPage is the most public events one fan-out transaction takes.
+const fanOutPage = 500
+
+// fanOutResult is what one fan-out step did.
+type fanOutResult struct {
+	events, queued int
+	full           bool // the page was full: more may be waiting
+}
+
+// fanOut queues the deliveries of the complete public events after the
+// checkpoint, one per matching enabled endpoint of the event's tenant, and
+// moves the checkpoint past them, in one transaction. A process that finds
+// the checkpoint locked does nothing: another one is fanning out.
+func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
+	var r fanOutResult
+	err := pgx.BeginFunc(ctx, d.store.pool, func(tx pgx.Tx) error {
+		var at eventstore.Position
+		err := tx.QueryRow(ctx, `SELECT position_commit, position_prepare FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED`).
+			Scan(&at.Commit, &at.Prepare)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		page, err := completeAfter(ctx, tx, at)
+		if err != nil || len(page.events) == 0 {
+			return err
+		}
+		r.events, r.full = len(page.events), page.full
+		if r.queued, err = queue(ctx, tx, page); err != nil {
+			return err
+		}
+		last := page.events[len(page.events)-1].at
+		_, err = tx.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $2, updated_at = now() WHERE id = 1`,
+			last.Commit, last.Prepare)
+		return err
+	})
+	if err != nil {
+		return fanOutResult{}, fmt.Errorf("webhooks: fan out: %w", err)
+	}
+	return r, nil
+}
+
+// logged is a public event as the fan-out reads it.
+type logged struct {
+	tenant, id, typ string
+	at              eventstore.Position
+}
+
+type loggedPage struct {
+	events []logged
+	full   bool
+}
+
+// publicAfterSQL reads a page of the public event log after a position.
+var publicAfterSQL = fmt.Sprintf(`SELECT tenant_id, position_commit, position_prepare, event_id, type, remaining
+FROM %s WHERE (position_commit, position_prepare) > ($1, $2)
+ORDER BY position_commit, position_prepare LIMIT %d`, publicevents.Table, fanOutPage)
+
+// completeAfter reads the public events after at, up to the first that is
+// not complete yet (always the last of the log): it is taken once complete.
+func completeAfter(ctx context.Context, tx pgx.Tx, at eventstore.Position) (loggedPage, error) {
+	rows, err := tx.Query(ctx, publicAfterSQL, at.Commit, at.Prepare)
+	if err != nil {
+		return loggedPage{}, err
+	}
+	var page loggedPage
+	var incomplete bool
+	n := 0
+	for rows.Next() {
+		var e logged
+		var remaining int
+		if err := rows.Scan(&e.tenant, &e.at.Commit, &e.at.Prepare, &e.id, &e.typ, &remaining); err != nil {
+			return loggedPage{}, err
+		}
+		n++
+		incomplete = incomplete || remaining > 0
+		if !incomplete {
+			page.events = append(page.events, e)
+		}
+	}
+	page.full = n == fanOutPage && !incomplete
+	return page, rows.Err()
+}
+
+// queue inserts the deliveries of page's events to the matching enabled
+// endpoints of their tenants, and returns how many.
+func queue(ctx context.Context, tx pgx.Tx, page loggedPage) (int, error) {
+	n := len(page.events)
+	tenants, ids, types := make([]string, n), make([]string, n), make([]string, n)
+	commits, prepares := make([]uint64, n), make([]uint64, n)
+	for i, e := range page.events {
+		tenants[i], ids[i], types[i], commits[i], prepares[i] = e.tenant, e.id, e.typ, e.at.Commit, e.at.Prepare
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, position_commit, position_prepare, event_id, event_type)
+SELECT ev.tenant_id, e.id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type
+FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::text[], $5::text[])
+    AS ev (tenant_id, position_commit, position_prepare, event_id, type)
+JOIN webhook_endpoints e ON e.tenant_id = ev.tenant_id AND e.enabled
+    AND (cardinality(e.types) = 0 OR ev.type = ANY (e.types))
+ON CONFLICT DO NOTHING`, tenants, commits, prepares, ids, types)
+	return int(tag.RowsAffected()), err
+}
