@@ -13,6 +13,19 @@ type Actor struct {
 	ConnectionName string       `json:"connection_name,omitempty"`
 }
 
+// ID is the actor's id as the audit trail and public events name it: the
+// acting user's id, "scim:<name>" for a SCIM connection (":" is in no user
+// id, so it names no user), or "" for the operator/system.
+func (a Actor) ID() string {
+	switch {
+	case a.Operator:
+		return ""
+	case a.Connection != "":
+		return "scim:" + a.ConnectionName
+	}
+	return string(a.User)
+}
+
 // UserActor returns the actor for a session of user id.
 func UserActor(id UserID) Actor { return Actor{User: id} }
 

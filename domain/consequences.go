@@ -118,18 +118,21 @@ func (im Impact) Consequences(after *Tenant) []Consequence {
 		if !ok {
 			continue
 		}
-		out = append(out, userChanges(im.before[id], now)...)
+		out = append(out, UserChanges(im.before[id], now)...)
 	}
 	for _, e := range im.events {
-		if c, ok := eventConsequence(e); ok {
+		if c, ok := EventConsequence(e); ok {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// userChanges is what changed about one user: status, role, sessions, seat.
-func userChanges(was *UserView, now UserView) []Consequence {
+// UserChanges is what changed about one user: status, role, sessions, seat;
+// was is nil for a user the command created. Consequences lists these
+// first; public events, which keep their own facts about users, call it
+// with views built from them.
+func UserChanges(was *UserView, now UserView) []Consequence {
 	var out []Consequence
 	if was == nil { // created by the command: it takes a seat or not
 		if now.ConsumesSeat {
@@ -165,8 +168,8 @@ func (l SessionLoss) possible() bool {
 	return !a.CanLogin || a.RevokedBefore.After(b.RevokedBefore) || a.Kept != b.Kept && b.Kept != ""
 }
 
-// eventConsequence is the consequence a single event tells by itself.
-func eventConsequence(e Event) (Consequence, bool) {
+// EventConsequence is the consequence a single event tells by itself.
+func EventConsequence(e Event) (Consequence, bool) {
 	switch e := e.(type) {
 	case TeamLeft:
 		return Consequence{Kind: ConsequenceTeamLeft, User: e.User, Team: e.Team}, true

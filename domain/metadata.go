@@ -11,4 +11,16 @@ type Metadata struct {
 	Reason        string   `json:"reason,omitempty"`
 	CorrelationID string   `json:"correlation_id,omitempty"`
 	CausationID   string   `json:"causation_id,omitempty"`
+	// Part places the event among the events its command appended, so that
+	// a reader can tell one command's doing as one fact (public events)
+	// even when the feed hands those events over in several batches. Events
+	// stored before parts existed have none.
+	Part *Part `json:"part,omitempty"`
+}
+
+// Part is an event's place among its command's events: number Index
+// (from 0) of Of.
+type Part struct {
+	Index int `json:"index"`
+	Of    int `json:"of"`
 }

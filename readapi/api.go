@@ -31,6 +31,8 @@ type API struct {
 	// Clock is the instant ?inactive_days counts back from (nil: time.Now);
 	// the same as automatic deactivation's.
 	Clock func() time.Time
+	// EventsRetention is how far back the pull feed reaches (0: 90 days).
+	EventsRetention time.Duration
 }
 
 // route is one read endpoint: its pattern, who may call it (and the
@@ -48,6 +50,7 @@ type route struct {
 func routes() []route {
 	const t = "/v1/tenants/{tenant}"
 	page := []parameter{limitParam, cursorParam, minPositionParam}
+	events := []parameter{afterParam, typeParam, limitParam, waitParam, minPositionParam}
 	return []route{
 		{t, anyone, "", []parameter{minPositionParam}, (*API).getTenant},
 		{t + "/users", staff, "customers may read only their own user",
@@ -59,6 +62,8 @@ func routes() []route {
 		{t + "/work", staff, "customers may not list work", append([]parameter{assigneeParam, workKindParam}, page...), (*API).listWork},
 		{t + "/audit", manager, "only managers of users read the audit trail",
 			append([]parameter{actorParam, targetParam, actionParam, fromParam, toParam, formatParam}, page...), (*API).listAudit},
+		{t + "/events", ownerOrAdmin, "only owners and admins read the public events", events, (*API).listEvents},
+		{"/v1/events", operator, "only the operator reads every tenant's public events", events, (*API).listEvents},
 	}
 }
 

@@ -112,6 +112,8 @@ var (
 	ownersOnly   = allowed{200, 200, 403, 403, 403, 403, 0}
 	staffOnly    = allowed{200, 200, 200, 200, 200, 403, 0}
 	everyone     = allowed{200, 200, 200, 200, 200, 200, 0}
+	// ownersAndAdmins are the roles, whatever the policy, and the operator.
+	ownersAndAdmins = allowed{200, 200, 200, 403, 403, 403, 0}
 )
 
 func (a allowed) want(p int) int {
@@ -194,6 +196,8 @@ var accessRows = []accessRow{
 		return "POST", "/v1/tenants/acme/ownership-transfers", obj{"from": string(w.target(domain.StatusActive)), "to": "unassigned"}
 	}},
 	{"GET /v1/tenants/{tenant}/audit", managersOnly, fixed("GET", "/v1/tenants/acme/audit", nil)},
+	{"GET /v1/tenants/{tenant}/events", ownersAndAdmins, fixed("GET", "/v1/tenants/acme/events", nil)},
+	{"GET /v1/events", allowed{200, 403, 403, 403, 403, 403, 403}, fixed("GET", "/v1/events", nil)},
 	{"POST /v1/tenants/{tenant}/scim-connections", allowed{201, 201, 403, 403, 403, 403, 0}, func(w *accessWorld) (string, string, any) {
 		return "POST", "/v1/tenants/acme/scim-connections", obj{"name": fmt.Sprintf("idp-%d", w.next.Add(1))}
 	}},

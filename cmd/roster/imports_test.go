@@ -27,7 +27,10 @@ var allowedImports = map[string][]string{
 	// projections place events in the feed with the event store port's
 	// Position (commands/eventstore imports nothing of the module): one
 	// position type from the append to the read that waits for it.
-	"projections": {"domain", "projections", "commands/eventstore", "github.com/jackc/pgx/v5", "github.com/ThreeDotsLabs/watermill"},
+	// Public events render consequences as the write API's replies do
+	// (commands/documents imports only the domain), in CloudEvents' format.
+	"projections": {"domain", "projections", "commands/eventstore", "commands/documents", "github.com/jackc/pgx/v5",
+		"github.com/ThreeDotsLabs/watermill", "github.com/cloudevents/sdk-go/v2"},
 	// readapi serves read models, in the domain's vocabulary (ids, statuses).
 	// It shares with the write API commands/access (who is calling; problem
 	// documents) and commands/documents (the User, Tenant, Team and WorkItem

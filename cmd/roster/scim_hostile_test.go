@@ -41,13 +41,17 @@ func TestScimRefusesHostileValuesAndStoresNothing(t *testing.T) {
 			t.Fatalf("GET /Users?%s: %d %.300s, want 200 or 400", query, r.Status, r.Raw)
 		}
 	}
-	users := s.want("the users after the refusals", s.do("GET", "/Users", nil), http.StatusOK)
-	if users.Body["totalResults"] != float64(1) { // the owner only
+	// The JSON API's lists, once the read models have applied everything
+	// SCIM did: the owner alone, and no team but the sync point.
+	users := expect(t, "the users after the refusals", call(t, server.URL, "GET", "/v1/tenants/acme/users?min_position="+s.position(), "op-token", nil),
+		http.StatusOK, "")
+	if items, _ := users.Body["items"].([]any); len(items) != 1 {
 		t.Fatalf("something hostile was stored: %s", users.Raw)
 	}
-	groups := s.want("the groups after the refusals", s.do("GET", "/Groups", nil), http.StatusOK)
-	if groups.Body["totalResults"] != float64(0) {
-		t.Fatalf("a hostile group was stored: %s", groups.Raw)
+	teams := expect(t, "the teams after the refusals", call(t, server.URL, "GET", "/v1/tenants/acme/teams?min_position="+s.position(), "op-token", nil),
+		http.StatusOK, "")
+	if items, _ := teams.Body["items"].([]any); len(items) != 1 {
+		t.Fatalf("a hostile group was stored: %s", teams.Raw)
 	}
 	s.want("a good user after the refusals", s.do("POST", "/Users", scimUser("ann@acme.example", "Ann", "Smith", true)), http.StatusCreated)
 }

@@ -31,6 +31,7 @@ type serveCmd struct {
 	config.Sessions   `embed:""`
 	config.Passwords  `embed:""`
 	config.Proxies    `embed:""`
+	config.Events     `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -46,7 +47,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}
-	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate()); err != nil {
+	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate(), s.Events.Validate()); err != nil {
 		return err
 	}
 	db, err := openDatabase(ctx, s.Database, log)
@@ -64,6 +65,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer svc.Close()
+	svc.EventsRetention = s.Events.Retention
 	status := projections.NewStatus()
 	projectorsCtx, stopProjectors := context.WithCancel(ctx)
 	projecting := make(chan struct{})

@@ -34,16 +34,17 @@ func eventIDs(tenant domain.TenantID, keyName string, n int) []string {
 	return ids
 }
 
-// encodeEvents turns decided events into events to append, all stamped with
-// the same metadata and instant.
+// encodeEvents turns one command's decided events into events to append,
+// all stamped with the same metadata and instant, each with its part.
 func encodeEvents(events []domain.Event, meta domain.Metadata, keyName string, at time.Time) ([]eventstore.NewEvent, error) {
-	metaJSON, err := json.Marshal(meta)
-	if err != nil {
-		return nil, fmt.Errorf("execution: encode metadata: %w", err)
-	}
 	ids := eventIDs(meta.Tenant, keyName, len(events))
 	out := make([]eventstore.NewEvent, len(events))
 	for i, e := range events {
+		meta.Part = &domain.Part{Index: i, Of: len(events)}
+		metaJSON, err := json.Marshal(meta)
+		if err != nil {
+			return nil, fmt.Errorf("execution: encode metadata: %w", err)
+		}
 		payload, err := domain.EncodeEvent(e)
 		if err != nil {
 			return nil, fmt.Errorf("execution: encode %s: %w", e.EventType(), err)

@@ -2,6 +2,7 @@ package execution_test
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/rosterhq/roster/commands"
@@ -29,13 +30,16 @@ func TestACommandAppendsItsEventsWithMetadata(t *testing.T) {
 	if err != nil || len(stored) != 2 {
 		t.Fatalf("read back %d events (%v)", len(stored), err)
 	}
-	var meta domain.Metadata
-	if err := json.Unmarshal(stored[0].Metadata, &meta); err != nil {
-		t.Fatal(err)
-	}
-	want := domain.Metadata{Tenant: "acme", Actor: domain.UserActor("owner"), Reason: "left the company", CorrelationID: "corr-1", CausationID: "req-1"}
-	if meta != want {
-		t.Fatalf("metadata %+v, want %+v", meta, want)
+	for i, rec := range stored { // each with its part of the command's events
+		var meta domain.Metadata
+		if err := json.Unmarshal(rec.Metadata, &meta); err != nil {
+			t.Fatal(err)
+		}
+		want := domain.Metadata{Tenant: "acme", Actor: domain.UserActor("owner"), Reason: "left the company", CorrelationID: "corr-1", CausationID: "req-1",
+			Part: &domain.Part{Index: i, Of: 2}}
+		if !reflect.DeepEqual(meta, want) {
+			t.Fatalf("metadata of event %d %+v (part %+v), want %+v (part %+v)", i, meta, meta.Part, want, want.Part)
+		}
 	}
 	if stored[1].Position != res.Position {
 		t.Fatalf("result position %s, last event at %s", res.Position, stored[1].Position)

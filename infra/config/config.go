@@ -268,3 +268,16 @@ func (w Webhooks) Validate() error {
 	}
 	return nil
 }
+
+// Events configures lifecycle events out (API.md's additions of milestone 2).
+type Events struct {
+	Retention time.Duration `name:"events-retention" env:"ROSTER_EVENTS_RETENTION" default:"2160h" help:"How long public events are kept and readable from the pull feed (GET /v1/tenants/{tenant}/events): 2160h, 90 days, by default."`
+}
+
+// Validate refuses a retention too short to resume from.
+func (e Events) Validate() error {
+	if e.Retention < time.Hour {
+		return fmt.Errorf("--events-retention must be at least 1h, not %s", e.Retention)
+	}
+	return nil
+}

@@ -7,12 +7,15 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/catalog"
+	"github.com/rosterhq/roster/projections/publicevents"
+	"github.com/rosterhq/roster/readapi"
 )
 
 // Projectors lists the live projectors serve keeps.
@@ -28,8 +31,33 @@ func RunProjectors(ctx context.Context, pool *pgxpool.Pool, svc *Services, statu
 		// process at a time (and each of its commands expects the version
 		// it saw, so even two would deactivate a user once).
 		go svc.Inactivity.Run(held, inactivityEvery)
+		go prunePublicEvents(held, pool, svc.EventsRetention, log)
 		RunHost(held, pool, svc, status, log)
 	})
+}
+
+// pruneEvery is how often the public events older than their retention
+// are deleted: retention is counted in days, so an hour late is on time.
+const pruneEvery = time.Hour
+
+// prunePublicEvents deletes the public events older than retention, now
+// and every pruneEvery, until ctx ends.
+func prunePublicEvents(ctx context.Context, pool *pgxpool.Pool, retention time.Duration, log *slog.Logger) {
+	if retention <= 0 {
+		retention = readapi.DefaultEventsRetention
+	}
+	for {
+		n, err := publicevents.Prune(ctx, pool, time.Now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("public events: prune failed", "error", err)
+		case n > 0:
+			log.Info("public events: pruned past their retention", "events", n, "retention", retention)
+		}
+		if pause.For(ctx, pruneEvery) != nil {
+			return
+		}
+	}
 }
 
 // inactivityEvery is how often automatic deactivation looks for users past

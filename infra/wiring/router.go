@@ -59,7 +59,8 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 		writes.MountPublic(r)
 	})
 	reads := &readapi.API{DB: pool, Log: log, Waiter: &projectionfeed.Waiter{Pool: pool, Status: status},
-		History: UserHistory(svc), Failures: failures, Outage: pgoutage.Read, Clock: svc.Inactivity.Clock}
+		History: UserHistory(svc), Failures: failures, Outage: pgoutage.Read, Clock: svc.Inactivity.Clock,
+		EventsRetention: svc.EventsRetention}
 	router.Group(func(r chi.Router) {
 		r.Use(access.ValidPath, access.Middleware(svc.Sessions, writeapi.Internal(log)), access.KnownTenant(svc.Queries, writeapi.Internal(log)))
 		reads.Mount(r)

@@ -48,6 +48,9 @@ type Services struct {
 	// deactivate_after_days_without_login; RunProjectors runs it where the
 	// projectors run.
 	Inactivity *inactivity.Scheduler
+	// EventsRetention is how long public events are kept and readable
+	// (0: readapi.DefaultEventsRetention); RunProjectors prunes older ones.
+	EventsRetention time.Duration
 }
 
 // Open checks the master key against the database, sets up the read

@@ -178,23 +178,6 @@ CROSS JOIN LATERAL (SELECT a.hash FROM %s a WHERE a.tenant_id = t.tenant_id
 	return heads, nil
 }
 
-// actorID is the acting user's id, "scim:<name>" for a SCIM connection
-// (":" is in no user id, so it names no user), or "" for the
-// operator/system.
-func actorID(a domain.Actor) string {
-	switch {
-	case a.Operator:
-		return ""
-	case a.Connection != "":
-		return ScimActorPrefix + a.ConnectionName
-	}
-	return string(a.User)
-}
-
-// ScimActorPrefix begins the actor id of a change made through a SCIM
-// connection: "scim:" and the connection's name.
-const ScimActorPrefix = "scim:"
-
 // targetID is the first user the event is about, or "" when it is about none.
 func targetID(d domain.Event) string {
 	if subjects := domain.Subjects(d); len(subjects) > 0 {

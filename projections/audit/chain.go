@@ -62,7 +62,7 @@ func RecordOf(e projections.Event) (r Record, ok bool) {
 	}
 	return Record{Tenant: e.Tenant, Position: e.Position, Version: e.Version, EventID: e.ID,
 		At: e.OccurredAt.UTC().Truncate(time.Microsecond), Action: e.Data.EventType(),
-		Actor: actorID(e.Meta.Actor), Target: targetID(e.Data), Reason: reason(e),
+		Actor: e.Meta.Actor.ID(), Target: targetID(e.Data), Reason: reason(e),
 		Details: CanonicalJSON(Details(e.Data))}, true
 }
 

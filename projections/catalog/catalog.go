@@ -5,6 +5,7 @@ package catalog
 import (
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/audit"
+	"github.com/rosterhq/roster/projections/publicevents"
 	"github.com/rosterhq/roster/projections/teams"
 	"github.com/rosterhq/roster/projections/tenants"
 	"github.com/rosterhq/roster/projections/users"
@@ -19,6 +20,7 @@ func All() []projections.ReadModel {
 		{Live: teams.New(), Suffixed: func(s string) projections.Projector { return teams.NewSuffixed(s) }},
 		{Live: work.New(), Suffixed: func(s string) projections.Projector { return work.NewSuffixed(s) }},
 		{Live: audit.New(), Suffixed: func(s string) projections.Projector { return audit.NewSuffixed(s) }},
+		{Live: publicevents.New(), Suffixed: func(s string) projections.Projector { return publicevents.NewSuffixed(s) }},
 	}
 }
 

@@ -45,8 +45,10 @@ func New() Projector                      { return NewSuffixed("") }
 func NewSuffixed(suffix string) Projector { return projections.InTable[Projector](Table, suffix) }
 
 // Schema creates the log, ordered by feed position, and the two small
-// tables of facts a public event needs and no event carries: each user's
-// kind, status and role, and each tenant's policy.
+// tables of facts a public event needs and no event of a later command
+// carries: each user's kind, status, role and sessions rule, and each
+// tenant's policy. A row's draft is the command still being told (NULL
+// once told): what the next batch needs to go on with it.
 func (p Projector) Schema() []string {
 	t := p.Table()
 	return []string{
@@ -60,15 +62,16 @@ func (p Projector) Schema() []string {
     at               timestamptz NOT NULL,
     remaining        int         NOT NULL,
     body             bytea       NOT NULL,
+    draft            jsonb,
     PRIMARY KEY (tenant_id, position_commit, position_prepare)
 )`, t),
 		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_feed ON %s (position_commit, position_prepare)`, t, t),
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_open ON %s (tenant_id) WHERE remaining > 0`, t, t),
+		fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s_at ON %s (at)`, t, t), // pruning
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_users (
-    tenant_id text NOT NULL,
-    user_id   text NOT NULL,
-    kind      text NOT NULL,
-    status    text NOT NULL,
-    role      text NOT NULL,
+    tenant_id text  NOT NULL,
+    user_id   text  NOT NULL,
+    facts     jsonb NOT NULL,
     PRIMARY KEY (tenant_id, user_id)
 )`, t),
 		fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s_tenants (
