@@ -198,6 +198,13 @@ var accessRows = []accessRow{
 	{"GET /v1/tenants/{tenant}/audit", managersOnly, fixed("GET", "/v1/tenants/acme/audit", nil)},
 	{"GET /v1/tenants/{tenant}/events", ownersAndAdmins, fixed("GET", "/v1/tenants/acme/events", nil)},
 	{"GET /v1/events", allowed{200, 403, 403, 403, 403, 403, 403}, fixed("GET", "/v1/events", nil)},
+	{"POST /v1/tenants/{tenant}/webhooks", allowedCreated(ownersAndAdmins), fixed("POST", "/v1/tenants/acme/webhooks", obj{"url": "http://127.0.0.1:9/hook"})},
+	{"GET /v1/tenants/{tenant}/webhooks", ownersAndAdmins, fixed("GET", "/v1/tenants/acme/webhooks", nil)},
+	{"PATCH /v1/tenants/{tenant}/webhooks/{webhook}", ownersAndAdmins, webhookRoute("PATCH", "", obj{"enabled": false})},
+	{"DELETE /v1/tenants/{tenant}/webhooks/{webhook}", allowedNoContent(ownersAndAdmins), webhookRoute("DELETE", "", nil)},
+	{"POST /v1/tenants/{tenant}/webhooks/{webhook}/rotate-secret", ownersAndAdmins, webhookRoute("POST", "/rotate-secret", nil)},
+	{"GET /v1/tenants/{tenant}/webhooks/{webhook}/deliveries", ownersAndAdmins, webhookRoute("GET", "/deliveries", nil)},
+	{"POST /v1/tenants/{tenant}/webhooks/{webhook}/replay", allowedAccepted(ownersAndAdmins), webhookRoute("POST", "/replay", obj{"after": "0"})},
 	{"POST /v1/tenants/{tenant}/scim-connections", allowed{201, 201, 403, 403, 403, 403, 0}, func(w *accessWorld) (string, string, any) {
 		return "POST", "/v1/tenants/acme/scim-connections", obj{"name": fmt.Sprintf("idp-%d", w.next.Add(1))}
 	}},
@@ -213,6 +220,31 @@ var accessRows = []accessRow{
 	}},
 	{"GET /v1/projections", allowed{200, 403, 403, 403, 403, 403, 403}, fixed("GET", "/v1/projections", nil)},
 	{"POST /v1/projections/{name}/rebuild", allowed{202, 403, 403, 403, 403, 403, 403}, fixed("POST", "/v1/projections/tenants_v1/rebuild", nil)},
+}
+
+// webhookRoute is a cell on a fresh webhook endpoint of acme, created by
+// the operator through the API.
+func webhookRoute(method, suffix string, body any) func(w *accessWorld) (string, string, any) {
+	return func(w *accessWorld) (string, string, any) {
+		created := expect(w.t, "a webhook endpoint", call(w.t, w.base, "POST", "/v1/tenants/acme/webhooks", "op-token",
+			obj{"url": "http://127.0.0.1:9/hook"}), http.StatusCreated, "")
+		return method, "/v1/tenants/acme/webhooks/" + created.str("id") + suffix, body
+	}
+}
+
+// allowedCreated, allowedNoContent and allowedAccepted are a as answered
+// by a route whose success is 201, 204 or 202.
+func allowedCreated(a allowed) allowed   { return a.succeeding(http.StatusCreated) }
+func allowedNoContent(a allowed) allowed { return a.succeeding(http.StatusNoContent) }
+func allowedAccepted(a allowed) allowed  { return a.succeeding(http.StatusAccepted) }
+
+func (a allowed) succeeding(status int) allowed {
+	for _, f := range []*int{&a.op, &a.owner, &a.admin, &a.manager, &a.member, &a.customer, &a.other} {
+		if *f == http.StatusOK {
+			*f = status
+		}
+	}
+	return a
 }
 
 func (w *accessWorld) ensureTeam() {

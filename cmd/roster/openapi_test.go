@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/rosterhq/roster/commands/writeapi"
+	"github.com/rosterhq/roster/infra/webhookapi"
 )
 
 // servedBesideTheSurface are the operations serve adds to wiring.Router's
@@ -113,6 +115,7 @@ func difference(a, b []string) []string {
 // JSON fields, closed to others (unknown fields are refused), at every level.
 func sameBodies(t *testing.T, doc *openapi3.T) {
 	bodies := writeapi.RequestBodies()
+	maps.Copy(bodies, webhookapi.RequestBodies())
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			key := method + " " + path

@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/infra/webhooks"
 	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 )
@@ -81,11 +82,17 @@ func serviceKeeping(t testing.TB, settings wiring.Access, readModels []projectio
 	return svc, serveAll(t, svc)
 }
 
+// testWebhooks lets endpoints point at loopback receivers (httptest
+// servers) and retries within a test's patience.
+var testWebhooks = webhooks.Options{AllowPrivate: true, Timeout: 2 * time.Second,
+	Backoff: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}}
+
 // serveAll runs svc's projectors and the whole HTTP surface over it, as
 // serve does, until the test ends.
 func serveAll(t testing.TB, svc *wiring.Services) *httptest.Server {
 	t.Helper()
 	pool, log := svc.Pool, quiet
+	svc.ConfigureWebhooks(testWebhooks) // loopback receivers; deliveries run where a test runs RunWebhooks
 	if err := projections.Setup(bg, pool, wiring.Projectors()...); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/infra/config"
 	"github.com/rosterhq/roster/infra/connlimit"
 	"github.com/rosterhq/roster/infra/passwords"
+	"github.com/rosterhq/roster/infra/webhooks"
 	"github.com/rosterhq/roster/infra/wiring"
 	"github.com/rosterhq/roster/projections"
 )
@@ -32,6 +33,7 @@ type serveCmd struct {
 	config.Passwords  `embed:""`
 	config.Proxies    `embed:""`
 	config.Events     `embed:""`
+	config.Webhooks   `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -47,7 +49,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}
-	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate(), s.Events.Validate()); err != nil {
+	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate(), s.Events.Validate(), s.Webhooks.Validate()); err != nil {
 		return err
 	}
 	db, err := openDatabase(ctx, s.Database, log)
@@ -66,6 +68,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	}
 	defer svc.Close()
 	svc.EventsRetention = s.Events.Retention
+	svc.ConfigureWebhooks(webhooks.OptionsFrom(s.Webhooks, log))
 	status := projections.NewStatus()
 	projectorsCtx, stopProjectors := context.WithCancel(ctx)
 	projecting := make(chan struct{})
@@ -73,6 +76,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	defer func() { stopProjectors(); <-projecting }()
 
 	go wiring.PurgeExpiredSessions(projectorsCtx, svc.Tokens, svc.Sessions, log)
+	go wiring.RunWebhooks(projectorsCtx, svc)
 	router := wiring.Router(svc, db.Pool, status, log)
 
 	listener, err := listenHTTP(s.HTTP)

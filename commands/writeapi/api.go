@@ -105,7 +105,7 @@ type request[In any] struct {
 // the principal, and runs it; any failure before the run is answered as is.
 func command[Body, In any](a *API, w http.ResponseWriter, r *http.Request, h handler[In], render renderer, created bool,
 	build func(p access.Principal, r *http.Request, body Body) (request[In], error)) {
-	body, err := decodeBody[Body](w, r)
+	body, err := DecodeBody[Body](w, r)
 	var req request[In]
 	if err == nil {
 		req, err = build(principal(r), r, body)

@@ -25,10 +25,12 @@ const maxBody = 1 << 20
 var errBodyTooLarge = access.Extend(domain.NewError(domain.CodeInvalid, "the body is larger than 1 MiB"),
 	access.Extra{Status: http.StatusRequestEntityTooLarge})
 
-// decodeBody reads r's body as one JSON object into a T, refusing unknown
+// DecodeBody reads r's body as one JSON object into a T, refusing unknown
 // fields, trailing data and bodies over 1 MiB. An empty body is the empty
-// object, for endpoints whose fields are all optional.
-func decodeBody[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+// object, for endpoints whose fields are all optional. It is exported for
+// the HTTP adapters beside the write API (webhook endpoints), so that every
+// body of the API is read by the same rules.
+func DecodeBody[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	var v T
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
@@ -41,7 +43,7 @@ func decodeBody[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	return v, decodeJSON(raw, &v)
 }
 
-// decodeJSON is decodeBody's parsing, separate so that fuzzing reaches it
+// decodeJSON is DecodeBody's parsing, separate so that fuzzing reaches it
 // without HTTP. It decodes with encoding/json/v2's rules (the
 // go-json-experiment module) rather than encoding/json's, because those
 // keep what the contract says exactly: a member's name matches a field's

@@ -15,7 +15,7 @@ type loginBody struct {
 
 // login answers POST /v1/tenants/{tenant}/sessions.
 func (a *API) login(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeBody[loginBody](w, r)
+	body, err := DecodeBody[loginBody](w, r)
 	if err == nil {
 		err = noDryRun(r)
 	}
@@ -58,7 +58,7 @@ type introspectBody struct {
 
 // introspect answers POST /v1/introspect in RFC 7662's shape.
 func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeBody[introspectBody](w, r)
+	body, err := DecodeBody[introspectBody](w, r)
 	if err == nil && body.Token == "" {
 		err = domain.InvalidField("token", "token is required")
 	}

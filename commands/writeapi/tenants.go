@@ -43,7 +43,7 @@ func (a *API) createTenant(w http.ResponseWriter, r *http.Request) {
 		owner, err := a.userDoc(ctx, tenant, *res.User, res)
 		return tenantCreated{Tenant: tenantDoc(res.Tenant), Owner: owner, outcome: outcomeOf(res)}, err
 	}
-	body, err := decodeBody[createTenantBody](w, r)
+	body, err := DecodeBody[createTenantBody](w, r)
 	if err == nil {
 		err = body.ID.Check("id") // before the envelope's check names it "tenant"
 	}

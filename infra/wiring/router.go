@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/infra/pgoutage"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/scimusestore"
+	"github.com/rosterhq/roster/infra/webhookapi"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/users"
 	"github.com/rosterhq/roster/readapi"
@@ -65,6 +66,7 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 		r.Use(access.ValidPath, access.Middleware(svc.Sessions, writeapi.Internal(log)), access.KnownTenant(svc.Queries, writeapi.Internal(log)))
 		reads.Mount(r)
 		writes.MountSessions(r)
+		(&webhookapi.API{Store: svc.Webhooks, Log: log}).Mount(r)
 		lag := classifiedLag{Lag(pool, svc.Store)}
 		readapi.MountProjections(r, lag, lag, log)
 	})

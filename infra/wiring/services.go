@@ -23,6 +23,7 @@ import (
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/infra/snapshots"
+	"github.com/rosterhq/roster/infra/webhooks"
 	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/catalog"
 )
@@ -51,6 +52,9 @@ type Services struct {
 	// EventsRetention is how long public events are kept and readable
 	// (0: readapi.DefaultEventsRetention); RunProjectors prunes older ones.
 	EventsRetention time.Duration
+	// Webhooks keeps the tenants' webhook endpoints and delivers to them
+	// (RunWebhooks); Open gives it the defaults, ConfigureWebhooks others.
+	Webhooks *webhooks.Store
 }
 
 // Open checks the master key against the database, sets up the read
@@ -113,7 +117,21 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 	return &Services{Pool: pool, Key: key, Store: store, Events: events, Sealed: sealed, Engine: engine, Commands: handlers,
 		Queries: engine.Queries(), Sessions: logins, Tokens: tokens, Hashing: budget, Clients: settings.Clients, ReadModels: catalog.All(),
 		Inactivity: &inactivity.Scheduler{Deactivate: handlers.DeactivateUser, Candidates: automatic, Refusals: automatic,
-			Clock: clock, Log: log}}, nil
+			Clock: clock, Log: log},
+		Webhooks: webhooks.NewStore(pool, key, webhooks.Options{Logger: log})}, nil
+}
+
+// ConfigureWebhooks sets how webhooks are delivered (serve's flags; tests
+// allow loopback receivers): internal addresses, timeouts, concurrency.
+func (s *Services) ConfigureWebhooks(opts webhooks.Options) {
+	s.Webhooks = webhooks.NewStore(s.Pool, s.Key, opts)
+}
+
+// RunWebhooks delivers the public events to the tenants' webhook
+// endpoints until ctx ends. Every process runs it: deliveries are claimed
+// (FOR UPDATE SKIP LOCKED), so processes share the work.
+func RunWebhooks(ctx context.Context, svc *Services) {
+	webhooks.NewDispatcher(svc.Webhooks).Run(ctx)
 }
 
 // Access configures authentication: the operator token, session
