@@ -37,6 +37,11 @@ import (
 // Table is the current version of the public event log.
 const Table = "public_events_v1"
 
+// Channel is the NOTIFY channel the projector signals when a batch that
+// told public events commits, so that their consumers (webhook delivery,
+// the NATS publisher) wake at once rather than at their next poll.
+const Channel = "roster_public_events"
+
 // Projector keeps Table, or a copy of it (projections.InTable).
 type Projector struct{ projections.Named }
 

@@ -122,6 +122,7 @@ func eachRow(rows pgx.Rows, f func(key string, raw []byte) error) error {
 func (p Projector) store(t *teller) ([]projections.Statement, error) {
 	tbl := p.Table()
 	var out []projections.Statement
+	told := false
 	for _, d := range t.touched {
 		if d.Type == "" && d.Remaining == 0 {
 			if t.stored[d] {
@@ -138,6 +139,7 @@ WHERE tenant_id = $1 AND position_commit = $2 AND position_prepare = $3`, tbl),
 				return nil, err
 			}
 		}
+		told = told || d.Type != "" && d.Remaining == 0
 		var draftJSON []byte
 		if d.Remaining > 0 {
 			var err error
@@ -152,6 +154,9 @@ ON CONFLICT (tenant_id, position_commit, position_prepare) DO UPDATE SET type = 
     subject = EXCLUDED.subject, remaining = EXCLUDED.remaining, body = EXCLUDED.body, draft = EXCLUDED.draft`, tbl),
 			Args: []any{string(d.Tenant), d.Position.Commit, d.Position.Prepare, d.EventID, d.Type, string(d.Subject),
 				d.At, d.Remaining, body, draftJSON}})
+	}
+	if told && p.Table() == Table { // the live log: its consumers wake when the batch commits
+		out = append(out, projections.Statement{SQL: `SELECT pg_notify($1, '')`, Args: []any{Channel}})
 	}
 	for tenant, f := range t.tenants {
 		if f.policyChanged {
