@@ -89,6 +89,9 @@ func (w *world) store(opts webhooks.Options) *webhooks.Store {
 	return webhooks.NewStore(w.pool, w.key, opts)
 }
 
+// storeWithDefaults is the store with the tests' options.
+func (w *world) storeWithDefaults() *webhooks.Store { return w.store(w.options()) }
+
 // run runs a dispatcher over store until the test ends.
 func run(t testing.TB, store *webhooks.Store) *webhooks.Dispatcher {
 	t.Helper()
