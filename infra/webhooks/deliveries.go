@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -61,10 +62,8 @@ type DeliveryPage struct {
 // Deliveries returns a page of an endpoint's delivery log and the Before
 // of the next page (zero at the end).
 func (s *Store) Deliveries(ctx context.Context, tenant domain.TenantID, endpoint string, page DeliveryPage) ([]Delivery, eventstore.Position, error) {
-	limit := page.Limit
+	limit := cmp.Or(page.Limit, 50)
 	switch {
-	case limit == 0:
-		limit = 50
 	case limit < 0 || limit > 200:
 		return nil, eventstore.Position{}, domain.InvalidField("limit", "limit must be between 1 and 200")
 	case page.State != "" && page.State != Pending && page.State != Delivered && page.State != Failed:

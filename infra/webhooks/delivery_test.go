@@ -206,7 +206,7 @@ func TestAHangingReceiverIsTimedOut(t *testing.T) {
 
 	eventually(t, 10*time.Second, "the retry delivered", func() bool { return only(t, st).State == webhooks.Delivered })
 	first := only(t, st).Attempts[0]
-	if first.StatusCode != 0 || !strings.Contains(first.Error, "timeout") || first.Latency < timeout || first.Latency > timeout+2*time.Second {
+	if first.StatusCode != 0 || !strings.Contains(first.Error, "timeout") || first.Latency < timeout-10*time.Millisecond || first.Latency > timeout+2*time.Second {
 		t.Errorf("the hanging attempt: %+v; want no status, a timeout after about %s", first, timeout)
 	}
 }

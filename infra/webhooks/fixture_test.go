@@ -38,35 +38,33 @@ var fastBackoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 
 // world is a database with the public event log, a master key, and the
 // log lines written.
 type world struct {
-	pool *pgxpool.Pool
-	key  personaldata.MasterKey
-	logs *lockedBuffer
-	next atomic.Uint64 // the last position appended
+	url        string
+	pool       *pgxpool.Pool
+	key        personaldata.MasterKey
+	encodedKey string
+	logs       *lockedBuffer
+	next       atomic.Uint64 // the last position appended
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	return attachWorld(t, pgtest.NewPool(t), newMasterKey(t))
-}
-
-// attachWorld is a world over a database that may hold a log already.
-func attachWorld(t testing.TB, pool *pgxpool.Pool, key personaldata.MasterKey) *world {
-	t.Helper()
+	w := &world{url: pgtest.NewDatabase(t), logs: &lockedBuffer{}}
+	w.key, w.encodedKey = newMasterKey(t)
+	var err error
+	if w.pool, err = pgxpool.New(bg, w.url); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.pool.Close)
 	for _, sql := range publicevents.New().Schema() {
-		if _, err := pool.Exec(bg, sql); err != nil {
+		if _, err := w.pool.Exec(bg, sql); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w := &world{pool: pool, key: key, logs: &lockedBuffer{}}
-	var last uint64
-	if err := pool.QueryRow(bg, `SELECT coalesce(max(position_commit), 0) FROM `+publicevents.Table).Scan(&last); err != nil {
-		t.Fatal(err)
-	}
-	w.next.Store(last)
 	return w
 }
 
-func newMasterKey(t testing.TB) personaldata.MasterKey {
+// newMasterKey returns a fresh master key, and its encoding.
+func newMasterKey(t testing.TB) (personaldata.MasterKey, string) {
 	t.Helper()
 	encoded, err := personaldata.GenerateMasterKey()
 	if err != nil {
@@ -76,7 +74,7 @@ func newMasterKey(t testing.TB) personaldata.MasterKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return key, encoded
 }
 
 // options are the tests' defaults: loopback allowed, fast retries, logs kept.
@@ -88,6 +86,9 @@ func (w *world) options() webhooks.Options {
 func (w *world) store(opts webhooks.Options) *webhooks.Store {
 	return webhooks.NewStore(w.pool, w.key, opts)
 }
+
+// storeWithDefaults is the store with the tests' options.
+func (w *world) storeWithDefaults() *webhooks.Store { return w.store(w.options()) }
 
 // run runs a dispatcher over store until the test ends.
 func run(t testing.TB, store *webhooks.Store) *webhooks.Dispatcher {
@@ -110,16 +111,22 @@ type published struct {
 // publish appends a complete public event of tenant to the log.
 func (w *world) publish(t testing.TB, tenant domain.TenantID, typ string) published {
 	t.Helper()
+	p, err := w.append(tenant, typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// append appends a complete public event of tenant to the log.
+func (w *world) append(tenant domain.TenantID, typ string) (published, error) {
 	n := w.next.Add(1)
 	p := published{id: fmt.Sprintf("evt-%s-%d", tenant, n), typ: typ, at: eventstore.Position{Commit: n, Prepare: n}}
 	p.body = fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"/roster","type":%q,"subject":"u%d","tenant":%q,"data":{"n":%d}}`,
 		p.id, typ, n, tenant, n)
 	_, err := w.pool.Exec(bg, `INSERT INTO `+publicevents.Table+` (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body)
 VALUES ($1, $2, $3, $4, $5, 'u', now(), 0, $6)`, string(tenant), n, n, p.id, typ, p.body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return p, err
 }
 
 // endpoint creates an enabled endpoint of tenant at url for types.

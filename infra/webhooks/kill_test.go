@@ -1,0 +1,163 @@
+package webhooks_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/personaldata"
+	"github.com/rosterhq/roster/infra/webhooks"
+)
+
+// childDatabaseEnv and childKeyEnv, when set, make TestDispatcherProcess
+// deliver from that database, with that master key, until it is killed: the
+// process the kill test starts and SIGKILLs. Without them it returns at
+// once (it is the child's entry point, not a test of its own).
+const (
+	childDatabaseEnv = "WEBHOOKS_CHILD_DATABASE"
+	childKeyEnv      = "WEBHOOKS_CHILD_MASTER_KEY"
+)
+
+// childTimeout is the child's attempt timeout; its lease, after which a
+// delivery a killed child held is sent again, is 2×+1 s of it.
+const childTimeout = time.Second
+
+func TestDispatcherProcess(t *testing.T) {
+	url := os.Getenv(childDatabaseEnv)
+	if url == "" {
+		return
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := personaldata.ParseMasterKey(os.Getenv(childKeyEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	store := webhooks.NewStore(pool, key, webhooks.Options{AllowPrivate: true, Timeout: childTimeout, Backoff: fastBackoff,
+		Poll: 10 * time.Millisecond, Logger: log})
+	webhooks.NewDispatcher(store).Run(context.Background()) // until SIGKILL
+	t.Fatal("the dispatcher stopped by itself")
+}
+
+// Killing the delivering process (SIGKILL: no cleanup, a POST or a
+// transaction cut wherever it is) at random points, 20 times, while public
+// events keep arriving, loses nothing: the receivers end up with every
+// event at least once, each copy under the event's own webhook-id, and
+// every signature verifies with the Standard Webhooks reference library.
+func TestKillingTheDeliveringProcessLosesNoEvent(t *testing.T) {
+	w := newWorld(t)
+	s := w.storeWithDefaults()
+	rc := newReceiver(t, answering(http.StatusOK))
+	tenants := []domain.TenantID{"acme", "globex"}
+	secrets := map[domain.TenantID]webhooks.Secret{}
+	for _, tenant := range tenants {
+		_, secrets[tenant] = endpoint(t, s, tenant, rc.URL)
+	}
+	stopWriter := startPublishing(t, w, tenants)
+	env := []string{childDatabaseEnv + "=" + w.url, childKeyEnv + "=" + w.encodedKey}
+
+	afterProgress := 0
+	for round := range 20 {
+		before := len(rc.requests())
+		child := startChild(t, env)
+		if round%4 != 0 { // else killed at once, usually before its first claim
+			eventually(t, 30*time.Second, "the child's first deliveries", func() bool { return len(rc.requests()) > before })
+			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond) // a random point in what follows
+			afterProgress++
+		}
+		child.kill(t)
+	}
+	all := stopWriter()
+	last := startChild(t, env)
+	eventually(t, 60*time.Second, "every event received", func() bool { return len(rc.ids()) == len(all) })
+	last.kill(t)
+
+	copies := map[string]int{}
+	for _, r := range rc.requests() {
+		var body struct {
+			ID     string          `json:"id"`
+			Tenant domain.TenantID `json:"tenant"`
+		}
+		if err := json.Unmarshal(r.body, &body); err != nil || body.ID != r.eventID {
+			t.Fatalf("a copy of %s came under webhook-id %q (%v)", body.ID, r.eventID, err)
+		}
+		verify(t, secrets[body.Tenant], r)
+		copies[r.eventID]++
+	}
+	for _, p := range all {
+		if copies[p.id] == 0 {
+			t.Errorf("%s was never received", p.id)
+		}
+	}
+	t.Logf("%d events, %d requests (%d duplicates); 20 kills, %d after the child had delivered",
+		len(all), len(rc.requests()), len(rc.requests())-len(all), afterProgress)
+}
+
+// startPublishing appends public events of tenants, in turn, until the
+// returned stop is called; stop returns them all.
+func startPublishing(t *testing.T, w *world, tenants []domain.TenantID) func() []published {
+	var all []published
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			case <-time.After(3 * time.Millisecond): // a steady flow, not a flood
+			}
+			p, err := w.append(tenants[i%len(tenants)], "user.activated.v1")
+			if err != nil {
+				t.Errorf("publishing: %v", err)
+				return
+			}
+			all = append(all, p) // read by stop once this goroutine has ended
+		}
+	}()
+	return func() []published {
+		close(done)
+		<-stopped
+		return all
+	}
+}
+
+// child is a process running TestDispatcherProcess.
+type child struct {
+	cmd    *exec.Cmd
+	output bytes.Buffer
+}
+
+// startChild starts the dispatcher's process with env added to ours; it
+// is killed when the test ends, should the test fail before killing it.
+func startChild(t *testing.T, env []string) *child {
+	c := &child{cmd: exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestDispatcherProcess$", "-test.timeout=5m")}
+	c.cmd.Env = append(os.Environ(), env...)
+	c.cmd.Stdout, c.cmd.Stderr = &c.output, &c.output
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// kill SIGKILLs the child, which must have been running still.
+func (c *child) kill(t *testing.T) {
+	t.Helper()
+	_ = c.cmd.Process.Kill()
+	_ = c.cmd.Wait()
+	if code := c.cmd.ProcessState.ExitCode(); code != -1 {
+		t.Fatalf("the child process had exited by itself (status %d):\n%s", code, c.output.String())
+	}
+}
