@@ -52,7 +52,9 @@ func (a *API) allowed(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // fail answers err by its problem document.
-func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) { access.Answer(a.Log, w, r, err) }
+func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
+	access.Answer(a.Log, w, r, err)
+}
 
 func tenantOf(r *http.Request) domain.TenantID { return domain.TenantID(chi.URLParam(r, "tenant")) }
 

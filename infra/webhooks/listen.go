@@ -6,13 +6,14 @@ import (
 
 	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/infra/wakeup"
+	"github.com/rosterhq/roster/projections/publicevents"
 )
 
 // PublicEventsChannel is the NOTIFY channel that tells the fan-out new
 // public events were committed; the public events projector (or anyone
 // else) may notify it after a commit. Without it the fan-out finds them
 // within Options.Poll.
-const PublicEventsChannel = "roster_public_events"
+const PublicEventsChannel = publicevents.Channel
 
 // deliveriesChannel is the NOTIFY channel that tells every process's
 // workers that deliveries were queued (fan-out, replay, an endpoint
