@@ -1,0 +1,3 @@
+package natspublisher_test
+
+const childDatabaseEnv = "NATSPUBLISHER_CHILD_DATABASE"

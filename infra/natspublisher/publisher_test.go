@@ -1,0 +1,89 @@
+package natspublisher_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/natspublisher"
+	"github.com/rosterhq/roster/infra/wakeup"
+)
+
+// Every complete row reaches the stream once, in feed order, on
+// roster.<tenant>.<type>, with its body unchanged; an incomplete row, and
+// everything after it, waits until it is complete.
+func TestEveryCompleteRowReachesTheStreamOnceInFeedOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rows := w.add(true, "acme", "globex", "acme", "initech", "globex")
+	w.run(natspublisher.Options{})
+	w.waitForCheckpoint(natspublisher.DefaultStream, rows[3].Position)
+	w.assertStreamHolds(natspublisher.DefaultStream, rows[:4]) // not the incomplete one
+
+	rows[4] = w.complete(rows[4])
+	rows = append(rows, w.add(false, "initech", "acme")...)
+	w.assertPublished(natspublisher.DefaultStream, rows)
+}
+
+// A new row is published at once when the publisher is woken, long before
+// its next poll.
+func TestAWokenPublisherPublishesAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var woken wakeup.Signal
+	rows := w.add(false, "acme")
+	w.run(natspublisher.Options{Poll: time.Hour, Woken: woken.Wait})
+	w.waitForCheckpoint(natspublisher.DefaultStream, rows[0].Position) // it has read the log, and waits
+	rows = append(rows, w.add(false, "globex")...)
+	woken.Fire()
+	w.assertPublished(natspublisher.DefaultStream, rows)
+}
+
+// A publisher that crashed after its publishes were acknowledged, and
+// before it stored its checkpoint, publishes those rows again when it
+// restarts; the stream drops them by their Nats-Msg-Id and holds each once.
+func TestARestartFromAnOldCheckpointAddsNoDuplicates(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rows := w.add(false, "acme", "globex", "acme", "initech")
+	stop := w.run(natspublisher.Options{})
+	w.waitForCheckpoint(natspublisher.DefaultStream, rows[3].Position)
+	stop()
+	if _, err := w.pool.Exec(context.Background(), `UPDATE nats_publisher_checkpoints SET position_commit = $1, position_prepare = $1`,
+		rows[0].Position.Commit); err != nil {
+		t.Fatal(err)
+	}
+	rows = append(rows, w.add(false, "globex", "acme")...)
+	w.run(natspublisher.Options{})
+	w.assertPublished(natspublisher.DefaultStream, rows)
+}
+
+// The duplicate window is set on the stream, and an existing stream keeps
+// the settings an operator gave it (here a size limit and another subject).
+func TestTheStreamIsCreatedOrUpdatedKeepingTheOperatorsSettings(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	js := w.nats.jetStream()
+	if _, err := js.AddStream(&nats.StreamConfig{Name: "EVENTS", Subjects: []string{"other.>"}, MaxBytes: 1 << 30,
+		Storage: nats.FileStorage}); err != nil {
+		t.Fatal(err)
+	}
+	rows := w.add(false, "acme")
+	w.run(natspublisher.Options{Stream: "EVENTS", DuplicateWindow: 3 * time.Hour})
+	w.waitForCheckpoint("EVENTS", rows[0].Position)
+	info, err := js.StreamInfo("EVENTS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := info.Config; c.Duplicates != 3*time.Hour || c.MaxBytes != 1<<30 || len(c.Subjects) != 2 {
+		t.Errorf("stream EVENTS has duplicate window %s, MaxBytes %d, subjects %v; want 3h, 1 GiB, other.> and roster.>",
+			c.Duplicates, c.MaxBytes, c.Subjects)
+	}
+	w.assertStreamHolds("EVENTS", rows)
+	if w.checkpoint(natspublisher.DefaultStream) != (eventstore.Position{}) {
+		t.Errorf("a checkpoint was stored for %s, which was not published to", natspublisher.DefaultStream)
+	}
+}
