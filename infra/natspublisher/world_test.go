@@ -76,39 +76,54 @@ func (w *world) add(incomplete bool, tenants ...string) []row {
 	w.t.Helper()
 	var rows []row
 	for i, tenant := range tenants {
-		at := w.next.Add(1)
-		r := row{Position: eventstore.Position{Commit: at, Prepare: at}, Tenant: tenant, ID: fmt.Sprintf("event-%d", at),
-			Type: []string{"user.deactivated.v1", "user.invited.v1", "work.transferred.v1"}[at%3]}
-		if incomplete && i == len(tenants)-1 {
-			r.Remaining = 2
-		}
+		r := w.newRow(tenant, incomplete && i == len(tenants)-1)
 		w.insert(r)
 		rows = append(rows, r)
 	}
 	return rows
 }
 
+// newRow is the next row of the log, of tenant, incomplete or not.
+func (w *world) newRow(tenant string, incomplete bool) row {
+	at := w.next.Add(1)
+	r := row{Position: eventstore.Position{Commit: at, Prepare: at}, Tenant: tenant, ID: fmt.Sprintf("event-%d", at),
+		Type: []string{"user.deactivated.v1", "user.invited.v1", "work.transferred.v1"}[at%3]}
+	if incomplete {
+		r.Remaining = 2
+	}
+	return r
+}
+
 func (w *world) insert(r row) {
 	w.t.Helper()
-	_, err := w.pool.Exec(context.Background(), `INSERT INTO `+publicevents.Table+`
-(tenant_id, position_commit, position_prepare, event_id, type, at, remaining, body) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)`,
-		r.Tenant, r.Position.Commit, r.Position.Prepare, r.ID, r.Type, r.Remaining, r.body())
-	if err != nil {
+	if err := insertRow(w.pool, r); err != nil {
 		w.t.Fatal(err)
 	}
+}
+
+// insertRow stores r, as the projector would, in a transaction of its own.
+func insertRow(pool *pgxpool.Pool, r row) error {
+	_, err := pool.Exec(context.Background(), `INSERT INTO `+publicevents.Table+`
+(tenant_id, position_commit, position_prepare, event_id, type, at, remaining, body) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)`,
+		r.Tenant, r.Position.Commit, r.Position.Prepare, r.ID, r.Type, r.Remaining, r.body())
+	return err
 }
 
 // complete marks r complete, as the projector does once its command's last
 // event is in.
 func (w *world) complete(r row) row {
 	w.t.Helper()
-	_, err := w.pool.Exec(context.Background(), `UPDATE `+publicevents.Table+` SET remaining = 0
-WHERE position_commit = $1 AND position_prepare = $2`, r.Position.Commit, r.Position.Prepare)
-	if err != nil {
+	if err := completeRow(w.pool, r); err != nil {
 		w.t.Fatal(err)
 	}
 	r.Remaining = 0
 	return r
+}
+
+func completeRow(pool *pgxpool.Pool, r row) error {
+	_, err := pool.Exec(context.Background(), `UPDATE `+publicevents.Table+` SET remaining = 0
+WHERE position_commit = $1 AND position_prepare = $2`, r.Position.Commit, r.Position.Prepare)
+	return err
 }
 
 // run starts a publisher into the test's NATS server, stopped (and awaited)
