@@ -22,14 +22,24 @@
 // JetStream's acknowledgement (the message is stored) before the next is
 // sent, and only then is the batch's checkpoint stored in PostgreSQL
 // (nats_publisher_checkpoints, one row per stream name). Towards NATS this
-// is at least once: after a crash between the acknowledgements and the
-// checkpoint, the rows since the checkpoint are published again. The
-// stream drops those repeats, because every message carries its event id
-// as Nats-Msg-Id and the stream's duplicate window (an hour by default,
-// set on the stream at every start) is far longer than a crash and a
-// restart take. A repeat after longer than the window (say, a process
-// that dies after publishing, then stays down for longer) would be stored
-// twice; consumers that must never see one dedupe on the CloudEvents id.
+// is at least once; two things make it exactly once in the stream:
+//
+//   - A publisher (re)starting reads the stream's last message: when it is
+//     one of this log's complete rows (its Roster-Position and Nats-Msg-Id
+//     name one) past the checkpoint, every row up to it is in the stream
+//     already, and publishing resumes after it. A crash between the
+//     acknowledgements and the checkpoint publishes nothing again, however
+//     long the restart takes.
+//   - Otherwise (the last message is not ours), the rows since the
+//     checkpoint are published again, and the stream drops them: every
+//     message carries its event id as Nats-Msg-Id, and the stream's
+//     duplicate window (an hour by default, set on the stream at every
+//     start) is far longer than a crash and a restart take. This is also
+//     what keeps two publishers running at once (which they should not)
+//     from storing an event twice.
+//
+// Consumers that must never act twice on one event still dedupe on the
+// CloudEvents id: a consumer's own redelivery is another matter.
 //
 // A row still incomplete stops the batch: nothing after it is published
 // before it, so the stream never holds a later event before an earlier one.
@@ -42,4 +52,11 @@
 // Nothing is skipped, ever: a row that cannot be published (a tenant or
 // type that would not make a valid subject, written by a bug) stops the
 // publisher at that row with an error in the log, retried likewise.
+//
+// The stream is as durable as NATS keeps it: JetStream acknowledges a
+// message once written, and by default flushes its files to disk every two
+// minutes (sync_interval), so a machine that loses power may lose the
+// tail of a single-replica stream that the checkpoint counts as sent. Where
+// that matters, run the stream with three replicas, or NATS with
+// sync_interval: always.
 package natspublisher

@@ -43,22 +43,55 @@ func TestAWokenPublisherPublishesAtOnce(t *testing.T) {
 }
 
 // A publisher that crashed after its publishes were acknowledged, and
-// before it stored its checkpoint, publishes those rows again when it
-// restarts; the stream drops them by their Nats-Msg-Id and holds each once.
+// before it stored its checkpoint, resumes after the stream's last event,
+// which is one of the log's rows: it publishes none of them again, however
+// long ago the crash was.
+func TestARestartResumesAfterTheStreamsLastEventNotAnOldCheckpoint(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	rows := w.add(false, "acme", "globex", "acme", "initech")
+	w.crashAfterPublishing(rows, eventstore.Position{})
+	rows = append(rows, w.add(false, "globex", "acme")...)
+	w.run(natspublisher.Options{})
+	w.assertPublished(natspublisher.DefaultStream, rows)
+	w.awaitLog("INFO", "nats publisher: publishing")
+	if !w.log.contains("after=" + rows[3].Position.String()) {
+		t.Errorf("the publisher did not resume after the stream's last event, %s:\n%s", rows[3].Position, w.log)
+	}
+}
+
+// When the stream's last message is not one of the log's rows (another
+// deployment's, with a position of its own), the publisher resumes from its
+// checkpoint: it publishes the rows after it again, and the stream drops
+// them by their Nats-Msg-Id, holding each once.
 func TestARestartFromAnOldCheckpointAddsNoDuplicates(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	rows := w.add(false, "acme", "globex", "acme", "initech")
-	stop := w.run(natspublisher.Options{})
-	w.waitForCheckpoint(natspublisher.DefaultStream, rows[3].Position)
-	stop()
-	if _, err := w.pool.Exec(context.Background(), `UPDATE nats_publisher_checkpoints SET position_commit = $1, position_prepare = $1`,
-		rows[0].Position.Commit); err != nil {
+	w.crashAfterPublishing(rows, rows[0].Position)
+	foreign := nats.NewMsg("roster.acme.user.invited.v1")
+	foreign.Header.Set(nats.MsgIdHdr, "foreign-1")
+	foreign.Header.Set(natspublisher.PositionHeader, "999999-999999")
+	if _, err := w.nats.jetStream().PublishMsg(foreign); err != nil {
 		t.Fatal(err)
 	}
 	rows = append(rows, w.add(false, "globex", "acme")...)
 	w.run(natspublisher.Options{})
 	w.assertPublished(natspublisher.DefaultStream, rows)
+}
+
+// crashAfterPublishing publishes rows, then sets the checkpoint back to at,
+// as if the publisher had crashed after the acknowledgements and before
+// storing its checkpoint.
+func (w *world) crashAfterPublishing(rows []row, at eventstore.Position) {
+	w.t.Helper()
+	stop := w.run(natspublisher.Options{})
+	w.waitForCheckpoint(natspublisher.DefaultStream, rows[len(rows)-1].Position)
+	stop()
+	if _, err := w.pool.Exec(context.Background(), `UPDATE nats_publisher_checkpoints SET position_commit = $1, position_prepare = $2`,
+		at.Commit, at.Prepare); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 // The duplicate window is set on the stream, and an existing stream keeps

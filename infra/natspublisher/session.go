@@ -14,7 +14,7 @@ import (
 )
 
 // session connects to NATS, makes sure of the stream, and publishes from
-// the stored checkpoint until something fails (its error) or ctx ends. It
+// where it left off (see resumeAfter) until something fails (its error) or ctx ends. It
 // calls progressed after each checkpoint it stores.
 func (p *Publisher) session(ctx context.Context, progressed func()) error {
 	conn, err := nats.Connect(p.opts.URL, nats.Name("roster"), nats.Timeout(p.opts.AckWait),
@@ -24,11 +24,15 @@ func (p *Publisher) session(ctx context.Context, progressed func()) error {
 	}
 	defer conn.Close()
 	defer context.AfterFunc(ctx, conn.Close)() // ends a publish waiting for its acknowledgement
-	publisher, err := p.streamPublisher(conn)
+	js, err := conn.JetStream(nats.MaxWait(p.opts.AckWait))
+	if err != nil {
+		return fmt.Errorf("natspublisher: jetstream: %w", err)
+	}
+	at, err := p.resumePoint(ctx, js)
 	if err != nil {
 		return err
 	}
-	at, err := loadCheckpoint(ctx, p.pool, p.opts.Stream)
+	publisher, err := p.streamPublisher(conn)
 	if err != nil {
 		return err
 	}
@@ -36,18 +40,11 @@ func (p *Publisher) session(ctx context.Context, progressed func()) error {
 	return p.publishFrom(ctx, publisher, at, progressed)
 }
 
-// streamPublisher makes sure of the stream and returns a Watermill
-// publisher into it over conn: each publish names the event id as
-// Nats-Msg-Id, and returns once JetStream has acknowledged it (or not in
-// AckWait: an error), from the stream expected and no other.
+// streamPublisher returns a Watermill publisher into the stream over conn:
+// each publish names the event id as Nats-Msg-Id, and returns once
+// JetStream has acknowledged it (or not in AckWait: an error), from the
+// stream expected and no other.
 func (p *Publisher) streamPublisher(conn *nats.Conn) (message.Publisher, error) {
-	js, err := conn.JetStream(nats.MaxWait(p.opts.AckWait))
-	if err != nil {
-		return nil, fmt.Errorf("natspublisher: jetstream: %w", err)
-	}
-	if err := ensureStream(js, p.opts.Stream, p.opts.DuplicateWindow); err != nil {
-		return nil, err
-	}
 	publisher, err := wmnats.NewPublisherWithNatsConn(conn, wmnats.PublisherPublishConfig{
 		Marshaler:         &wmnats.NATSMarshaler{},
 		SubjectCalculator: wmnats.DefaultSubjectCalculator,
