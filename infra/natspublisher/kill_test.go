@@ -81,6 +81,20 @@ func TestKillingThePublisherProcessLeavesEveryEventInTheStreamOnceInOrder(t *tes
 		len(rows), ahead)
 }
 
+// Two publishers at once (which Run's contract asks not to do) still leave
+// the stream holding every row once, in feed order: each publishes in
+// order and awaits every acknowledgement, and the stream drops the other's
+// repeats.
+func TestTwoPublishersAtOnceStillStoreEveryEventOnceInOrder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	stopWriter := w.startWriter()
+	w.run(natspublisher.Options{Batch: 4})
+	w.run(natspublisher.Options{Batch: 7})
+	waitFor(t, "300 rows published", func() bool { return w.checkpoint(natspublisher.DefaultStream).Commit >= 300 })
+	w.assertPublished(natspublisher.DefaultStream, stopWriter())
+}
+
 // startWriter stores rows, one after another as the projector would, a
 // fifth of them incomplete at first and completed by the next write, until
 // the returned function is called, which returns the rows stored.

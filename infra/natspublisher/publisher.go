@@ -39,8 +39,10 @@ type Options struct {
 	// Poll is the longest the publisher waits before looking for new rows.
 	Poll time.Duration
 	// Woken, if set, returns a channel closed when new rows may have been
-	// stored (wakeup.Signal.Wait has this shape): the publisher then looks
-	// at once instead of at its next poll.
+	// stored: the publisher then looks at once instead of at its next poll.
+	// In the process that runs the projectors, the public event log's
+	// progress: func() <-chan struct{} { return
+	// status.Advanced(publicevents.New().Name()) }.
 	Woken func() <-chan struct{}
 	// AckWait is how long one publish waits for JetStream's acknowledgement.
 	AckWait time.Duration
