@@ -12,9 +12,10 @@
 //     (see Subject: a type's dots are extra tokens);
 //   - payload the row's body unchanged: the CloudEvents 1.0 JSON document
 //     the pull feed and webhooks send too;
-//   - headers Nats-Msg-Id (the event id), Content-Type
-//     application/cloudevents+json, Roster-Position (the row's feed
-//     position), and Watermill's _watermill_message_uuid (the event id).
+//   - headers Nats-Msg-Id (the event id), content-type
+//     application/cloudevents+json (structured mode, for CloudEvents SDKs),
+//     Roster-Position (the row's feed position), and Watermill's
+//     _watermill_message_uuid (the event id, for Watermill subscribers).
 //
 // # Exactly once in the stream
 //

@@ -8,9 +8,12 @@ import (
 
 // Headers of every message besides Nats-Msg-Id (the event id).
 const (
-	// ContentType says the payload is a CloudEvent in structured mode (the
-	// CloudEvents NATS binding), so a CloudEvents SDK reads it as one.
-	ContentType = "application/cloudevents+json"
+	// ContentTypeHeader, of value ContentType, says the payload is a
+	// CloudEvent in structured mode (the CloudEvents NATS binding), so a
+	// CloudEvents SDK reads it as one. NATS headers are case-sensitive:
+	// lower case, as the binding and CloudEvents' Go SDK spell it.
+	ContentTypeHeader = "content-type"
+	ContentType       = "application/cloudevents+json"
 	// PositionHeader is the row's position in the feed ("<commit>-<prepare>",
 	// the form of API replies' "position"), increasing along the stream.
 	PositionHeader = "Roster-Position"
@@ -34,7 +37,7 @@ func publishAll(publisher message.Publisher, events []publicEvent) (int, error) 
 			return i, &unpublishableError{fmt.Errorf("event %s at %s: %w", e.ID, e.Position, err)}
 		}
 		msg := message.NewMessage(e.ID, e.Body)
-		msg.Metadata.Set("Content-Type", ContentType)
+		msg.Metadata.Set(ContentTypeHeader, ContentType)
 		msg.Metadata.Set(PositionHeader, e.Position.String())
 		if err := publisher.Publish(subject, msg); err != nil {
 			return i, fmt.Errorf("natspublisher: publish event %s at %s: %w", e.ID, e.Position, err)

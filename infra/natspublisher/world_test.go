@@ -236,7 +236,7 @@ func (w *world) stream(js nats.JetStreamContext, stream string) []streamed {
 			w.t.Fatalf("stream %s, message %d: %v", stream, seq, err)
 		}
 		messages = append(messages, streamed{Subject: m.Subject, ID: m.Header.Get(nats.MsgIdHdr),
-			ContentType: m.Header.Get("Content-Type"), Position: m.Header.Get(natspublisher.PositionHeader), Body: m.Data})
+			ContentType: m.Header.Get(natspublisher.ContentTypeHeader), Position: m.Header.Get(natspublisher.PositionHeader), Body: m.Data})
 	}
 	return messages
 }
