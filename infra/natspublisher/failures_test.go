@@ -4,7 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/rosterhq/roster/infra/natspublisher"
+	"github.com/rosterhq/roster/infra/pgtest"
 )
 
 // NATS down, when the publisher starts or midway (every connection cut),
@@ -33,6 +36,31 @@ func TestNATSDownIsRetriedWithoutLosingARow(t *testing.T) {
 			w.assertPublished(natspublisher.DefaultStream, rows)
 		})
 	}
+}
+
+// PostgreSQL unreachable midway, and then a checkpoint stored whose reply
+// is lost, make the publisher warn and retry; it publishes every row once,
+// in order, all the same.
+func TestPostgreSQLDownMidwayIsRetriedWithoutLosingARow(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	proxy, url := pgtest.NewProxy(t, w.url)
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	rows := w.add(false, "acme", "globex")
+	w.runOn(pool, natspublisher.Options{})
+	w.waitForCheckpoint(natspublisher.DefaultStream, rows[1].Position)
+	proxy.Down()
+	rows = append(rows, w.add(false, "acme", "initech")...)
+	w.awaitLog("WARN", "nats publisher: failed; retrying")
+	proxy.LoseReplyTo("INSERT INTO nats_publisher_checkpoints")
+	proxy.Up()
+	w.assertPublished(natspublisher.DefaultStream, rows)
+	rows = append(rows, w.add(false, "globex")...)
+	w.assertPublished(natspublisher.DefaultStream, rows)
 }
 
 // A row whose type would not make a valid subject stops the publisher

@@ -128,14 +128,17 @@ WHERE position_commit = $1 AND position_prepare = $2`, r.Position.Commit, r.Posi
 
 // run starts a publisher into the test's NATS server, stopped (and awaited)
 // when the test ends or when the returned function is called.
-func (w *world) run(opts natspublisher.Options) (stop func()) {
+func (w *world) run(opts natspublisher.Options) (stop func()) { return w.runOn(w.pool, opts) }
+
+// runOn is run with the publisher reading and writing through pool.
+func (w *world) runOn(pool *pgxpool.Pool, opts natspublisher.Options) (stop func()) {
 	opts.URL = or(opts.URL, w.nats.URL())
 	opts.Logger = slog.New(slog.NewTextHandler(w.log, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = natspublisher.New(w.pool, opts).Run(ctx)
+		_ = natspublisher.New(pool, opts).Run(ctx)
 	}()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done }) }
