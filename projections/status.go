@@ -14,9 +14,6 @@ type Status struct {
 	mu         sync.Mutex
 	projectors map[string]*Progress
 	changed    chan struct{} // closed and replaced on every update
-	// advanced holds, per projector, a channel closed at its next update
-	// (Advanced), made when someone asks.
-	advanced map[string]chan struct{}
 	// failures counts the tenant failures this process's projectors
 	// recorded, so that a cache of them knows when to read them again.
 	failures uint64
@@ -95,32 +92,6 @@ func (s *Status) update(name string, change func(*Progress)) {
 	change(p)
 	close(s.changed)
 	s.changed = make(chan struct{})
-	if ch, ok := s.advanced[name]; ok {
-		close(ch)
-		delete(s.advanced, name)
-	}
-}
-
-// Advanced returns a channel closed at the next progress report of the
-// named projector (nil for a nil *Status: never), for a reader of its
-// table to look again at once, rather than at every other projector's
-// progress: the NATS publisher waits so for the public event log. Take it
-// before looking, so that no progress is missed in between.
-func (s *Status) Advanced(name string) <-chan struct{} {
-	if s == nil {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ch, ok := s.advanced[name]
-	if !ok {
-		if s.advanced == nil {
-			s.advanced = map[string]chan struct{}{}
-		}
-		ch = make(chan struct{})
-		s.advanced[name] = ch
-	}
-	return ch
 }
 
 // WaitFor returns once every named projector has applied position at (or

@@ -45,6 +45,21 @@
 // A row still incomplete stops the batch: nothing after it is published
 // before it, so the stream never holds a later event before an earlier one.
 //
+// # Waking up
+//
+// The publisher LISTENs on publicevents.Channel, which the projector
+// NOTIFYs as a batch that told public events commits, in whichever process
+// it runs, and looks at once; it also looks every Poll (a second) in case
+// a notification was lost.
+//
+// # One at a time
+//
+// Run it where the projectors run, inside their leadership
+// (projectionfeed.Lead), so that one process publishes at a time. Two at
+// once would still store every event once and in order (each publishes in
+// order, awaiting every acknowledgement, and the stream drops the other's
+// repeats), doing the work twice.
+//
 // # Failures
 //
 // NATS or PostgreSQL unreachable, at start or midway, a publish not

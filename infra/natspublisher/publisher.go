@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/pause"
+	"github.com/rosterhq/roster/infra/wakeup"
 )
 
 // Defaults of Options.
@@ -20,8 +21,10 @@ const (
 	// rate lifecycle events arrive.
 	DefaultDuplicateWindow = time.Hour
 	DefaultBatch           = 256
-	DefaultPoll            = 50 * time.Millisecond
-	DefaultAckWait         = 5 * time.Second
+	// DefaultPoll is only a fallback: the projector's NOTIFY wakes the
+	// publisher as soon as rows are complete.
+	DefaultPoll    = time.Second
+	DefaultAckWait = 5 * time.Second
 )
 
 // Options configures a Publisher; zero values take the defaults above.
@@ -36,14 +39,9 @@ type Options struct {
 	DuplicateWindow time.Duration
 	// Batch is the most rows read, published and checkpointed at once.
 	Batch int
-	// Poll is the longest the publisher waits before looking for new rows.
+	// Poll is the longest the publisher waits before looking for new rows
+	// when no NOTIFY on publicevents.Channel wakes it before.
 	Poll time.Duration
-	// Woken, if set, returns a channel closed when new rows may have been
-	// stored: the publisher then looks at once instead of at its next poll.
-	// In the process that runs the projectors, the public event log's
-	// progress: func() <-chan struct{} { return
-	// status.Advanced(publicevents.New().Name()) }.
-	Woken func() <-chan struct{}
 	// AckWait is how long one publish waits for JetStream's acknowledgement.
 	AckWait time.Duration
 	Logger  *slog.Logger
@@ -64,9 +62,6 @@ func New(pool *pgxpool.Pool, opts Options) *Publisher {
 	opts.Poll = or(opts.Poll, DefaultPoll)
 	opts.AckWait = or(opts.AckWait, DefaultAckWait)
 	opts.Logger = or(opts.Logger, slog.New(slog.DiscardHandler))
-	if opts.Woken == nil {
-		opts.Woken = func() <-chan struct{} { return nil }
-	}
 	return &Publisher{pool: pool, opts: opts}
 }
 
@@ -91,15 +86,18 @@ const (
 // that cannot be published (see Subject) is logged as an error and retried
 // likewise: no row is ever skipped.
 //
-// Run one at a time (inside the projectors' leadership, say). Two at once
-// would still keep the stream in feed order, each publishing in order and
-// awaiting every acknowledgement, and exactly once within the duplicate
-// window; but they would do the work twice.
+// Run one at a time: inside the projectors' leadership (see the package
+// documentation).
 func (p *Publisher) Run(ctx context.Context) error {
+	var woken wakeup.Signal
+	listening, stopListening := context.WithCancel(ctx)
+	listened := make(chan struct{})
+	go func() { defer close(listened); p.listen(listening, &woken) }()
+	defer func() { stopListening(); <-listened }()
 	wait := time.Duration(0)
 	for {
 		progressed := false
-		err := p.session(ctx, func() { progressed = true })
+		err := p.session(ctx, woken.Wait, func() { progressed = true })
 		if ctx.Err() != nil {
 			return nil
 		}

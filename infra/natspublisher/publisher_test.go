@@ -9,7 +9,6 @@ import (
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/natspublisher"
-	"github.com/rosterhq/roster/infra/wakeup"
 )
 
 // Every complete row reaches the stream once, in feed order, on
@@ -28,17 +27,15 @@ func TestEveryCompleteRowReachesTheStreamOnceInFeedOrder(t *testing.T) {
 	w.assertPublished(natspublisher.DefaultStream, rows)
 }
 
-// A new row is published at once when the publisher is woken, long before
-// its next poll.
-func TestAWokenPublisherPublishesAtOnce(t *testing.T) {
+// Rows the projector announces as it commits them (NOTIFY
+// publicevents.Channel) are published at once, long before the next poll.
+func TestAnnouncedRowsArePublishedAtOnce(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	var woken wakeup.Signal
 	rows := w.add(false, "acme")
-	w.run(natspublisher.Options{Poll: time.Hour, Woken: woken.Wait})
+	w.run(natspublisher.Options{Poll: time.Hour})
 	w.waitForCheckpoint(natspublisher.DefaultStream, rows[0].Position) // it has read the log, and waits
 	rows = append(rows, w.add(false, "globex")...)
-	woken.Fire()
 	w.assertPublished(natspublisher.DefaultStream, rows)
 }
 

@@ -16,7 +16,7 @@ import (
 // session connects to NATS, makes sure of the stream, and publishes from
 // where it left off (see resumeAfter) until something fails (its error) or ctx ends. It
 // calls progressed after each checkpoint it stores.
-func (p *Publisher) session(ctx context.Context, progressed func()) error {
+func (p *Publisher) session(ctx context.Context, woken func() <-chan struct{}, progressed func()) error {
 	conn, err := nats.Connect(p.opts.URL, nats.Name("roster"), nats.Timeout(p.opts.AckWait),
 		nats.NoReconnect()) // a lost connection ends the session; Run reconnects with back-off
 	if err != nil {
@@ -37,7 +37,7 @@ func (p *Publisher) session(ctx context.Context, progressed func()) error {
 		return err
 	}
 	p.opts.Logger.Info("nats publisher: publishing", "server", conn.ConnectedUrlRedacted(), "stream", p.opts.Stream, "after", at.String())
-	return p.publishFrom(ctx, publisher, at, progressed)
+	return p.publishFrom(ctx, publisher, at, woken, progressed)
 }
 
 // streamPublisher returns a Watermill publisher into the stream over conn:
@@ -61,10 +61,12 @@ func (p *Publisher) streamPublisher(conn *nats.Conn) (message.Publisher, error) 
 }
 
 // publishFrom publishes the rows after at, batch by batch, storing the
-// checkpoint after each batch's acknowledgements, then waits for more.
-func (p *Publisher) publishFrom(ctx context.Context, publisher message.Publisher, at eventstore.Position, progressed func()) error {
+// checkpoint after each batch's acknowledgements, then waits for more (for
+// the channel of woken to close, or Poll).
+func (p *Publisher) publishFrom(ctx context.Context, publisher message.Publisher, at eventstore.Position,
+	woken func() <-chan struct{}, progressed func()) error {
 	for {
-		woken := p.opts.Woken() // before the read, so that no wake-up is lost
+		wake := woken() // before the read, so that no wake-up is lost
 		events, err := readComplete(ctx, p.pool, at, p.opts.Batch)
 		if err != nil {
 			return err
@@ -85,7 +87,7 @@ func (p *Publisher) publishFrom(ctx context.Context, publisher message.Publisher
 				continue // more waiting
 			}
 		}
-		if err := pause.Until(ctx, woken, p.opts.Poll); err != nil {
+		if err := pause.Until(ctx, wake, p.opts.Poll); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 
@@ -101,12 +102,24 @@ func (w *world) insert(r row) {
 	}
 }
 
-// insertRow stores r, as the projector would, in a transaction of its own.
+// insertRow stores r as the projector would: in a transaction of its own,
+// which announces it (NOTIFY publicevents.Channel) as it commits.
 func insertRow(pool *pgxpool.Pool, r row) error {
-	_, err := pool.Exec(context.Background(), `INSERT INTO `+publicevents.Table+`
+	return announcing(pool, `INSERT INTO `+publicevents.Table+`
 (tenant_id, position_commit, position_prepare, event_id, type, at, remaining, body) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)`,
 		r.Tenant, r.Position.Commit, r.Position.Prepare, r.ID, r.Type, r.Remaining, r.body())
-	return err
+}
+
+// announcing runs sql with args, and NOTIFYs publicevents.Channel, in one
+// transaction.
+func announcing(pool *pgxpool.Pool, sql string, args ...any) error {
+	return pgx.BeginFunc(context.Background(), pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(context.Background(), sql, args...); err != nil {
+			return err
+		}
+		_, err := tx.Exec(context.Background(), `SELECT pg_notify($1, '')`, publicevents.Channel)
+		return err
+	})
 }
 
 // complete marks r complete, as the projector does once its command's last
@@ -121,9 +134,8 @@ func (w *world) complete(r row) row {
 }
 
 func completeRow(pool *pgxpool.Pool, r row) error {
-	_, err := pool.Exec(context.Background(), `UPDATE `+publicevents.Table+` SET remaining = 0
+	return announcing(pool, `UPDATE `+publicevents.Table+` SET remaining = 0
 WHERE position_commit = $1 AND position_prepare = $2`, r.Position.Commit, r.Position.Prepare)
-	return err
 }
 
 // run starts a publisher into the test's NATS server, stopped (and awaited)
