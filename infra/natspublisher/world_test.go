@@ -42,13 +42,19 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	w := &world{t: t, url: pgtest.NewDatabase(t), nats: startNATS(t), log: &logBuffer{}}
-	pool, err := pgxpool.New(context.Background(), w.url)
+	url := pgtest.NewDatabase(t)
+	pool, err := pgxpool.New(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	w.pool = pool
+	return worldOn(t, url, pool)
+}
+
+// worldOn is a world on the database at url, which pool reaches.
+func worldOn(t *testing.T, url string, pool *pgxpool.Pool) *world {
+	t.Helper()
+	w := &world{t: t, url: url, pool: pool, nats: startNATS(t), log: &logBuffer{}}
 	for _, statement := range publicevents.New().Schema() {
 		if _, err := pool.Exec(context.Background(), statement); err != nil {
 			t.Fatal(err)
@@ -64,11 +70,7 @@ type row struct {
 	ID        string
 	Type      string
 	Remaining int
-}
-
-// body is the row's CloudEvent, as the projector would have written it.
-func (r row) body() []byte {
-	return fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"roster","type":%q,"tenant":%q}`, r.ID, r.Type, r.Tenant)
+	Body      []byte
 }
 
 // add stores, each in its own transaction, a row per tenant given, in feed
@@ -89,6 +91,7 @@ func (w *world) newRow(tenant string, incomplete bool) row {
 	at := w.next.Add(1)
 	r := row{Position: eventstore.Position{Commit: at, Prepare: at}, Tenant: tenant, ID: fmt.Sprintf("event-%d", at),
 		Type: []string{"user.deactivated.v1", "user.invited.v1", "work.transferred.v1"}[at%3]}
+	r.Body = fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"roster","type":%q,"tenant":%q}`, r.ID, r.Type, r.Tenant)
 	if incomplete {
 		r.Remaining = 2
 	}
@@ -107,7 +110,7 @@ func (w *world) insert(r row) {
 func insertRow(pool *pgxpool.Pool, r row) error {
 	return announcing(pool, `INSERT INTO `+publicevents.Table+`
 (tenant_id, position_commit, position_prepare, event_id, type, at, remaining, body) VALUES ($1, $2, $3, $4, $5, now(), $6, $7)`,
-		r.Tenant, r.Position.Commit, r.Position.Prepare, r.ID, r.Type, r.Remaining, r.body())
+		r.Tenant, r.Position.Commit, r.Position.Prepare, r.ID, r.Type, r.Remaining, r.Body)
 }
 
 // announcing runs sql with args, and NOTIFYs publicevents.Channel, in one
@@ -280,9 +283,9 @@ func (w *world) assertStreamHolds(stream string, want []row) {
 		r, m := complete[i], got[i]
 		subject, _ := natspublisher.Subject(r.Tenant, r.Type)
 		if m.Subject != subject || m.ID != r.ID || m.ContentType != natspublisher.ContentType ||
-			m.Position != r.Position.String() || !bytes.Equal(m.Body, r.body()) {
+			m.Position != r.Position.String() || !bytes.Equal(m.Body, r.Body) {
 			w.t.Fatalf("message %d of the stream is %+v (body %s), want event %s at %s on %s (body %s)",
-				i+1, m, m.Body, r.ID, r.Position, subject, r.body())
+				i+1, m, m.Body, r.ID, r.Position, subject, r.Body)
 		}
 	}
 }
