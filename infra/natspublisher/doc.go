@@ -63,8 +63,8 @@
 // # Failures
 //
 // NATS or PostgreSQL unreachable, at start or midway, a publish not
-// acknowledged in time: Run logs a warning and starts again from the
-// stored checkpoint after a back-off (100 ms, doubling, at most 30 s).
+// acknowledged in time: Run logs a warning and starts again where
+// publishing left off after a back-off (100 ms, doubling, at most 30 s).
 // Nothing is skipped, ever: a row that cannot be published (a tenant or
 // type that would not make a valid subject, written by a bug) stops the
 // publisher at that row with an error in the log, retried likewise.

@@ -14,8 +14,8 @@ import (
 )
 
 // session connects to NATS, makes sure of the stream, and publishes from
-// where it left off (see resumeAfter) until something fails (its error) or ctx ends. It
-// calls progressed after each checkpoint it stores.
+// where publishing left off (see resumeAfter) until something fails (its
+// error) or ctx ends. It calls progressed after each checkpoint it stores.
 func (p *Publisher) session(ctx context.Context, woken func() <-chan struct{}, progressed func()) error {
 	conn, err := nats.Connect(p.opts.URL, nats.Name("roster"), nats.Timeout(p.opts.AckWait),
 		nats.NoReconnect()) // a lost connection ends the session; Run reconnects with back-off
