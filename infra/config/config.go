@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -164,6 +165,39 @@ type Passwords struct {
 func (p Passwords) Validate() error {
 	if p.HashesAtOnce < 1 || p.HashWait < 0 {
 		return errors.New("--password-hashes-at-once must be at least 1 and --password-hash-wait zero or more")
+	}
+	return nil
+}
+
+// NATS configures the publisher of public events to NATS JetStream
+// (infra/natspublisher): off unless a URL is given.
+type NATS struct {
+	URL             string        `name:"nats-url" env:"ROSTER_NATS_URL" help:"NATS server URL, or several comma-separated (nats://user:password@host:4222; never logged). Set: every public event is published to a JetStream stream on roster.<tenant>.<type>, exactly once. Empty: off."`
+	Stream          string        `name:"nats-stream" env:"ROSTER_NATS_STREAM" default:"ROSTER_EVENTS" help:"The JetStream stream public events are published to: created at start if missing (file storage, subjects roster.>), else given those subjects and --nats-duplicate-window and otherwise left as it is."`
+	DuplicateWindow time.Duration `name:"nats-duplicate-window" env:"ROSTER_NATS_DUPLICATE_WINDOW" default:"1h" help:"How long the stream remembers an event id, so that an event published again after a crash is dropped: make it longer than a restart can take."`
+}
+
+// Enabled reports whether public events are published to NATS.
+func (n NATS) Enabled() bool { return n.URL != "" }
+
+// Validate rejects, when enabled, a URL that is not a NATS URL (without
+// repeating it: it may hold a password), a stream name NATS refuses, and a
+// duplicate window shorter than a minute.
+func (n NATS) Validate() error {
+	if !n.Enabled() {
+		return nil
+	}
+	for _, one := range strings.Split(n.URL, ",") {
+		u, err := url.Parse(strings.TrimSpace(one))
+		if err != nil || !slices.Contains([]string{"nats", "tls", "ws", "wss"}, u.Scheme) || u.Host == "" {
+			return errors.New("--nats-url / ROSTER_NATS_URL must look like nats://host:4222 (tls://, ws:// and wss:// too), several comma-separated")
+		}
+	}
+	if n.Stream == "" || len(n.Stream) > 255 || strings.ContainsAny(n.Stream, " \t\r\n.*>/\\") {
+		return fmt.Errorf("--nats-stream / ROSTER_NATS_STREAM %q: want a name without spaces, '.', '*', '>', '/' or '\\'", n.Stream)
+	}
+	if n.DuplicateWindow < time.Minute {
+		return errors.New("--nats-duplicate-window must be at least 1m, longer than a restart can take")
 	}
 	return nil
 }

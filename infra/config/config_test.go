@@ -150,3 +150,36 @@ func TestTrustedProxiesAreAddressesOrRanges(t *testing.T) {
 		}
 	}
 }
+
+// NATS is off without a URL; with one, its URL, stream name and duplicate
+// window must be usable, and an error never repeats the URL's password.
+func TestNATSConfigIsOffByDefaultAndChecksWhatItIsGiven(t *testing.T) {
+	t.Parallel()
+	ok := config.NATS{URL: "nats://roster:secret@nats:4222", Stream: "ROSTER_EVENTS", DuplicateWindow: time.Hour}
+	if (config.NATS{}).Enabled() || (config.NATS{}).Validate() != nil || !ok.Enabled() || ok.Validate() != nil {
+		t.Fatalf("Enabled or Validate is wrong: an empty URL is off and valid, %+v on and valid", ok)
+	}
+	several := ok
+	several.URL = "nats://a:4222, tls://b:4222"
+	if err := several.Validate(); err != nil {
+		t.Errorf("several URLs: %v", err)
+	}
+	for name, change := range map[string]func(*config.NATS){
+		"another scheme":        func(n *config.NATS) { n.URL = "http://roster:secret@nats:4222" },
+		"no host":               func(n *config.NATS) { n.URL = "nats://roster:secret@" },
+		"a bad second URL":      func(n *config.NATS) { n.URL = "nats://roster:secret@a:4222,b:4222" },
+		"a dot in the stream":   func(n *config.NATS) { n.Stream = "ROSTER.EVENTS" },
+		"a space in the stream": func(n *config.NATS) { n.Stream = "ROSTER EVENTS" },
+		"no stream":             func(n *config.NATS) { n.Stream = "" },
+		"a short window":        func(n *config.NATS) { n.DuplicateWindow = time.Second },
+	} {
+		bad := ok
+		change(&bad)
+		err := bad.Validate()
+		if err == nil {
+			t.Errorf("%s was accepted", name)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error repeats the URL's password: %v", name, err)
+		}
+	}
+}

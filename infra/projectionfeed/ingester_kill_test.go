@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/childprocess"
 	"github.com/rosterhq/roster/infra/kurrentdb"
 	"github.com/rosterhq/roster/infra/kurrentfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -68,24 +69,24 @@ func TestKillingTheKurrentDBIngesterProcessLeavesTheCopyAndReadModelsExact(t *te
 	committed := 0
 	for round := range 20 {
 		before := ingested()
-		child := startChild(t, "TestIngesterProcess", env...)
+		child := childprocess.Start(t, "TestIngesterProcess", env...)
 		if round%4 != 0 { // else kill at once, wherever it is (usually before its first commit)
 			awaitProgress(t, child, ingested, before)
 		}
-		child.kill(t)
+		child.Kill(t)
 		if assertCopiedExactly(t, w).Compare(before) > 0 {
 			committed++
 		}
 	}
 	stopWriter()
 	head := *wr.last.Load()
-	last := startChild(t, "TestIngesterProcess", env...)
+	last := childprocess.Start(t, "TestIngesterProcess", env...)
 	stopProjectors()
 	assertMatchesAFreshProjection(t, w, live, head) // which waits for the copy to reach head
 	if upTo := assertCopiedExactly(t, w); upTo.Compare(head) < 0 {
 		t.Errorf("the ingester copied up to %s, not to the last event, %s", upTo, head)
 	}
-	last.kill(t)
+	last.Kill(t)
 	t.Logf("%d commands, %d events; 20 kills, %d of them after the killed process had committed a batch",
 		wr.n, wr.state.Version(), committed)
 }

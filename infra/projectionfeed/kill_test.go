@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/childprocess"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -44,11 +45,11 @@ func TestKillingTheProjectorProcessLeavesReadModelsExact(t *testing.T) {
 	wr, stopWriter := startWriter(t, w, 300)
 	for round := range 20 {
 		before := checkpointOf(t, w, users.Table)
-		child := startChild(t, "TestProjectorProcess", childDatabaseEnv+"="+w.URL)
+		child := childprocess.Start(t, "TestProjectorProcess", childDatabaseEnv+"="+w.URL)
 		if round%4 != 0 { // else kill at once, wherever it is
 			awaitProgress(t, child, func() eventstore.Position { return checkpointOf(t, w, users.Table) }, before)
 		}
-		child.kill(t)
+		child.Kill(t)
 	}
 	stopWriter()
 	assertMatchesAFreshProjection(t, w, live, *wr.last.Load())
@@ -65,13 +66,13 @@ func checkpointOf(t *testing.T, w *projectiontest.World, name string) eventstore
 // awaitProgress waits (with a deadline) until child has committed at least
 // one batch past before — position reads how far it has got, from the
 // database — then a random moment more.
-func awaitProgress(t *testing.T, child *childProcess, position func() eventstore.Position, before eventstore.Position) {
+func awaitProgress(t *testing.T, child *childprocess.Process, position func() eventstore.Position, before eventstore.Position) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for position().Compare(before) <= 0 {
 		if time.Now().After(deadline) {
-			child.kill(t) // shows its output had it exited by itself
-			t.Fatalf("the child process made no progress within 30 s:\n%s", child.output.String())
+			child.Kill(t) // shows its output had it exited by itself
+			t.Fatalf("the child process made no progress within 30 s:\n%s", child.Output())
 		}
 		time.Sleep(2 * time.Millisecond) // polling another process's committed state
 	}

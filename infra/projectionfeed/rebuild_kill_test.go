@@ -1,17 +1,16 @@
 package projectionfeed_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/eventstore"
+	"github.com/rosterhq/roster/infra/childprocess"
 	"github.com/rosterhq/roster/infra/pgstore"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/projectionfeed/projectiontest"
@@ -41,14 +40,7 @@ func TestRebuildProcess(t *testing.T) {
 	t.Fatalf("the host stopped by itself: %v", err)
 }
 
-// childProcess is a running child test entry point (TestProjectorProcess,
-// TestRebuildProcess, TestIngesterProcess): this test binary, run again.
-type childProcess struct {
-	cmd    *exec.Cmd
-	output bytes.Buffer // its stdout and stderr, read once it has exited
-}
-
-// childPool is, in a child process started by startChild, a pool on the
+// childPool is, in a child process started by childprocess.Start, a pool on the
 // database named by env; outside one (env unset) it is nil, and the entry
 // point returns at once.
 func childPool(t *testing.T, env string) *pgxpool.Pool {
@@ -61,35 +53,6 @@ func childPool(t *testing.T, env string) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	return pool
-}
-
-// startChild runs the entry point test with env ("NAME=value": its
-// database, and whatever else it reaches) added to this process's.
-func startChild(t *testing.T, test string, env ...string) *childProcess {
-	c := &childProcess{cmd: exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.timeout=3m")}
-	c.cmd.Env = append(os.Environ(), env...)
-	c.cmd.Stdout, c.cmd.Stderr = &c.output, &c.output
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // a test that fails halfway leaves no child running
-		if c.cmd.ProcessState == nil {
-			_ = c.cmd.Process.Kill()
-			_ = c.cmd.Wait()
-		}
-	})
-	return c
-}
-
-// kill SIGKILLs the child and checks it was still running: had it stopped
-// by itself, the host failed.
-func (c *childProcess) kill(t *testing.T) {
-	t.Helper()
-	_ = c.cmd.Process.Kill()
-	_ = c.cmd.Wait()
-	if code := c.cmd.ProcessState.ExitCode(); code != -1 { // -1: ended by the signal
-		t.Fatalf("the child process had exited by itself (status %d):\n%s", code, c.output.String())
-	}
 }
 
 // assertNoRebuildLeftovers checks that no suffixed table of a rebuild, nor
@@ -130,7 +93,7 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 	finished, kills, aligned := 0, map[string]int{}, 0
 	for round := range 20 {
 		before := loadRebuilds(t, w)
-		child := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv+"="+w.URL)
+		child := childprocess.Start(t, "TestRebuildProcess", rebuildChildDatabaseEnv+"="+w.URL)
 		switch round % 5 {
 		case 0: // kill at once, wherever it is (often before it has done anything)
 		case 1:
@@ -140,11 +103,11 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 		default: // later, often while aligning or swapping
 			awaitRebuildProgress(t, w, progressOf(before), 1200*time.Millisecond)
 		}
-		child.kill(t)
+		child.Kill(t)
 		rebuilds := loadRebuilds(t, w)
 		for _, r := range rebuilds {
 			if r.State == projections.RebuildFailed {
-				t.Fatalf("round %d: the rebuild of %s failed: %s\nthe host's output:\n%s", round, r.Name, r.Error, child.output.String())
+				t.Fatalf("round %d: the rebuild of %s failed: %s\nthe host's output:\n%s", round, r.Name, r.Error, child.Output())
 			}
 			kills[r.State]++
 			if at := checkpointOf(t, w, r.Name); r.State == projections.RebuildRebuilding && at != (eventstore.Position{}) &&
@@ -159,9 +122,9 @@ func TestKillingTheHostProcessMidRebuildResumesRebuildsExactly(t *testing.T) {
 			requestRebuilds(t, w, projections.RebuildOptions{Verify: true})
 		}
 	}
-	last := startChild(t, "TestRebuildProcess", rebuildChildDatabaseEnv+"="+w.URL)
+	last := childprocess.Start(t, "TestRebuildProcess", rebuildChildDatabaseEnv+"="+w.URL)
 	rebuilds := awaitRebuilds(t, w)
-	last.kill(t)
+	last.Kill(t)
 	assertRebuiltIdentically(t, w, rebuilds)
 	assertNoRebuildLeftovers(t, w)
 	stopWriter()
