@@ -34,6 +34,7 @@ type serveCmd struct {
 	config.Proxies    `embed:""`
 	config.Events     `embed:""`
 	config.Webhooks   `embed:""`
+	config.NATS       `embed:""`
 }
 
 // shutdownGrace bounds how long in-flight requests may finish at shutdown.
@@ -49,7 +50,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	if err := s.Sessions.Validate(); err != nil {
 		return err
 	}
-	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate(), s.Events.Validate(), s.Webhooks.Validate()); err != nil {
+	if err := errors.Join(s.HTTP.Validate(), s.Passwords.Validate(), s.Proxies.Validate(), s.Events.Validate(), s.Webhooks.Validate(), s.NATS.Validate()); err != nil {
 		return err
 	}
 	db, err := openDatabase(ctx, s.Database, log)
@@ -69,6 +70,7 @@ func (s *serveCmd) Run(ctx context.Context, log *slog.Logger) error {
 	defer svc.Close()
 	svc.EventsRetention = s.Events.Retention
 	svc.ConfigureWebhooks(webhooks.OptionsFrom(s.Webhooks, log))
+	svc.NATS = s.NATS
 	status := projections.NewStatus()
 	projectorsCtx, stopProjectors := context.WithCancel(ctx)
 	projecting := make(chan struct{})

@@ -10,6 +10,7 @@ import (
 	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/commands/sessions"
 	"github.com/rosterhq/roster/infra/config"
+	"github.com/rosterhq/roster/infra/natspublisher"
 	"github.com/rosterhq/roster/infra/projectionfeed"
 	"github.com/rosterhq/roster/infra/sessionstore"
 	"github.com/rosterhq/roster/projections"
@@ -32,8 +33,22 @@ func RunProjectors(ctx context.Context, pool *pgxpool.Pool, svc *Services, statu
 		// it saw, so even two would deactivate a user once).
 		go svc.Inactivity.Run(held, inactivityEvery)
 		go prunePublicEvents(held, pool, svc.EventsRetention, log)
+		if svc.NATS.Enabled() {
+			// One publisher, where the projectors run: two at once would
+			// each send every event (the stream drops the repeats).
+			go publishToNATS(held, pool, svc.NATS, log)
+		}
 		RunHost(held, pool, svc, status, log)
 	})
+}
+
+// publishToNATS publishes the public events to NATS JetStream until ctx
+// ends (the publisher retries every failure itself).
+func publishToNATS(ctx context.Context, pool *pgxpool.Pool, nats config.NATS, log *slog.Logger) {
+	p := natspublisher.New(pool, natspublisher.Options{URL: nats.URL, Stream: nats.Stream, DuplicateWindow: nats.DuplicateWindow, Logger: log})
+	if err := p.Run(ctx); err != nil {
+		log.Error("nats: the publisher stopped", "error", err)
+	}
 }
 
 // pruneEvery is how often the public events older than their retention

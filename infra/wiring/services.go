@@ -55,6 +55,9 @@ type Services struct {
 	// Webhooks keeps the tenants' webhook endpoints and delivers to them
 	// (RunWebhooks); Open gives it the defaults, ConfigureWebhooks others.
 	Webhooks *webhooks.Store
+	// NATS says where RunProjectors publishes the public events (off when
+	// its URL is empty).
+	NATS config.NATS
 }
 
 // Open checks the master key against the database, sets up the read
