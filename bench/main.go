@@ -36,6 +36,7 @@ var suites = []suite{
 	{"list-users", runListUsers},
 	{"console-users", runConsoleUsers},
 	{"scim", runSCIM},
+	{"webhooks", runWebhooks},
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
 	{"rebuild", runRebuild},
