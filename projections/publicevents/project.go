@@ -60,60 +60,39 @@ func (p Projector) load(ctx context.Context, tx pgx.Tx, t *teller, events []proj
 			}
 		}
 	}
-	tbl := p.Table()
-	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT tenant_id, policy FROM %s_tenants WHERE tenant_id = ANY($1)`, tbl), tenants)
+	// One statement, one round trip: a live event comes as a batch of its
+	// own, so this runs once per event.
+	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT 'policy', tenant_id, '', policy FROM %[1]s_tenants WHERE tenant_id = ANY($1)
+UNION ALL
+SELECT 'user', u.tenant_id, u.user_id, u.facts FROM %[1]s_users u
+JOIN unnest($2::text[], $3::text[]) AS k(tenant_id, user_id) USING (tenant_id, user_id)
+UNION ALL
+SELECT 'open', tenant_id, '', draft FROM %[1]s WHERE tenant_id = ANY($1) AND remaining > 0`, p.Table()), tenants, pairTenants, pairUsers)
 	if err != nil {
-		return fmt.Errorf("publicevents: load policies: %w", err)
+		return fmt.Errorf("publicevents: load what the batch's tenants left: %w", err)
 	}
-	if err := eachRow(rows, func(tenant string, raw []byte) error {
-		return json.Unmarshal(raw, &t.tenant(domain.TenantID(tenant)).policy)
-	}); err != nil {
-		return fmt.Errorf("publicevents: load policies: %w", err)
-	}
-	rows, err = tx.Query(ctx, fmt.Sprintf(`SELECT u.tenant_id, u.user_id, u.facts FROM %s_users u
-JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, user_id) USING (tenant_id, user_id)`, tbl), pairTenants, pairUsers)
-	if err != nil {
-		return fmt.Errorf("publicevents: load users: %w", err)
-	}
-	var tenant, user string
+	var kind, tenant, user string
 	var raw []byte
-	if _, err := pgx.ForEachRow(rows, []any{&tenant, &user, &raw}, func() error {
-		f := &userFacts{}
-		t.tenant(domain.TenantID(tenant)).users[domain.UserID(user)] = f
-		return json.Unmarshal(raw, f)
-	}); err != nil {
-		return fmt.Errorf("publicevents: load users: %w", err)
-	}
-	rows, err = tx.Query(ctx, fmt.Sprintf(`SELECT tenant_id, draft FROM %s WHERE tenant_id = ANY($1) AND remaining > 0`, tbl), tenants)
-	if err != nil {
-		return fmt.Errorf("publicevents: load open commands: %w", err)
-	}
-	return eachRow(rows, func(tenant string, raw []byte) error {
-		d := &draft{}
-		if err := json.Unmarshal(raw, d); err != nil {
-			return fmt.Errorf("publicevents: load the open command of %s: %w", tenant, err)
+	_, err = pgx.ForEachRow(rows, []any{&kind, &tenant, &user, &raw}, func() error {
+		f := t.tenant(domain.TenantID(tenant))
+		switch kind {
+		case "policy":
+			return json.Unmarshal(raw, &f.policy)
+		case "user":
+			facts := &userFacts{}
+			f.users[domain.UserID(user)] = facts
+			return json.Unmarshal(raw, facts)
 		}
-		t.tenant(domain.TenantID(tenant)).open = d
-		t.stored[d] = true
-		return nil
+		d := &draft{}
+		f.open, t.stored[d] = d, true
+		return json.Unmarshal(raw, d)
 	})
+	if err != nil {
+		return fmt.Errorf("publicevents: load what the batch's tenants left: %w", err)
+	}
+	return nil
 }
 
-// eachRow calls f with each row's text key and JSON value.
-func eachRow(rows pgx.Rows, f func(key string, raw []byte) error) error {
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var raw []byte
-		if err := rows.Scan(&key, &raw); err != nil {
-			return err
-		}
-		if err := f(key, raw); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
 
 // store is the statements that keep what t told: each command touched is
 // written (its body rendered; its draft kept while it is open), or removed
