@@ -19,22 +19,47 @@ type claimed struct {
 	endpoint string
 	at       eventstore.Position
 	eventID  string
-	attempt  int // the number of this attempt; fences the recording
-	retries  int // failed attempts before it, since queued
+	attempt  int       // the number of this attempt
+	lease    time.Time // its lease's end; with attempt, it fences the recording
+	retries  int       // failed attempts before it, since queued
 	url      string
 	keys     [][]byte
 	body     []byte // nil: the event is no longer in the log
 }
 
+// busyFrom is the attempts this process has under way, per endpoint, as
+// SQL: parameters $first (tenants), $first+1 (endpoint ids), $first+2
+// (counts).
+func busyFrom(first int) string {
+	return fmt.Sprintf(`unnest($%d::text[], $%d::text[], $%d::int[]) AS busy (tenant_id, endpoint_id, n)`, first, first+1, first+2)
+}
+
 // claimSQL takes up to $1 due deliveries of enabled endpoints that no other
-// worker holds, and leases each for $2 microseconds (its next attempt moves
-// past the lease), counting the attempt.
-var claimSQL = fmt.Sprintf(`WITH due AS (
+// worker holds, at most $6 per endpoint counting those under way here,
+// and leases each for $2 microseconds (its next attempt moves past the
+// lease), counting the attempt. It chooses among the $7 soonest due
+// deliveries of the endpoints that are not at their limit already.
+var claimSQL = fmt.Sprintf(`WITH soonest AS (
+    SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.next_attempt_at,
+        row_number() OVER (PARTITION BY d.tenant_id, d.endpoint_id
+            ORDER BY d.next_attempt_at, d.position_commit, d.position_prepare) AS nth
+    FROM (SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.next_attempt_at
+        FROM webhook_deliveries d
+        WHERE d.state = 'pending' AND d.next_attempt_at <= now()
+          AND NOT EXISTS (SELECT 1 FROM %[2]s
+              WHERE busy.tenant_id = d.tenant_id AND busy.endpoint_id = d.endpoint_id AND busy.n >= $6)
+        ORDER BY d.next_attempt_at, d.position_commit, d.position_prepare
+        LIMIT $7) AS d
+),
+due AS (
     SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare
-    FROM webhook_deliveries d
+    FROM soonest s
+    JOIN webhook_deliveries d ON (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
+        (s.tenant_id, s.endpoint_id, s.position_commit, s.position_prepare)
     JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND e.enabled
-    WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-    ORDER BY d.next_attempt_at
+    LEFT JOIN %[2]s ON busy.tenant_id = d.tenant_id AND busy.endpoint_id = d.endpoint_id
+    WHERE s.nth + coalesce(busy.n, 0) <= $6 AND d.state = 'pending' AND d.next_attempt_at <= now()
+    ORDER BY s.next_attempt_at, s.position_commit, s.position_prepare
     LIMIT $1
     FOR UPDATE OF d SKIP LOCKED
 )
@@ -42,16 +67,23 @@ UPDATE webhook_deliveries d
 SET attempts = d.attempts + 1, next_attempt_at = now() + $2 * interval '1 microsecond'
 FROM due
 JOIN webhook_endpoints e ON e.tenant_id = due.tenant_id AND e.id = due.endpoint_id
-LEFT JOIN %s p ON p.tenant_id = due.tenant_id
+LEFT JOIN %[1]s p ON p.tenant_id = due.tenant_id
     AND (p.position_commit, p.position_prepare) = (due.position_commit, due.position_prepare)
 WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
     (due.tenant_id, due.endpoint_id, due.position_commit, due.position_prepare)
-RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.event_id, d.attempts, d.retries,
-    e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END, p.body`, publicevents.Table)
+RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.event_id, d.attempts, d.next_attempt_at, d.retries,
+    e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END, p.body`, publicevents.Table, busyFrom(3))
 
-// claim leases up to n due deliveries.
-func (d *Dispatcher) claim(ctx context.Context, n int) ([]claimed, error) {
-	rows, err := d.store.pool.Query(ctx, claimSQL, n, d.opts.lease().Microseconds())
+// candidatesPerSlot sizes the claim's choice: the soonest due deliveries,
+// this many per free slot, so that an endpoint with many due cannot fill
+// the choice alone while others wait.
+const candidatesPerSlot = 8
+
+// claim leases up to n due deliveries, leaving out the endpoints that have
+// PerEndpoint attempts under way here (b).
+func (d *Dispatcher) claim(ctx context.Context, n int, b busy) ([]claimed, error) {
+	rows, err := d.store.pool.Query(ctx, claimSQL, n, d.opts.lease().Microseconds(), b.tenants, b.ids, b.counts,
+		d.opts.PerEndpoint, n*candidatesPerSlot)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: claim: %w", err)
 	}
@@ -66,7 +98,7 @@ func (d *Dispatcher) scanClaimed(row pgx.CollectableRow) (claimed, error) {
 	var c claimed
 	var tenant string
 	var secret, previous []byte
-	err := row.Scan(&tenant, &c.endpoint, &c.at.Commit, &c.at.Prepare, &c.eventID, &c.attempt, &c.retries,
+	err := row.Scan(&tenant, &c.endpoint, &c.at.Commit, &c.at.Prepare, &c.eventID, &c.attempt, &c.lease, &c.retries,
 		&c.url, &secret, &previous, &c.body)
 	if err != nil {
 		return claimed{}, err
@@ -85,17 +117,21 @@ func (d *Dispatcher) scanClaimed(row pgx.CollectableRow) (claimed, error) {
 	return c, nil
 }
 
-// nextDueSQL is how long until the next delivery of an enabled endpoint is
-// due (NULL: none is pending), in seconds; negative when one is due now.
-const nextDueSQL = `SELECT extract(epoch FROM min(d.next_attempt_at) - now())::float8
+// nextDueSQL is how long until the next delivery of an enabled endpoint
+// that is not at its limit here is due (NULL: none is pending), in
+// seconds; negative when one is due now.
+var nextDueSQL = fmt.Sprintf(`SELECT extract(epoch FROM min(d.next_attempt_at) - now())::float8
 FROM webhook_deliveries d
 JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND e.enabled
-WHERE d.state = 'pending' AND d.next_attempt_at < 'infinity'`
+WHERE d.state = 'pending' AND d.next_attempt_at < 'infinity'
+  AND NOT EXISTS (SELECT 1 FROM %s
+      WHERE busy.tenant_id = d.tenant_id AND busy.endpoint_id = d.endpoint_id AND busy.n >= $4)`, busyFrom(1))
 
 // untilNextDue is how long the workers may sleep, at most most.
-func (d *Dispatcher) untilNextDue(ctx context.Context, most time.Duration) (time.Duration, error) {
+func (d *Dispatcher) untilNextDue(ctx context.Context, b busy, most time.Duration) (time.Duration, error) {
 	var seconds *float64
-	if err := d.store.pool.QueryRow(ctx, nextDueSQL).Scan(&seconds); err != nil {
+	err := d.store.pool.QueryRow(ctx, nextDueSQL, b.tenants, b.ids, b.counts, d.opts.PerEndpoint).Scan(&seconds)
+	if err != nil {
 		return 0, fmt.Errorf("webhooks: next due: %w", err)
 	}
 	if seconds == nil {

@@ -29,7 +29,8 @@ type Dispatcher struct {
 	client   *http.Client
 	instance string        // tags our NOTIFYs, so that our listener ignores them
 	wake     wakeup.Signal // new public events or deliveries may be there
-	freed    wakeup.Signal // a worker slot came free
+	freed    wakeup.Signal // an attempt ended: a slot came free
+	inFlight inFlight
 	metrics  *metrics
 }
 

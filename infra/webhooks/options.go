@@ -21,6 +21,9 @@ type Options struct {
 	// Concurrency is how many deliveries one process sends at once
 	// (default 16).
 	Concurrency int
+	// PerEndpoint is how many of those one endpoint may take (default 4),
+	// so that a slow receiver cannot hold up the others.
+	PerEndpoint int
 	// Backoff is the wait after each failed attempt; once it is used up
 	// the delivery fails (default: DefaultBackoff). Each wait is jittered
 	// by ±20%.
@@ -54,6 +57,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 16
+	}
+	if o.PerEndpoint <= 0 {
+		o.PerEndpoint = 4
 	}
 	if len(o.Backoff) == 0 {
 		o.Backoff = DefaultBackoff
