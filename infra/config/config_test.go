@@ -150,3 +150,17 @@ func TestTrustedProxiesAreAddressesOrRanges(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhooksConfigNeedsATimeoutADisablingDelayAndOneDeliveryAtOnce(t *testing.T) {
+	t.Parallel()
+	if err := (config.Webhooks{Timeout: 15 * time.Second, DisableAfter: 120 * time.Hour, Concurrency: 16}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []config.Webhooks{{Timeout: 0, DisableAfter: time.Hour, Concurrency: 1},
+		{Timeout: time.Hour, DisableAfter: time.Hour, Concurrency: 1}, {Timeout: time.Second, DisableAfter: time.Minute, Concurrency: 1},
+		{Timeout: time.Second, DisableAfter: time.Hour, Concurrency: 0}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}
