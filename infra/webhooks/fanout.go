@@ -18,7 +18,8 @@ const fanOutPage = 500
 // fanOutResult is what one fan-out step did.
 type fanOutResult struct {
 	events, queued int
-	full           bool // the page was full: more may be waiting
+	full           bool                // the page was full: more may be waiting
+	last           eventstore.Position // the new checkpoint
 }
 
 // fanOut queues the deliveries of the complete public events after the
@@ -28,7 +29,7 @@ type fanOutResult struct {
 func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 	var r fanOutResult
 	var waiting bool
-	if err := d.store.pool.QueryRow(ctx, anyAfterSQL).Scan(&waiting); err != nil || !waiting {
+	if err := d.store.pool.QueryRow(ctx, anyAfterSQL, d.fannedOut.Commit, d.fannedOut.Prepare).Scan(&waiting); err != nil || !waiting {
 		return r, err
 	}
 	err := pgx.BeginFunc(ctx, d.store.pool, func(tx pgx.Tx) error {
@@ -41,6 +42,7 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 		if err != nil {
 			return err
 		}
+		d.fannedOut = at
 		page, err := completeAfter(ctx, tx, at)
 		if err != nil || len(page.events) == 0 {
 			return err
@@ -52,19 +54,24 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 		last := page.events[len(page.events)-1].at
 		_, err = tx.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $2, updated_at = now() WHERE id = 1`,
 			last.Commit, last.Prepare)
+		r.last = last
 		return err
 	})
 	if err != nil {
 		return fanOutResult{}, fmt.Errorf("webhooks: fan out: %w", err)
 	}
+	if r.events > 0 {
+		d.fannedOut = r.last
+	}
 	return r, nil
 }
 
-// anyAfterSQL says whether the log holds anything after the checkpoint:
-// one cheap statement for the fan-out's polls, which mostly find nothing,
-// instead of a transaction of four.
-var anyAfterSQL = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s
-WHERE (position_commit, position_prepare) > (SELECT position_commit, position_prepare FROM webhook_fanout WHERE id = 1))`,
+// anyAfterSQL says whether the log holds anything after a position (the
+// checkpoint as this process last saw it): one index probe for the
+// fan-out's polls, which mostly find nothing, instead of a transaction of
+// four. Should another process have moved the checkpoint, the
+// transaction finds nothing to do and this process learns where it is.
+var anyAfterSQL = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE (position_commit, position_prepare) > ($1, $2))`,
 	publicevents.Table)
 
 // logged is a public event as the fan-out reads it.

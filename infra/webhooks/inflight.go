@@ -58,3 +58,18 @@ func (f *inFlight) snapshot() busy {
 	}
 	return b
 }
+
+// String is the key as keySQL writes it.
+func (k endpointKey) String() string { return string(k.tenant) + "/" + k.id }
+
+// atLeast are the keys of the endpoints with n attempts under way or more
+// (never nil: SQL's <> ALL of NULL is NULL).
+func (b busy) atLeast(n int) []string {
+	keys := []string{}
+	for i, c := range b.counts {
+		if c >= n {
+			keys = append(keys, endpointKey{domain.TenantID(b.tenants[i]), b.ids[i]}.String())
+		}
+	}
+	return keys
+}

@@ -43,7 +43,13 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 		if len(batch) == free {
 			continue // more may be due
 		}
-		d.pause(ctx, woken, freed, d.idleWait(ctx))
+		// Attempts just started end soon and free their slots: only when
+		// none did is it worth asking when the next delivery is due.
+		wait := d.opts.Poll
+		if len(batch) == 0 {
+			wait = d.idleWait(ctx)
+		}
+		d.pause(ctx, woken, freed, wait)
 	}
 }
 
@@ -70,11 +76,16 @@ func (d *Dispatcher) idleWait(ctx context.Context) time.Duration {
 	return max(wait, time.Millisecond)
 }
 
-// deliver makes one attempt and records it.
+// deliver makes one attempt and records it: a success at an endpoint that
+// was not failing in the next batch, anything else at once.
 func (d *Dispatcher) deliver(c claimed) {
 	start := time.Now()
 	o := d.send(context.Background(), c)
 	d.metrics.latency.Observe(o.latency.Seconds())
+	if o.delivered() && !c.failing {
+		d.successes.record(success{c, start, o})
+		return
+	}
 	v := judge(c, o, d.opts.Backoff)
 	if err := d.record(c, start, o, v); err != nil {
 		// The lease runs out and another attempt follows: at least once.
