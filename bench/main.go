@@ -42,6 +42,7 @@ var suites = []suite{
 	{"http", runHTTP},
 	{"as-of", runAsOf},
 	{"login-memory", runLoginMemory},
+	{"webhooks", runWebhooks},
 }
 
 // env is what a suite measures against.
