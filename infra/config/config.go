@@ -252,11 +252,12 @@ type Webhooks struct {
 	AllowPrivate bool          `name:"webhooks-allow-private" env:"ROSTER_WEBHOOKS_ALLOW_PRIVATE" help:"Allow webhook URLs on loopback, link-local and private addresses (for development and tests: otherwise any tenant admin could make the server call the internal network)."`
 	Timeout      time.Duration `name:"webhooks-timeout" env:"ROSTER_WEBHOOKS_TIMEOUT" default:"15s" help:"How long one webhook delivery may take (connecting, sending, the receiver's answer) before it counts as failed and is retried."`
 	DisableAfter time.Duration `name:"webhooks-disable-after" env:"ROSTER_WEBHOOKS_DISABLE_AFTER" default:"120h" help:"An endpoint whose deliveries have all failed for this long is disabled, with the reason shown; the default, 5 days, outlasts the ~3 days one delivery is retried and a long weekend."`
-	Concurrency  int           `name:"webhooks-concurrency" env:"ROSTER_WEBHOOKS_CONCURRENCY" default:"16" help:"Deliveries this process sends at once (each holds no database connection while it waits for the receiver)."`
+	Concurrency  int           `name:"webhooks-concurrency" env:"ROSTER_WEBHOOKS_CONCURRENCY" default:"32" help:"Deliveries this process sends at once (each holds no database connection while it waits for the receiver)."`
+	PerEndpoint  int           `name:"webhooks-per-endpoint" env:"ROSTER_WEBHOOKS_PER_ENDPOINT" default:"8" help:"Of those, how many one endpoint may take: a slow or hanging receiver holds at most this many, and the others' deliveries go on."`
 }
 
 // Validate requires a positive timeout, a disabling delay of at least an
-// hour and at least one delivery at once.
+// hour and at least one delivery at once, per endpoint too.
 func (w Webhooks) Validate() error {
 	switch {
 	case w.Timeout <= 0 || w.Timeout > 5*time.Minute:
@@ -265,6 +266,8 @@ func (w Webhooks) Validate() error {
 		return errors.New("--webhooks-disable-after / ROSTER_WEBHOOKS_DISABLE_AFTER must be at least 1h")
 	case w.Concurrency < 1:
 		return errors.New("--webhooks-concurrency / ROSTER_WEBHOOKS_CONCURRENCY must be at least 1")
+	case w.PerEndpoint < 1 || w.PerEndpoint > w.Concurrency:
+		return errors.New("--webhooks-per-endpoint / ROSTER_WEBHOOKS_PER_ENDPOINT must be between 1 and --webhooks-concurrency")
 	}
 	return nil
 }
