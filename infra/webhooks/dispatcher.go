@@ -55,15 +55,16 @@ func NewDispatcher(store *Store) *Dispatcher {
 // process, may call it after each commit).
 func (d *Dispatcher) Wake() { d.wake.Fire() }
 
-// Run fans out and delivers until ctx ends. Attempts under way then are
+// Run fans out, delivers and purges the delivery log until ctx ends. Attempts under way then are
 // finished and recorded (each takes at most the timeout) before it
 // returns, so that a clean stop re-sends nothing.
 // A Dispatcher runs once.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); d.listen(ctx, &d.wake) }()
 	go func() { defer wg.Done(); d.runFanOut(ctx) }()
+	go func() { defer wg.Done(); d.runPurge(ctx) }()
 	go func() { defer wg.Done(); d.successes.run() }()
 	d.runWorkers(ctx) // returns once no attempt is under way
 	close(d.successes.queue)

@@ -18,6 +18,9 @@ type Options struct {
 	// DisableAfter is how long an endpoint's attempts may all fail before
 	// it is disabled (default 5 days).
 	DisableAfter time.Duration
+	// KeepLog is how long finished deliveries and their attempts are kept
+	// (default 30 days).
+	KeepLog time.Duration
 	// Concurrency is how many deliveries one process sends at once
 	// (default 32).
 	Concurrency int
@@ -47,7 +50,7 @@ var DefaultBackoff = []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time
 // OptionsFrom returns the options cfg (serve's flags) sets.
 func OptionsFrom(cfg config.Webhooks, log *slog.Logger) Options {
 	return Options{AllowPrivate: cfg.AllowPrivate, Timeout: cfg.Timeout, DisableAfter: cfg.DisableAfter,
-		Concurrency: cfg.Concurrency, PerEndpoint: cfg.PerEndpoint, Logger: log}
+		KeepLog: cfg.KeepLog, Concurrency: cfg.Concurrency, PerEndpoint: cfg.PerEndpoint, Logger: log}
 }
 
 func (o Options) withDefaults() Options {
@@ -56,6 +59,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.DisableAfter <= 0 {
 		o.DisableAfter = 5 * 24 * time.Hour
+	}
+	if o.KeepLog <= 0 {
+		o.KeepLog = 30 * 24 * time.Hour
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 32

@@ -63,6 +63,9 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at, position_commit, position_prepare)
     WHERE state = 'pending';
 
+-- What the purge of the delivery log deletes: finished deliveries by age.
+CREATE INDEX webhook_deliveries_done_idx ON webhook_deliveries (created_at) WHERE state <> 'pending';
+
 -- The delivery log: one row per attempt.
 CREATE TABLE webhook_attempts (
     tenant_id        text        NOT NULL,
