@@ -25,6 +25,9 @@ func TestADeliveryIsTheEventsBodySignedPerStandardWebhooks(t *testing.T) {
 	if got := r.header.Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type %q", got)
 	}
+	if got := r.header.Get("User-Agent"); !strings.HasPrefix(got, "Roster-Webhooks/") {
+		t.Errorf("User-Agent %q", got)
+	}
 	if strings.Contains(st.logs.String(), string(st.secret)[len("whsec_"):]) {
 		t.Error("the secret appears in the log")
 	}

@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -44,6 +45,9 @@ func TestAnEndpointIsCreatedWithASecretShownOnceAndStoredSealed(t *testing.T) {
 	}
 	if printed := fmt.Sprint(secret) + fmt.Sprintf("%v %s", secret, secret); strings.Contains(printed, string(secret)[6:]) {
 		t.Errorf("a Secret prints its value: %s", printed)
+	}
+	if shown, err := json.Marshal(map[string]webhooks.Secret{"secret": secret}); err != nil || !bytes.Contains(shown, []byte(secret)) {
+		t.Errorf("a Secret in JSON: %s, %v; want it shown", shown, err)
 	}
 	list, err := s.ListEndpoints(bg, "acme")
 	if err != nil || len(list) != 1 || list[0].ID != e.ID {
