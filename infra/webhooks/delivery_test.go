@@ -263,3 +263,21 @@ func only(t *testing.T, st started) webhooks.Delivery {
 	}
 	return webhooks.Delivery{}
 }
+
+func TestARedirectIsAnAnswerNotFollowed(t *testing.T) {
+	t.Parallel()
+	elsewhere := newReceiver(t, nil)
+	st := start(t, func(o *webhooks.Options) { o.Backoff = []time.Duration{time.Hour} },
+		func(_ int, w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL, http.StatusFound)
+		})
+	st.publish(t, "acme", "user.blocked.v1")
+
+	eventually(t, 10*time.Second, "the attempt recorded", func() bool { return len(only(t, st).Attempts) == 1 })
+	if a := only(t, st).Attempts[0]; a.StatusCode != http.StatusFound || !strings.Contains(a.Error, "302") {
+		t.Errorf("attempt %+v; want the 302 as a failed answer", a)
+	}
+	if n := len(elsewhere.requests()); n != 0 {
+		t.Errorf("the redirect's target got %d requests", n)
+	}
+}
