@@ -32,14 +32,7 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 			continue
 		}
 		failWait = 0
-		for _, c := range batch {
-			k := endpointKey{c.tenant, c.endpoint}
-			d.inFlight.add(k)
-			sending.Go(func() {
-				defer func() { d.inFlight.done(k); d.freed.Fire() }()
-				d.deliver(c)
-			})
-		}
+		d.sendAll(batch, &sending)
 		if len(batch) == free {
 			continue // more may be due
 		}
@@ -50,6 +43,18 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 			wait = d.idleWait(ctx)
 		}
 		d.pause(ctx, woken, freed, wait)
+	}
+}
+
+// sendAll starts an attempt of each delivery of batch, each in its slot.
+func (d *Dispatcher) sendAll(batch []claimed, sending *sync.WaitGroup) {
+	for _, c := range batch {
+		k := endpointKey{c.tenant, c.endpoint}
+		d.inFlight.add(k)
+		sending.Go(func() {
+			defer func() { d.inFlight.done(k); d.freed.Fire() }()
+			d.deliver(c)
+		})
 	}
 }
 
