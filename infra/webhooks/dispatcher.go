@@ -55,9 +55,9 @@ func NewDispatcher(store *Store) *Dispatcher {
 // process, may call it after each commit).
 func (d *Dispatcher) Wake() { d.wake.Fire() }
 
-// Run fans out, delivers and purges the delivery log until ctx ends. Attempts under way then are
-// finished and recorded (each takes at most the timeout) before it
-// returns, so that a clean stop re-sends nothing.
+// Run fans out, delivers and purges the delivery log until ctx ends.
+// Attempts under way then are finished and recorded (each takes at most
+// the timeout) before it returns, so that a clean stop re-sends nothing.
 // A Dispatcher runs once.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
