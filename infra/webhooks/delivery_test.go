@@ -235,11 +235,16 @@ func TestA429WithRetryAfterIsRetriedNoSooner(t *testing.T) {
 	}
 }
 
-func TestAnEndpointGetsOnlyItsTypesOfItsTenant(t *testing.T) {
+func TestAnEndpointGetsOnlyItsTypesOfItsTenantAndOnlyWhenEnabled(t *testing.T) {
 	t.Parallel()
 	st := start(t, nil, nil) // every type
 	some := newReceiver(t, nil)
 	filtered, _ := endpoint(t, st.s, "acme", some.URL, "user.deactivated.v1", "user.deleted.v1")
+	off := newReceiver(t, nil)
+	disabled, _, err := st.s.CreateEndpoint(bg, "acme", webhooks.NewEndpoint{URL: off.URL, Enabled: false})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.publish(t, "acme", "user.invited.v1")
 	deactivated := st.publish(t, "acme", "user.deactivated.v1")
 	st.publish(t, "other", "user.deactivated.v1")
@@ -252,6 +257,9 @@ func TestAnEndpointGetsOnlyItsTypesOfItsTenant(t *testing.T) {
 	}
 	if d := deliveries(t, st.s, st.e); len(d) != 3 || d[0].EventID != last.id {
 		t.Errorf("the unfiltered endpoint's deliveries %+v; want acme's three, newest first", d)
+	}
+	if d := deliveries(t, st.s, disabled); len(d) != 0 || len(off.requests()) != 0 {
+		t.Errorf("the disabled endpoint has deliveries %+v", d)
 	}
 }
 
