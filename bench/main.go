@@ -36,13 +36,14 @@ var suites = []suite{
 	{"list-users", runListUsers},
 	{"console-users", runConsoleUsers},
 	{"scim", runSCIM},
-	{"webhooks", runWebhooks},
 	{"lag", runLag},
 	{"catch-up", runCatchUp},
 	{"rebuild", runRebuild},
 	{"http", runHTTP},
 	{"as-of", runAsOf},
 	{"login-memory", runLoginMemory},
+	{"webhooks", runWebhooks},
+	{"events-out", runEventsOut},
 }
 
 // env is what a suite measures against.

@@ -3,247 +3,239 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/rosterhq/roster/commands"
-	"github.com/rosterhq/roster/commands/eventstore"
-	"github.com/rosterhq/roster/commands/execution"
-	"github.com/rosterhq/roster/commands/pause"
-	"github.com/rosterhq/roster/domain"
-	"github.com/rosterhq/roster/infra/config"
-	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/webhooks"
-	"github.com/rosterhq/roster/infra/wiring"
-	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/publicevents"
 )
 
-// Lifecycle events out, on the service as serve wires it (the projectors,
-// the public events projector among them, and the webhook dispatcher):
-const (
-	hookRate        = 200 // commands/s, for hookSeconds
-	hookSeconds     = 30
-	hookConcurrency = 16 // deliveries at once: ROSTER_WEBHOOKS_CONCURRENCY's default
-)
+// webhookBody is a public event of the usual size (a deactivation with its
+// consequences), the same for every event: receivers tell them apart by
+// webhook-id, which is all the bench reads.
+var webhookBody = []byte(`{"specversion":"1.0","id":"evt","source":"/roster/tenants/bench","type":"user.deactivated.v1",` +
+	`"subject":"u-1","time":"2026-12-03T07:00:00Z","tenant":"bench","sequence":7,"data":{"actor":"owner","reason":"left",` +
+	`"status":"inactive","sessions_revoked":2,"work_moved":5,"teams_left":["t-1"],"seat_freed":true,"cancel_subscriptions":false}}`)
 
-// runWebhooks measures the time from a command's answer (its events
-// stored) to its webhook's arrival at a loopback receiver, at 200
-// commands/s for 30 s; and the throughput of webhook delivery to a receiver
-// that answers at once against a plain Go HTTP client posting the same
-// bodies, with as many requests at once as the dispatcher sends.
-func runWebhooks(ctx context.Context, e *env) ([]result, error) {
-	s, err := openSide(ctx, e, true)
-	if err != nil {
-		return nil, err
-	}
-	defer s.close()
-	log := slog.New(slog.DiscardHandler)
-	svc, err := wiring.Open(ctx, s.pool, s.key, config.EventStore{}, passwords.TestParams(), wiring.Access{}, log)
-	if err != nil {
-		return nil, err
-	}
-	defer svc.Close()
-	svc.ConfigureWebhooks(webhooks.Options{AllowPrivate: true, Concurrency: hookConcurrency, Logger: log})
-	running, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { wiring.RunProjectors(running, s.pool, svc, projections.NewStatus(), log) })
-	wg.Go(func() { wiring.RunWebhooks(running, svc) })
-	defer func() { stop(); wg.Wait() }()
-
-	rec := newArrivals()
-	defer rec.Close()
-	const tenant = "hooks"
-	if _, err := svc.Commands.CreateTenant.Handle(ctx, execution.Envelope{Tenant: tenant}, commands.CreateTenant{Actor: domain.OperatorActor(),
-		Tenant: tenant, Name: "Hooks", Seats: 1_000_000, Owner: commands.NewOwner{ID: "owner", Email: "o@hooks.test", Name: "Owner",
-			Password: "owner pass phrase"}}); err != nil {
-		return nil, err
-	}
-	endpoint, _, err := svc.Webhooks.CreateEndpoint(ctx, tenant, webhooks.NewEndpoint{URL: rec.URL, Enabled: true,
-		Types: []string{publicevents.TypeUserInvited}})
-	if err != nil {
-		return nil, err
-	}
-	lags, err := paceInvitations(ctx, svc, tenant, rec)
-	if err != nil {
-		return nil, err
-	}
-	fmt.Printf("append → webhook received at %d commands/s for %d s (invitations, one endpoint, loopback receiver): p50 %s, p99 %s, max %s (target p99 < 100 ms)\n",
-		hookRate, hookSeconds, quantileOf(lags, 0.50), quantileOf(lags, 0.99), quantileOf(lags, 1))
-	throughput, err := deliveryThroughput(ctx, e, svc, tenant, endpoint.ID, rec)
-	if err != nil {
-		return nil, err
-	}
-	return throughput, nil
+// webhookSide is a database with the public event log, one endpoint at a
+// loopback receiver that answers 204 at once, and what it received.
+type webhookSide struct {
+	*side
+	store    *webhooks.Store
+	receiver *httptest.Server
+	count    atomic.Int64
+	mu       sync.Mutex
+	arrived  map[string]time.Time // by webhook-id, for latencies
+	next     int64                // the last position in the log
 }
 
-// arrivals is a loopback receiver that answers 200 at once and notes when
-// each user's invitation arrived (the event's subject), and how many
-// deliveries came.
-type arrivals struct {
-	*httptest.Server
-	mu    sync.Mutex
-	at    map[string]time.Time
-	count atomic.Int64
-}
-
-func newArrivals() *arrivals {
-	a := &arrivals{at: map[string]time.Time{}}
-	a.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		now := time.Now()
-		var event struct {
-			Subject string `json:"subject"`
+func openWebhookSide(ctx context.Context, e *env) (*webhookSide, error) {
+	s, err := openSide(ctx, e, false)
+	if err != nil {
+		return nil, err
+	}
+	w := &webhookSide{side: s, arrived: map[string]time.Time{}}
+	w.receiver = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if id := r.Header.Get("webhook-id"); id != "" {
+			w.mu.Lock()
+			w.arrived[id] = time.Now()
+			w.mu.Unlock()
 		}
-		body, _ := io.ReadAll(r.Body)
-		_ = json.Unmarshal(body, &event)
-		a.mu.Lock()
-		if _, seen := a.at[event.Subject]; !seen {
-			a.at[event.Subject] = now
-		}
-		a.mu.Unlock()
-		a.count.Add(1)
+		w.count.Add(1)
+		rw.WriteHeader(http.StatusNoContent)
 	}))
-	return a
-}
-
-func (a *arrivals) arrived(subject string) (time.Time, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	t, ok := a.at[subject]
-	return t, ok
-}
-
-// paceInvitations invites users at hookRate for hookSeconds and returns,
-// for each, the time from the command's answer to its webhook's arrival.
-func paceInvitations(ctx context.Context, svc *wiring.Services, tenant domain.TenantID, rec *arrivals) ([]time.Duration, error) {
-	n := hookRate * hookSeconds
-	answered := make([]time.Time, n)
-	errs := make(chan error, n)
-	tick := time.NewTicker(time.Second / hookRate)
-	defer tick.Stop()
-	var wg sync.WaitGroup
-	for i := range n {
-		<-tick.C
-		wg.Go(func() {
-			_, err := svc.Commands.InviteUser.Handle(ctx, execution.Envelope{Tenant: tenant}, commands.InviteUser{Actor: domain.OperatorActor(),
-				User: domain.UserID(fmt.Sprintf("h-%d", i)), Email: fmt.Sprintf("h%d@hooks.test", i), Name: "Hooked", Role: domain.RoleMember})
-			answered[i] = time.Now()
-			if err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := execAll(ctx, s.pool, publicevents.New().Schema()...); err != nil {
+		w.close()
 		return nil, err
 	}
-	lags := make([]time.Duration, n)
-	deadline := time.Now().Add(time.Minute)
-	for i := range n {
+	w.store = webhooks.NewStore(s.pool, s.key, webhooks.Options{AllowPrivate: true})
+	if _, _, err := w.store.CreateEndpoint(ctx, "bench", webhooks.NewEndpoint{URL: w.receiver.URL, Enabled: true}); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *webhookSide) close() { w.receiver.Close(); w.side.close() }
+
+// publish appends n complete public events to the log in one statement
+// and returns the id of the last.
+func (w *webhookSide) publish(ctx context.Context, n int64) (string, error) {
+	from := w.next + 1
+	w.next += n
+	_, err := w.pool.Exec(ctx, `INSERT INTO `+publicevents.Table+` (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body)
+SELECT 'bench', g, g, 'evt-' || g, 'user.deactivated.v1', 'u-1', now(), 0, $3 FROM generate_series($1::bigint, $2::bigint) g`,
+		from, w.next, webhookBody)
+	return fmt.Sprintf("evt-%d", w.next), err
+}
+
+// runWebhooks measures webhook delivery against a plain http.Client: the
+// throughput to a receiver that answers at once, and the latency from a
+// public event's commit to its arrival at 200 events/s.
+func runWebhooks(ctx context.Context, e *env) ([]result, error) {
+	w, err := openWebhookSide(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	var base, subj []float64
+	for range e.rounds {
+		b, err := throughput(ctx, 1, e.duration, w.plainPosts())
+		if err != nil {
+			return nil, err
+		}
+		s, err := w.deliveryRate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		base, subj = append(base, b), append(subj, s)
+	}
+	results := []result{{name: "delivery throughput to a receiver answering at once", unit: "events/s",
+		baseline: median(base), subject: median(subj), target: "≥ 0.7×"}}
+	for _, notify := range []bool{false, true} {
+		lat, err := w.latencies(ctx, e.duration, notify)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, lat...)
+	}
+	return results, nil
+}
+
+// plainPosts POSTs the body to the receiver, one request per operation.
+func (w *webhookSide) plainPosts() operation {
+	client := &http.Client{}
+	return func(ctx context.Context, _ int) (int, error) { return 1, w.post(ctx, client, "") }
+}
+
+// post POSTs the body with webhook-id id (none if "") as a plain client.
+func (w *webhookSide) post(ctx context.Context, client *http.Client, id string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.receiver.URL, bytes.NewReader(webhookBody))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if id != "" {
+		req.Header.Set("webhook-id", id)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.Body.Close()
+}
+
+// skipFanOut moves the fan-out past every event in the log.
+func (w *webhookSide) skipFanOut(ctx context.Context) error {
+	_, err := w.pool.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $1`, w.next)
+	return err
+}
+
+// webhookBacklog is how many events each round of the throughput
+// measurement delivers.
+const webhookBacklog = 10_000
+
+// deliveryRate appends a backlog of events to the log, runs a dispatcher
+// until the receiver has them all, and returns the rate from its start:
+// fan-out, claims, POSTs and their records. The delivered rows stay, as in
+// a running service (an emptied and analyzed table would mislead the
+// planner of the next round).
+func (w *webhookSide) deliveryRate(ctx context.Context) (float64, error) {
+	if _, err := w.publish(ctx, webhookBacklog); err != nil {
+		return 0, err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	want, start := w.count.Load()+webhookBacklog, time.Now()
+	go func() { defer close(done); webhooks.NewDispatcher(w.store).Run(runCtx) }()
+	for w.count.Load() < want && ctx.Err() == nil {
+		time.Sleep(time.Millisecond) // polling the receiver's count
+	}
+	elapsed := time.Since(start)
+	stop()
+	<-done
+	return webhookBacklog / elapsed.Seconds(), ctx.Err()
+}
+
+// latencyRate is the pace of the latency measurement: 200 events/s.
+const latencyRate = 5 * time.Millisecond
+
+// latencies publishes one event every latencyRate for d, with a running
+// dispatcher, and times each from its commit to its arrival (the subject),
+// against committing it and POSTing its body at once (the baseline). With
+// notify, each commit is followed by a NOTIFY on PublicEventsChannel, as
+// the public events projector may send.
+func (w *webhookSide) latencies(ctx context.Context, d time.Duration, notify bool) ([]result, error) {
+	client := &http.Client{}
+	baseline, err := w.paced(ctx, d, func(id string) error { return w.post(ctx, client, id) })
+	if err != nil {
+		return nil, err
+	}
+	if err := w.skipFanOut(ctx); err != nil { // the baseline's events were delivered by hand
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); webhooks.NewDispatcher(w.store).Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	subject, err := w.paced(ctx, d, func(string) error {
+		if notify {
+			_, err := w.pool.Exec(ctx, `SELECT pg_notify($1, '')`, webhooks.PublicEventsChannel)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	how := "polled every 25 ms"
+	if notify {
+		how = "woken by NOTIFY"
+	}
+	name := "committed → received at 200 events/s (" + how + ") vs POST after the commit, "
+	return []result{latencyResult(name+"p50", baseline, subject, 0.5, "—"),
+		latencyResult(name+"p99", baseline, subject, 0.99, "p99 < 100 ms")}, nil
+}
+
+// paced publishes one event every latencyRate for d, calls then after each
+// commit, and returns each event's time from its commit to its arrival.
+func (w *webhookSide) paced(ctx context.Context, d time.Duration, then func(id string) error) ([]time.Duration, error) {
+	committed := map[string]time.Time{}
+	tick := time.NewTicker(latencyRate)
+	defer tick.Stop()
+	for end := time.Now().Add(d); time.Now().Before(end); <-tick.C {
+		id, err := w.publish(ctx, 1)
+		if err != nil {
+			return nil, err
+		}
+		committed[id] = time.Now()
+		if err := then(id); err != nil {
+			return nil, err
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	var times []time.Duration
+	for id, at := range committed {
 		for {
-			at, ok := rec.arrived(fmt.Sprintf("h-%d", i))
+			w.mu.Lock()
+			arrived, ok := w.arrived[id]
+			w.mu.Unlock()
 			if ok {
-				lags[i] = at.Sub(answered[i])
+				times = append(times, arrived.Sub(at))
 				break
 			}
 			if time.Now().After(deadline) {
-				return nil, fmt.Errorf("the invitation of h-%d was not delivered within a minute", i)
+				return nil, fmt.Errorf("%s did not arrive within 30 s", id)
 			}
-			if err := pause.For(ctx, 10*time.Millisecond); err != nil {
-				return nil, err
-			}
+			time.Sleep(time.Millisecond)
 		}
 	}
-	return lags, nil
-}
-
-// deliveryThroughput replays every invitation told to the endpoint (the
-// dispatcher signs and sends each, recording its attempt) against the same
-// bodies posted by a plain Go client in a loop (the issue's baseline) and
-// with as many requests at once as the dispatcher, in alternating rounds.
-func deliveryThroughput(ctx context.Context, e *env, svc *wiring.Services, tenant domain.TenantID, endpoint string, rec *arrivals) ([]result, error) {
-	page, err := publicevents.Page(ctx, svc.Pool, publicevents.Filter{Tenant: tenant, Types: []string{publicevents.TypeUserInvited}, Limit: 1 << 30})
-	if err != nil {
-		return nil, err
-	}
-	bodies := make([][]byte, len(page))
-	for i, t := range page {
-		bodies[i] = t.Body
-	}
-	concurrency := hookConcurrency
-	var roster, plain, parallel []float64
-	for range e.rounds {
-		started, from := time.Now(), rec.count.Load()
-		if _, err := svc.Webhooks.Replay(ctx, tenant, endpoint, eventstore.Position{}); err != nil {
-			return nil, err
-		}
-		for rec.count.Load()-from < int64(len(bodies)) {
-			if err := pause.For(ctx, time.Millisecond); err != nil {
-				return nil, err
-			}
-		}
-		roster = append(roster, float64(len(bodies))/time.Since(started).Seconds())
-		for _, at := range []struct {
-			n    int
-			into *[]float64
-		}{{1, &plain}, {concurrency, &parallel}} {
-			started = time.Now()
-			if err := postAll(ctx, rec.URL, bodies, at.n); err != nil {
-				return nil, err
-			}
-			*at.into = append(*at.into, float64(len(bodies))/time.Since(started).Seconds())
-		}
-	}
-	what := fmt.Sprintf("webhook deliveries (%d events; Roster: %d at once, signed, each attempt recorded) vs a plain Go client posting the same bodies",
-		len(bodies), concurrency)
-	return []result{
-		{name: what + " in a loop", unit: "events/s", baseline: median(plain), subject: median(roster), target: "≥ 0.7×"},
-		{name: what + fmt.Sprintf(", %d at once", concurrency), unit: "events/s", baseline: median(parallel), subject: median(roster), target: "—"},
-	}, nil
-}
-
-
-// postAll posts every body to url, concurrency at once, requiring 2xx.
-func postAll(ctx context.Context, url string, bodies [][]byte, concurrency int) error {
-	var next atomic.Int64
-	errs := make(chan error, concurrency)
-	var wg sync.WaitGroup
-	for range concurrency {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(len(bodies)); i = next.Add(1) - 1 {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(bodies[i]))
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := http.DefaultClient.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode/100 != 2 {
-						err = fmt.Errorf("POST: %s", resp.Status)
-					}
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
-}
-
-func quantileOf(xs []time.Duration, q float64) time.Duration {
-	sorted := slices.Clone(xs)
-	slices.Sort(sorted)
-	return sorted[int(q*float64(len(sorted)-1))].Round(10 * time.Microsecond)
+	return times, nil
 }

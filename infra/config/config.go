@@ -286,19 +286,25 @@ type Webhooks struct {
 	AllowPrivate bool          `name:"webhooks-allow-private" env:"ROSTER_WEBHOOKS_ALLOW_PRIVATE" help:"Allow webhook URLs on loopback, link-local and private addresses (for development and tests: otherwise any tenant admin could make the server call the internal network)."`
 	Timeout      time.Duration `name:"webhooks-timeout" env:"ROSTER_WEBHOOKS_TIMEOUT" default:"15s" help:"How long one webhook delivery may take (connecting, sending, the receiver's answer) before it counts as failed and is retried."`
 	DisableAfter time.Duration `name:"webhooks-disable-after" env:"ROSTER_WEBHOOKS_DISABLE_AFTER" default:"120h" help:"An endpoint whose deliveries have all failed for this long is disabled, with the reason shown; the default, 5 days, outlasts the ~3 days one delivery is retried and a long weekend."`
-	Concurrency  int           `name:"webhooks-concurrency" env:"ROSTER_WEBHOOKS_CONCURRENCY" default:"16" help:"Deliveries this process sends at once (each holds no database connection while it waits for the receiver)."`
+	Concurrency  int           `name:"webhooks-concurrency" env:"ROSTER_WEBHOOKS_CONCURRENCY" default:"32" help:"Deliveries this process sends at once (each holds no database connection while it waits for the receiver)."`
+	KeepLog      time.Duration `name:"webhooks-keep-log" env:"ROSTER_WEBHOOKS_KEEP_LOG" default:"720h" help:"How long finished deliveries and their attempts stay in the endpoints' delivery logs (a replay sends older events again all the same, from the public event log)."`
+	PerEndpoint  int           `name:"webhooks-per-endpoint" env:"ROSTER_WEBHOOKS_PER_ENDPOINT" default:"8" help:"Of those, how many one endpoint may take: a slow or hanging receiver holds at most this many, and the others' deliveries go on."`
 }
 
-// Validate requires a positive timeout, a disabling delay of at least an
-// hour and at least one delivery at once.
+// Validate requires a positive timeout, a disabling delay and a log kept of
+// an hour at least, and at least one delivery at once, per endpoint too.
 func (w Webhooks) Validate() error {
 	switch {
 	case w.Timeout <= 0 || w.Timeout > 5*time.Minute:
 		return errors.New("--webhooks-timeout / ROSTER_WEBHOOKS_TIMEOUT must be between 1ms and 5m")
 	case w.DisableAfter < time.Hour:
 		return errors.New("--webhooks-disable-after / ROSTER_WEBHOOKS_DISABLE_AFTER must be at least 1h")
+	case w.KeepLog < time.Hour:
+		return errors.New("--webhooks-keep-log / ROSTER_WEBHOOKS_KEEP_LOG must be at least 1h")
 	case w.Concurrency < 1:
 		return errors.New("--webhooks-concurrency / ROSTER_WEBHOOKS_CONCURRENCY must be at least 1")
+	case w.PerEndpoint < 1 || w.PerEndpoint > w.Concurrency:
+		return errors.New("--webhooks-per-endpoint / ROSTER_WEBHOOKS_PER_ENDPOINT must be between 1 and --webhooks-concurrency")
 	}
 	return nil
 }

@@ -183,3 +183,20 @@ func TestNATSConfigIsOffByDefaultAndChecksWhatItIsGiven(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhooksConfigNeedsATimeoutADisablingDelayAndDeliveriesAtOnce(t *testing.T) {
+	t.Parallel()
+	if err := (config.Webhooks{Timeout: 15 * time.Second, DisableAfter: 120 * time.Hour, KeepLog: 720 * time.Hour, Concurrency: 32, PerEndpoint: 8}).Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []config.Webhooks{{Timeout: 0, DisableAfter: time.Hour, KeepLog: time.Hour, Concurrency: 1, PerEndpoint: 1},
+		{Timeout: time.Hour, DisableAfter: time.Hour, KeepLog: time.Hour, Concurrency: 1, PerEndpoint: 1},
+		{Timeout: time.Second, DisableAfter: time.Minute, KeepLog: time.Hour, Concurrency: 1, PerEndpoint: 1},
+		{Timeout: time.Second, DisableAfter: time.Hour, KeepLog: time.Hour, Concurrency: 0, PerEndpoint: 0},
+		{Timeout: time.Second, DisableAfter: time.Hour, KeepLog: time.Hour, Concurrency: 4, PerEndpoint: 5},
+		{Timeout: time.Second, DisableAfter: time.Hour, KeepLog: time.Minute, Concurrency: 1, PerEndpoint: 1}} {
+		if bad.Validate() == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}

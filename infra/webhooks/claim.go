@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -19,39 +20,73 @@ type claimed struct {
 	endpoint string
 	at       eventstore.Position
 	eventID  string
-	attempt  int // the number of this attempt; fences the recording
-	retries  int // failed attempts before it, since queued
+	attempt  int       // the number of this attempt
+	lease    time.Time // its lease's end; with attempt, it fences the recording
+	retries  int       // failed attempts before it, since queued
 	url      string
 	keys     [][]byte
 	body     []byte // nil: the event is no longer in the log
+	failing  bool   // the endpoint was failing when claimed
+}
+
+// keySQL is a delivery's endpoint as one string, as endpointKey.String
+// writes it: tenant ids are slugs, which hold no "/".
+const keySQL = `(d.tenant_id || '/' || d.endpoint_id)`
+
+// busyFrom is the attempts this process has under way, per endpoint, as
+// SQL: parameters $first (tenants), $first+1 (endpoint ids), $first+2
+// (counts).
+func busyFrom(first int) string {
+	return fmt.Sprintf(`unnest($%d::text[], $%d::text[], $%d::int[]) AS busy (tenant_id, endpoint_id, n)`, first, first+1, first+2)
 }
 
 // claimSQL takes up to $1 due deliveries of enabled endpoints that no other
-// worker holds, and leases each for $2 microseconds (its next attempt moves
-// past the lease), counting the attempt.
-var claimSQL = fmt.Sprintf(`WITH due AS (
-    SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare
+// worker holds, at most $6 per endpoint counting those under way here,
+// and leases each for $2 microseconds (its next attempt moves past the
+// lease), counting the attempt. It locks the $7 soonest due deliveries of
+// the endpoints not at their limit already ($8: their keys), read in the
+// order of the due index, and takes its choice among them; the others are
+// free again when the statement ends.
+var claimSQL = fmt.Sprintf(`WITH soonest AS (
+    SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.next_attempt_at
     FROM webhook_deliveries d
-    JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND e.enabled
-    WHERE d.state = 'pending' AND d.next_attempt_at <= now()
-    ORDER BY d.next_attempt_at
+    WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND %[3]s <> ALL ($8::text[])
+    ORDER BY d.next_attempt_at, d.position_commit, d.position_prepare
+    LIMIT $7
+    FOR UPDATE SKIP LOCKED
+),
+due AS (
+    SELECT s.tenant_id, s.endpoint_id, s.position_commit, s.position_prepare
+    FROM (SELECT s.*, row_number() OVER (PARTITION BY s.tenant_id, s.endpoint_id
+            ORDER BY s.next_attempt_at, s.position_commit, s.position_prepare) AS nth
+        FROM soonest s) s
+    JOIN webhook_endpoints e ON e.tenant_id = s.tenant_id AND e.id = s.endpoint_id AND e.enabled
+    LEFT JOIN %[2]s ON busy.tenant_id = s.tenant_id AND busy.endpoint_id = s.endpoint_id
+    WHERE s.nth + coalesce(busy.n, 0) <= $6
+    ORDER BY s.next_attempt_at, s.position_commit, s.position_prepare
     LIMIT $1
-    FOR UPDATE OF d SKIP LOCKED
 )
 UPDATE webhook_deliveries d
 SET attempts = d.attempts + 1, next_attempt_at = now() + $2 * interval '1 microsecond'
 FROM due
 JOIN webhook_endpoints e ON e.tenant_id = due.tenant_id AND e.id = due.endpoint_id
-LEFT JOIN %s p ON p.tenant_id = due.tenant_id
+LEFT JOIN %[1]s p ON p.tenant_id = due.tenant_id
     AND (p.position_commit, p.position_prepare) = (due.position_commit, due.position_prepare)
 WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
     (due.tenant_id, due.endpoint_id, due.position_commit, due.position_prepare)
-RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.event_id, d.attempts, d.retries,
-    e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END, p.body`, publicevents.Table)
+RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.event_id, d.attempts, d.next_attempt_at, d.retries,
+    e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END, p.body, e.failing_since IS NOT NULL`, publicevents.Table, busyFrom(3), keySQL)
 
-// claim leases up to n due deliveries.
-func (d *Dispatcher) claim(ctx context.Context, n int) ([]claimed, error) {
-	rows, err := d.store.pool.Query(ctx, claimSQL, n, d.opts.lease().Microseconds())
+// candidatesPerSlot sizes the claim's choice: the soonest due deliveries,
+// this many per free slot, so that an endpoint with many due cannot fill
+// the choice alone while others wait.
+const candidatesPerSlot = 8
+
+// claim leases up to n due deliveries, leaving out the endpoints that have
+// PerEndpoint attempts under way here (b).
+func (d *Dispatcher) claim(ctx context.Context, n int, b busy) ([]claimed, error) {
+	rows, err := d.store.pool.Query(ctx, claimSQL, n, d.opts.lease().Microseconds(), b.tenants, b.ids, b.counts,
+		d.opts.PerEndpoint, n*candidatesPerSlot, b.atLeast(d.opts.PerEndpoint))
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: claim: %w", err)
 	}
@@ -66,8 +101,8 @@ func (d *Dispatcher) scanClaimed(row pgx.CollectableRow) (claimed, error) {
 	var c claimed
 	var tenant string
 	var secret, previous []byte
-	err := row.Scan(&tenant, &c.endpoint, &c.at.Commit, &c.at.Prepare, &c.eventID, &c.attempt, &c.retries,
-		&c.url, &secret, &previous, &c.body)
+	err := row.Scan(&tenant, &c.endpoint, &c.at.Commit, &c.at.Prepare, &c.eventID, &c.attempt, &c.lease, &c.retries,
+		&c.url, &secret, &previous, &c.body, &c.failing)
 	if err != nil {
 		return claimed{}, err
 	}
@@ -85,21 +120,25 @@ func (d *Dispatcher) scanClaimed(row pgx.CollectableRow) (claimed, error) {
 	return c, nil
 }
 
-// nextDueSQL is how long until the next delivery of an enabled endpoint is
-// due (NULL: none is pending), in seconds; negative when one is due now.
-const nextDueSQL = `SELECT extract(epoch FROM min(d.next_attempt_at) - now())::float8
+// nextDueSQL is how long until the next delivery of an enabled endpoint
+// that is not at its limit here ($1: their keys) is due (no row: none is
+// pending), in seconds; negative when one is due now.
+var nextDueSQL = fmt.Sprintf(`SELECT extract(epoch FROM d.next_attempt_at - now())::float8
 FROM webhook_deliveries d
-JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND e.enabled
-WHERE d.state = 'pending' AND d.next_attempt_at < 'infinity'`
+WHERE d.state = 'pending' AND d.next_attempt_at < 'infinity' AND %s <> ALL ($1::text[])
+  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id AND e.enabled)
+ORDER BY d.next_attempt_at, d.position_commit, d.position_prepare
+LIMIT 1`, keySQL)
 
 // untilNextDue is how long the workers may sleep, at most most.
-func (d *Dispatcher) untilNextDue(ctx context.Context, most time.Duration) (time.Duration, error) {
-	var seconds *float64
-	if err := d.store.pool.QueryRow(ctx, nextDueSQL).Scan(&seconds); err != nil {
-		return 0, fmt.Errorf("webhooks: next due: %w", err)
-	}
-	if seconds == nil {
+func (d *Dispatcher) untilNextDue(ctx context.Context, b busy, most time.Duration) (time.Duration, error) {
+	var seconds float64
+	err := d.store.pool.QueryRow(ctx, nextDueSQL, b.atLeast(d.opts.PerEndpoint)).Scan(&seconds)
+	if errors.Is(err, pgx.ErrNoRows) {
 		return most, nil
 	}
-	return min(time.Duration(*seconds*float64(time.Second)), most), nil
+	if err != nil {
+		return 0, fmt.Errorf("webhooks: next due: %w", err)
+	}
+	return min(time.Duration(seconds*float64(time.Second)), most), nil
 }

@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -49,4 +50,27 @@ func TestTwoDispatchersAtOnceDeliverEachEventOnce(t *testing.T) {
 			t.Errorf("%s's receiver got %d requests for %d events", tenant, got, want)
 		}
 	}
+}
+
+// A receiver that hangs holds at most PerEndpoint of a process's slots:
+// another tenant's deliveries go out meanwhile, long before the hanging
+// ones time out.
+func TestAHangingReceiverDoesNotHoldUpOtherEndpoints(t *testing.T) {
+	t.Parallel()
+	const timeout = 3 * time.Second
+	st := start(t, func(o *webhooks.Options) { o.Concurrency, o.PerEndpoint, o.Timeout = 4, 2, timeout },
+		func(_ int, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	other := newReceiver(t, nil)
+	endpoint(t, st.s, "globex", other.URL)
+	for range 10 {
+		st.publish(t, "acme", "user.activated.v1")
+	}
+	eventually(t, 10*time.Second, "the hanging receiver's share", func() bool { return len(st.rc.requests()) == 2 })
+	began := time.Now()
+	sent := st.publish(t, "globex", "user.activated.v1")
+	eventually(t, timeout/2, "the other tenant's delivery", func() bool { return slices.Equal(other.ids(), []string{sent.id}) })
+	if n := len(st.rc.requests()); n != 2 {
+		t.Errorf("the hanging receiver got %d requests at once; want its limit, 2", n)
+	}
+	t.Logf("delivered in %s while the hanging receiver held its two", time.Since(began))
 }

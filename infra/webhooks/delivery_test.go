@@ -25,6 +25,9 @@ func TestADeliveryIsTheEventsBodySignedPerStandardWebhooks(t *testing.T) {
 	if got := r.header.Get("Content-Type"); got != "application/json" {
 		t.Errorf("Content-Type %q", got)
 	}
+	if got := r.header.Get("User-Agent"); !strings.HasPrefix(got, "Roster-Webhooks/") {
+		t.Errorf("User-Agent %q", got)
+	}
 	if strings.Contains(st.logs.String(), string(st.secret)[len("whsec_"):]) {
 		t.Error("the secret appears in the log")
 	}
@@ -232,11 +235,16 @@ func TestA429WithRetryAfterIsRetriedNoSooner(t *testing.T) {
 	}
 }
 
-func TestAnEndpointGetsOnlyItsTypesOfItsTenant(t *testing.T) {
+func TestAnEndpointGetsOnlyItsTypesOfItsTenantAndOnlyWhenEnabled(t *testing.T) {
 	t.Parallel()
 	st := start(t, nil, nil) // every type
 	some := newReceiver(t, nil)
 	filtered, _ := endpoint(t, st.s, "acme", some.URL, "user.deactivated.v1", "user.deleted.v1")
+	off := newReceiver(t, nil)
+	disabled, _, err := st.s.CreateEndpoint(bg, "acme", webhooks.NewEndpoint{URL: off.URL, Enabled: false})
+	if err != nil {
+		t.Fatal(err)
+	}
 	st.publish(t, "acme", "user.invited.v1")
 	deactivated := st.publish(t, "acme", "user.deactivated.v1")
 	st.publish(t, "other", "user.deactivated.v1")
@@ -250,6 +258,9 @@ func TestAnEndpointGetsOnlyItsTypesOfItsTenant(t *testing.T) {
 	if d := deliveries(t, st.s, st.e); len(d) != 3 || d[0].EventID != last.id {
 		t.Errorf("the unfiltered endpoint's deliveries %+v; want acme's three, newest first", d)
 	}
+	if d := deliveries(t, st.s, disabled); len(d) != 0 || len(off.requests()) != 0 {
+		t.Errorf("the disabled endpoint has deliveries %+v", d)
+	}
 }
 
 // only is the first delivery of st's endpoint (the zero Delivery when it has none).
@@ -259,4 +270,22 @@ func only(t *testing.T, st started) webhooks.Delivery {
 		return d[0]
 	}
 	return webhooks.Delivery{}
+}
+
+func TestARedirectIsAnAnswerNotFollowed(t *testing.T) {
+	t.Parallel()
+	elsewhere := newReceiver(t, nil)
+	st := start(t, func(o *webhooks.Options) { o.Backoff = []time.Duration{time.Hour} },
+		func(_ int, w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL, http.StatusFound)
+		})
+	st.publish(t, "acme", "user.blocked.v1")
+
+	eventually(t, 10*time.Second, "the attempt recorded", func() bool { return len(only(t, st).Attempts) == 1 })
+	if a := only(t, st).Attempts[0]; a.StatusCode != http.StatusFound || !strings.Contains(a.Error, "302") {
+		t.Errorf("attempt %+v; want the 302 as a failed answer", a)
+	}
+	if n := len(elsewhere.requests()); n != 0 {
+		t.Errorf("the redirect's target got %d requests", n)
+	}
 }

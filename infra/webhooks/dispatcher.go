@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/commands/pause"
 	"github.com/rosterhq/roster/infra/wakeup"
 )
@@ -24,13 +25,18 @@ const failedLookWait = 50 * time.Millisecond
 // what every serve process runs (Run). Several at once, in one process or
 // many, share the work safely.
 type Dispatcher struct {
-	store    *Store
-	opts     Options
-	client   *http.Client
-	instance string        // tags our NOTIFYs, so that our listener ignores them
-	wake     wakeup.Signal // new public events or deliveries may be there
-	freed    wakeup.Signal // a worker slot came free
-	metrics  *metrics
+	store     *Store
+	opts      Options
+	client    *http.Client
+	instance  string        // tags our NOTIFYs, so that our listener ignores them
+	wake      wakeup.Signal // new public events or deliveries may be there
+	freed     wakeup.Signal // an attempt ended: a slot came free
+	inFlight  inFlight
+	successes *successes
+	metrics   *metrics
+	// fannedOut is the fan-out checkpoint as this process last saw it
+	// (the fan-out goroutine's alone).
+	fannedOut eventstore.Position
 }
 
 // NewDispatcher returns the dispatcher of store's endpoints, with store's
@@ -38,8 +44,10 @@ type Dispatcher struct {
 func NewDispatcher(store *Store) *Dispatcher {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return &Dispatcher{store: store, opts: store.opts, client: newClient(store.guard, store.opts.Concurrency),
+	d := &Dispatcher{store: store, opts: store.opts, client: newClient(store.guard, store.opts.Concurrency),
 		instance: hex.EncodeToString(b[:]), metrics: newMetrics()}
+	d.successes = newSuccesses(d)
+	return d
 }
 
 // Wake tells the dispatcher that public events were committed, so that it
@@ -47,15 +55,19 @@ func NewDispatcher(store *Store) *Dispatcher {
 // process, may call it after each commit).
 func (d *Dispatcher) Wake() { d.wake.Fire() }
 
-// Run fans out and delivers until ctx ends. Attempts under way then are
-// finished and recorded (each takes at most the timeout) before it
-// returns, so that a clean stop re-sends nothing.
+// Run fans out, delivers and purges the delivery log until ctx ends.
+// Attempts under way then are finished and recorded (each takes at most
+// the timeout) before it returns, so that a clean stop re-sends nothing.
+// A Dispatcher runs once.
 func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(4)
 	go func() { defer wg.Done(); d.listen(ctx, &d.wake) }()
 	go func() { defer wg.Done(); d.runFanOut(ctx) }()
-	d.runWorkers(ctx)
+	go func() { defer wg.Done(); d.runPurge(ctx) }()
+	go func() { defer wg.Done(); d.successes.run() }()
+	d.runWorkers(ctx) // returns once no attempt is under way
+	close(d.successes.queue)
 	wg.Wait()
 }
 

@@ -15,15 +15,21 @@
 //
 // A fan-out reads complete public events after its checkpoint and queues
 // one delivery per event and matching enabled endpoint of the event's
-// tenant, moving the checkpoint in the same transaction: an event is queued
-// once, whichever process fans out (a second one skips the locked
-// checkpoint). Workers in every serve process claim due deliveries with
-// FOR UPDATE SKIP LOCKED and take a lease on each (its next attempt moves
-// past the time the attempt may take); they POST without holding a
-// database connection, then record the attempt. A worker that dies after
+// tenant (an endpoint gets the events from its creation on; earlier ones
+// by Replay), moving the checkpoint in the same transaction: an event is
+// queued once, whichever process fans out (a second one skips the locked
+// checkpoint). It is woken by a NOTIFY on PublicEventsChannel, and polls
+// every Options.Poll besides. Workers in every serve process claim due
+// deliveries with FOR UPDATE SKIP LOCKED and take a lease on each (its
+// next attempt moves past the time the attempt may take); they POST
+// without holding a database connection, at most Concurrency at once and
+// PerEndpoint per endpoint (a hanging receiver cannot take every slot),
+// then record the attempt (successes in batches). A worker that dies after
 // its POST and before recording leaves the delivery to be sent again when
 // the lease ends, with the same webhook-id: delivery is at least once, and
-// a receiver dedupes on webhook-id.
+// a receiver dedupes on webhook-id. The lease also fences the recording:
+// a delivery replayed, or held back by a disabling, during an attempt
+// keeps that state.
 //
 // A 2xx answer delivers. Anything else (no answer within the timeout
 // included) is retried with exponential backoff and jitter for about three

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,7 +18,8 @@ const fanOutPage = 500
 // fanOutResult is what one fan-out step did.
 type fanOutResult struct {
 	events, queued int
-	full           bool // the page was full: more may be waiting
+	full           bool                // the page was full: more may be waiting
+	last           eventstore.Position // the new checkpoint
 }
 
 // fanOut queues the deliveries of the complete public events after the
@@ -26,6 +28,10 @@ type fanOutResult struct {
 // the checkpoint locked does nothing: another one is fanning out.
 func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 	var r fanOutResult
+	var waiting bool
+	if err := d.store.pool.QueryRow(ctx, anyAfterSQL, d.fannedOut.Commit, d.fannedOut.Prepare).Scan(&waiting); err != nil || !waiting {
+		return r, err
+	}
 	err := pgx.BeginFunc(ctx, d.store.pool, func(tx pgx.Tx) error {
 		var at eventstore.Position
 		err := tx.QueryRow(ctx, `SELECT position_commit, position_prepare FROM webhook_fanout WHERE id = 1 FOR UPDATE SKIP LOCKED`).
@@ -36,6 +42,7 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 		if err != nil {
 			return err
 		}
+		d.fannedOut = at
 		page, err := completeAfter(ctx, tx, at)
 		if err != nil || len(page.events) == 0 {
 			return err
@@ -47,18 +54,31 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 		last := page.events[len(page.events)-1].at
 		_, err = tx.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $2, updated_at = now() WHERE id = 1`,
 			last.Commit, last.Prepare)
+		r.last = last
 		return err
 	})
 	if err != nil {
 		return fanOutResult{}, fmt.Errorf("webhooks: fan out: %w", err)
 	}
+	if r.events > 0 {
+		d.fannedOut = r.last
+	}
 	return r, nil
 }
+
+// anyAfterSQL says whether the log holds anything after a position (the
+// checkpoint as this process last saw it): one index probe for the
+// fan-out's polls, which mostly find nothing, instead of a transaction of
+// four. Should another process have moved the checkpoint, the
+// transaction finds nothing to do and this process learns where it is.
+var anyAfterSQL = fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE (position_commit, position_prepare) > ($1, $2))`,
+	publicevents.Table)
 
 // logged is a public event as the fan-out reads it.
 type logged struct {
 	tenant, id, typ string
 	at              eventstore.Position
+	time            time.Time // when it happened
 }
 
 type loggedPage struct {
@@ -67,7 +87,7 @@ type loggedPage struct {
 }
 
 // publicAfterSQL reads a page of the public event log after a position.
-var publicAfterSQL = fmt.Sprintf(`SELECT tenant_id, position_commit, position_prepare, event_id, type, remaining
+var publicAfterSQL = fmt.Sprintf(`SELECT tenant_id, position_commit, position_prepare, event_id, type, at, remaining
 FROM %s WHERE (position_commit, position_prepare) > ($1, $2)
 ORDER BY position_commit, position_prepare LIMIT %d`, publicevents.Table, fanOutPage)
 
@@ -84,7 +104,7 @@ func completeAfter(ctx context.Context, tx pgx.Tx, at eventstore.Position) (logg
 	for rows.Next() {
 		var e logged
 		var remaining int
-		if err := rows.Scan(&e.tenant, &e.at.Commit, &e.at.Prepare, &e.id, &e.typ, &remaining); err != nil {
+		if err := rows.Scan(&e.tenant, &e.at.Commit, &e.at.Prepare, &e.id, &e.typ, &e.time, &remaining); err != nil {
 			return loggedPage{}, err
 		}
 		n++
@@ -98,20 +118,24 @@ func completeAfter(ctx context.Context, tx pgx.Tx, at eventstore.Position) (logg
 }
 
 // queue inserts the deliveries of page's events to the matching enabled
-// endpoints of their tenants, and returns how many.
+// endpoints of their tenants, and returns how many. An endpoint gets the
+// events that happened once it existed (give or take a minute of clock
+// skew between the servers): one created while the fan-out catches up
+// (the log built from years of history, say) is not flooded with the
+// past, which Replay sends on request.
 func queue(ctx context.Context, tx pgx.Tx, page loggedPage) (int, error) {
 	n := len(page.events)
 	tenants, ids, types := make([]string, n), make([]string, n), make([]string, n)
-	commits, prepares := make([]uint64, n), make([]uint64, n)
+	commits, prepares, times := make([]uint64, n), make([]uint64, n), make([]time.Time, n)
 	for i, e := range page.events {
-		tenants[i], ids[i], types[i], commits[i], prepares[i] = e.tenant, e.id, e.typ, e.at.Commit, e.at.Prepare
+		tenants[i], ids[i], types[i], commits[i], prepares[i], times[i] = e.tenant, e.id, e.typ, e.at.Commit, e.at.Prepare, e.time
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, position_commit, position_prepare, event_id, event_type)
 SELECT ev.tenant_id, e.id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type
-FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::text[], $5::text[])
-    AS ev (tenant_id, position_commit, position_prepare, event_id, type)
-JOIN webhook_endpoints e ON e.tenant_id = ev.tenant_id AND e.enabled
+FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::text[], $5::text[], $6::timestamptz[])
+    AS ev (tenant_id, position_commit, position_prepare, event_id, type, at)
+JOIN webhook_endpoints e ON e.tenant_id = ev.tenant_id AND e.enabled AND ev.at > e.created_at - interval '1 minute'
     AND (cardinality(e.types) = 0 OR ev.type = ANY (e.types))
-ON CONFLICT DO NOTHING`, tenants, commits, prepares, ids, types)
+ON CONFLICT DO NOTHING`, tenants, commits, prepares, ids, types, times)
 	return int(tag.RowsAffected()), err
 }

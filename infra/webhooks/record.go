@@ -15,9 +15,10 @@ const recordTimeout = 10 * time.Second
 
 // record stores attempt c's outcome o, made at start, and its verdict v:
 // the endpoint's failing state, and its disabling when the receiver is
-// gone or has failed for DisableAfter; the delivery's new state, unless
-// another worker has taken it since (its lease ran out); the attempt in
-// the log. The endpoint's row is locked before the delivery's, as
+// gone or has failed for DisableAfter; the delivery's new state, unless it
+// changed hands meanwhile (its lease ran out and another worker took it,
+// it was replayed, or held back by a disabling: it is then sent again);
+// the attempt in the log. The endpoint's row is locked before the delivery's, as
 // UpdateEndpoint does, so that the two never deadlock.
 func (d *Dispatcher) record(c claimed, start time.Time, o outcome, v verdict) error {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
@@ -29,8 +30,9 @@ func (d *Dispatcher) record(c claimed, start time.Time, o outcome, v verdict) er
 		}
 		var next *time.Time
 		err = tx.QueryRow(ctx, updateDeliverySQL, string(c.tenant), c.endpoint, c.at.Commit, c.at.Prepare, c.attempt,
-			v.state, v.retries, v.delay.Microseconds(), start, nullable(o.status), nullableText(o.err), o.latency.Milliseconds()).Scan(&next)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) { // none: taken by another worker, or deleted
+			v.state, v.retries, v.delay.Microseconds(), start, nullable(o.status), nullableText(o.err), o.latency.Milliseconds(),
+			c.lease).Scan(&next)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) { // none: it changed hands, or was deleted
 			return fmt.Errorf("webhooks: record delivery: %w", err)
 		}
 		if _, err := tx.Exec(ctx, insertAttemptSQL, string(c.tenant), c.endpoint, c.at.Commit, c.at.Prepare, c.attempt,
@@ -46,8 +48,9 @@ func (d *Dispatcher) record(c claimed, start time.Time, o outcome, v verdict) er
 	})
 }
 
-// updateDeliverySQL sets a delivery's state after attempt $5, if that is
-// still its latest; a pending delivery of a disabled endpoint is parked.
+// updateDeliverySQL sets a delivery's state after attempt $5, if it is
+// still leased to it (until $13); a pending delivery of a disabled
+// endpoint is parked.
 // It returns the next attempt's time (NULL when there is none).
 const updateDeliverySQL = `UPDATE webhook_deliveries d
 SET state = $6, retries = $7,
@@ -56,7 +59,7 @@ SET state = $6, retries = $7,
     last_attempt_at = $9, last_status = $10, last_error = $11, last_latency_ms = $12
 FROM webhook_endpoints e
 WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.position_commit = $3 AND d.position_prepare = $4 AND d.attempts = $5
-  AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+  AND d.next_attempt_at = $13 AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
 RETURNING CASE WHEN d.state = 'pending' AND d.next_attempt_at < 'infinity' THEN d.next_attempt_at END`
 
 // insertAttemptSQL logs an attempt of a delivery that still exists.

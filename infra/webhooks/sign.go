@@ -17,6 +17,9 @@ const (
 	headerSignature = "webhook-signature"
 )
 
+// userAgent names the sender to receivers and their logs.
+const userAgent = "Roster-Webhooks/1"
+
 // signature is "v1,<base64 HMAC-SHA256 of id.timestamp.body under key>".
 func signature(key []byte, id string, timestamp int64, body []byte) string {
 	mac := hmac.New(sha256.New, key)
@@ -37,6 +40,7 @@ func sign(h http.Header, keys [][]byte, id string, at time.Time, body []byte) {
 		sigs[i] = signature(k, id, ts, body)
 	}
 	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", userAgent)
 	h.Set(headerID, id)
 	h.Set(headerTimestamp, strconv.FormatInt(ts, 10))
 	h.Set(headerSignature, strings.Join(sigs, " "))

@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/webhooks"
+	"github.com/rosterhq/roster/projections/publicevents"
 )
 
 func TestAnEndpointIsCreatedWithASecretShownOnceAndStoredSealed(t *testing.T) {
@@ -43,6 +45,9 @@ func TestAnEndpointIsCreatedWithASecretShownOnceAndStoredSealed(t *testing.T) {
 	}
 	if printed := fmt.Sprint(secret) + fmt.Sprintf("%v %s", secret, secret); strings.Contains(printed, string(secret)[6:]) {
 		t.Errorf("a Secret prints its value: %s", printed)
+	}
+	if shown, err := json.Marshal(map[string]webhooks.Secret{"secret": secret}); err != nil || !bytes.Contains(shown, []byte(secret)) {
+		t.Errorf("a Secret in JSON: %s, %v; want it shown", shown, err)
 	}
 	list, err := s.ListEndpoints(bg, "acme")
 	if err != nil || len(list) != 1 || list[0].ID != e.ID {
@@ -139,18 +144,27 @@ func TestReplaySendsEveryEventAfterACursorAgainWithTheSameWebhookID(t *testing.T
 	}
 }
 
+// An endpoint gets the events that happened once it existed; the earlier
+// ones (an hour earlier here), only when replayed.
 func TestAnEndpointCreatedLaterGetsEarlierEventsOnlyByReplay(t *testing.T) {
 	t.Parallel()
 	st := start(t, nil, answering(http.StatusOK))
 	first := st.publish(t, "acme", "user.activated.v1")
 	eventually(t, 10*time.Second, "the first event", func() bool { return allDelivered(t, st.s, st.e, 1) })
+	if _, err := st.pool.Exec(bg, `UPDATE `+publicevents.Table+` SET at = at - interval '1 hour'`); err != nil {
+		t.Fatal(err)
+	}
 	late := newReceiver(t, nil)
 	e, _ := endpoint(t, st.s, "acme", late.URL)
+	second := st.publish(t, "acme", "user.activated.v1")
+	eventually(t, 10*time.Second, "the later event", func() bool { return slices.Equal(late.ids(), []string{second.id}) })
 	n, err := st.s.Replay(bg, "acme", e.ID, eventstore.Position{})
-	if err != nil || n != 1 {
-		t.Fatalf("replay from the start: %d, %v; want 1", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("replay from the start: %d, %v; want 2", n, err)
 	}
-	eventually(t, 10*time.Second, "the replayed event", func() bool { return slices.Equal(late.ids(), []string{first.id}) })
+	eventually(t, 10*time.Second, "the replayed events", func() bool {
+		return slices.Equal(late.ids(), []string{first.id, second.id}) && len(late.requests()) == 3
+	})
 }
 
 func TestTheDeliveryLogIsPagedNewestFirst(t *testing.T) {

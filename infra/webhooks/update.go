@@ -16,23 +16,12 @@ import (
 // sends what was held back meanwhile; disabling it holds back its pending
 // deliveries.
 func (s *Store) UpdateEndpoint(ctx context.Context, tenant domain.TenantID, id string, change EndpointChange) (Endpoint, error) {
-	var url *string
-	if change.URL != nil {
-		checked, err := s.guard.checkURL(ctx, *change.URL)
-		if err != nil {
-			return Endpoint{}, err
-		}
-		url = &checked
-	}
-	var types []string // nil: unchanged (NULL)
-	if change.Types != nil {
-		var err error
-		if types, err = normalTypes(*change.Types); err != nil {
-			return Endpoint{}, err
-		}
+	url, types, err := s.checkChange(ctx, change)
+	if err != nil {
+		return Endpoint{}, err
 	}
 	var e Endpoint
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
 		e, err = scanEndpoint(tx.QueryRow(ctx, `UPDATE webhook_endpoints SET
     url = coalesce($3, url),
@@ -58,6 +47,24 @@ RETURNING `+endpointColumns, string(tenant), id, url, types, change.Enabled))
 		s.notify(ctx)
 	}
 	return e, nil
+}
+
+// checkChange checks the URL and types of change, and returns them as the
+// update takes them: nil for unchanged.
+func (s *Store) checkChange(ctx context.Context, change EndpointChange) (*string, []string, error) {
+	var url *string
+	if change.URL != nil {
+		checked, err := s.guard.checkURL(ctx, *change.URL)
+		if err != nil {
+			return nil, nil, err
+		}
+		url = &checked
+	}
+	if change.Types == nil {
+		return url, nil, nil
+	}
+	types, err := normalTypes(*change.Types)
+	return url, types, err
 }
 
 // holdBack parks the pending deliveries of a disabled endpoint (their next

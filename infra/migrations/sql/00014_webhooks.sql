@@ -58,8 +58,13 @@ CREATE TABLE webhook_deliveries (
     FOREIGN KEY (tenant_id, endpoint_id) REFERENCES webhook_endpoints ON DELETE CASCADE
 );
 
--- What the workers claim: pending deliveries by when they are due.
-CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+-- What the workers claim: pending deliveries by when they are due, then in
+-- the log's order.
+CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at, position_commit, position_prepare)
+    WHERE state = 'pending';
+
+-- What the purge of the delivery log deletes: finished deliveries by age.
+CREATE INDEX webhook_deliveries_done_idx ON webhook_deliveries (created_at) WHERE state <> 'pending';
 
 -- The delivery log: one row per attempt.
 CREATE TABLE webhook_attempts (

@@ -1,0 +1,102 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// maxSuccessBatch bounds the successes recorded by one statement.
+const maxSuccessBatch = 256
+
+// success is a 2xx attempt at an endpoint that was not failing: the usual
+// case, which touches no endpoint row and so can be recorded in batches.
+type success struct {
+	c     claimed
+	start time.Time
+	o     outcome
+}
+
+// successes records successes in batches, after their slots are free
+// again: whatever has queued while the previous batch was being written
+// goes in the next, one statement and one commit for all. Under light load
+// a batch is one success; under heavy load the commits no longer cost one
+// each, and the next deliveries are sent meanwhile. A batch that fails to
+// be written leaves its deliveries to be sent again when their leases end.
+type successes struct {
+	d     *Dispatcher
+	queue chan success // bounded: a slow database slows the senders down
+}
+
+func newSuccesses(d *Dispatcher) *successes {
+	return &successes{d: d, queue: make(chan success, maxSuccessBatch)}
+}
+
+// record queues s, waiting only while the queue is full.
+func (r *successes) record(s success) { r.queue <- s }
+
+// run writes batches until the queue is closed (once no attempt is under
+// way) and empty.
+func (r *successes) run() {
+	for first := range r.queue {
+		batch := []success{first}
+	more:
+		for len(batch) < maxSuccessBatch {
+			select {
+			case w, ok := <-r.queue:
+				if !ok {
+					break more
+				}
+				batch = append(batch, w)
+			default:
+				break more
+			}
+		}
+		if err := r.write(batch); err != nil {
+			r.d.opts.Logger.Warn("webhooks: recording delivered attempts failed; they will be made again", "count", len(batch), "error", err)
+			continue
+		}
+		r.d.metrics.attempts.WithLabelValues(resultLabel[Delivered]).Add(float64(len(batch)))
+	}
+}
+
+// write records a batch: each delivery delivered, unless it changed hands
+// since its claim (see record), and each attempt in the log.
+func (r *successes) write(batch []success) error {
+	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+	defer cancel()
+	n := len(batch)
+	tenants, endpoints, attempts, statuses := make([]string, n), make([]string, n), make([]int, n), make([]int, n)
+	commits, prepares, latencies := make([]uint64, n), make([]uint64, n), make([]int64, n)
+	starts, leases := make([]time.Time, n), make([]time.Time, n)
+	for i, w := range batch {
+		tenants[i], endpoints[i], commits[i], prepares[i] = string(w.c.tenant), w.c.endpoint, w.c.at.Commit, w.c.at.Prepare
+		attempts[i], starts[i], statuses[i], latencies[i], leases[i] = w.c.attempt, w.start, w.o.status, w.o.latency.Milliseconds(), w.c.lease
+	}
+	_, err := r.d.store.pool.Exec(ctx, successesSQL, tenants, endpoints, commits, prepares, attempts, starts, statuses, latencies, leases)
+	if err != nil {
+		return fmt.Errorf("webhooks: record %d deliveries: %w", n, err)
+	}
+	return nil
+}
+
+// successesSQL records a batch of successes (see successes.write).
+const successesSQL = `WITH batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::int[], $6::timestamptz[], $7::int[],
+        $8::bigint[], $9::timestamptz[])
+        AS b (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status, ms, lease)
+),
+delivered AS (
+    UPDATE webhook_deliveries d
+    SET state = 'delivered', last_attempt_at = b.at, last_status = b.status, last_error = NULL, last_latency_ms = b.ms
+    FROM batch b
+    WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
+        (b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare)
+      AND d.attempts = b.attempt AND d.next_attempt_at = b.lease
+)
+INSERT INTO webhook_attempts (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status_code, latency_ms)
+SELECT b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare, b.attempt, b.at, b.status, b.ms
+FROM batch b
+WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
+    (b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare))
+ON CONFLICT DO NOTHING`
