@@ -55,6 +55,9 @@ type Services struct {
 	// Webhooks keeps the tenants' webhook endpoints and delivers to them
 	// (RunWebhooks); Open gives it the defaults, ConfigureWebhooks others.
 	Webhooks *webhooks.Store
+	// Deliveries sends the public events to the webhook endpoints when
+	// RunWebhooks runs it; its metrics are served whether or not it does.
+	Deliveries *webhooks.Dispatcher
 	// NATS says where RunProjectors publishes the public events (off when
 	// its URL is empty).
 	NATS config.NATS
@@ -117,24 +120,27 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 	if clock == nil {
 		clock = time.Now
 	}
-	return &Services{Pool: pool, Key: key, Store: store, Events: events, Sealed: sealed, Engine: engine, Commands: handlers,
+	svc := &Services{Pool: pool, Key: key, Store: store, Events: events, Sealed: sealed, Engine: engine, Commands: handlers,
 		Queries: engine.Queries(), Sessions: logins, Tokens: tokens, Hashing: budget, Clients: settings.Clients, ReadModels: catalog.All(),
 		Inactivity: &inactivity.Scheduler{Deactivate: handlers.DeactivateUser, Candidates: automatic, Refusals: automatic,
 			Clock: clock, Log: log},
-		Webhooks: webhooks.NewStore(pool, key, webhooks.Options{Logger: log})}, nil
+		Webhooks: webhooks.NewStore(pool, key, webhooks.Options{Logger: log})}
+	svc.Deliveries = webhooks.NewDispatcher(svc.Webhooks)
+	return svc, nil
 }
 
 // ConfigureWebhooks sets how webhooks are delivered (serve's flags; tests
 // allow loopback receivers): internal addresses, timeouts, concurrency.
 func (s *Services) ConfigureWebhooks(opts webhooks.Options) {
 	s.Webhooks = webhooks.NewStore(s.Pool, s.Key, opts)
+	s.Deliveries = webhooks.NewDispatcher(s.Webhooks)
 }
 
 // RunWebhooks delivers the public events to the tenants' webhook
 // endpoints until ctx ends. Every process runs it: deliveries are claimed
 // (FOR UPDATE SKIP LOCKED), so processes share the work.
 func RunWebhooks(ctx context.Context, svc *Services) {
-	webhooks.NewDispatcher(svc.Webhooks).Run(ctx)
+	svc.Deliveries.Run(ctx)
 }
 
 // Access configures authentication: the operator token, session
