@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rosterhq/roster/infra/webhookapi"
 	"github.com/rosterhq/roster/readapi"
 )
 
@@ -57,7 +59,8 @@ var hostileValues = map[string]string{"nul": "%00", "not_utf8": "%ff", "100_kB":
 
 // pathExamples are well-formed values of every path parameter, used for
 // the parameters not under test.
-var pathExamples = map[string]string{"tenant": "acme", "user": "boss", "team": "red", "item": "job-1", "name": "users_v2", "connection": "scim-okta"}
+var pathExamples = map[string]string{"tenant": "acme", "user": "boss", "team": "red", "item": "job-1", "name": "users_v2", "connection": "scim-okta",
+	"webhook": "01234567-89ab-7def-8123-456789abcdef"}
 
 // routedOperations lists "METHOD pattern" for every route of the server's
 // router, as chi.Walk finds them.
@@ -149,6 +152,7 @@ func TestEveryReadParameterAndPathIDRefusesHostileValuesAsInvalid(t *testing.T) 
 	doc, server := openAPI(t)
 	owner := httpTenant(t, server.URL, "acme", "strict", 5, nil)
 	checked := readapi.QueryParameters()
+	maps.Copy(checked, webhookapi.QueryParameters())
 	for _, op := range routedOperations(t, server.Config.Handler.(chi.Routes)) {
 		method, pattern, _ := strings.Cut(op, " ")
 		if method != http.MethodGet || !strings.HasPrefix(pattern, "/v1/") || pattern == "/v1/openapi.json" {

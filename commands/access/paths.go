@@ -18,6 +18,7 @@ var pathParameters = map[string]func(value string) error{
 	"item":       func(v string) error { return domain.WorkItemID(v).Check("item") },
 	"connection": func(v string) error { return domain.ConnectionID(v).Check("connection") },
 	"name":       checkReadModelName,
+	"webhook":    checkWebhookID,
 }
 
 // maxOtherParameter bounds a path parameter missing from pathParameters.
@@ -82,6 +83,26 @@ func checkReadModelName(v string) error {
 	}
 	if !ok {
 		return domain.InvalidField("name", "name must be a read model's name: 1–64 characters of a-z, 0-9 and _")
+	}
+	return nil
+}
+
+// checkWebhookID refuses what cannot be a webhook endpoint's id: a UUID in
+// its canonical text (36 characters of 0-9, a-f and four dashes), as
+// endpoints are given. Whether one of that id exists is for the route to
+// say (404).
+func checkWebhookID(v string) error {
+	ok := len(v) == 36
+	for i := 0; ok && i < len(v); i++ {
+		c := v[i]
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			ok = c == '-'
+		} else {
+			ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f'
+		}
+	}
+	if !ok {
+		return domain.InvalidField("webhook", "webhook must be a webhook endpoint's id, a UUID such as 01234567-89ab-7def-8123-456789abcdef")
 	}
 	return nil
 }

@@ -14,3 +14,14 @@ func RequestBodies() map[string]reflect.Type {
 		"POST " + w + "/{webhook}/replay": reflect.TypeFor[replayBody](),
 	}
 }
+
+// QueryParameters maps each GET operation to the query parameters it takes
+// and checks, as readapi.QueryParameters does for the read API; the
+// OpenAPI document is tested against both.
+func QueryParameters() map[string][]string {
+	const w = "/v1/tenants/{tenant}/webhooks"
+	return map[string][]string{
+		"GET " + w:                           {},
+		"GET " + w + "/{webhook}/deliveries": {"limit", "cursor", "state"},
+	}
+}
