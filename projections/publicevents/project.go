@@ -93,7 +93,6 @@ SELECT 'open', tenant_id, '', draft FROM %[1]s WHERE tenant_id = ANY($1) AND rem
 	return nil
 }
 
-
 // store is the statements that keep what t told: each command touched is
 // written (its body rendered; its draft kept while it is open), or removed
 // once complete if none of its events had a public type; then the facts
