@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/infra/webhooks"
+	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/publicevents"
 )
 
@@ -50,7 +51,7 @@ func openWebhookSide(ctx context.Context, e *env) (*webhookSide, error) {
 		w.count.Add(1)
 		rw.WriteHeader(http.StatusNoContent)
 	}))
-	if err := execAll(ctx, s.pool, publicevents.New().Schema()...); err != nil {
+	if err := projections.Setup(ctx, s.pool, publicevents.New()); err != nil { // the log, and the failures it is read with
 		w.close()
 		return nil, err
 	}

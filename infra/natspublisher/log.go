@@ -25,8 +25,9 @@ type publicEvent struct {
 // only once all its events are in, and nothing after it before it.
 func readComplete(ctx context.Context, pool *pgxpool.Pool, after eventstore.Position, limit int) ([]publicEvent, error) {
 	rows, err := pool.Query(ctx, fmt.Sprintf(`SELECT position_commit, position_prepare, tenant_id, event_id, type, remaining, body
-FROM %s WHERE (position_commit, position_prepare) > ($1::numeric, $2::numeric)
-ORDER BY position_commit, position_prepare LIMIT $3`, publicevents.Table), after.Commit, after.Prepare, limit)
+FROM %[1]s WHERE (position_commit, position_prepare) > ($1::numeric, $2::numeric) AND %[2]s
+ORDER BY position_commit, position_prepare LIMIT $3`, publicevents.Table, publicevents.NoHeldTenantBefore(publicevents.Table)),
+		after.Commit, after.Prepare, limit)
 	if err != nil {
 		return nil, fmt.Errorf("natspublisher: read %s after %s: %w", publicevents.Table, after, err)
 	}

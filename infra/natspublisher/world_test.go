@@ -19,6 +19,7 @@ import (
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/infra/natspublisher"
 	"github.com/rosterhq/roster/infra/pgtest"
+	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/publicevents"
 )
 
@@ -55,10 +56,9 @@ func newWorld(t *testing.T) *world {
 func worldOn(t *testing.T, url string, pool *pgxpool.Pool) *world {
 	t.Helper()
 	w := &world{t: t, url: url, pool: pool, nats: startNATS(t), log: &logBuffer{}}
-	for _, statement := range publicevents.New().Schema() {
-		if _, err := pool.Exec(context.Background(), statement); err != nil {
-			t.Fatal(err)
-		}
+	// The log and the projectors' tables it is read with (its failures).
+	if err := projections.Setup(context.Background(), pool, publicevents.New()); err != nil {
+		t.Fatal(err)
 	}
 	return w
 }

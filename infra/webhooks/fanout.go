@@ -88,8 +88,8 @@ type loggedPage struct {
 
 // publicAfterSQL reads a page of the public event log after a position.
 var publicAfterSQL = fmt.Sprintf(`SELECT tenant_id, position_commit, position_prepare, event_id, type, at, remaining
-FROM %s WHERE (position_commit, position_prepare) > ($1, $2)
-ORDER BY position_commit, position_prepare LIMIT %d`, publicevents.Table, fanOutPage)
+FROM %[1]s WHERE (position_commit, position_prepare) > ($1, $2) AND %[3]s
+ORDER BY position_commit, position_prepare LIMIT %[2]d`, publicevents.Table, fanOutPage, publicevents.NoHeldTenantBefore(publicevents.Table))
 
 // completeAfter reads the public events after at, up to the first that is
 // not complete yet (always the last of the log): it is taken once complete.

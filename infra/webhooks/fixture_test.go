@@ -23,6 +23,7 @@ import (
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/webhooks"
+	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/publicevents"
 )
 
@@ -55,10 +56,9 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.pool.Close)
-	for _, sql := range publicevents.New().Schema() {
-		if _, err := w.pool.Exec(bg, sql); err != nil {
-			t.Fatal(err)
-		}
+	// The log and the projectors' tables it is read with (its failures).
+	if err := projections.Setup(bg, w.pool, publicevents.New()); err != nil {
+		t.Fatal(err)
 	}
 	return w
 }

@@ -49,7 +49,7 @@ func Page(ctx context.Context, db Querier, f Filter) ([]Told, error) {
 	// index: two statements, so that each gets its own plan.
 	scope := "tenant_id = $1"
 	if f.Tenant == "" {
-		scope = "$1 = ''"
+		scope = "$1 = '' AND " + NoHeldTenantBefore(Table)
 	}
 	rows, err := db.Query(ctx, fmt.Sprintf(`SELECT position_commit, position_prepare, body FROM %s
 WHERE %s AND (position_commit, position_prepare) > ($2, $3)
@@ -92,4 +92,17 @@ func Prune(ctx context.Context, db interface {
 			return total, nil
 		}
 	}
+}
+
+// NoHeldTenantBefore is the condition, on a row of the log aliased alias,
+// that no tenant is held back at or before it: the projector's failures
+// (projection_failures) hold a tenant's events back from the failed one
+// on, and a retry later tells them at their own, earlier positions. A
+// reader of every tenant in one order (the operator's pull feed, webhook
+// fan-out, the NATS publisher) that went past such a position would never
+// see them; with this condition it waits there until the retry has told
+// them. (One tenant's reader is refused meanwhile: projection_failed.)
+func NoHeldTenantBefore(alias string) string {
+	return fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM projection_failures f WHERE f.projection = '%s'
+    AND (f.commit_position, f.prepare_position) <= (%[2]s.position_commit, %[2]s.position_prepare))`, Table, alias)
 }
