@@ -52,6 +52,7 @@ type env struct {
 	url      string // of pool's database, for a child process's own databases
 	duration time.Duration
 	rounds   int
+	runs     int    // of each suite, reported by the median
 	roster   string // the roster binary, for suites that measure a serving process
 }
 
@@ -67,7 +68,8 @@ func (r result) ratio() float64 { return r.subject / r.baseline }
 func main() {
 	only := flag.String("suite", "", "run only this suite ("+suiteNames()+")")
 	duration := flag.Duration("duration", 3*time.Second, "how long each measurement runs")
-	rounds := flag.Int("rounds", 3, "alternating rounds of baseline and subject; the median counts")
+	rounds := flag.Int("rounds", 3, "alternating rounds of baseline and subject within a run; the median counts")
+	runs := flag.Int("runs", 3, "runs of each suite; each measurement is reported by its median ratio over them, with the range")
 	roster := flag.String("roster", ".roster/bin/roster", "the roster binary (make build) that login-memory serves with")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
@@ -81,7 +83,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *only, &env{duration: *duration, rounds: *rounds, roster: *roster}); err != nil {
+	if err := run(ctx, *only, &env{duration: *duration, rounds: *rounds, runs: max(*runs, 1), roster: *roster}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1) //nolint: the profile of a failed run is not wanted
 	}
@@ -147,11 +149,15 @@ func run(ctx context.Context, only string, e *env) error {
 		if !wanted(s.name) {
 			continue
 		}
-		results, err := s.run(ctx, e)
-		if err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
+		var runs [][]result
+		for run := range e.runs {
+			results, err := s.run(ctx, e)
+			if err != nil {
+				return fmt.Errorf("%s, run %d: %w", s.name, run+1, err)
+			}
+			runs = append(runs, results)
 		}
-		printResults(s.name, results)
+		printResults(s.name, runs)
 	}
 	return nil
 }
@@ -208,13 +214,18 @@ func cpuModel() string {
 	return "unknown CPU"
 }
 
-func printResults(suite string, results []result) {
-	if len(results) == 0 {
+// printResults prints a suite's measurements over its runs: each run's
+// baseline and subject, the median ratio and its range, and whether the
+// median meets the target.
+func printResults(suite string, runs [][]result) {
+	measurements := gather(runs)
+	if len(measurements) == 0 {
 		return
 	}
-	fmt.Printf("\n### %s\n\n| measurement | baseline | roster | ratio | target |\n|---|---|---|---|---|\n", suite)
-	for _, r := range results {
-		fmt.Printf("| %s | %.0f %s | %.0f %s | %.2f× | %s |\n", r.name, r.baseline, r.unit, r.subject, r.unit, r.ratio(), r.target)
+	fmt.Printf("\n### %s (%d runs)\n\n| measurement | baseline, each run | roster, each run | ratio, median | range | target | median meets it |\n|---|---|---|---|---|---|---|\n",
+		suite, len(runs))
+	for _, m := range measurements {
+		fmt.Println(m.row())
 	}
 }
 
