@@ -200,3 +200,33 @@ func TestWebhooksAreManagedOverHTTPAndDeliverSignedEvents(t *testing.T) {
 		t.Fatalf("a deleted endpoint is listed: %s", after.Raw)
 	}
 }
+
+// What the webhook routes take that could not be stored or compared as
+// sent (NUL, a control character, 10 kB) is refused with 400 naming the
+// field, never a 500.
+func TestWebhookRoutesRefuseHostileValues(t *testing.T) {
+	t.Parallel()
+	_, server := serviceOnFreshDatabase(t)
+	base := server.URL
+	boss := httpTenant(t, base, "acme", "strict", 5, nil)
+	id := expect(t, "an endpoint", call(t, base, "POST", "/v1/tenants/acme/webhooks", boss, obj{"url": "http://127.0.0.1:9/hook"}),
+		http.StatusCreated, "").str("id")
+	replay := "/v1/tenants/acme/webhooks/" + id + "/replay"
+	for what, c := range map[string]struct {
+		path  string
+		body  obj
+		field string
+	}{
+		"a NUL in event_id":     {replay, obj{"event_id": "ev\u0000"}, "event_id"},
+		"an event_id of 10 kB":  {replay, obj{"event_id": strings.Repeat("e", 10_000)}, "event_id"},
+		"a NUL in after":        {replay, obj{"after": "1-\u0000"}, "after"},
+		"the largest after + 1": {replay, obj{"after": "18446744073709551616-0"}, "after"},
+		"a NUL in the url":      {"/v1/tenants/acme/webhooks", obj{"url": "http://127.0.0.1:9/\u0000"}, "url"},
+		"a url of 10 kB":        {"/v1/tenants/acme/webhooks", obj{"url": "http://127.0.0.1:9/" + strings.Repeat("a", 10_000)}, "url"},
+		"a NUL in a type":       {"/v1/tenants/acme/webhooks", obj{"url": "http://127.0.0.1:9/", "types": []string{"user.\u0000.v1"}}, "types"},
+	} {
+		expectInvalidParam(t, what, call(t, base, "POST", c.path, boss, c.body), c.field)
+	}
+	expect(t, "the largest position is a cursor", call(t, base, "POST", replay, boss, obj{"after": "18446744073709551615-18446744073709551615"}),
+		http.StatusAccepted, "")
+}

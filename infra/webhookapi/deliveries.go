@@ -95,6 +95,9 @@ func deliveryPageOf(r *http.Request) (webhooks.DeliveryPage, error) {
 	return page, nil
 }
 
+// maxEventID bounds a replayed event's id (event ids are UUIDs, 36).
+const maxEventID = 64
+
 // replayBody is POST …/webhooks/{webhook}/replay: every event after a
 // cursor of the pull feed ("" or "0": from the start of the retention), or
 // one event's delivery by its id.
@@ -115,7 +118,11 @@ func (a *API) replay(w http.ResponseWriter, r *http.Request) {
 	}
 	queued := 1
 	if body.EventID != nil {
-		err = a.Store.ReplayDelivery(r.Context(), tenantOf(r), webhookOf(r), *body.EventID)
+		// An event id is a UUID; the domain's text rule keeps a NUL or 10 kB
+		// from the query.
+		if err = (domain.Text{Max: maxEventID}).Check("event_id", *body.EventID); err == nil {
+			err = a.Store.ReplayDelivery(r.Context(), tenantOf(r), webhookOf(r), *body.EventID)
+		}
 	} else {
 		var after eventstore.Position
 		if *body.After != "" && *body.After != "0" {
