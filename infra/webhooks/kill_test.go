@@ -1,20 +1,19 @@
 package webhooks_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/infra/childprocess"
 	"github.com/rosterhq/roster/infra/personaldata"
 	"github.com/rosterhq/roster/infra/webhooks"
 )
@@ -72,18 +71,18 @@ func TestKillingTheDeliveringProcessLosesNoEvent(t *testing.T) {
 	afterProgress := 0
 	for round := range 20 {
 		before := len(rc.requests())
-		child := startChild(t, env)
+		child := childprocess.Start(t, "TestDispatcherProcess", env...)
 		if round%4 != 0 { // else killed at once, usually before its first claim
 			eventually(t, 30*time.Second, "the child's first deliveries", func() bool { return len(rc.requests()) > before })
 			time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond) // a random point in what follows
 			afterProgress++
 		}
-		child.kill(t)
+		child.Kill(t)
 	}
 	all := stopWriter()
-	last := startChild(t, env)
+	last := childprocess.Start(t, "TestDispatcherProcess", env...)
 	eventually(t, 60*time.Second, "every event received", func() bool { return len(rc.ids()) == len(all) })
-	last.kill(t)
+	last.Kill(t)
 
 	copies := map[string]int{}
 	for _, r := range rc.requests() {
@@ -131,33 +130,5 @@ func startPublishing(t *testing.T, w *world, tenants []domain.TenantID) func() [
 		close(done)
 		<-stopped
 		return all
-	}
-}
-
-// child is a process running TestDispatcherProcess.
-type child struct {
-	cmd    *exec.Cmd
-	output bytes.Buffer
-}
-
-// startChild starts the dispatcher's process with env added to ours; it
-// is killed when the test ends, should the test fail before killing it.
-func startChild(t *testing.T, env []string) *child {
-	c := &child{cmd: exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestDispatcherProcess$", "-test.timeout=5m")}
-	c.cmd.Env = append(os.Environ(), env...)
-	c.cmd.Stdout, c.cmd.Stderr = &c.output, &c.output
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// kill SIGKILLs the child, which must have been running still.
-func (c *child) kill(t *testing.T) {
-	t.Helper()
-	_ = c.cmd.Process.Kill()
-	_ = c.cmd.Wait()
-	if code := c.cmd.ProcessState.ExitCode(); code != -1 {
-		t.Fatalf("the child process had exited by itself (status %d):\n%s", code, c.output.String())
 	}
 }
