@@ -150,6 +150,7 @@ type outageStream struct {
 	mu       sync.Mutex
 	commands []*outageCommand
 	reads    []reply
+	logins   []reply  // answers to logins, which store the login as an event
 	failures []string // transport errors
 
 	acknowledged, outages atomic.Int64 // 2xx and other answers to commands
@@ -257,7 +258,11 @@ func (s *outageStream) sendReads() {
 		if err != nil {
 			s.failures = append(s.failures, fmt.Sprintf("read %d: %v", n, err))
 		}
-		s.reads = append(s.reads, r)
+		if n%3 == 2 { // a login stores the login (UserLoggedIn): a command's answers
+			s.logins = append(s.logins, r)
+		} else {
+			s.reads = append(s.reads, r)
+		}
 		s.mu.Unlock()
 	}
 }
@@ -346,6 +351,12 @@ func (s *outageStream) checkAnswers() {
 			if problem := unavailableProblem(r); problem != "" {
 				t.Errorf("a read: %s", problem)
 			}
+		}
+	}
+	for _, r := range s.logins {
+		counts["login "+strconv.Itoa(r.Status)+" "+r.code()]++
+		if problem := commandAnswerProblem(r); problem != "" {
+			t.Errorf("a login: %s", problem)
 		}
 	}
 	t.Logf("answers during the outages: %v", counts)
