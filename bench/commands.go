@@ -178,9 +178,9 @@ func runDeactivateThroughput(ctx context.Context, e *env) ([]result, error) {
 		tenant  func(worker int) domain.TenantID
 		target  string
 	}{
-		{"deactivate, 1 client", 1, func(int) domain.TenantID { return one }, "≥ 0.7×"},
-		{"deactivate, 8 clients on 8 tenants", 8, func(w int) domain.TenantID { return eight[w] }, "≥ 0.5×"},
-		{"deactivate, 8 clients on one tenant", 8, func(int) domain.TenantID { return one }, "≥ 0.5×"},
+		{"deactivate, 1 client", 1, func(int) domain.TenantID { return one }, "≥ 0.8×"},
+		{"deactivate, 8 clients on 8 tenants", 8, func(w int) domain.TenantID { return eight[w] }, "≥ 0.6×"},
+		{"deactivate, 8 clients on one tenant", 8, func(int) domain.TenantID { return one }, "≥ 0.6×"},
 	} {
 		base, subj, err := compare(ctx, e, shape.clients, plainDeactivations(e), commandDeactivations(c, shape.tenant, taken))
 		if err != nil {

@@ -31,6 +31,7 @@ var suites = []suite{
 	{"appends", runAppends},
 	{"command-latency", runCommandLatency},
 	{"deactivate-throughput", runDeactivateThroughput},
+	{"write-model-cache", runWriteModelCache},
 	{"bulk", runBulk},
 	{"encryption", runEncryption},
 	{"list-users", runListUsers},

@@ -170,9 +170,16 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 	}
 	slices.Sort(all)
 	p50, p99 := all[len(all)/2], all[len(all)*99/100]
-	fmt.Printf("end-to-end lag at %d commands/s for %d s (invitations, sealed personal data, 5 read models): p50 %s, p99 %s, max %s (target p99 < 50 ms)\n",
-		rate, seconds, p50.Round(time.Microsecond), p99.Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
-	return nil, nil
+	fmt.Printf("end-to-end lag at %d commands/s for %d s (invitations, sealed personal data, %d read models): p50 %s, p99 %s, max %s\n",
+		rate, seconds, len(names()), p50.Round(time.Microsecond), p99.Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
+	// The target is a time, not a ratio: it is the baseline, and the
+	// figure meets it at a ratio below 1.
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return []result{
+		{name: fmt.Sprintf("lag p99, append → every read model shows it, at %d commands/s; baseline: the 20 ms target", rate),
+			unit: "ms", baseline: 20, subject: ms(p99), target: "< 1×"},
+		{name: fmt.Sprintf("lag p50, at %d commands/s; baseline: the 20 ms target", rate), unit: "ms", baseline: 20, subject: ms(p50), target: "—"},
+	}, nil
 }
 
 // operatorOnly authenticates the token "bench" as the operator: the list

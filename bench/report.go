@@ -44,14 +44,19 @@ func (m measurement) ratios() []float64 {
 	return out
 }
 
-// medianRatio is the median of the runs' ratios (the lower middle one of an
-// even count, so that no figure is an average nobody measured).
+// medianRatio is the median of the runs' ratios. Of an even count it is
+// the middle one farther from the target (the lower one against "≥", the
+// higher against "≤" or "<"), so that no figure is an average nobody
+// measured and the luckier run does not decide.
 func (m measurement) medianRatio() float64 {
 	r := m.ratios()
+	if len(r)%2 == 0 && strings.ContainsAny(m.target, "≤<") {
+		return r[len(r)/2]
+	}
 	return r[(len(r)-1)/2]
 }
 
-// met says whether the median meets the target ("≥ 0.7×", "≤ 2×"): "yes",
+// met says whether the median meets the target ("≥ 0.7×", "≤ 2×", "< 1×"): "yes",
 // "no", or "" for a target that is not a bound on the ratio.
 func (m measurement) met() string {
 	bound, ok := strings.CutSuffix(strings.TrimSpace(m.target), "×")
@@ -64,6 +69,8 @@ func (m measurement) met() string {
 		meets, bound = func(x, b float64) bool { return x >= b }, strings.TrimPrefix(bound, "≥")
 	case strings.HasPrefix(bound, "≤"):
 		meets, bound = func(x, b float64) bool { return x <= b }, strings.TrimPrefix(bound, "≤")
+	case strings.HasPrefix(bound, "<"):
+		meets, bound = func(x, b float64) bool { return x < b }, strings.TrimPrefix(bound, "<")
 	default:
 		return ""
 	}
@@ -83,10 +90,19 @@ func (m measurement) met() string {
 func (m measurement) row() string {
 	var baselines, subjects []string
 	for _, r := range m.runs {
-		baselines = append(baselines, fmt.Sprintf("%.0f", r.baseline))
-		subjects = append(subjects, fmt.Sprintf("%.0f", r.subject))
+		baselines = append(baselines, figure(r.baseline))
+		subjects = append(subjects, figure(r.subject))
 	}
 	r := m.ratios()
 	return fmt.Sprintf("| %s | %s %s | %s %s | %.2f× | %.2f–%.2f× | %s | %s |", m.name, strings.Join(baselines, " / "), m.unit,
 		strings.Join(subjects, " / "), m.unit, m.medianRatio(), r[0], r[len(r)-1], m.target, m.met())
+}
+
+// figure prints a measured value with the digits that tell: whole numbers
+// from 100 up, one decimal below (a lag of 15.8 ms, not 16).
+func figure(x float64) string {
+	if x < 100 {
+		return strconv.FormatFloat(x, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 0, 64)
 }

@@ -22,12 +22,23 @@ func TestAMeasurementIsJudgedByTheMedianOfItsRuns(t *testing.T) {
 	if got := ms[1].met(); got != "yes" {
 		t.Fatalf("a median of 0.6 against ≤ 2×: %q, want yes", got)
 	}
-	if row := ms[0].row(); row != "| x | 100 / 100 / 100 ops/s | 90 / 50 / 60 ops/s | 0.60× | 0.50–0.90× | ≥ 0.7× | no |" {
+	if row := ms[0].row(); row != "| x | 100 / 100 / 100 ops/s | 90.0 / 50.0 / 60.0 ops/s | 0.60× | 0.50–0.90× | ≥ 0.7× | no |" {
 		t.Fatalf("row %q", row)
 	}
 	even := gather([][]result{run(100, 40), run(100, 80)})
 	if got := even[0].medianRatio(); got != 0.4 {
-		t.Fatalf("the median of two runs is the lower one, %v", got)
+		t.Fatalf("the median of two runs against ≥ is the lower one, %v", got)
+	}
+	if got := even[1].medianRatio(); got != 0.8 {
+		t.Fatalf("the median of two runs against ≤ is the higher one, %v", got)
+	}
+	lag := gather([][]result{{{name: "lag", unit: "ms", baseline: 20, subject: 15.84, target: "< 1×"}},
+		{{name: "lag", unit: "ms", baseline: 20, subject: 24, target: "< 1×"}}, {{name: "lag", unit: "ms", baseline: 20, subject: 19.5, target: "< 1×"}}})
+	if got := lag[0].met(); got != "yes" {
+		t.Fatalf("a median lag of 19.5 ms against a 20 ms target: %q, want yes", got)
+	}
+	if row := lag[0].row(); row != "| lag | 20.0 / 20.0 / 20.0 ms | 15.8 / 24.0 / 19.5 ms | 0.97× | 0.79–1.20× | < 1× | yes |" {
+		t.Fatalf("row %q", row)
 	}
 	if got := (measurement{target: "p99 < 100 ms", runs: []result{{baseline: 1, subject: 1}}}).met(); got != "" {
 		t.Fatalf("a target that is not a ratio: %q, want none", got)

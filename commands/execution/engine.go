@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/eventstore"
-	"github.com/rosterhq/roster/domain"
 )
 
 // Config wires the engine to its ports.
@@ -34,6 +33,11 @@ type Config struct {
 	SnapshotEvery int64
 	// MaxAttempts bounds decide/append cycles lost to version conflicts (default 10).
 	MaxAttempts int
+	// CacheRecords bounds the records (users, teams, work items, one per
+	// tenant) the cached write models hold between commands; the least
+	// recently used are dropped beyond it and loaded again when needed.
+	// Zero: DefaultCacheRecords; negative: unbounded.
+	CacheRecords int64
 }
 
 // Engine carries commands out: a request begins (Begin), the use case's
@@ -57,7 +61,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	cfg = cfg.withDefaults()
 	models := &writeModels{store: cfg.Store, snapshots: cfg.Snapshots, snapshotEvery: cfg.SnapshotEvery,
-		log: cfg.Logger, tenants: map[domain.TenantID]*writeModel{}}
+		log: cfg.Logger, modelCache: newModelCache(cfg.CacheRecords)}
 	e := &Engine{
 		models:   models,
 		exec:     &executor{models: models, guard: cfg.Guard, clock: cfg.Clock, maxAttempts: cfg.MaxAttempts},
@@ -85,6 +89,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = 10
+	}
+	if c.CacheRecords == 0 {
+		c.CacheRecords = DefaultCacheRecords
 	}
 	return c
 }

@@ -34,6 +34,7 @@ type executor struct {
 func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command, shown Shown, other *otherAttempt) (Result, error) {
 	r := &request{env: env, cmd: cmd, shown: shown, alone: env.IdempotencyKey != "", other: other}
 	m := x.models.get(env.Tenant)
+	defer x.models.release(m)
 	m.queue.push(r)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -44,6 +45,7 @@ func (x *executor) execute(ctx context.Context, env Envelope, cmd domain.Command
 			break
 		}
 		x.carryOut(ctx, env.Tenant, m, batch)
+		m.noteRecords()
 	}
 	return r.res, r.err
 }

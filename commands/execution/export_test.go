@@ -21,8 +21,10 @@ func (e *Engine) CarryOutTogether(ctx context.Context, env Envelope, cmds ...dom
 // of one tenant).
 func (e *Engine) CarryOutTogetherIn(ctx context.Context, envs []Envelope, cmds []domain.Command) ([]Result, []error) {
 	m := e.exec.models.get(envs[0].Tenant)
+	defer e.exec.models.release(m)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	defer m.noteRecords()
 	batch := make([]*request, len(cmds))
 	for i, c := range cmds {
 		batch[i] = &request{env: envs[i], cmd: c}
@@ -40,3 +42,6 @@ func (r Result) Previewed() []domain.Event { return r.previewed }
 
 // WithoutPreviewed is r without the events a dry run decided.
 func (r Result) WithoutPreviewed() Result { r.previewed = nil; return r }
+
+// Cached reports whether the engine holds the tenant's write model.
+func (e *Engine) Cached(tenant domain.TenantID) bool { return e.models.lookup(tenant) != nil }

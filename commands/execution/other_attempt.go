@@ -40,13 +40,16 @@ type otherAttempt struct {
 // the bound would be 0, and a search would read the whole stream).
 func (x *executor) knownVersion(ctx context.Context, tenant domain.TenantID) (int64, error) {
 	m := x.models.get(tenant)
+	defer x.models.release(m)
 	if v := m.committed.version.Load(); v > 0 {
 		return v, nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.state == nil {
-		if err := x.models.load(ctx, tenant, m); err != nil {
+		err := x.models.load(ctx, tenant, m)
+		m.noteRecords()
+		if err != nil {
 			return 0, err
 		}
 	}

@@ -164,6 +164,7 @@ func (q *Queries) CatchUp(ctx context.Context, tenant domain.TenantID) (loaded b
 	if len(page) == readPage { // far behind: finish under the lock
 		_, err = q.models.catchUp(ctx, tenant, m)
 	}
+	m.noteRecords()
 	return m.state != nil, err
 }
 
@@ -195,13 +196,6 @@ func (q *Queries) CachedAt(tenant domain.TenantID, user domain.UserID, head int6
 	wm.committed.remember(wm.state, user)
 	m, found = wm.committed.member(user)
 	return m, found, true
-}
-
-// lookup returns the tenant's write model if there is one, creating none.
-func (w *writeModels) lookup(tenant domain.TenantID) *writeModel {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.tenants[tenant]
 }
 
 // current runs read on the tenant's state caught up with the stream, under

@@ -27,30 +27,20 @@ type writeModel struct {
 	snapshotVersion int64
 	// committed is what token checks read without the lock.
 	committed committedView
+	// entry is the model's place in the cache of write models.
+	entry cacheEntry
 }
 
-// writeModels caches one writeModel per tenant for the life of the process.
+// writeModels keeps one writeModel per tenant, in a cache bounded by the
+// records they hold (modelCache).
 type writeModels struct {
 	store         EventStore
 	snapshots     SnapshotStore // nil: no snapshots
 	snapshotEvery int64
 	log           *slog.Logger
 
-	mu      sync.Mutex
-	tenants map[domain.TenantID]*writeModel
-	saving  sync.WaitGroup // snapshot writes in flight
-}
-
-// get returns the tenant's write model, creating it empty.
-func (w *writeModels) get(tenant domain.TenantID) *writeModel {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	m := w.tenants[tenant]
-	if m == nil {
-		m = &writeModel{}
-		w.tenants[tenant] = m
-	}
-	return m
+	*modelCache
+	saving sync.WaitGroup // snapshot writes in flight
 }
 
 // load fills an empty write model from its latest snapshot, if any, and the
@@ -194,9 +184,11 @@ func (w *writeModels) lockCurrent(ctx context.Context, tenant domain.TenantID) (
 	} else {
 		_, err = w.catchUp(ctx, tenant, m)
 	}
+	m.noteRecords()
 	if err != nil {
 		m.mu.Unlock()
+		w.release(m)
 		return nil, nil, err
 	}
-	return m, m.mu.Unlock, nil
+	return m, func() { m.noteRecords(); m.mu.Unlock(); w.release(m) }, nil
 }

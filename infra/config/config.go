@@ -256,10 +256,16 @@ type EventStore struct {
 	Kind string `name:"eventstore" env:"ROSTER_EVENTSTORE" default:"postgres" enum:"postgres,kurrentdb" help:"Where events are stored (${enum}): PostgreSQL's events table, or KurrentDB (--kurrentdb-url), whose feed an ingester copies into PostgreSQL for the projectors."`
 	// KurrentDBURL is the KurrentDB connection string (kind kurrentdb).
 	KurrentDBURL string `name:"kurrentdb-url" env:"ROSTER_KURRENTDB_URL" help:"KurrentDB connection string for --eventstore=kurrentdb, such as esdb://127.0.0.1:2113?tls=false."`
+	// WriteModelCache bounds the tenants' states built from their events
+	// that the process keeps in memory (execution.Config.CacheRecords).
+	WriteModelCache int64 `name:"write-model-cache" env:"ROSTER_WRITE_MODEL_CACHE" default:"1000000" help:"Records (users, teams, work items, one per tenant) of the tenants' write models kept in memory, about 1 KiB each; beyond it the least recently used tenants are dropped and loaded again from their snapshot when next needed. 0: unbounded."`
 }
 
 // Validate requires a KurrentDB URL when KurrentDB is chosen.
 func (e EventStore) Validate() error {
+	if e.WriteModelCache < 0 {
+		return fmt.Errorf("--write-model-cache / ROSTER_WRITE_MODEL_CACHE %d: want 0 (unbounded) or more", e.WriteModelCache)
+	}
 	switch e.Kind {
 	case "", "postgres":
 		return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/commands/inactivity"
 	"github.com/rosterhq/roster/infra/passwords"
 	"github.com/rosterhq/roster/infra/projectionfeed"
@@ -99,5 +100,21 @@ func InactivityMetrics(s *inactivity.Scheduler) []prometheus.Collector {
 			func() float64 { d, _ := s.Stats(); return float64(d) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_auto_deactivations_refused_total", Help: "Automatic deactivations the policy refused (the sole owner, a team leader)."},
 			func() float64 { _, r := s.Stats(); return float64(r) }),
+	}
+}
+
+// WriteModelMetrics show the cache of write models: evictions that grow
+// fast mean tenants are loaded again and again (raise
+// --write-model-cache).
+func WriteModelMetrics(e *execution.Engine) []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_write_models_tenants", Help: "Tenants whose write model is held in memory."},
+			func() float64 { return float64(e.CacheStats().Tenants) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_write_models_records", Help: "Records (users, teams, work items, one per tenant) the write models in memory hold."},
+			func() float64 { return float64(e.CacheStats().Records) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "roster_write_models_budget_records", Help: "Records the write models may hold (--write-model-cache)."},
+			func() float64 { return float64(e.CacheStats().Budget) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "roster_write_models_evicted_total", Help: "Write models dropped from memory, least recently used first, to be loaded again when needed."},
+			func() float64 { return float64(e.CacheStats().Evicted) }),
 	}
 }

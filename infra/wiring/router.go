@@ -48,6 +48,7 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 	failures := &projectionfeed.FailureBook{DB: pool, Status: status}
 	readapi.MountHealth(router, log, readapi.Check{Name: "database", Ping: pool.Ping, Degraded: failedTenants(pool)})
 	metrics := append(append(requests.collectors(), HashingMetrics(svc.Hashing)...), InactivityMetrics(svc.Inactivity)...)
+	metrics = append(metrics, WriteModelMetrics(svc.Engine)...)
 	router.Method(http.MethodGet, "/metrics", MetricsHandler(Lag(pool, svc.Store), append(metrics, svc.Deliveries.Collectors()...)...))
 	readapi.MountOpenAPI(router)
 	// SCIM 2.0: identity providers, with their connections' tokens (never

@@ -103,6 +103,9 @@ func Open(ctx context.Context, pool *pgxpool.Pool, key personaldata.MasterKey, s
 		// Consequences count the sessions a command ends.
 		Sessions: tokens,
 		Logger:   log,
+		// Zero in config (unbounded) is negative here; a Config built
+		// without it (tests, the bench) gets the default.
+		CacheRecords: cacheRecords(store),
 	}, commands.Config{Passwords: hasher, Screen: passwords.Screen{}, Emails: key.BlindIndex()})
 	if err != nil {
 		events.Close()
@@ -221,4 +224,13 @@ func (r LoginRecorder) RecordLogin(ctx context.Context, tenant domain.TenantID, 
 		return domain.UserView{}, fmt.Errorf("wiring: the login of %s recorded no user view", user)
 	}
 	return *res.User, nil
+}
+
+// cacheRecords is the write-model cache's budget: config's records, where
+// 0 means unbounded (execution.Config's is negative for that).
+func cacheRecords(store config.EventStore) int64 {
+	if store.WriteModelCache == 0 {
+		return -1
+	}
+	return store.WriteModelCache
 }
