@@ -27,7 +27,8 @@ const httpUsers = 20_000
 
 // httpSide is the service wired as serve wires it (wiring.Open: sealing
 // store, sessions checked by the commands as they store their events) and
-// its HTTP surface (wiring.Router), with the owner logged in.
+// its HTTP surface (wiring.Router) served on loopback, on tenant "web" of
+// the owner and users u-0 … u-<users-1>, with the owner logged in.
 type httpSide struct {
 	*side
 	svc    *wiring.Services
@@ -36,12 +37,12 @@ type httpSide struct {
 	owner  domain.Actor
 }
 
-func openHTTPSide(ctx context.Context, e *env) (*httpSide, error) {
+func openHTTPSide(ctx context.Context, e *env, users int) (*httpSide, error) {
 	s, err := openSide(ctx, e, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "web", httpUsers); err != nil {
+	if err := seedTenant(ctx, s.store, s.key.BlindIndex(), "web", users); err != nil {
 		return nil, err
 	}
 	log := slog.New(slog.DiscardHandler)
@@ -125,7 +126,7 @@ func (s *httpSide) overHTTP(t *toggles) operation {
 // rendered before (the first half of the tenant) and on users rendered
 // already (the second half, rendered once before measuring).
 func runHTTP(ctx context.Context, e *env) ([]result, error) {
-	s, err := openHTTPSide(ctx, e)
+	s, err := openHTTPSide(ctx, e, httpUsers)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,7 @@ var suites = []suite{
 	{"login-memory", runLoginMemory},
 	{"webhooks", runWebhooks},
 	{"events-out", runEventsOut},
+	{"introspection", runIntrospection},
 }
 
 // env is what a suite measures against.
@@ -67,6 +68,7 @@ type result struct {
 func (r result) ratio() float64 { return r.subject / r.baseline }
 
 func main() {
+	exitIfLoadgen() // a child of the introspection suite
 	only := flag.String("suite", "", "run only this suite ("+suiteNames()+")")
 	duration := flag.Duration("duration", 3*time.Second, "how long each measurement runs")
 	rounds := flag.Int("rounds", 3, "alternating rounds of baseline and subject within a run; the median counts")

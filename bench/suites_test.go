@@ -22,6 +22,9 @@ func TestSuitesAreChosenByNameOrGroupAndAnUnknownNameIsRefused(t *testing.T) {
 	if wanted, err := selected("http"); err != nil || !wanted("http") || wanted("as-of") {
 		t.Errorf("-suite http: %v", err)
 	}
+	if wanted, err := selected("introspection"); err != nil || !wanted("introspection") || wanted("http") {
+		t.Errorf("-suite introspection: %v", err)
+	}
 	if _, err := selected("comands"); err == nil || !strings.Contains(err.Error(), "deactivate-throughput") {
 		t.Errorf("-suite comands: %v, want a refusal naming the suites", err)
 	}
