@@ -36,10 +36,11 @@ func anotherProcess(t *testing.T, svc *wiring.Services) string {
 // policy that forbids inactive users to log in, or the session's own
 // logout — whichever of two processes answered the command and whichever
 // serves the next request, 1,000 times while other clients keep both
-// processes busy. The next request is a read or a command; a command's
-// token has been used for a command on that process before, so that the
-// process knows the session and the command checks it itself, as it would
-// store its events (sessions.Service.AuthenticateCommand).
+// processes busy. The next request is a read, a command or an introspection
+// of the token by itself; the token has been used for a command on that
+// process before, so that the process knows the session and the command (or
+// the introspection) checks it itself, as it would store its events or read
+// the session asked about (sessions.Service.AuthenticateCommand).
 func TestARevokedTokenIsRefusedByTheVeryNextRequest(t *testing.T) {
 	t.Parallel()
 	svc, server := serviceOnFreshDatabase(t)
@@ -91,9 +92,14 @@ func TestARevokedTokenIsRefusedByTheVeryNextRequest(t *testing.T) {
 		} else {
 			expect(t, "revoke", call(t, commandSide, "POST", "/v1/tenants/acme/users/victim"+r.revoke, boss, nil), http.StatusOK, "")
 		}
-		next := call(t, nextRequest, "GET", "/v1/tenants/acme", token, nil)
-		if i%32 >= 16 { // every revocation and pair of processes, with a read and with a command
+		var next reply
+		switch (i / 16) % 3 { // every revocation and pair of processes, with a read, a command and an introspection
+		case 0:
+			next = call(t, nextRequest, "GET", "/v1/tenants/acme", token, nil)
+		case 1:
 			next = command(nextRequest, token)
+		case 2: // the caller's session is checked in the read of the one it asks about
+			next = call(t, nextRequest, "POST", "/v1/introspect", token, obj{"token": token})
 		}
 		if next.Status != http.StatusUnauthorized {
 			t.Fatalf("try %d: the request right after %s answered %d %s", i, r.revoke, next.Status, next.Raw)
@@ -122,7 +128,8 @@ func fire(base, method, path, token string) {
 // from memory and checks it itself, in the round trip that stores its
 // events: a session deleted meanwhile (as by a logout another process
 // answered) fails the command with 401 and stores nothing; a command that
-// would store nothing (a refusal) checks the session as any request does.
+// would store nothing (a refusal) checks the session as any request does;
+// an introspection checks it in the read of the session it asks about.
 // On KurrentDB, which cannot run that check with an append, every token is
 // checked up front.
 func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
@@ -137,6 +144,9 @@ func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
 	refused := func(token string) reply { // a member may not block the owner: nothing to store
 		return call(t, base, "POST", "/v1/tenants/acme/users/boss/block", token, nil)
 	}
+	introspect := func(token string) reply { // the caller's check is made in the read of the token asked about
+		return call(t, base, "POST", "/v1/introspect", token, obj{"token": token})
+	}
 	length := func() int {
 		events, err := svc.Events.ReadStream(bg, "tenant-acme", 0, 1_000_000)
 		if err != nil {
@@ -147,7 +157,7 @@ func TestACommandChecksASessionItKnowsAsItStoresItsEvents(t *testing.T) {
 	for _, next := range []struct {
 		name    string
 		request func(token string) reply
-	}{{"a command", command}, {"a refused command", refused}} {
+	}{{"a command", command}, {"a refused command", refused}, {"an introspection", introspect}} {
 		token := httpLogin(t, base, "acme", "victim")
 		expect(t, "the first command", command(token), http.StatusOK, "")
 		expect(t, "the first refusal", refused(token), http.StatusForbidden, "forbidden")

@@ -27,6 +27,9 @@ type Store interface {
 	// Find returns the session stored under digest; found is false when
 	// there is none (never created, or ended).
 	Find(ctx context.Context, digest string) (s Session, found bool, err error)
+	// FindTwo is Find of two digests in one read (a caller's session and
+	// the one it asks about).
+	FindTwo(ctx context.Context, first, second string) (a, b Session, foundA, foundB bool, err error)
 	// End forgets the session (logout); ending an unknown one is no error.
 	End(ctx context.Context, digest string) error
 }

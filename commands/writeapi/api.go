@@ -38,10 +38,16 @@ func (a *API) MountPublic(r chi.Router) {
 	r.Post("/v1/tenants/{tenant}/sessions", a.login)
 }
 
-// MountSessions adds the routes about sessions themselves: logout and
-// introspection (access.Middleware must run before them).
+// MountSessions adds the routes about sessions themselves: logout
+// (access.Middleware must run before them).
 func (a *API) MountSessions(r chi.Router) {
 	r.Delete("/v1/sessions/current", a.logout)
+}
+
+// MountIntrospection adds token introspection, which finishes a session
+// check CommandMiddleware left to it in the read it makes anyway
+// (CommandMiddleware must run before it).
+func (a *API) MountIntrospection(r chi.Router) {
 	r.Post("/v1/introspect", a.introspect)
 }
 

@@ -9,7 +9,8 @@ import (
 )
 
 // CommandMiddleware admits the requests of the routes that run one
-// command, in the order and with the answers of access.ValidPath,
+// command (and of introspection, which finishes the check the same way in
+// the read it makes: sessions.Service.IntrospectChecking), in the order and with the answers of access.ValidPath,
 // access.Middleware and access.KnownTenant, whose checks it calls (each
 // returns to it: the request goes one way, from here to the handler). The
 // token is resolved by sessions.Service.AuthenticateCommand, which may leave

@@ -66,7 +66,7 @@ func (a *API) introspect(w http.ResponseWriter, r *http.Request) {
 		answerError(a.Log, w, r, err)
 		return
 	}
-	got, err := a.Sessions.Introspect(r.Context(), principal(r), body.Token)
+	got, err := a.Sessions.IntrospectChecking(r.Context(), principal(r), deferredCheck(r), body.Token)
 	if err != nil {
 		answerError(a.Log, w, r, err)
 		return

@@ -59,6 +59,41 @@ func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool
 	return sess, true, nil
 }
 
+// FindTwo implements sessions.Store: both sessions in one round trip, each
+// with its tenant's stream head as Find tells it.
+func (s *Store) FindTwo(ctx context.Context, first, second string) (a, b sessions.Session, foundA, foundB bool, err error) {
+	rows, err := s.pool.Query(ctx, `SELECT s.digest, s.tenant_id, s.user_id, s.issued_at, s.expires_at,
+		(SELECT max(e.stream_version) FROM events e WHERE e.stream_id = $3 || s.tenant_id)
+		FROM sessions s WHERE s.digest IN ($1, $2)`,
+		first, second, domain.TenantStreamPrefix)
+	if err != nil {
+		return a, b, false, false, fmt.Errorf("sessionstore: find: %w", pgoutage.Read(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sess sessions.Session
+		var tenant, user string
+		var head *int64
+		if err := rows.Scan(&sess.Digest, &tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head); err != nil {
+			return a, b, false, false, fmt.Errorf("sessionstore: find: %w", pgoutage.Read(err))
+		}
+		if head != nil {
+			sess.StreamHead = *head
+		}
+		sess.Tenant, sess.User = domain.TenantID(tenant), domain.UserID(user)
+		if sess.Digest == first {
+			a, foundA = sess, true
+		}
+		if sess.Digest == second {
+			b, foundB = sess, true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return a, b, false, false, fmt.Errorf("sessionstore: find: %w", pgoutage.Read(err))
+	}
+	return a, b, foundA, foundB, nil
+}
+
 // End deletes the session.
 func (s *Store) End(ctx context.Context, digest string) error {
 	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE digest = $1`, digest); err != nil {

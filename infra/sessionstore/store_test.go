@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/domain"
 	"github.com/rosterhq/roster/infra/pgtest"
 	"github.com/rosterhq/roster/infra/sessionstore"
 )
@@ -41,6 +42,37 @@ func TestASessionIsFoundByItsDigestUntilItEnds(t *testing.T) {
 	}
 	if err := s.End(bg, "d1"); err != nil {
 		t.Fatalf("ending it again: %v", err)
+	}
+}
+
+// FindTwo reads two sessions in one round trip, each as Find reads it: a
+// caller's and the one it introspects, which may be the same.
+func TestFindTwoReadsEachSessionAsFindDoes(t *testing.T) {
+	t.Parallel()
+	s := sessionstore.New(pgtest.NewPool(t))
+	for _, d := range []string{"d1", "d2"} {
+		if err := s.Create(bg, sessions.Session{Digest: d, Tenant: "acme", User: domain.UserID("u-" + d), IssuedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		first, second string
+		foundA, foundB bool
+	}{{"d1", "d2", true, true}, {"d2", "d1", true, true}, {"d1", "d1", true, true}, {"d1", "none", true, false}, {"none", "d2", false, true}} {
+		a, b, foundA, foundB, err := s.FindTwo(bg, c.first, c.second)
+		if err != nil || foundA != c.foundA || foundB != c.foundB {
+			t.Fatalf("FindTwo(%s, %s): found %t %t, %v", c.first, c.second, foundA, foundB, err)
+		}
+		for _, got := range []struct {
+			digest string
+			found  bool
+			s      sessions.Session
+		}{{c.first, foundA, a}, {c.second, foundB, b}} {
+			want, _, _ := s.Find(bg, got.digest)
+			if got.found && got.s != want {
+				t.Errorf("FindTwo(%s, %s) read %s as %+v; Find reads %+v", c.first, c.second, got.digest, got.s, want)
+			}
+		}
 	}
 }
 

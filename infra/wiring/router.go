@@ -74,9 +74,11 @@ func Router(svc *Services, pool *pgxpool.Pool, status *projections.Status, log *
 	})
 	router.Group(func(r chi.Router) {
 		// A command's token may be checked by the command itself, as it
-		// stores its events (sessions.Service.AuthenticateCommand).
+		// stores its events (sessions.Service.AuthenticateCommand), and an
+		// introspecting caller's with the session it asks about.
 		r.Use(writes.CommandMiddleware) // access.ValidPath, Middleware and KnownTenant's checks
 		writes.MountCommands(r)
+		writes.MountIntrospection(r)
 	})
 	// The admin console: a client of the routes above, called in process.
 	pages, err := console.New(console.Config{API: router, Log: log})
