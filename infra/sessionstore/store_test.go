@@ -56,7 +56,7 @@ func TestFindTwoReadsEachSessionAsFindDoes(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		first, second string
+		first, second  string
 		foundA, foundB bool
 	}{{"d1", "d2", true, true}, {"d2", "d1", true, true}, {"d1", "d1", true, true}, {"d1", "none", true, false}, {"none", "d2", false, true}} {
 		a, b, foundA, foundB, err := s.FindTwo(bg, c.first, c.second)
