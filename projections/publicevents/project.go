@@ -80,7 +80,7 @@ SELECT 'open', tenant_id, '', draft FROM %[1]s WHERE tenant_id = ANY($1) AND rem
 			return json.Unmarshal(raw, &f.policy)
 		case "user":
 			facts := &userFacts{}
-			f.users[domain.UserID(user)] = facts
+			f.users[domain.UserID(user)], f.stored[domain.UserID(user)] = facts, true
 			return json.Unmarshal(raw, facts)
 		}
 		d := &draft{}
@@ -125,6 +125,12 @@ WHERE tenant_id = $1 AND position_commit = $2 AND position_prepare = $3`, tbl),
 				return nil, fmt.Errorf("publicevents: keep the open command %s: %w", d.EventID, err)
 			}
 		}
+		if !t.stored[d] { // begun in this batch: a new row (a catch-up makes a million)
+			out = append(out, projections.Statement{Copy: &projections.Row{Table: tbl, Columns: logColumns,
+				Values: []any{string(d.Tenant), d.Position.Commit, d.Position.Prepare, d.EventID, d.Type, nullable(string(d.Subject)),
+					d.At, d.Remaining, body, nullableJSON(draftJSON)}}})
+			continue
+		}
 		out = append(out, projections.Statement{SQL: fmt.Sprintf(`INSERT INTO %s AS l
     (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body, draft)
 VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, $9, $10)
@@ -150,11 +156,38 @@ ON CONFLICT (tenant_id) DO UPDATE SET policy = EXCLUDED.policy`, tbl), Args: []a
 			if err != nil {
 				return nil, fmt.Errorf("publicevents: keep the facts of %s: %w", id, err)
 			}
+			if !f.stored[id] {
+				out = append(out, projections.Statement{Copy: &projections.Row{Table: tbl + "_users", Columns: factsColumns,
+					Values: []any{string(tenant), string(id), raw}}})
+				continue
+			}
 			out = append(out, projections.Statement{SQL: fmt.Sprintf(`INSERT INTO %s_users (tenant_id, user_id, facts) VALUES ($1, $2, $3)
 ON CONFLICT (tenant_id, user_id) DO UPDATE SET facts = EXCLUDED.facts`, tbl), Args: []any{string(tenant), string(id), raw}})
 		}
 	}
 	return out, nil
+}
+
+// logColumns are the log's columns, as its new rows are copied in.
+var logColumns = []string{"tenant_id", "position_commit", "position_prepare", "event_id", "type", "subject", "at", "remaining", "body", "draft"}
+
+// factsColumns are the users' facts' columns, as new rows are copied in.
+var factsColumns = []string{"tenant_id", "user_id", "facts"}
+
+// nullable is s, or NULL for "".
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullableJSON is raw, or NULL for none.
+func nullableJSON(raw []byte) any {
+	if raw == nil {
+		return nil
+	}
+	return raw
 }
 
 // Derive tells a whole history at once, from its first event, as the

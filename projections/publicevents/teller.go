@@ -14,6 +14,9 @@ type tenantFacts struct {
 	users         map[domain.UserID]*userFacts
 	policyChanged bool
 	changed       map[domain.UserID]bool
+	// stored are the users whose facts have a row already (loaded by
+	// Prepare): the others' rows are new, and go in by COPY.
+	stored map[domain.UserID]bool
 	// open is the command being told when the batch ends before its last
 	// event, loaded from its row (stored) or begun in this batch.
 	open *draft
@@ -38,7 +41,7 @@ func newTeller() *teller {
 func (t *teller) tenant(id domain.TenantID) *tenantFacts {
 	f := t.tenants[id]
 	if f == nil {
-		f = &tenantFacts{users: map[domain.UserID]*userFacts{}, changed: map[domain.UserID]bool{}}
+		f = &tenantFacts{users: map[domain.UserID]*userFacts{}, changed: map[domain.UserID]bool{}, stored: map[domain.UserID]bool{}}
 		t.tenants[id] = f
 	}
 	return f
