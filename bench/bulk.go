@@ -67,8 +67,8 @@ func runBulk(ctx context.Context, e *env) ([]result, error) {
 		appends = append(appends, ms(took))
 	}
 	return []result{
-		{name: "1,000 deactivations: one atomic bulk vs 1,000 single commands", unit: "ms",
-			baseline: median(singles), subject: median(bulks), target: "≤ 0.1× (≥ 10× faster)"},
+		{name: "1,000 deactivations: one atomic bulk vs 1,000 single commands (target: ≥ 10× faster)", unit: "ms",
+			baseline: median(singles), subject: median(bulks), target: "≤ 0.1×"},
 		{name: "1,000 deactivations: one atomic bulk vs one UPDATE … WHERE id = ANY($1)", unit: "ms",
 			baseline: median(updates), subject: median(bulks), target: "≤ 3×"},
 		{name: "the floor: appending the bulk's 2,000 events alone vs the same UPDATE", unit: "ms",

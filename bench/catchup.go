@@ -41,8 +41,8 @@ func runCatchUp(ctx context.Context, e *env) ([]result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Printf("catch-up of %d events into 5 read models: %s (%.0f events/s); COPY of the %d resulting rows: %s\n",
-		2*catchUpUsers+2, catchUp.Round(time.Millisecond), float64(2*catchUpUsers)/catchUp.Seconds(), rows, copyTime.Round(time.Millisecond))
+	fmt.Printf("catch-up of %d events into %d read models: %s (%.0f events/s); COPY of the %d resulting rows: %s\n",
+		2*catchUpUsers+2, len(names()), catchUp.Round(time.Millisecond), float64(2*catchUpUsers)/catchUp.Seconds(), rows, copyTime.Round(time.Millisecond))
 	return []result{{name: fmt.Sprintf("catch-up of %d events vs COPY of the resulting rows", 2*catchUpUsers+2), unit: "ms",
 		baseline: float64(copyTime.Milliseconds()), subject: float64(catchUp.Milliseconds()), target: "≤ 1.3×"}}, nil
 }

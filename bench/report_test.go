@@ -40,6 +40,11 @@ func TestAMeasurementIsJudgedByTheMedianOfItsRuns(t *testing.T) {
 	if row := lag[0].row(); row != "| lag | 20.0 / 20.0 / 20.0 ms | 15.8 / 24.0 / 19.5 ms | 0.97× | 0.79–1.20× | < 1× | yes |" {
 		t.Fatalf("row %q", row)
 	}
+	for _, target := range []string{"≤ 0.1× (≥ 10× faster)", "—"} { // what the report cannot judge, it leaves blank
+		if got := (measurement{target: target, runs: []result{{baseline: 1, subject: 1}}}).met(); got != "" {
+			t.Fatalf("target %q: %q, want none", target, got)
+		}
+	}
 	if got := (measurement{target: "p99 < 100 ms", runs: []result{{baseline: 1, subject: 1}}}).met(); got != "" {
 		t.Fatalf("a target that is not a ratio: %q, want none", got)
 	}
