@@ -49,8 +49,10 @@ func TestASwapWaitsForABatchInFlightInsteadOfDeadlocking(t *testing.T) {
 		t.Fatal(err)
 	}
 	swapped := make(chan error, 1)
-	go func() {
-		swapped <- pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return projections.SwapTables(ctx, tx, r, live, rebuilt) })
+	go func() { // bounded: a swap still waiting after 30 s fails
+		bounded, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		swapped <- pgx.BeginFunc(bounded, pool, func(tx pgx.Tx) error { return projections.SwapTables(bounded, tx, r, live, rebuilt) })
 	}()
 	waitForALockWait(t, pool)
 	// Now the batch locks its checkpoint: it must get it and finish.
@@ -62,13 +64,8 @@ WHERE name = $1 FOR UPDATE`, rebuilt.Name()).Scan(&commit, &prepare); err != nil
 	if err := batch.Commit(ctx); err != nil {
 		t.Fatalf("the batch's commit: %v", err)
 	}
-	select {
-	case err := <-swapped:
-		if err != nil {
-			t.Fatalf("the swap: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the swap did not end once the batch had")
+	if err := <-swapped; err != nil {
+		t.Fatalf("the swap, once the batch had ended: %v", err)
 	}
 }
 
