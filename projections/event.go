@@ -88,3 +88,12 @@ func Of(events ...domain.Event) EventTypes {
 	}
 	return set
 }
+
+// NullIfEmpty is s as a column value, or NULL for "": for the rows of
+// Copy, which cannot say NULLIF.
+func NullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -2,7 +2,6 @@ package sessionstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -39,24 +38,8 @@ func (s *Store) Create(ctx context.Context, sess sessions.Session) error {
 // token check then needs no second round trip when the write model already
 // has that version.
 func (s *Store) Find(ctx context.Context, digest string) (sessions.Session, bool, error) {
-	sess := sessions.Session{Digest: digest}
-	var tenant, user string
-	var head *int64
-	err := s.pool.QueryRow(ctx, `SELECT s.tenant_id, s.user_id, s.issued_at, s.expires_at,
-		(SELECT max(e.stream_version) FROM events e WHERE e.stream_id = $2 || s.tenant_id)
-		FROM sessions s WHERE s.digest = $1`,
-		digest, domain.TenantStreamPrefix).Scan(&tenant, &user, &sess.IssuedAt, &sess.ExpiresAt, &head)
-	if head != nil {
-		sess.StreamHead = *head
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return sessions.Session{}, false, nil
-	}
-	if err != nil {
-		return sessions.Session{}, false, fmt.Errorf("sessionstore: find: %w", pgoutage.Read(err))
-	}
-	sess.Tenant, sess.User = domain.TenantID(tenant), domain.UserID(user)
-	return sess, true, nil
+	sess, _, found, _, err := s.FindTwo(ctx, digest, digest)
+	return sess, found, err
 }
 
 // FindTwo implements sessions.Store: both sessions in one round trip, each

@@ -124,15 +124,7 @@ func (p Projector) Reduce(e projections.Event) []projections.Statement {
 // values is the row of r with hash, in auditColumns order.
 func (r Record) values(hash []byte) []any {
 	return []any{string(r.Tenant), r.Position.Commit, r.Position.Prepare, r.Version, r.EventID, r.At, r.Action,
-		nullable(r.Actor), nullable(r.Target), nullable(r.Reason), string(r.Details), hash}
-}
-
-// nullable is s, or nil (SQL NULL) when s is empty.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+		projections.NullIfEmpty(r.Actor), projections.NullIfEmpty(r.Target), projections.NullIfEmpty(r.Reason), string(r.Details), hash}
 }
 
 // tenantsOf lists the tenants of the events the trail holds, once each.

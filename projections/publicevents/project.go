@@ -127,7 +127,7 @@ WHERE tenant_id = $1 AND position_commit = $2 AND position_prepare = $3`, tbl),
 		}
 		if !t.stored[d] { // begun in this batch: a new row (a catch-up makes a million)
 			out = append(out, projections.Statement{Copy: &projections.Row{Table: tbl, Columns: logColumns,
-				Values: []any{string(d.Tenant), d.Position.Commit, d.Position.Prepare, d.EventID, d.Type, nullable(string(d.Subject)),
+				Values: []any{string(d.Tenant), d.Position.Commit, d.Position.Prepare, d.EventID, d.Type, projections.NullIfEmpty(string(d.Subject)),
 					d.At, d.Remaining, body, nullableJSON(draftJSON)}}})
 			continue
 		}
@@ -173,14 +173,6 @@ var logColumns = []string{"tenant_id", "position_commit", "position_prepare", "e
 
 // factsColumns are the users' facts' columns, as new rows are copied in.
 var factsColumns = []string{"tenant_id", "user_id", "facts"}
-
-// nullable is s, or NULL for "".
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
 
 // nullableJSON is raw, or NULL for none.
 func nullableJSON(raw []byte) any {
