@@ -182,13 +182,45 @@ func runDeactivateThroughput(ctx context.Context, e *env) ([]result, error) {
 		{"deactivate, 8 clients on 8 tenants", 8, func(w int) domain.TenantID { return eight[w] }, "≥ 0.6×"},
 		{"deactivate, 8 clients on one tenant", 8, func(int) domain.TenantID { return one }, "≥ 0.6×"},
 	} {
-		base, subj, err := compare(ctx, e, shape.clients, plainDeactivations(e), commandDeactivations(c, shape.tenant, taken))
+		// The floor alternates with the other two: the append alone of the
+		// command's own events, to a stream per client.
+		floor := deactivationAppends(c, fmt.Sprintf("%s-%d", run, len(results)))
+		m, err := compareAll(ctx, e, shape.clients, plainDeactivations(e), commandDeactivations(c, shape.tenant, taken), floor)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", shape.name, err)
 		}
-		results = append(results, result{name: shape.name, unit: "commands/s", baseline: base, subject: subj, target: shape.target})
+		update, command, appends := m[0], m[1], m[2]
+		results = append(results,
+			result{name: shape.name, unit: "commands/s", baseline: update, subject: command, target: shape.target},
+			result{name: shape.name + ", the floor: its append alone (its 2 events, to a stream per client, nothing decided) vs the UPDATE",
+				unit: "appends/s", baseline: update, subject: appends, target: "—"},
+			result{name: shape.name + ", the command vs its append alone", unit: "per second", baseline: appends, subject: command, target: "—"})
 	}
 	return results, nil
+}
+
+// deactivationAppends appends, per operation, the two events a deactivation
+// stores (UserDeactivated and SessionsRevoked) to a stream of the worker's
+// own at its exact next version: the one statement every deactivation
+// command ends in, with nothing decided, so the ratio it makes with the
+// UPDATE is the most a command can reach on this event store. Streams are
+// named after prefix, the round and the worker.
+func deactivationAppends(c *commandEnv, prefix string) func(int) operation {
+	return func(round int) operation {
+		var versions [64]atomic.Int64 // by worker; each worker appends to its own stream
+		return func(ctx context.Context, w int) (int, error) {
+			stream := domain.TenantID(fmt.Sprintf("floor-%s-%d-%d", prefix, round, w))
+			after := versions[w].Load()
+			u := domain.UserID(fmt.Sprintf("u-%d", after))
+			events := []domain.Event{domain.UserDeactivated{User: u},
+				domain.SessionsRevoked{User: u, RevokedBefore: time.Now(), Reason: domain.ReasonDeactivated}}
+			if err := appendBatch(ctx, c.store, stream, after, events); err != nil {
+				return 0, err
+			}
+			versions[w].Add(int64(len(events)))
+			return 1, nil
+		}
+	}
 }
 
 // seedUsersTable makes the baseline's users table: as many rows as the

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rosterhq/roster/commands/sessions"
+	"github.com/rosterhq/roster/infra/sessionstore"
 )
 
 // introspectionUsers is the size of the tenant whose tokens are
@@ -52,7 +53,9 @@ func runIntrospection(ctx context.Context, e *env) ([]result, error) {
 	body, _ := json.Marshal(map[string]string{"token": asked.Token})
 	bare := httptest.NewServer(bareIntrospection(s.pool, asked.Member.User.Role)) // listening once it returns, as s.server is
 	defer bare.Close()
-	for side, base := range map[string]string{"baseline": bare.URL, "roster": s.server.URL} {
+	floor := httptest.NewServer(bareRosterQuery(sessionstore.New(s.pool), asked.Member.User.Role))
+	defer floor.Close()
+	for side, base := range map[string]string{"baseline": bare.URL, "roster": s.server.URL, "floor": floor.URL} {
 		if err := checkActive(ctx, base+introspectPath, s.token, body); err != nil {
 			return nil, fmt.Errorf("%s: %w", side, err)
 		}
@@ -69,6 +72,12 @@ func runIntrospection(ctx context.Context, e *env) ([]result, error) {
 			result{name: name + "throughput", unit: "requests/s", baseline: base.PerSecond, subject: subj.PerSecond, target: "≥ 0.9×"},
 			result{name: name + "latency p50", unit: "µs", baseline: base.P50, subject: subj.P50, target: "—"},
 			result{name: name + "latency p99", unit: "µs", baseline: base.P99, subject: subj.P99, target: "—"})
+		paired, least, err := compareLoads(ctx, e, spec, bare.URL+introspectPath, floor.URL+introspectPath)
+		if err != nil {
+			return nil, fmt.Errorf("the floor at %d client(s): %w", clients, err)
+		}
+		results = append(results, result{name: fmt.Sprintf("the floor, %d client(s): the bare server doing Roster's one query (two sessions, each with its stream head)", clients),
+			unit: "requests/s", baseline: paired.PerSecond, subject: least.PerSecond, target: "—"})
 	}
 	return results, nil
 }

@@ -283,19 +283,34 @@ type operation func(ctx context.Context, worker int) (int, error)
 // Each round gets fresh operations: work cut off by a round's deadline may
 // still have landed, so no state may carry from one round to the next.
 func compare(ctx context.Context, e *env, workers int, baseline, subject func(round int) operation) (float64, float64, error) {
-	var bs, ss []float64
-	for round := range e.rounds {
-		b, err := throughput(ctx, workers, e.duration, baseline(round))
-		if err != nil {
-			return 0, 0, fmt.Errorf("baseline: %w", err)
-		}
-		s, err := throughput(ctx, workers, e.duration, subject(round))
-		if err != nil {
-			return 0, 0, fmt.Errorf("subject: %w", err)
-		}
-		bs, ss = append(bs, b), append(ss, s)
+	medians, err := compareAll(ctx, e, workers, baseline, subject)
+	if err != nil {
+		return 0, 0, err
 	}
-	return median(bs), median(ss), nil
+	return medians[0], medians[1], nil
+}
+
+// compareAll is compare of any number of sides, taken in turn in each round;
+// it returns the median throughput of each side, in their order.
+func compareAll(ctx context.Context, e *env, workers int, sides ...func(round int) operation) ([]float64, error) {
+	each := make([][]float64, len(sides))
+	for round := range e.rounds {
+		for i, side := range sides {
+			t, err := throughput(ctx, workers, e.duration, side(round))
+			if err != nil {
+				if i == 0 {
+					return nil, fmt.Errorf("baseline: %w", err)
+				}
+				return nil, fmt.Errorf("side %d: %w", i, err)
+			}
+			each[i] = append(each[i], t)
+		}
+	}
+	medians := make([]float64, len(sides))
+	for i, xs := range each {
+		medians[i] = median(xs)
+	}
+	return medians, nil
 }
 
 func median(xs []float64) float64 {

@@ -2,6 +2,7 @@ package projectionfeed
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 
@@ -14,7 +15,8 @@ import (
 const historyPageSize = 1000
 
 // historyPagesKept bounds the pages of history kept for subscriptions that
-// come by later: about a megabyte each, read and decoded.
+// come by later: about a megabyte each, read and decoded. It is also how far
+// the fastest subscription may run ahead of the slowest (see next).
 const historyPagesKept = 16
 
 // history is the feed's past as the subscriptions of one Subscriber catch
@@ -28,13 +30,29 @@ const historyPagesKept = 16
 // subscription whose position falls inside a kept page (it resumed from a
 // checkpoint there) gets the rest of that page; from then on its pages line
 // up with the others'.
+//
+// Projectors do not catch up at one pace: those interested in a few event
+// types run far ahead of the users and audit projectors. A page is kept
+// while one catching up has yet to pass it, and a subscription that would
+// read a page beyond historyPagesKept such pages waits for the slowest to
+// come closer. Without that, the fast ones ran more than the kept pages ahead,
+// and each slow one read the feed again by itself: 3,751 reads for 1,000
+// pages in the catch-up bench. The slowest never waits, so they all end.
 type history struct {
 	feed eventstore.Feed
 	base context.Context // reads outlive the subscription that asked first
 
-	mu    sync.Mutex
-	pages []*page // oldest first, at most historyPagesKept
+	mu      sync.Mutex
+	pages   []*page          // in feed order
+	cursors map[*cursor]bool // the subscriptions catching up
+	moved   chan struct{}    // closed, and replaced, when a cursor moves or leaves
+	waiting int              // subscriptions waiting for the slowest (for tests)
 }
+
+// cursor is where one subscription catching up over history has come to.
+// (A field it must have: pointers to distinct zero-size values may be
+// equal, and cursors are told apart by their pointers.)
+type cursor struct{ at eventstore.Position }
 
 // page is the events after a position, as one read of the feed returned them.
 type page struct {
@@ -48,42 +66,129 @@ type page struct {
 	decoded    []projections.Event
 }
 
-// next returns the page that holds the events after position after, from
-// index from on: a kept page, or one read now, the read shared with whoever
-// asks for the same page meanwhile. A page that is not full is the caught-up
-// end of history, where the live feed takes over; err is the read's error.
-func (h *history) next(ctx context.Context, after eventstore.Position) (p *page, from int, err error) {
-	p, from, reader := h.find(after)
-	if reader {
-		h.read(p)
-	}
-	select {
-	case <-p.ready:
-	case <-ctx.Done():
-		return nil, 0, ctx.Err()
-	}
-	return p, from, p.err
-}
-
-// find returns the kept page holding the events after after, and where in
-// it they start; or a new page, added, that the caller must read (reader).
-func (h *history) find(after eventstore.Position) (p *page, from int, reader bool) {
+// join starts a cursor at position after; leave must end it.
+func (h *history) join(after eventstore.Position) *cursor {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.cursors == nil {
+		h.cursors, h.moved = map[*cursor]bool{}, make(chan struct{})
+	}
+	c := &cursor{at: after}
+	h.cursors[c] = true
+	return c
+}
+
+// leave ends c: it no longer holds pages back, nor is it waited for.
+func (h *history) leave(c *cursor) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.cursors, c)
+	h.changed()
+}
+
+// next returns the page that holds the events after position after, from
+// index from on, for cursor c: a kept page, or one read now, the read shared
+// with whoever asks for the same page meanwhile. A page that is not full is
+// the caught-up end of history, where the live feed takes over; err is the
+// read's error. A cursor that is not the slowest waits before it reads a
+// page beyond historyPagesKept kept ones, until the slowest has moved.
+func (h *history) next(ctx context.Context, c *cursor, after eventstore.Position) (p *page, from int, err error) {
+	for {
+		p, from, reader, wait := h.find(c, after)
+		if wait != nil {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				h.mu.Lock()
+				h.waiting--
+				h.mu.Unlock()
+				return nil, 0, ctx.Err()
+			}
+			h.mu.Lock()
+			h.waiting--
+			h.mu.Unlock()
+			continue
+		}
+		if reader {
+			h.read(p)
+		}
+		select {
+		case <-p.ready:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+		return p, from, p.err
+	}
+}
+
+// find moves c to after, then returns the kept page holding the events
+// after it, and where in it they start; or a new page, added, that the
+// caller must read (reader); or, when c may not read ahead yet, a channel to
+// wait on before asking again.
+func (h *history) find(c *cursor, after eventstore.Position) (p *page, from int, reader bool, wait <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c.at != after {
+		c.at = after
+		h.changed()
+	}
 	for _, p := range h.pages {
 		if p.after == after {
-			return p, 0, false
+			return p, 0, false, nil
 		}
 		if i, ok := p.position(after); ok && i+1 < len(p.records) {
-			return p, i + 1, false
+			return p, i + 1, false, nil
+		}
+	}
+	if len(h.pages) >= historyPagesKept {
+		if i := h.passed(); i >= 0 {
+			h.pages = slices.Delete(h.pages, i, i+1)
+		} else if h.slowest().Compare(after) < 0 {
+			h.waiting++
+			return nil, 0, false, h.moved
 		}
 	}
 	p = &page{after: after, ready: make(chan struct{})}
 	h.pages = append(h.pages, p)
-	if len(h.pages) > historyPagesKept {
+	if len(h.pages) > 2*historyPagesKept { // the slowest reading alone, behind every kept page
 		h.pages = slices.Delete(h.pages, 0, 1)
 	}
-	return p, 0, true
+	return p, 0, true, nil
+}
+
+// passed is the index of the oldest kept page that every cursor has passed,
+// or -1. It runs with h.mu held.
+func (h *history) passed() int {
+	slowest := h.slowest()
+	return slices.IndexFunc(h.pages, func(p *page) bool {
+		select {
+		case <-p.ready:
+		default:
+			return false // still being read
+		}
+		return len(p.records) > 0 && p.records[len(p.records)-1].Position.Compare(slowest) <= 0
+	})
+}
+
+// changed wakes the cursors waiting for the slowest. It runs with h.mu held.
+func (h *history) changed() {
+	close(h.moved)
+	h.moved = make(chan struct{})
+}
+
+// slowest is the position of the cursor farthest behind; with none, the
+// farthest possible position. It runs with h.mu held.
+func (h *history) slowest() eventstore.Position {
+	least, any := eventstore.Position{}, false
+	for c := range h.cursors {
+		if !any || c.at.Compare(least) < 0 {
+			least, any = c.at, true
+		}
+	}
+	if !any {
+		return eventstore.Position{Commit: math.MaxUint64, Prepare: math.MaxUint64}
+	}
+	return least
 }
 
 // position finds an event of a read page by its position.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -153,6 +154,78 @@ func TestAProjectorResumingInsideAKeptPageGetsTheRestOfIt(t *testing.T) {
 	}
 	feed.mu.Lock()
 	defer feed.mu.Unlock()
+	for after, reads := range feed.fullReads {
+		if reads != 1 {
+			t.Errorf("the page after %s was read %d times, want once", after, reads)
+		}
+	}
+}
+
+func TestAProjectorFarBehindTheOthersReadsNoPageOfHistoryAgain(t *testing.T) {
+	w := projectiontest.New(t)
+	const pages = 24 // more than the subscriber keeps
+	last := historyOf(t, w, pages*1000)
+	feed := &countingFeed{Feed: w.Store, fullReads: map[eventstore.Position]int{}}
+	s := subscriber(t, w, feed, nil)
+	fast, err := s.Subscribe(context.Background(), "fast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := s.Subscribe(context.Background(), "slow")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fastPages atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		for msg := range fast {
+			events, err := projections.EventsOf(msg)
+			if err != nil {
+				done <- err
+				return
+			}
+			msg.Ack()
+			fastPages.Add(1)
+			if events[len(events)-1].Position == last {
+				done <- nil
+				return
+			}
+		}
+		done <- errors.New("fast's subscription ended before the last event")
+	}()
+	// slow takes its next page only once fast is 20 pages ahead of it (more
+	// than are kept), has finished, or waits for slow to come closer.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	poll := time.NewTicker(time.Millisecond)
+	defer poll.Stop()
+	taken := 0
+	for msg := range slow {
+		events, err := projections.EventsOf(msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for fastPages.Load() < int64(taken+20) && s.Waiting() == 0 && len(done) == 0 {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("fast neither ran 20 pages ahead of slow nor waited for it (fast consumed %d pages)", fastPages.Load())
+			case <-poll.C:
+			}
+		}
+		msg.Ack()
+		taken++
+		if events[len(events)-1].Position == last {
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	feed.mu.Lock()
+	defer feed.mu.Unlock()
+	if len(feed.fullReads) != pages {
+		t.Errorf("full pages read after %d positions, want the %d pages of history", len(feed.fullReads), pages)
+	}
 	for after, reads := range feed.fullReads {
 		if reads != 1 {
 			t.Errorf("the page after %s was read %d times, want once", after, reads)

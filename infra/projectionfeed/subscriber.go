@@ -73,8 +73,10 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 // live feed takes over: at the first page that is not full, or at a read
 // that failed (the feed's own subscription retries reads).
 func (s *Subscriber) catchUp(ctx context.Context, out chan<- *message.Message, topic string, after eventstore.Position) (eventstore.Position, error) {
+	c := s.history.join(after)
+	defer s.history.leave(c)
 	for {
-		p, from, err := s.history.next(ctx, after)
+		p, from, err := s.history.next(ctx, c, after)
 		if err != nil || !p.full() {
 			return after, ctx.Err()
 		}
