@@ -4,8 +4,12 @@
 // checkpoint and delivers one message per feed batch (history pages while
 // catching up, single events live), waiting for each to be acked. While
 // catching up, the subscriptions of one Subscriber share the pages of
-// history: each is read from the feed and decoded once, then the live feed
-// takes over from the first page that is not full.
+// history: each is read from the feed and decoded once, the fastest waiting
+// for the slowest rather than running past the pages kept. From the first
+// page that is not full, they follow the live feed through one shared
+// subscription to it (the tail): each live batch is read, its personal data
+// opened and decoded once for all of them, and a projector hands on as one
+// batch whatever queued while it applied the last.
 //
 // A nacked batch is delivered again event by event, so that the events
 // before a poison event still apply and the poison one is pinned down; a

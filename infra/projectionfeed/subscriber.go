@@ -31,6 +31,9 @@ type Subscriber struct {
 	closing context.CancelFunc
 	running sync.WaitGroup
 	base    context.Context
+
+	tailMu sync.Mutex
+	tail   *tail // the live feed the caught-up subscriptions share; nil when none follows
 }
 
 // NewSubscriber reads feed from each projector's checkpoint.
@@ -57,9 +60,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		defer close(out)
 		after, err := s.catchUp(ctx, out, topic, eventstore.Position{Commit: from.Commit, Prepare: from.Prepare})
 		if err == nil {
-			err = s.feed.Subscribe(ctx, after, func(ctx context.Context, batch []eventstore.RecordedEvent) error {
-				return s.deliver(ctx, out, decodeAll(batch, s.interest[topic]))
-			})
+			err = s.follow(ctx, out, topic, after)
 		}
 		if ctx.Err() == nil {
 			s.log.Error("projection subscription stopped", "projection", topic, "error", err)

@@ -70,8 +70,8 @@ var auditColumns = []string{"tenant_id", "position_commit", "position_prepare", 
 // reads the hash of the last entry of each tenant the batch is about (one
 // query), and returns the projector that reduces this batch (Prepared).
 // Nothing is kept between batches, so a rolled-back batch leaves no trace.
-func (p Projector) Prepare(ctx context.Context, tx pgx.Tx, events []projections.Event) (projections.Projector, error) {
-	heads, err := p.heads(ctx, tx, tenantsOf(events))
+func (p Projector) Prepare(ctx context.Context, db projections.DB, events []projections.Event) (projections.Projector, error) {
+	heads, err := p.heads(ctx, db, tenantsOf(events))
 	if err != nil {
 		return nil, err
 	}
@@ -142,12 +142,12 @@ func tenantsOf(events []projections.Event) []string {
 
 // heads reads the hash of each tenant's last entry; tenants without one
 // are absent from the map.
-func (p Projector) heads(ctx context.Context, tx pgx.Tx, tenants []string) (map[domain.TenantID]Hash, error) {
+func (p Projector) heads(ctx context.Context, db projections.DB, tenants []string) (map[domain.TenantID]Hash, error) {
 	heads := map[domain.TenantID]Hash{}
 	if len(tenants) == 0 {
 		return heads, nil
 	}
-	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT t.tenant_id, h.hash FROM unnest($1::text[]) AS t(tenant_id)
+	rows, err := db.Query(ctx, fmt.Sprintf(`SELECT t.tenant_id, h.hash FROM unnest($1::text[]) AS t(tenant_id)
 CROSS JOIN LATERAL (SELECT a.hash FROM %s a WHERE a.tenant_id = t.tenant_id
     ORDER BY a.position_commit DESC, a.position_prepare DESC LIMIT 1) h`, p.Table()), tenants)
 	if err != nil {

@@ -16,9 +16,9 @@ import (
 // tells them, and returns the statements to store what was told: reducing
 // cannot fail, so a public event that cannot be rendered fails here, and
 // holds its tenant back like any event a projector cannot apply.
-func (p Projector) Prepare(ctx context.Context, tx pgx.Tx, events []projections.Event) (projections.Projector, error) {
+func (p Projector) Prepare(ctx context.Context, db projections.DB, events []projections.Event) (projections.Projector, error) {
 	t := newTeller()
-	if err := p.load(ctx, tx, t, events); err != nil {
+	if err := p.load(ctx, db, t, events); err != nil {
 		return nil, err
 	}
 	for _, e := range events {
@@ -45,7 +45,7 @@ func (t told) ReduceBatch([]projections.Event) []projections.Statement { return 
 func (p Projector) Reduce(projections.Event) []projections.Statement { return nil }
 
 // load gives t the stored facts and open commands of events' tenants.
-func (p Projector) load(ctx context.Context, tx pgx.Tx, t *teller, events []projections.Event) error {
+func (p Projector) load(ctx context.Context, db projections.DB, t *teller, events []projections.Event) error {
 	var tenants, pairTenants, pairUsers []string
 	seen := map[string]bool{}
 	for _, e := range events {
@@ -62,7 +62,7 @@ func (p Projector) load(ctx context.Context, tx pgx.Tx, t *teller, events []proj
 	}
 	// One statement, one round trip: a live event comes as a batch of its
 	// own, so this runs once per event.
-	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT 'policy', tenant_id, '', policy FROM %[1]s_tenants WHERE tenant_id = ANY($1)
+	rows, err := db.Query(ctx, fmt.Sprintf(`SELECT 'policy', tenant_id, '', policy FROM %[1]s_tenants WHERE tenant_id = ANY($1)
 UNION ALL
 SELECT 'user', u.tenant_id, u.user_id, u.facts FROM %[1]s_users u
 JOIN unnest($2::text[], $3::text[]) AS k(tenant_id, user_id) USING (tenant_id, user_id)

@@ -232,3 +232,120 @@ func TestAProjectorFarBehindTheOthersReadsNoPageOfHistoryAgain(t *testing.T) {
 		}
 	}
 }
+
+// subscribingFeed is the store's feed, counting its live subscriptions.
+type subscribingFeed struct {
+	eventstore.Feed
+	subscriptions atomic.Int64
+}
+
+func (f *subscribingFeed) Subscribe(ctx context.Context, after eventstore.Position, handle func(context.Context, []eventstore.RecordedEvent) error) error {
+	f.subscriptions.Add(1)
+	return f.Feed.Subscribe(ctx, after, handle)
+}
+
+// follow acks every message of a subscription, recording each event's
+// position in order, until the last position arrives; then it reports done.
+func follow(t *testing.T, messages <-chan *message.Message, last func() eventstore.Position, done chan<- []eventstore.Position) {
+	var seen []eventstore.Position
+	for msg := range messages {
+		events, err := projections.EventsOf(msg)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		msg.Ack()
+		for _, e := range events {
+			seen = append(seen, e.Position)
+		}
+		if events[len(events)-1].Position == last() {
+			done <- seen
+			return
+		}
+	}
+	t.Error("a subscription ended before the last event")
+}
+
+func TestProjectorsFollowingTheLiveFeedShareOneSubscriptionToIt(t *testing.T) {
+	w := projectiontest.New(t)
+	historyOf(t, w, 10)
+	feed := &subscribingFeed{Feed: w.Store}
+	s := subscriber(t, w, feed, nil)
+	var lastAt atomic.Value
+	lastAt.Store(eventstore.Position{})
+	last := func() eventstore.Position { return lastAt.Load().(eventstore.Position) }
+	done := make(chan []eventstore.Position, 3)
+	for _, name := range []string{"a", "b", "c"} {
+		messages, err := s.Subscribe(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go follow(t, messages, last, done)
+	}
+	var appended []eventstore.Position
+	for i := range 30 { // one append at a time, each a live batch of its own or a few
+		at := w.Append("acme", domain.SeatsChanged{Seats: 100 + i})
+		appended = append(appended, at)
+	}
+	lastAt.Store(appended[len(appended)-1])
+	for range 3 {
+		select {
+		case seen := <-done:
+			if len(seen) < 40 || seen[len(seen)-30] != appended[0] {
+				t.Errorf("a follower saw %d events, the 30 appended ending its %d: want every event, in order", len(seen), len(seen))
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the followers did not all see the last event within 30 s")
+		}
+	}
+	if n := feed.subscriptions.Load(); n != 1 {
+		t.Errorf("%d live subscriptions to the feed for 3 projectors, want 1 shared", n)
+	}
+}
+
+func TestAStalledFollowerHoldsNoOtherBackAndMissesNoEvent(t *testing.T) {
+	w := projectiontest.New(t)
+	historyOf(t, w, 10)
+	s := subscriber(t, w, w.Store, nil)
+	var lastAt atomic.Value
+	lastAt.Store(eventstore.Position{})
+	last := func() eventstore.Position { return lastAt.Load().(eventstore.Position) }
+	stalled, err := s.Subscribe(context.Background(), "stalled")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := <-stalled // history, held unacked while everything else happens
+	running, err := s.Subscribe(context.Background(), "running")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []eventstore.Position, 2)
+	go follow(t, running, last, done)
+	var appended []eventstore.Position
+	for i := range 150 { // more batches than a follower's queue holds
+		appended = append(appended, w.Append("acme", domain.SeatsChanged{Seats: 100 + i}))
+	}
+	lastAt.Store(appended[len(appended)-1])
+	var want []eventstore.Position
+	select {
+	case want = <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the running follower was held back by the stalled one")
+	}
+	first.Ack()
+	events, _ := projections.EventsOf(first)
+	got := []eventstore.Position{}
+	for _, e := range events {
+		got = append(got, e.Position)
+	}
+	go follow(t, stalled, last, done)
+	select {
+	case rest := <-done:
+		got = append(got, rest...)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled follower, released, did not reach the last event")
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the stalled follower saw %d events, the running one %d: want the same events in the same order", len(got), len(want))
+	}
+}
