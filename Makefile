@@ -39,14 +39,20 @@ screenshots: build postgresql browser-deps
 # browser-deps installs what the console's browser tests need when it is
 # missing and we may (root with apt-get): Debian's chromium (browser
 # downloads are impossible here), Node.js, and the pinned npm packages of
-# console/package-lock.json.
+# console/package-lock.json. Only the missing commands' packages are asked
+# for: a Node.js from elsewhere (NodeSource's bundles npm) conflicts with
+# Debian's npm package.
 browser-deps:
-	@if command -v chromium >/dev/null 2>&1 && command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then :; \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing chromium and Node.js (apt-get install -y chromium nodejs npm)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm >/dev/null; \
+		echo "installing what the browser tests need (apt-get install -y$$missing)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else \
-		echo "the console's browser tests need chromium, node and npm: sudo apt-get install -y chromium nodejs npm" >&2; exit 1; \
+		echo "the console's browser tests need chromium, node and npm: sudo apt-get install -y$$missing" >&2; exit 1; \
 	fi
 	@if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules ]; then \
 		cd console && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \

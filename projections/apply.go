@@ -19,9 +19,10 @@ import (
 var ErrAlreadyApplied = errors.New("projections: batch already applied")
 
 // Apply applies events (consecutive, in feed order) to p's tables and moves
-// p's checkpoint to the last of them, in one transaction and one round trip:
-// the checkpoint row is locked first (so two processes never apply the same
-// projection at once), then every statement of the batch is pipelined.
+// p's checkpoint to the last of them, in one transaction: the checkpoint
+// row is locked first (so two processes never apply the same projection at
+// once), then every statement of the batch is pipelined. From a pool, a
+// batch without rows to COPY takes one round trip (applyInOneTrip).
 func Apply(ctx context.Context, pool Beginner, p Projector, events []Event) error {
 	return ApplyHolding(ctx, pool, p, events, nil)
 }
@@ -100,13 +101,14 @@ type acquirer interface {
 // applyInOneTrip applies a batch that needs no COPY (no table gets more than
 // fewRows rows, as live batches are) in one round trip: BEGIN, the
 // checkpoint's lock, the statements, the checkpoint's move and COMMIT,
-// pipelined; a Preparer's reads go ahead of it on the same connection. applyInTx takes
-// three round trips (BEGIN, the batch, COMMIT) and a Preparer's, and at 500 commands/s the
-// read side's round trips, more than its statements, kept the machine's two
-// cores busy. It reports applied false, having done nothing, for a batch it
-// does not take, and for one PostgreSQL refused: the caller then applies it
-// with applyInTx, which tells a batch already applied from a failure, as
-// before.
+// pipelined; a Preparer's read goes just ahead, on the same connection.
+// applyInTx takes three round trips (BEGIN, the batch, COMMIT), a fourth
+// for a Preparer; at 500 commands/s the read side's round trips, more than
+// its statements, kept both cores busy and the lag's p99 above 20 ms.
+//
+// It reports applied false, having stored nothing, for a batch it does not
+// take and for one PostgreSQL refused: the caller then applies it with
+// applyInTx, which tells a batch already applied from a failure, as before.
 func applyInOneTrip(ctx context.Context, conns acquirer, p Projector, events []Event, held func(domain.TenantID) bool) (applied bool, err error) {
 	kept := keptOf(events, held)
 	if err := decodable(p, kept); err != nil {

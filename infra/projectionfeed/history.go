@@ -43,7 +43,7 @@ type history struct {
 	base context.Context // reads outlive the subscription that asked first
 
 	mu      sync.Mutex
-	pages   []*page          // in feed order
+	pages   []*page          // oldest first
 	cursors map[*cursor]bool // the subscriptions catching up
 	moved   chan struct{}    // closed, and replaced, when a cursor moves or leaves
 	waiting int              // subscriptions waiting for the slowest (for tests)
@@ -96,17 +96,9 @@ func (h *history) next(ctx context.Context, c *cursor, after eventstore.Position
 	for {
 		p, from, reader, wait := h.find(c, after)
 		if wait != nil {
-			select {
-			case <-wait:
-			case <-ctx.Done():
-				h.mu.Lock()
-				h.waiting--
-				h.mu.Unlock()
-				return nil, 0, ctx.Err()
+			if err := h.await(ctx, wait); err != nil {
+				return nil, 0, err
 			}
-			h.mu.Lock()
-			h.waiting--
-			h.mu.Unlock()
 			continue
 		}
 		if reader {
@@ -118,6 +110,21 @@ func (h *history) next(ctx context.Context, c *cursor, after eventstore.Position
 			return nil, 0, ctx.Err()
 		}
 		return p, from, p.err
+	}
+}
+
+// await waits for the slowest cursor to move (wait closes), or for ctx.
+func (h *history) await(ctx context.Context, wait <-chan struct{}) error {
+	defer func() {
+		h.mu.Lock()
+		h.waiting--
+		h.mu.Unlock()
+	}()
+	select {
+	case <-wait:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
