@@ -42,11 +42,14 @@ func (f *countingFeed) ReadAll(ctx context.Context, after eventstore.Position, l
 // them returns full pages.
 func historyOf(t *testing.T, w *projectiontest.World, n int) eventstore.Position {
 	t.Helper()
-	events := make([]domain.Event, n)
-	for i := range events {
-		events[i] = domain.SeatsChanged{Seats: i + 1}
+	var last eventstore.Position
+	for from := 0; from < n; from += 1000 { // appends of at most 1,000: a KurrentDB append is one gRPC message
+		events := make([]domain.Event, min(1000, n-from))
+		for i := range events {
+			events[i] = domain.SeatsChanged{Seats: from + i + 1}
+		}
+		last = w.Append("acme", events...)
 	}
-	last := w.Append("acme", events...)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	seen := errors.New("the last event is visible")
