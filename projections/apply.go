@@ -31,21 +31,52 @@ func Apply(ctx context.Context, pool Beginner, p Projector, events []Event) erro
 // and true) left out: p's checkpoint moves past them unapplied, because p
 // holds them back until a retry (see TenantFailure). An event that could
 // not be decoded fails the batch, unless its tenant is held.
+//
+// The batch is prepared (see Preparer) and reduced once, then sent: in one
+// round trip when it has no rows to COPY (applyInOneTrip), else, or when
+// PostgreSQL refused that trip, in a transaction that says why
+// (applyInTx).
 func ApplyHolding(ctx context.Context, pool Beginner, p Projector, events []Event, held func(domain.TenantID) bool) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if conns, ok := pool.(acquirer); ok {
-		if applied, err := applyInOneTrip(ctx, conns, p, events, held); applied || err != nil {
-			return err
-		}
+	kept := keptOf(events, held)
+	if err := decodable(p, kept); err != nil {
+		return err
 	}
-	tx, err := pool.Begin(ctx)
+	conns, ok := pool.(acquirer)
+	if !ok {
+		return withTx(ctx, pool, p, func(tx pgx.Tx) error {
+			w, err := reduced(ctx, tx, p, kept)
+			if err != nil {
+				return err
+			}
+			return applyInTx(ctx, tx, p, events, w)
+		})
+	}
+	conn, err := conns.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("projections: %s: begin: %w", p.Name(), err)
+	}
+	defer conn.Release()
+	w, err := reduced(ctx, conn, p, kept)
+	if err != nil {
+		return err
+	}
+	if len(w.copied()) == 0 && applyInOneTrip(ctx, conn, p, events, w) {
+		return nil
+	}
+	return withTx(ctx, conn, p, func(tx pgx.Tx) error { return applyInTx(ctx, tx, p, events, w) })
+}
+
+// withTx runs apply in a transaction of db's and commits it.
+func withTx(ctx context.Context, db Beginner, p Projector, apply func(pgx.Tx) error) error {
+	tx, err := db.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("projections: %s: begin: %w", p.Name(), err)
 	}
 	defer tx.Rollback(ctx) // after Commit, a no-op
-	if err := applyInTx(ctx, tx, p, events, held); err != nil {
+	if err := apply(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -54,16 +85,16 @@ func ApplyHolding(ctx context.Context, pool Beginner, p Projector, events []Even
 	return nil
 }
 
-func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event, held func(domain.TenantID) bool) error {
-	batch := &pgx.Batch{}
-	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
-	copies, err := reduceOnto(ctx, tx, p, keptOf(events, held), batch)
-	if err != nil {
-		return err
-	}
-	if err := copies.load(ctx, tx); err != nil {
+// applyInTx applies w, the reduced events, in tx: its COPYs, then one
+// pipelined batch that locks the checkpoint row first, runs the
+// statements and moves the checkpoint.
+func applyInTx(ctx context.Context, tx pgx.Tx, p Projector, events []Event, w work) error {
+	if err := w.load(ctx, tx); err != nil {
 		return fmt.Errorf("projections: %s: %w", p.Name(), err)
 	}
+	batch := &pgx.Batch{}
+	batch.Queue(`SELECT commit_position, prepare_position FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, p.Name())
+	w.queue(batch)
 	first, last := events[0].Position, events[len(events)-1].Position
 	batch.Queue(moveCheckpointSQL, p.Name(), last.Commit, last.Prepare, len(events))
 	// A read model is derived from the events, and its checkpoint commits
@@ -98,45 +129,27 @@ type acquirer interface {
 	Acquire(ctx context.Context) (*pgxpool.Conn, error)
 }
 
-// applyInOneTrip applies a batch that needs no COPY (no table gets more than
-// fewRows rows, as live batches are) in one round trip: BEGIN, the
-// checkpoint's lock, the statements, the checkpoint's move and COMMIT,
-// pipelined; a Preparer's read goes just ahead, on the same connection.
-// applyInTx takes three round trips (BEGIN, the batch, COMMIT), a fourth
-// for a Preparer; at 500 commands/s the read side's round trips, more than
-// its statements, kept both cores busy and the lag's p99 above 20 ms.
+// applyInOneTrip applies w, a batch with no rows to COPY (no table gets
+// more than fewRows rows, as live batches are), in one round trip on conn:
+// BEGIN, the checkpoint's lock, the statements, the checkpoint's move and
+// COMMIT, pipelined. applyInTx takes three round trips (BEGIN, the batch,
+// COMMIT); at 500 commands/s the read side's round trips, more than its
+// statements, kept both cores busy and the lag's p99 above 20 ms.
 //
-// It reports applied false, having stored nothing, for a batch it does not
-// take and for one PostgreSQL refused: the caller then applies it with
-// applyInTx, which tells a batch already applied from a failure, as before.
-func applyInOneTrip(ctx context.Context, conns acquirer, p Projector, events []Event, held func(domain.TenantID) bool) (applied bool, err error) {
-	kept := keptOf(events, held)
-	if err := decodable(p, kept); err != nil {
-		return false, err
-	}
-	conn, err := conns.Acquire(ctx)
-	if err != nil {
-		return false, nil // applyInTx meets the same outage, and reports it
-	}
-	defer conn.Release()
+// It reports false, having stored nothing, when PostgreSQL refused the
+// batch: the caller then applies it with applyInTx, which tells a batch
+// already applied from a failure, as before.
+func applyInOneTrip(ctx context.Context, conn *pgxpool.Conn, p Projector, events []Event, w work) bool {
 	first, last := events[0].Position, events[len(events)-1].Position
 	batch := &pgx.Batch{}
 	batch.Queue(`BEGIN`)
 	batch.Queue(lockBeforeSQL, p.Name(), first.Commit, first.Prepare)
-	all := newCopies()
-	if len(kept) > 0 {
-		if p, err = prepare(ctx, conn, p, kept); err != nil {
-			return false, nil // applyInTx prepares again, and reports what fails
-		}
-		queueStatements(batch, all, reduceBatch(p, kept))
-	}
-	if len(all.order) > 0 {
-		return false, nil // rows to COPY: a transaction's work
-	}
+	w.queue(batch)
 	batch.Queue(moveCheckpointSQL, p.Name(), last.Commit, last.Prepare, len(events))
 	batch.Queue(`SET LOCAL synchronous_commit = off`) // see applyInTx
 	batch.Queue(`COMMIT`)
 	results := conn.SendBatch(ctx, batch)
+	var err error
 	for range batch.Len() {
 		if _, err = results.Exec(); err != nil {
 			break
@@ -149,9 +162,9 @@ func applyInOneTrip(ctx context.Context, conns acquirer, p Projector, events []E
 		// A refusal left the transaction open and aborted: end it, so the
 		// connection goes back clean (the pool drops one that is not).
 		_, _ = conn.Exec(ctx, `ROLLBACK`)
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
 
 // lockBeforeSQL locks p's checkpoint row ($1) if it is before the batch's
@@ -167,41 +180,76 @@ const lockBeforeSQL = `SELECT 1 / count(*)::int FROM (
 const moveCheckpointSQL = `UPDATE projection_checkpoints SET commit_position = $2, prepare_position = $3,
     events = events + $4, updated_at = now(), failed_at = NULL, error = NULL WHERE name = $1`
 
-// reduceOnto prepares p for events and reduces them: their statements are
-// queued on batch, their COPY rows returned. Undecodable events fail it.
-func reduceOnto(ctx context.Context, tx pgx.Tx, p Projector, events []Event, batch *pgx.Batch) (*copies, error) {
-	if err := decodable(p, events); err != nil {
-		return nil, err
-	}
-	all := newCopies()
-	if len(events) == 0 {
-		return all, nil
-	}
-	p, err := prepare(ctx, tx, p, events)
-	if err != nil {
-		return nil, err
-	}
-	queueStatements(batch, all, reduceBatch(p, events))
-	return all, nil
+// work is a batch prepared and reduced: its COPY rows by table, and its
+// other statements in order.
+type work struct {
+	rows  *copies
+	plain []Statement
 }
 
-// queueStatements queues statements' SQL on batch and gathers their COPY
-// rows; the rows of a table that has few go on batch too, as INSERTs ahead
-// of the statements (which may update them), as they would have been
-// copied ahead of them.
-func queueStatements(batch *pgx.Batch, all *copies, statements []Statement) {
-	var plain []Statement
-	for _, st := range statements {
+// reduced prepares p for events (reading through db) and reduces them.
+func reduced(ctx context.Context, db DB, p Projector, events []Event) (work, error) {
+	w := work{rows: newCopies()}
+	if len(events) == 0 {
+		return w, nil
+	}
+	p, err := prepare(ctx, db, p, events)
+	if err != nil {
+		return work{}, err
+	}
+	for _, st := range reduceBatch(p, events) {
 		if st.Copy != nil {
-			all.add(*st.Copy)
+			w.rows.add(*st.Copy)
 			continue
 		}
-		plain = append(plain, st)
+		w.plain = append(w.plain, st)
 	}
-	all.queueFew(batch)
-	for _, st := range plain {
+	return w, nil
+}
+
+// queue queues w on batch: the rows of each table that has at most fewRows
+// as INSERTs, ahead of the statements (which may update them) as they
+// would have been copied ahead of them, then the statements.
+func (w work) queue(batch *pgx.Batch) {
+	for _, key := range w.rows.order {
+		rows := w.rows.rows[key]
+		if len(rows) > fewRows {
+			continue
+		}
+		sql := insertSQL(rows[0].Table, rows[0].Columns)
+		for _, r := range rows {
+			batch.Queue(sql, r.Values...)
+		}
+	}
+	for _, st := range w.plain {
 		batch.Queue(st.SQL, st.Args...)
 	}
+}
+
+// copied is the tables w COPYs: those with more than fewRows rows.
+func (w work) copied() []string {
+	var keys []string
+	for _, key := range w.rows.order {
+		if len(w.rows.rows[key]) > fewRows {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
+
+// load COPYs each table of w.copied, in the order tables first appeared.
+func (w work) load(ctx context.Context, tx pgx.Tx) error {
+	for _, key := range w.copied() {
+		rows := w.rows.rows[key]
+		values := make([][]any, len(rows))
+		for i, r := range rows {
+			values[i] = r.Values
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{rows[0].Table}, rows[0].Columns, pgx.CopyFromRows(values)); err != nil {
+			return fmt.Errorf("copy into %s: %w", rows[0].Table, err)
+		}
+	}
+	return nil
 }
 
 // keptOf is events without those of held tenants.
@@ -266,26 +314,6 @@ func (c *copies) add(r Row) {
 // cost. From a few dozen rows on, COPY is the cheaper.
 const fewRows = 32
 
-// queueFew queues the rows of each table that has at most fewRows as
-// INSERTs on batch, in the order tables first appeared, and leaves them out
-// of load.
-func (c *copies) queueFew(batch *pgx.Batch) {
-	kept := c.order[:0]
-	for _, key := range c.order {
-		rows := c.rows[key]
-		if len(rows) > fewRows {
-			kept = append(kept, key)
-			continue
-		}
-		sql := insertSQL(rows[0].Table, rows[0].Columns)
-		for _, r := range rows {
-			batch.Queue(sql, r.Values...)
-		}
-		delete(c.rows, key)
-	}
-	c.order = kept
-}
-
 // insertSQL inserts one row of columns into table.
 func insertSQL(table string, columns []string) string {
 	quoted, params := make([]string, len(columns)), make([]string, len(columns))
@@ -293,19 +321,4 @@ func insertSQL(table string, columns []string) string {
 		quoted[i], params[i] = pgx.Identifier{c}.Sanitize(), fmt.Sprintf("$%d", i+1)
 	}
 	return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s)", pgx.Identifier{table}.Sanitize(), strings.Join(quoted, ", "), strings.Join(params, ", "))
-}
-
-// load COPYs each table's rows, in the order tables first appeared.
-func (c *copies) load(ctx context.Context, tx pgx.Tx) error {
-	for _, key := range c.order {
-		rows := c.rows[key]
-		values := make([][]any, len(rows))
-		for i, r := range rows {
-			values[i] = r.Values
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{rows[0].Table}, rows[0].Columns, pgx.CopyFromRows(values)); err != nil {
-			return fmt.Errorf("copy into %s: %w", rows[0].Table, err)
-		}
-	}
-	return nil
 }

@@ -87,13 +87,17 @@ func ApplyHeld(ctx context.Context, pool Beginner, p Projector, f TenantFailure,
 		batch := &pgx.Batch{}
 		batch.Queue(`SELECT resume_version FROM projection_failures WHERE projection = $1 AND tenant = $2 FOR UPDATE`,
 			f.Projection, string(f.Tenant))
-		copies, err := reduceOnto(ctx, tx, p, events, batch)
+		if err := decodable(p, events); err != nil {
+			return err
+		}
+		w, err := reduced(ctx, tx, p, events)
 		if err != nil {
 			return err
 		}
-		if err := copies.load(ctx, tx); err != nil {
+		if err := w.load(ctx, tx); err != nil {
 			return fmt.Errorf("projections: %s: retry %s: %w", p.Name(), f.Tenant, err)
 		}
+		w.queue(batch)
 		queueResume(batch, f, events, done)
 		results := tx.SendBatch(ctx, batch)
 		defer results.Close()
