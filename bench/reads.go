@@ -135,13 +135,17 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 	if _, err := invite(ctx, 0); err != nil {
 		return nil, err
 	}
-	const rate, seconds = 500, 10
+	// The first second runs at the same rate unmeasured: it opens the
+	// pool's connections and prepares their statements, a cost of a
+	// process's start that would otherwise be most of the 1% the p99 looks at.
+	const rate, warmUp, seconds = 500, 1, 10
 	tick := time.NewTicker(time.Second / rate)
 	defer tick.Stop()
-	lags := make(chan time.Duration, rate*seconds)
+	lags := make(chan time.Duration, rate*(warmUp+seconds))
 	errs := make(chan error, 1)
-	for range rate * seconds {
+	for i := range rate * (warmUp + seconds) {
 		<-tick.C
+		measured := i >= rate*warmUp
 		go func() {
 			i := n.Add(1)
 			res, err := h.InviteUser.Handle(ctx, execution.Envelope{Tenant: "lag"}, commands.InviteUser{Actor: domain.OperatorActor(),
@@ -149,7 +153,9 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 			if err == nil {
 				answered := time.Now()
 				err = status.WaitFor(ctx, res.Position, names()...)
-				lags <- time.Since(answered)
+				if measured {
+					lags <- time.Since(answered)
+				}
 			}
 			if err != nil {
 				select {
@@ -170,8 +176,8 @@ func runLag(ctx context.Context, e *env) ([]result, error) {
 	}
 	slices.Sort(all)
 	p50, p99 := all[len(all)/2], all[len(all)*99/100]
-	fmt.Printf("end-to-end lag at %d commands/s for %d s (invitations, sealed personal data, %d read models): p50 %s, p99 %s, max %s\n",
-		rate, seconds, len(names()), p50.Round(time.Microsecond), p99.Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
+	fmt.Printf("end-to-end lag at %d commands/s for %d s after %d s of warm-up (invitations, sealed personal data, %d read models): p50 %s, p99 %s, max %s\n",
+		rate, seconds, warmUp, len(names()), p50.Round(time.Microsecond), p99.Round(time.Microsecond), all[len(all)-1].Round(time.Microsecond))
 	// The target is a time, not a ratio: it is the baseline, and the
 	// figure meets it at a ratio below 1.
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
