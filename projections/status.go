@@ -45,6 +45,13 @@ func (s *Status) applied(name string, at eventstore.Position, n int) {
 	s.update(name, func(p *Progress) { p.Position, p.Events, p.Err = at, p.Events+int64(n), nil })
 }
 
+// Passed records that a projector passed, up to at, events it has no
+// interest in: its read model is as it would be at at, and its stored
+// checkpoint moves there later (with its next batch).
+func (s *Status) Passed(name string, at eventstore.Position) {
+	s.update(name, func(p *Progress) { p.Position = at })
+}
+
 // isolated records that a projector set aside, as its tenant's failure, the
 // event at position at, and so passed it.
 func (s *Status) isolated(name string, at eventstore.Position) {

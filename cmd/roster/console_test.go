@@ -67,7 +67,13 @@ func TestTheConsoleRefusesWhoIsNotSignedInToItsTenant(t *testing.T) {
 	base := server.URL
 	httpTenant(t, base, "acme", "strict", 10, nil)
 	httpTenant(t, base, "globex", "strict", 10, nil)
-	httpUser(t, base, "acme", "ann", "member", "member")
+	ann := httpUser(t, base, "acme", "ann", "member", "member")
+	// The pages read without min_position, as a person arriving later does:
+	// the read models must have the tenant first.
+	for _, read := range []string{"/v1/tenants/acme", "/v1/tenants/acme/users"} {
+		expect(t, "wait for the read models", call(t, base, "GET", read+"?min_position="+url.QueryEscape(ann.str("position")), "op-token", nil),
+			http.StatusOK, "")
+	}
 	acme := consoleSignIn(t, base, "acme", "boss")
 	globex := consoleSignIn(t, base, "globex", "boss")
 

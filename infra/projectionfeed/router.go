@@ -60,7 +60,7 @@ func newRouter(ctx context.Context, cfg RouterConfig, gate *gate) (*message.Rout
 		return nil, fmt.Errorf("projectionfeed: router: %w", err)
 	}
 	subscriber := NewSubscriber(cfg.Feed, checkpointOf(cfg.Pool, cfg.Status), cfg.Logger)
-	subscriber.interest = map[string]func(string) bool{}
+	subscriber.interest, subscriber.status = map[string]func(string) bool{}, cfg.Status
 	for _, p := range cfg.Projectors {
 		if i, ok := p.(projections.Interested); ok {
 			subscriber.interest[p.Name()] = i.Handles

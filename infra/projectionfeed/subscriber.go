@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 
@@ -25,6 +26,8 @@ type Subscriber struct {
 	feed       eventstore.Feed
 	checkpoint func(ctx context.Context, projector string) (eventstore.Position, error)
 	interest   map[string]func(eventType string) bool // by projector; absent: every event
+	status     *projections.Status                    // learns at once of events passed unapplied (see drain); may be nil
+	linger     time.Duration                          // see checkpointLinger
 	history    *history
 	log        *slog.Logger
 
@@ -40,7 +43,7 @@ type Subscriber struct {
 func NewSubscriber(feed eventstore.Feed, checkpoint func(context.Context, string) (eventstore.Position, error), log *slog.Logger) *Subscriber {
 	base, closing := context.WithCancel(context.Background())
 	return &Subscriber{feed: feed, checkpoint: checkpoint, log: log, base: base, closing: closing,
-		history: &history{feed: feed, base: base}}
+		history: &history{feed: feed, base: base}, linger: checkpointLinger}
 }
 
 // Subscribe starts delivering to the projector named topic from its
@@ -114,6 +117,10 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	}
 	return nil
 }
+
+// passed tells the status that projector topic passed, up to at, events it
+// has no interest in, before its stored checkpoint does.
+func (s *Subscriber) passed(topic string, at eventstore.Position) { s.status.Passed(topic, at) }
 
 // Close ends every subscription and waits for them.
 func (s *Subscriber) Close() error {

@@ -188,15 +188,43 @@ func (s *Subscriber) follow(ctx context.Context, out chan<- *message.Message, to
 // returns the position reached and why it stopped: errFellBehind (the
 // caller reads by itself again), the tail's end, the end of ctx, or a
 // failed delivery.
+//
+// A batch of events the projector has no interest in is not delivered at
+// once: the projector has nothing to write for it, only its checkpoint to
+// move. Its status moves at once (its read model is already as it would be
+// there), and its stored checkpoint with its next batch, or once it has
+// lingered checkpointLinger. Half the projectors of a process are not
+// interested in a given command's events, and each used to move its stored
+// checkpoint in a transaction of its own behind every batch: 3 of the 9
+// round trips of the read side per batch in the lag bench.
 func (s *Subscriber) drain(ctx context.Context, out chan<- *message.Message, topic string, t *tail, f *follower, after eventstore.Position) (eventstore.Position, error) {
 	defer s.leave(t, f)
 	handles := s.interest[topic]
+	var passed []projections.Event // of no interest, and not yet stored
+	linger := time.NewTimer(s.linger)
+	linger.Stop()
+	defer linger.Stop()
+	store := func(events []projections.Event) error {
+		passed = nil
+		linger.Stop()
+		if len(events) == 0 {
+			return nil
+		}
+		return s.deliver(ctx, out, events)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return after, ctx.Err()
+		case <-linger.C:
+			if err := store(passed); err != nil {
+				return after, err
+			}
 		case events, ok := <-f.batches:
 			if !ok {
+				if err := store(passed); err != nil {
+					return after, err
+				}
 				return after, f.err
 			}
 			events, open := coalesce(events, f.batches)
@@ -204,15 +232,40 @@ func (s *Subscriber) drain(ctx context.Context, out chan<- *message.Message, top
 			if len(mine) == 0 {
 				continue
 			}
-			if err := s.deliver(ctx, out, mine); err != nil {
+			if handles != nil && !anyHandled(mine, handles) && len(passed)+len(mine) <= historyPageSize {
+				if len(passed) == 0 {
+					linger.Reset(s.linger)
+				}
+				passed = append(passed, mine...)
+				s.passed(topic, mine[len(mine)-1].Position)
+			} else if err := store(append(passed, mine...)); err != nil {
 				return after, err
 			}
 			after = mine[len(mine)-1].Position
 			if !open {
+				if err := store(passed); err != nil {
+					return after, err
+				}
 				return after, f.err
 			}
 		}
 	}
+}
+
+// checkpointLinger is how long a projector's stored checkpoint may stay
+// behind events it has no interest in (see drain). The in-process status
+// moves at once; another process waiting for the stored checkpoint polls it
+// every checkpointPoll, of the same order.
+const checkpointLinger = 20 * time.Millisecond
+
+// anyHandled reports whether handles takes any of events.
+func anyHandled(events []projections.Event, handles func(string) bool) bool {
+	for _, e := range events {
+		if handles(e.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // coalesce is events followed by the batches waiting behind them, up to a
