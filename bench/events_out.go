@@ -74,7 +74,14 @@ func runEventsOut(ctx context.Context, e *env) ([]result, error) {
 	}
 	fmt.Printf("append → webhook received at %d commands/s for %d s (invitations, one endpoint, loopback receiver): p50 %s, p99 %s, max %s (target p99 < 100 ms)\n",
 		hookRate, hookSeconds, quantileOf(lags, 0.50), quantileOf(lags, 0.99), quantileOf(lags, 1))
-	return nil, nil
+	// The target is a time, not a ratio: it is the baseline, and the figure
+	// meets it at a ratio below 1 (as the lag suite's).
+	return []result{
+		{name: fmt.Sprintf("append → webhook received, p99, at %d commands/s; baseline: the 100 ms target", hookRate),
+			unit: "ms", baseline: 100, subject: ms(quantileOf(lags, 0.99)), target: "< 1×"},
+		{name: fmt.Sprintf("append → webhook received, p50, at %d commands/s; baseline: the 100 ms target", hookRate),
+			unit: "ms", baseline: 100, subject: ms(quantileOf(lags, 0.50)), target: "—"},
+	}, nil
 }
 
 // arrivals is a loopback receiver that answers 200 at once and notes when
