@@ -17,7 +17,7 @@ import (
 // time its applied events double), and the refresh must not hold its next
 // batch back. Run inline, before the batch was acknowledged, an ANALYZE of
 // the audit trail held every later event of the lag bench for 50–100 ms,
-// four times in a 10 s run: those stalls were the lag's p99.
+// three times in a 10 s run: those stalls were the lag's p99.
 func TestAProjectorAppliesItsNextBatchWhileItsStatisticsRefresh(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
