@@ -118,10 +118,6 @@ func (s *Subscriber) deliver(ctx context.Context, out chan<- *message.Message, e
 	return nil
 }
 
-// passed tells the status that projector topic passed, up to at, events it
-// has no interest in, before its stored checkpoint does.
-func (s *Subscriber) passed(topic string, at eventstore.Position) { s.status.Passed(topic, at) }
-
 // Close ends every subscription and waits for them.
 func (s *Subscriber) Close() error {
 	s.closing()

@@ -220,28 +220,27 @@ func (s *Subscriber) drain(ctx context.Context, out chan<- *message.Message, top
 			if err := store(passed); err != nil {
 				return after, err
 			}
-		case events, ok := <-f.batches:
-			if !ok {
-				if err := store(passed); err != nil {
-					return after, err
+		case events, open := <-f.batches:
+			if open {
+				events, open = coalesce(events, f.batches)
+				mine, handled := newerThan(events, after, handles)
+				switch {
+				case len(mine) == 0:
+				case !handled && len(passed)+len(mine) <= historyPageSize:
+					if len(passed) == 0 {
+						linger.Reset(s.linger)
+					}
+					passed = append(passed, mine...)
+					s.status.Passed(topic, mine[len(mine)-1].Position)
+				default:
+					if err := store(append(passed, mine...)); err != nil {
+						return after, err
+					}
 				}
-				return after, f.err
-			}
-			events, open := coalesce(events, f.batches)
-			mine := newerThan(events, after, handles)
-			if len(mine) == 0 {
-				continue
-			}
-			if handles != nil && !anyHandled(mine, handles) && len(passed)+len(mine) <= historyPageSize {
-				if len(passed) == 0 {
-					linger.Reset(s.linger)
+				if len(mine) > 0 {
+					after = mine[len(mine)-1].Position
 				}
-				passed = append(passed, mine...)
-				s.passed(topic, mine[len(mine)-1].Position)
-			} else if err := store(append(passed, mine...)); err != nil {
-				return after, err
 			}
-			after = mine[len(mine)-1].Position
 			if !open {
 				if err := store(passed); err != nil {
 					return after, err
@@ -257,16 +256,6 @@ func (s *Subscriber) drain(ctx context.Context, out chan<- *message.Message, top
 // moves at once; another process waiting for the stored checkpoint polls it
 // every checkpointPoll, of the same order.
 const checkpointLinger = 20 * time.Millisecond
-
-// anyHandled reports whether handles takes any of events.
-func anyHandled(events []projections.Event, handles func(string) bool) bool {
-	for _, e := range events {
-		if handles(e.Type) {
-			return true
-		}
-	}
-	return false
-}
 
 // coalesce is events followed by the batches waiting behind them, up to a
 // page of history: a projector applies what queued while it applied the
@@ -292,23 +281,24 @@ func coalesce(events []projections.Event, batches <-chan []projections.Event) (a
 }
 
 // newerThan is the events of a decoded batch after position after, as the
-// projector with interest handles (nil: every event) sees them.
-func newerThan(events []projections.Event, after eventstore.Position, handles func(string) bool) []projections.Event {
+// projector with interest handles (nil: every event) sees them, and
+// whether it handles any of them.
+func newerThan(events []projections.Event, after eventstore.Position, handles func(string) bool) (mine []projections.Event, handled bool) {
 	from := 0
 	for from < len(events) && events[from].Position.Compare(after) <= 0 {
 		from++
 	}
 	events = events[from:]
 	if handles == nil || len(events) == 0 {
-		return events
+		return events, len(events) > 0
 	}
-	mine := make([]projections.Event, len(events))
+	mine = make([]projections.Event, len(events))
 	for i, e := range events {
 		if handles(e.Type) {
-			mine[i] = e
+			mine[i], handled = e, true
 			continue
 		}
 		mine[i] = projections.Event{Position: e.Position, Version: e.Version, ID: e.ID, Type: e.Type, OccurredAt: e.OccurredAt}
 	}
-	return mine
+	return mine, handled
 }
