@@ -373,21 +373,30 @@ func TestAStalledFollowerHoldsNoOtherBackAndMissesNoEvent(t *testing.T) {
 	}
 }
 
+// pickySubscription subscribes, after 10 events of history, a projector
+// that takes only TenantPolicyChanged, telling status of the events it
+// passes, its stored checkpoint lingering behind them for linger.
+func pickySubscription(t *testing.T, status *projections.Status, linger time.Duration) (*projectiontest.World, <-chan *message.Message) {
+	t.Helper()
+	w := projectiontest.New(t)
+	historyOf(t, w, 10)
+	s := subscriber(t, w, w.Store, nil)
+	s.Following("picky", func(eventType string) bool { return eventType == "TenantPolicyChanged" }, status, linger)
+	messages, err := s.Subscribe(context.Background(), "picky")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, messages
+}
+
 // A projector following the live feed has nothing to write for the events
 // it has no interest in, only its checkpoint to move. Its status moves at
 // once, and its stored checkpoint with its next batch: each such batch cost
 // a transaction of its own per projector, 3 of the 9 round trips of the
 // read side per batch in the lag bench.
 func TestAProjectorPassesTheEventsItIgnoresAndStoresThemWithItsNextBatch(t *testing.T) {
-	w := projectiontest.New(t)
-	historyOf(t, w, 10)
-	s := subscriber(t, w, w.Store, nil)
 	status := projections.NewStatus()
-	s.Following("picky", func(eventType string) bool { return eventType == "TenantPolicyChanged" }, status, time.Hour)
-	messages, err := s.Subscribe(context.Background(), "picky")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, messages := pickySubscription(t, status, time.Hour)
 	var ignored eventstore.Position
 	for i := range 10 {
 		ignored = w.Append("acme", domain.SeatsChanged{Seats: 100 + i})
@@ -423,14 +432,7 @@ func TestAProjectorPassesTheEventsItIgnoresAndStoresThemWithItsNextBatch(t *test
 // With no next batch, the stored checkpoint follows the events a projector
 // ignores once they have lingered.
 func TestAProjectorStoresTheEventsItIgnoresOnceTheyHaveLingered(t *testing.T) {
-	w := projectiontest.New(t)
-	historyOf(t, w, 10)
-	s := subscriber(t, w, w.Store, nil)
-	s.Following("picky", func(eventType string) bool { return eventType == "TenantPolicyChanged" }, projections.NewStatus(), 10*time.Millisecond)
-	messages, err := s.Subscribe(context.Background(), "picky")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, messages := pickySubscription(t, projections.NewStatus(), 10*time.Millisecond)
 	var last eventstore.Position
 	for i := range 5 {
 		last = w.Append("acme", domain.SeatsChanged{Seats: 100 + i})
