@@ -33,26 +33,28 @@ type claimed struct {
 // writes it: tenant ids are slugs, which hold no "/".
 const keySQL = `(d.tenant_id || '/' || d.endpoint_id)`
 
-// busyFrom is the attempts this process has under way, per endpoint, as
-// SQL: parameters $first (tenants), $first+1 (endpoint ids), $first+2
-// (counts).
+// busyFrom is what this process holds, per endpoint, as SQL: parameters
+// $first (tenants), $first+1 (endpoint ids), $first+2 (counts), $first+3
+// (how many each may hold).
 func busyFrom(first int) string {
-	return fmt.Sprintf(`unnest($%d::text[], $%d::text[], $%d::int[]) AS busy (tenant_id, endpoint_id, n)`, first, first+1, first+2)
+	return fmt.Sprintf(`unnest($%d::text[], $%d::text[], $%d::int[], $%d::int[]) AS busy (tenant_id, endpoint_id, n, most)`,
+		first, first+1, first+2, first+3)
 }
 
 // claimSQL takes up to $1 due deliveries of enabled endpoints that no other
-// worker holds, at most $6 per endpoint counting those under way here,
-// and leases each for $2 microseconds (its next attempt moves past the
-// lease), counting the attempt. It locks the $7 soonest due deliveries of
-// the endpoints not at their limit already ($8: their keys), read in the
+// worker holds, at most as many per endpoint as it may hold here counting
+// those it holds ($3 for an endpoint that holds none), and leases each
+// for $2 microseconds (its next attempt moves past the lease), counting
+// the attempt. It locks the $4 soonest due deliveries of the endpoints not
+// at their limit already ($5: their keys), read in the
 // order of the due index, and takes its choice among them; the others are
 // free again when the statement ends.
 var claimSQL = fmt.Sprintf(`WITH soonest AS (
     SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.next_attempt_at
     FROM webhook_deliveries d
-    WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND %[3]s <> ALL ($8::text[])
+    WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND %[3]s <> ALL ($5::text[])
     ORDER BY d.next_attempt_at, d.position_commit, d.position_prepare
-    LIMIT $7
+    LIMIT $4
     FOR UPDATE SKIP LOCKED
 ),
 due AS (
@@ -62,7 +64,7 @@ due AS (
         FROM soonest s) s
     JOIN webhook_endpoints e ON e.tenant_id = s.tenant_id AND e.id = s.endpoint_id AND e.enabled
     LEFT JOIN %[2]s ON busy.tenant_id = s.tenant_id AND busy.endpoint_id = s.endpoint_id
-    WHERE s.nth + coalesce(busy.n, 0) <= $6
+    WHERE s.nth + coalesce(busy.n, 0) <= coalesce(busy.most, $3)
     ORDER BY s.next_attempt_at, s.position_commit, s.position_prepare
     LIMIT $1
 )
@@ -75,18 +77,20 @@ LEFT JOIN %[1]s p ON p.tenant_id = due.tenant_id
 WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
     (due.tenant_id, due.endpoint_id, due.position_commit, due.position_prepare)
 RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.event_id, d.attempts, d.next_attempt_at, d.retries,
-    e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END, p.body, e.failing_since IS NOT NULL`, publicevents.Table, busyFrom(3), keySQL)
+    e.url, e.secret, CASE WHEN e.previous_until > now() THEN e.previous_secret END, p.body, e.failing_since IS NOT NULL`, publicevents.Table, busyFrom(6), keySQL)
 
 // candidatesPerSlot sizes the claim's choice: the soonest due deliveries,
-// this many per free slot, so that an endpoint with many due cannot fill
+// this many per delivery asked for (and at most Concurrency times this
+// many more than asked for), so that an endpoint with many due cannot fill
 // the choice alone while others wait.
 const candidatesPerSlot = 8
 
-// claim leases up to n due deliveries, leaving out the endpoints that have
-// PerEndpoint attempts under way here (b).
+// claim leases up to n due deliveries, no endpoint beyond what it may hold
+// here (b).
 func (d *Dispatcher) claim(ctx context.Context, n int, b busy) ([]claimed, error) {
-	rows, err := d.store.pool.Query(ctx, claimSQL, n, d.opts.lease().Microseconds(), b.tenants, b.ids, b.counts,
-		d.opts.PerEndpoint, n*candidatesPerSlot, b.atLeast(d.opts.PerEndpoint))
+	candidates := min(n*candidatesPerSlot, n+d.opts.Concurrency*candidatesPerSlot)
+	rows, err := d.store.pool.Query(ctx, claimSQL, n, d.opts.lease().Microseconds(), d.opts.PerEndpoint, candidates,
+		b.atLimit(), b.tenants, b.ids, b.counts, b.limits)
 	if err != nil {
 		return nil, fmt.Errorf("webhooks: claim: %w", err)
 	}
@@ -121,7 +125,7 @@ func (d *Dispatcher) scanClaimed(row pgx.CollectableRow) (claimed, error) {
 }
 
 // nextDueSQL is how long until the next delivery of an enabled endpoint
-// that is not at its limit here ($1: their keys) is due (no row: none is
+// that does not hold all it may here ($1: their keys) is due (no row: none is
 // pending), in seconds; negative when one is due now.
 var nextDueSQL = fmt.Sprintf(`SELECT extract(epoch FROM d.next_attempt_at - now())::float8
 FROM webhook_deliveries d
@@ -133,7 +137,7 @@ LIMIT 1`, keySQL)
 // untilNextDue is how long the workers may sleep, at most most.
 func (d *Dispatcher) untilNextDue(ctx context.Context, b busy, most time.Duration) (time.Duration, error) {
 	var seconds float64
-	err := d.store.pool.QueryRow(ctx, nextDueSQL, b.atLeast(d.opts.PerEndpoint)).Scan(&seconds)
+	err := d.store.pool.QueryRow(ctx, nextDueSQL, b.atLimit()).Scan(&seconds)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return most, nil
 	}

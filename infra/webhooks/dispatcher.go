@@ -31,7 +31,7 @@ type Dispatcher struct {
 	instance  string        // tags our NOTIFYs, so that our listener ignores them
 	wake      wakeup.Signal // new public events or deliveries may be there
 	freed     wakeup.Signal // an attempt ended: a slot came free
-	inFlight  inFlight
+	holding   holding
 	successes *successes
 	metrics   *metrics
 	// fannedOut is the fan-out checkpoint as this process last saw it

@@ -24,12 +24,20 @@
 // next attempt moves past the time the attempt may take); they POST
 // without holding a database connection, at most Concurrency at once and
 // PerEndpoint per endpoint (a hanging receiver cannot take every slot),
-// then record the attempt (successes in batches). A worker that dies after
-// its POST and before recording leaves the delivery to be sent again when
+// then record the attempt (successes in batches). An endpoint whose last
+// attempt delivered within fastAttempt has its deliveries claimed ahead,
+// up to claimAhead per slot, and sent as slots free, so that a busy
+// endpoint costs one claim per hundred-odd deliveries, not one per
+// attempt; a delivery whose lease no longer covers an attempt is never
+// sent but given back, and so is everything held when the endpoint turns
+// slow or failing, or the dispatcher stops. A worker that dies after its
+// POST and before recording leaves the delivery to be sent again when
 // the lease ends, with the same webhook-id: delivery is at least once, and
 // a receiver dedupes on webhook-id. The lease also fences the recording:
 // a delivery replayed, or held back by a disabling, during an attempt
-// keeps that state.
+// keeps that state. (A disabling does not reach the deliveries a process
+// holds ahead: those already claimed are still sent, within seconds, as an
+// attempt under way would be.)
 //
 // A 2xx answer delivers. Anything else (no answer within the timeout
 // included) is retried with exponential backoff and jitter for about three

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"sync"
+	"time"
 
 	"github.com/rosterhq/roster/domain"
 )
@@ -12,64 +13,206 @@ type endpointKey struct {
 	id     string
 }
 
-// inFlight counts this process's attempts under way, per endpoint: a slow
-// or hanging receiver may hold at most PerEndpoint of the Concurrency
-// slots, so that it cannot hold up every other tenant's deliveries.
-type inFlight struct {
-	mu     sync.Mutex
-	total  int
-	counts map[endpointKey]int
+// String is the key as keySQL writes it.
+func (k endpointKey) String() string { return string(k.tenant) + "/" + k.id }
+
+// claimAhead is how many deliveries a fast endpoint may have claimed here
+// per slot it may send on (PerEndpoint): enough that one claim statement
+// serves hundreds of attempts, few enough that they are all sent well
+// within their lease (claimAhead attempts of fastAttempt each take 8 s of
+// a lease of at least 31 s).
+const claimAhead = 32
+
+// fastAttempt is the longest attempt after which an endpoint still counts
+// as fast: its deliveries are claimed ahead.
+const fastAttempt = 250 * time.Millisecond
+
+// forgetFast is how long an idle fast endpoint is remembered as fast.
+const forgetFast = time.Minute
+
+// holding is what this process holds, per endpoint: the deliveries it has
+// claimed and not yet sent (waiting for a slot), and the attempts under
+// way. An endpoint may have at most PerEndpoint attempts under way, so
+// that a slow or hanging receiver cannot hold up every other tenant's
+// deliveries; it may hold PerEndpoint deliveries in all, or claimAhead
+// times as many while it answers fast, so that a busy endpoint costs a
+// claim per few hundred deliveries rather than one per attempt.
+type holding struct {
+	mu        sync.Mutex
+	sending   int // attempts under way, all endpoints
+	waiting   int // claimed deliveries not yet sent, all endpoints
+	endpoints map[endpointKey]*held
 }
 
-func (f *inFlight) add(k endpointKey) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts == nil {
-		f.counts = map[endpointKey]int{}
+// held is one endpoint's share of holding.
+type held struct {
+	waiting []claimed // in the order claimed
+	sending int
+	fast    bool      // its last attempt here delivered within fastAttempt
+	more    bool      // the last claim gave it all it could hold: more may be due
+	used    time.Time // when an attempt last ended
+}
+
+func (e *held) count() int { return len(e.waiting) + e.sending }
+
+// limit is how many deliveries e may hold.
+func (e *held) limit(o Options) int {
+	if e.fast {
+		return o.PerEndpoint * claimAhead
 	}
-	f.counts[k]++
-	f.total++
+	return o.PerEndpoint
 }
 
-func (f *inFlight) done(k endpointKey) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.total--
-	if f.counts[k]--; f.counts[k] == 0 {
-		delete(f.counts, k)
+func (h *holding) endpoint(k endpointKey) *held {
+	if h.endpoints == nil {
+		h.endpoints = map[endpointKey]*held{}
+	}
+	e := h.endpoints[k]
+	if e == nil {
+		e = &held{}
+		h.endpoints[k] = e
+	}
+	return e
+}
+
+// add holds a batch that a claim of n, made with b held, returned, and
+// notes which endpoints may have more due: those that got all they asked
+// for (all they could hold then), or got some of a batch cut short by n.
+func (h *holding) add(batch []claimed, b busy, n int, o Options) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	got := map[endpointKey]int{}
+	for _, c := range batch {
+		k := endpointKey{c.tenant, c.endpoint}
+		e := h.endpoint(k)
+		e.waiting = append(e.waiting, c)
+		h.waiting++
+		got[k]++
+	}
+	asked := map[endpointKey]int{}
+	for i := range b.counts {
+		asked[endpointKey{domain.TenantID(b.tenants[i]), b.ids[i]}] = b.limits[i] - b.counts[i]
+	}
+	for k, e := range h.endpoints {
+		want, known := asked[k]
+		if !known {
+			want = o.PerEndpoint
+		}
+		e.more = got[k] > 0 && (got[k] >= want || len(batch) == n)
 	}
 }
 
-// busy is how many attempts are under way in all, and per endpoint as the
-// claim takes them: parallel arrays of tenants, endpoint ids and counts.
+// start takes the waiting deliveries that have a slot now, counting them
+// under way, and those whose lease no longer covers an attempt (now + the
+// attempt's time, minLease): these must not be sent, and go back.
+func (h *holding) start(o Options, now time.Time, minLease time.Duration) (send, stale []claimed) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range h.endpoints {
+		for len(e.waiting) > 0 && e.sending < o.PerEndpoint && h.sending < o.Concurrency {
+			c := e.waiting[0]
+			e.waiting = e.waiting[1:]
+			h.waiting--
+			if c.lease.Sub(now) < minLease {
+				stale = append(stale, c)
+				continue
+			}
+			e.sending++
+			h.sending++
+			send = append(send, c)
+		}
+	}
+	return send, stale
+}
+
+// done ends an attempt at k; fast says whether it delivered within
+// fastAttempt. An endpoint that was not fast gives back what it still has
+// waiting: it would wait for slow attempts, past its leases.
+func (h *holding) done(k endpointKey, fast bool, now time.Time) (giveBack []claimed) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := h.endpoint(k)
+	e.sending--
+	h.sending--
+	e.fast, e.used = fast, now
+	if !fast {
+		giveBack, e.waiting = e.waiting, nil
+		h.waiting -= len(giveBack)
+		e.more = false
+	}
+	return giveBack
+}
+
+// drain takes every waiting delivery (the workers stop).
+func (h *holding) drain() []claimed {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var all []claimed
+	for _, e := range h.endpoints {
+		all = append(all, e.waiting...)
+		e.waiting = nil
+	}
+	h.waiting = 0
+	return all
+}
+
+// busy is what this process holds, as the claim takes it: parallel arrays
+// of tenants, endpoint ids, how many each holds and may hold.
 type busy struct {
-	total   int
-	tenants []string
-	ids     []string
-	counts  []int
+	sending, waiting int
+	tenants          []string
+	ids              []string
+	counts           []int
+	limits           []int
+	// room is how many more the fast endpoints may hold; short, whether
+	// an endpoint that may have more due has room for a claim to be worth
+	// a statement (a slot, or half of a fast endpoint's window).
+	room  int
+	short bool
 }
 
-func (f *inFlight) snapshot() busy {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	b := busy{total: f.total}
-	for k, n := range f.counts {
-		b.tenants, b.ids, b.counts = append(b.tenants, string(k.tenant)), append(b.ids, k.id), append(b.counts, n)
+// snapshot returns what is held now, and forgets the endpoints that hold
+// nothing and are not worth remembering.
+func (h *holding) snapshot(o Options, now time.Time) busy {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	b := busy{sending: h.sending, waiting: h.waiting}
+	for k, e := range h.endpoints {
+		n := e.count()
+		if n == 0 && (!e.fast || now.Sub(e.used) > forgetFast) {
+			delete(h.endpoints, k)
+			continue
+		}
+		limit := e.limit(o)
+		b.tenants, b.ids = append(b.tenants, string(k.tenant)), append(b.ids, k.id)
+		b.counts, b.limits = append(b.counts, n), append(b.limits, limit)
+		if e.fast {
+			b.room += max(0, limit-n)
+		}
+		threshold := 1
+		if e.fast {
+			threshold = limit / 2
+		}
+		b.short = b.short || (e.more && limit-n >= threshold)
 	}
 	return b
 }
 
-// String is the key as keySQL writes it.
-func (k endpointKey) String() string { return string(k.tenant) + "/" + k.id }
-
-// atLeast are the keys of the endpoints with n attempts under way or more
-// (never nil: SQL's <> ALL of NULL is NULL).
-func (b busy) atLeast(n int) []string {
+// atLimit are the keys of the endpoints that hold all they may (never
+// nil: SQL's <> ALL of NULL is NULL).
+func (b busy) atLimit() []string {
 	keys := []string{}
-	for i, c := range b.counts {
-		if c >= n {
+	for i, n := range b.counts {
+		if n >= b.limits[i] {
 			keys = append(keys, endpointKey{domain.TenantID(b.tenants[i]), b.ids[i]}.String())
 		}
 	}
 	return keys
 }
+
+// free is how many slots are free of attempts and of waiting deliveries.
+func (b busy) free(o Options) int { return max(0, o.Concurrency-b.sending-b.waiting) }
+
+// wanted is how many deliveries the next claim asks for: the free slots
+// and the fast endpoints' room.
+func (b busy) wanted(o Options) int { return min(b.free(o)+b.room, o.PerEndpoint*claimAhead) }

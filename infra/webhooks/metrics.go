@@ -8,6 +8,7 @@ type metrics struct {
 	latency  prometheus.Histogram
 	queued   prometheus.Counter
 	disabled prometheus.Counter
+	claims   prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -21,13 +22,15 @@ func newMetrics() *metrics {
 			Help: "Webhook deliveries queued by this process's fan-out (one per public event and matching endpoint)."}),
 		disabled: prometheus.NewCounter(prometheus.CounterOpts{Name: "roster_webhook_endpoints_disabled_total",
 			Help: "Webhook endpoints this process disabled (410 Gone, or failing for --webhooks-disable-after)."}),
+		claims: prometheus.NewCounter(prometheus.CounterOpts{Name: "roster_webhook_claims_total",
+			Help: "Claims of due webhook deliveries made by this process's workers (a busy endpoint's deliveries are claimed ahead, many at a time)."}),
 	}
 }
 
 // Collectors are the dispatcher's metrics, to register where /metrics
 // serves them (wiring.MetricsHandler's more).
 func (d *Dispatcher) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{d.metrics.attempts, d.metrics.latency, d.metrics.queued, d.metrics.disabled}
+	return []prometheus.Collector{d.metrics.attempts, d.metrics.latency, d.metrics.queued, d.metrics.disabled, d.metrics.claims}
 }
 
 // resultLabel is the "result" of an attempt whose delivery ends in a state.

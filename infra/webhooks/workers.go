@@ -6,22 +6,36 @@ import (
 	"time"
 )
 
-// runWorkers claims due deliveries while it has free slots, and sends each
-// in its own goroutine, at most Concurrency at once and PerEndpoint per
-// endpoint. Sends outlive ctx (see Run); claiming stops with it.
+// runWorkers claims due deliveries while this process may hold more, and
+// sends each in its own goroutine as soon as it has a slot (see holding).
+// Sends outlive ctx (see Run); claiming stops with it, and whatever was
+// claimed and not sent then goes back at once.
 func (d *Dispatcher) runWorkers(ctx context.Context) {
 	var sending sync.WaitGroup
 	defer sending.Wait()
+	defer func() { d.giveBack(d.holding.drain()) }()
 	failWait := time.Duration(0)
+	// lookAt is when to claim next, unless woken first or an endpoint that
+	// may have more due has room (busy.short): not on every freed slot,
+	// which would cost a statement per attempt.
+	lookAt := time.Now()
 	for ctx.Err() == nil {
 		woken, freed := d.wake.Wait(), d.freed.Wait() // before the look, so that no wake-up is lost
-		b := d.inFlight.snapshot()
-		free := d.opts.Concurrency - b.total
-		if free == 0 {
-			d.pause(ctx, nil, freed, idleLook)
+		d.startHeld(&sending)
+		now := time.Now()
+		b := d.holding.snapshot(d.opts, now)
+		n := b.wanted(d.opts)
+		if n == 0 || (!b.short && now.Before(lookAt)) {
+			wait := d.opts.Poll
+			if n > 0 {
+				wait = lookAt.Sub(now)
+			}
+			if d.pause(ctx, woken, freed, wait) {
+				lookAt = time.Now()
+			}
 			continue
 		}
-		batch, err := d.claim(ctx, free, b)
+		batch, err := d.claim(ctx, n, b)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -32,49 +46,63 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 			continue
 		}
 		failWait = 0
-		d.sendAll(batch, &sending)
-		if len(batch) == free {
-			continue // more may be due
+		d.metrics.claims.Inc()
+		d.holding.add(batch, b, n, d.opts)
+		d.startHeld(&sending)
+		if len(batch) == n && b.free(d.opts) > 0 {
+			lookAt = time.Now() // more may be due, for slots as well as windows
+			continue
 		}
 		// Attempts just started end soon and free their slots: only when
-		// none did is it worth asking when the next delivery is due.
+		// nothing is held is it worth asking when the next delivery is due.
 		wait := d.opts.Poll
-		if len(batch) == 0 {
+		if b.sending+b.waiting+len(batch) == 0 {
 			wait = d.idleWait(ctx)
 		}
-		d.pause(ctx, woken, freed, wait)
+		lookAt = time.Now().Add(wait)
+		if d.pause(ctx, woken, freed, wait) {
+			lookAt = time.Now()
+		}
 	}
 }
 
-// sendAll starts an attempt of each delivery of batch, each in its slot.
-func (d *Dispatcher) sendAll(batch []claimed, sending *sync.WaitGroup) {
-	for _, c := range batch {
-		k := endpointKey{c.tenant, c.endpoint}
-		d.inFlight.add(k)
+// startHeld starts an attempt of each held delivery that has a slot, and
+// gives back those whose lease would run out during their attempt (it
+// must cover the timeout, and a second to record the attempt, as lease
+// does).
+func (d *Dispatcher) startHeld(sending *sync.WaitGroup) {
+	send, stale := d.holding.start(d.opts, time.Now(), d.opts.Timeout+time.Second)
+	d.giveBack(stale)
+	for _, c := range send {
 		sending.Go(func() {
-			defer func() { d.inFlight.done(k); d.freed.Fire() }()
-			d.deliver(c)
+			fast := d.deliver(c)
+			d.giveBack(d.holding.done(endpointKey{c.tenant, c.endpoint}, fast, time.Now()))
+			d.startHeld(sending) // the freed slot's next, without waiting for the claiming loop
+			d.freed.Fire()
 		})
 	}
 }
 
-// pause waits for ctx, either signal (nil: none) or the limit.
-func (d *Dispatcher) pause(ctx context.Context, woken, freed <-chan struct{}, limit time.Duration) {
+// pause waits for ctx, either signal (nil: none) or the limit, and says
+// whether it was woken (deliveries were queued).
+func (d *Dispatcher) pause(ctx context.Context, woken, freed <-chan struct{}, limit time.Duration) bool {
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
 	case <-woken:
+		return true
 	case <-freed:
 	case <-timer.C:
 	}
+	return false
 }
 
 // idleWait is how long the workers may wait, unwoken, for the next due
 // delivery: until it is due, at most idleLook, at least a millisecond (a
 // delivery another worker is claiming this instant looks due).
 func (d *Dispatcher) idleWait(ctx context.Context) time.Duration {
-	wait, err := d.untilNextDue(ctx, d.inFlight.snapshot(), idleLook)
+	wait, err := d.untilNextDue(ctx, d.holding.snapshot(d.opts, time.Now()), idleLook)
 	if err != nil {
 		return failedLookWait
 	}
@@ -82,21 +110,24 @@ func (d *Dispatcher) idleWait(ctx context.Context) time.Duration {
 }
 
 // deliver makes one attempt and records it: a success at an endpoint that
-// was not failing in the next batch, anything else at once.
-func (d *Dispatcher) deliver(c claimed) {
+// was not failing in the next batch, anything else at once. It says
+// whether the attempt delivered within fastAttempt.
+func (d *Dispatcher) deliver(c claimed) (fast bool) {
 	start := time.Now()
 	o := d.send(context.Background(), c)
 	d.metrics.latency.Observe(o.latency.Seconds())
+	fast = o.delivered() && o.latency <= fastAttempt
 	if o.delivered() && !c.failing {
 		d.successes.record(success{c, start, o})
-		return
+		return fast
 	}
 	v := judge(c, o, d.opts.Backoff)
 	if err := d.record(c, start, o, v); err != nil {
 		// The lease runs out and another attempt follows: at least once.
 		d.opts.Logger.Warn("webhooks: recording an attempt failed; it will be made again", "tenant", c.tenant,
 			"endpoint", c.endpoint, "event", c.eventID, "error", err)
-		return
+		return false
 	}
 	d.metrics.attempts.WithLabelValues(resultLabel[v.state]).Inc()
+	return fast
 }

@@ -1,0 +1,117 @@
+package webhooks_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/rosterhq/roster/infra/webhooks"
+)
+
+// claims is how many claim statements d's workers have run.
+func claims(t *testing.T, d *webhooks.Dispatcher) float64 {
+	t.Helper()
+	for _, c := range d.Collectors() {
+		descs := make(chan *prometheus.Desc, 1)
+		c.Describe(descs)
+		if !strings.Contains((<-descs).String(), `"roster_webhook_claims_total"`) {
+			continue
+		}
+		metrics := make(chan prometheus.Metric, 1)
+		c.Collect(metrics)
+		var m dto.Metric
+		if err := (<-metrics).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetCounter().GetValue()
+	}
+	t.Fatal("the dispatcher has no roster_webhook_claims_total")
+	return 0
+}
+
+// An endpoint that answers at once has its deliveries claimed ahead, many
+// per claim statement, instead of one claim per freed slot (which made a
+// busy endpoint cost a statement per attempt); each event is still sent
+// once.
+func TestABusyEndpointsDeliveriesAreClaimedManyAtATime(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.storeWithDefaults()
+	rc := newReceiver(t, answering(http.StatusNoContent))
+	endpoint(t, s, "acme", rc.URL)
+	const events = 2000
+	for range events {
+		w.publish(t, "acme", "user.activated.v1")
+	}
+	d := run(t, s)
+	eventually(t, time.Minute, "every event delivered", func() bool { return len(rc.ids()) == events })
+	if n := len(rc.requests()); n != events {
+		t.Errorf("the receiver got %d requests for %d events", n, events)
+	}
+	n := claims(t, d)
+	t.Logf("%d deliveries in %.0f claims", events, n)
+	if n > events/20 {
+		t.Errorf("%.0f claims for %d deliveries to one fast endpoint; want at most %d", n, events, events/20)
+	}
+}
+
+// The deliveries a dispatcher has claimed and not yet sent when it stops
+// are given back at once, not left to their leases: another process sends
+// them straight away, and each event reaches the receiver once.
+func TestDeliveriesClaimedAndNotSentAreGivenBackWhenTheDispatcherStops(t *testing.T) {
+	t.Parallel()
+	hold := make(chan struct{})
+	opts := func(o *webhooks.Options) { o.Timeout = 5 * time.Second } // leases of 11 s
+	w := newWorld(t)
+	o := w.options()
+	opts(&o)
+	s := w.store(o)
+	// The first eight answer at once (the endpoint is fast); the rest wait
+	// for hold, so that the dispatcher stops with deliveries claimed ahead.
+	rc := newReceiver(t, func(n int, rw http.ResponseWriter, r *http.Request) {
+		if n > 8 {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+			}
+		}
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	e, _ := endpoint(t, s, "acme", rc.URL)
+	const events = 300
+	for range events {
+		w.publish(t, "acme", "user.activated.v1")
+	}
+
+	ctx, stop := context.WithCancel(bg)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); webhooks.NewDispatcher(s).Run(ctx) }()
+	eventually(t, 10*time.Second, "the fast endpoint's next attempts under way", func() bool { return len(rc.requests()) == 16 })
+	stop()
+	close(hold) // the attempts under way are answered and recorded as the dispatcher stops
+	<-stopped
+
+	leased := 0
+	for _, dl := range deliveries(t, s, e) {
+		if dl.State == webhooks.Pending && time.Until(dl.NextAttemptAt) > time.Second {
+			leased++
+		}
+	}
+	if leased > 0 {
+		t.Fatalf("%d deliveries are still leased to the stopped dispatcher; want every unsent one given back", leased)
+	}
+	began := time.Now()
+	run(t, s)
+	eventually(t, 4*time.Second, "every event delivered by the next dispatcher, before any lease ends", func() bool {
+		return len(rc.ids()) == events
+	})
+	t.Logf("the next dispatcher delivered the rest in %s", time.Since(began))
+	if n := len(rc.requests()); n != events {
+		t.Errorf("the receiver got %d requests for %d events", n, events)
+	}
+}

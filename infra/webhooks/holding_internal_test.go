@@ -1,0 +1,56 @@
+package webhooks
+
+import (
+	"testing"
+	"time"
+)
+
+// A delivery held while its lease ran down is never sent once the lease no
+// longer covers an attempt: it goes back, and the next one waiting is sent.
+func TestAHeldDeliveryWhoseLeaseWouldEndDuringItsAttemptIsGivenBackNotSent(t *testing.T) {
+	o := Options{}.withDefaults()
+	now := time.Now()
+	short := claimed{tenant: "acme", endpoint: "e", eventID: "short", lease: now.Add(o.Timeout)}
+	long := claimed{tenant: "acme", endpoint: "e", eventID: "long", lease: now.Add(o.lease())}
+	var h holding
+	h.add([]claimed{short, long}, busy{}, 2, o)
+	send, stale := h.start(o, now, o.Timeout+time.Second)
+	if len(send) != 1 || send[0].eventID != "long" {
+		t.Errorf("sent %v; want only the delivery whose lease covers its attempt", send)
+	}
+	if len(stale) != 1 || stale[0].eventID != "short" {
+		t.Errorf("given back %v; want the delivery whose lease would end during its attempt", stale)
+	}
+}
+
+// An endpoint whose attempt was slow or failed gives back what it holds
+// beyond its attempts under way, and may again hold only PerEndpoint.
+func TestAnEndpointThatTurnsSlowGivesBackWhatItHoldsAhead(t *testing.T) {
+	o := Options{}.withDefaults()
+	now := time.Now()
+	k := endpointKey{"acme", "e"}
+	var h holding
+	h.add([]claimed{{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())}}, busy{}, 1, o)
+	send, _ := h.start(o, now, time.Second)
+	h.done(k, true, now)
+	if b := h.snapshot(o, now); b.limits[0] != o.PerEndpoint*claimAhead {
+		t.Fatalf("a fast endpoint may hold %d; want %d", b.limits[0], o.PerEndpoint*claimAhead)
+	}
+	var batch []claimed
+	for range 3 * o.PerEndpoint {
+		batch = append(batch, claimed{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())})
+	}
+	h.add(batch, busy{}, len(batch), o)
+	send, _ = h.start(o, now, time.Second)
+	if len(send) != o.PerEndpoint {
+		t.Fatalf("started %d attempts at one endpoint; want PerEndpoint, %d", len(send), o.PerEndpoint)
+	}
+	back := h.done(k, false, now)
+	if len(back) != 2*o.PerEndpoint {
+		t.Errorf("a slow attempt gave back %d held deliveries; want the %d not under way", len(back), 2*o.PerEndpoint)
+	}
+	if b := h.snapshot(o, now); b.limits[0] != o.PerEndpoint || b.counts[0] != o.PerEndpoint-1 {
+		t.Errorf("after a slow attempt the endpoint holds %d of %d; want %d of PerEndpoint, %d", b.counts[0], b.limits[0],
+			o.PerEndpoint-1, o.PerEndpoint)
+	}
+}
