@@ -34,16 +34,24 @@ func claims(t *testing.T, d *webhooks.Dispatcher) float64 {
 	return 0
 }
 
+// answeringAtOnce is a world whose store (the tests' options) has one
+// endpoint of tenant acme, at a receiver that answers 204 at once.
+func answeringAtOnce(t *testing.T) (*world, *webhooks.Store, *receiver) {
+	t.Helper()
+	w := newWorld(t)
+	s := w.storeWithDefaults()
+	rc := newReceiver(t, answering(http.StatusNoContent))
+	endpoint(t, s, "acme", rc.URL)
+	return w, s, rc
+}
+
 // An endpoint that answers at once has its deliveries claimed ahead, many
 // per claim statement, instead of one claim per freed slot (which made a
 // busy endpoint cost a statement per attempt); each event is still sent
 // once.
 func TestABusyEndpointsDeliveriesAreClaimedManyAtATime(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	s := w.storeWithDefaults()
-	rc := newReceiver(t, answering(http.StatusNoContent))
-	endpoint(t, s, "acme", rc.URL)
+	w, s, rc := answeringAtOnce(t)
 	const events = 2000
 	for range events {
 		w.publish(t, "acme", "user.activated.v1")
@@ -113,5 +121,27 @@ func TestDeliveriesClaimedAndNotSentAreGivenBackWhenTheDispatcherStops(t *testin
 	t.Logf("the next dispatcher delivered the rest in %s", time.Since(began))
 	if n := len(rc.requests()); n != events {
 		t.Errorf("the receiver got %d requests for %d events", n, events)
+	}
+}
+
+// Once an endpoint is fast, the fan-out queues its new deliveries leased
+// to its own process and hands them to the workers: they are sent without
+// a claim statement each.
+func TestAFastEndpointsNewDeliveriesAreSentWithoutAClaimEach(t *testing.T) {
+	t.Parallel()
+	w, s, rc := answeringAtOnce(t)
+	d := run(t, s)
+	w.publish(t, "acme", "user.activated.v1")
+	eventually(t, 10*time.Second, "the first delivery, which makes the endpoint fast", func() bool { return len(rc.ids()) == 1 })
+	before := claims(t, d)
+	const events = 100
+	for i := range events {
+		w.publish(t, "acme", "user.activated.v1")
+		eventually(t, 10*time.Second, "the delivery", func() bool { return len(rc.ids()) == i+2 })
+	}
+	n := claims(t, d) - before
+	t.Logf("%d deliveries, one at a time, in %.0f claims", events, n)
+	if n > events/10 {
+		t.Errorf("%.0f claims for %d deliveries queued one at a time to a fast endpoint; want at most %d", n, events, events/10)
 	}
 }

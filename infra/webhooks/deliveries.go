@@ -91,18 +91,47 @@ func (s *Store) Deliveries(ctx context.Context, tenant domain.TenantID, endpoint
 	return list, next, nil
 }
 
-// deliveriesSQL reads a page of deliveries with their attempts.
+// deliveriesSQL reads a page of deliveries with their attempts: those in
+// webhook_attempts, and the one that delivered, kept in the delivery's
+// last_* columns when the usual batch of successes recorded it (one row
+// written per delivery instead of two).
 const deliveriesSQL = `SELECT d.position_commit, d.position_prepare, d.event_id, d.event_type, d.state,
     CASE WHEN d.state = 'pending' AND d.next_attempt_at <> 'infinity' THEN d.next_attempt_at END, d.created_at,
     coalesce((SELECT json_agg(json_build_object('n', a.attempt, 'at', a.at, 'status', a.status_code, 'ms', a.latency_ms,
         'error', a.error, 'next', a.next_attempt_at) ORDER BY a.attempt)
-      FROM webhook_attempts a WHERE (a.tenant_id, a.endpoint_id, a.position_commit, a.position_prepare) =
-        (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare)), '[]')
+      FROM (SELECT a.attempt, a.at, a.status_code, a.latency_ms, a.error, a.next_attempt_at FROM webhook_attempts a
+          WHERE (a.tenant_id, a.endpoint_id, a.position_commit, a.position_prepare) =
+            (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare)
+        UNION ALL
+        SELECT ` + deliveringAttempt + ` WHERE ` + deliveringAttemptUnlogged + `) a), '[]')
 FROM webhook_deliveries d
 WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND (d.position_commit, d.position_prepare) < ($3, $4)
   AND ($5 = '' OR d.state = $5)
 ORDER BY d.position_commit DESC, d.position_prepare DESC
 LIMIT $6`
+
+// deliveringAttempt is, as the columns of webhook_attempts, the attempt
+// that delivered delivery d, from its last_* columns.
+const deliveringAttempt = `d.attempts, d.last_attempt_at, d.last_status, d.last_latency_ms, NULL::text, NULL::timestamptz`
+
+// deliveringAttemptUnlogged holds for a delivered delivery d whose
+// delivering attempt is not in webhook_attempts, but only in d's last_*
+// columns (see successes.write).
+const deliveringAttemptUnlogged = `d.state = 'delivered' AND d.last_attempt_at IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM webhook_attempts l WHERE (l.tenant_id, l.endpoint_id, l.position_commit, l.position_prepare, l.attempt) =
+        (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, d.attempts))`
+
+// keepDeliveringAttempts copies into webhook_attempts the delivering
+// attempt of the deliveries d of an endpoint (tenant $1, id $2) that
+// match cond, before a replay makes them pending again and the next
+// attempt overwrites their last_* columns.
+func keepDeliveringAttempts(cond string) string {
+	return `INSERT INTO webhook_attempts (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status_code,
+    latency_ms, error, next_attempt_at)
+SELECT d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare, ` + deliveringAttempt + `
+FROM webhook_deliveries d
+WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND ` + cond + ` AND ` + deliveringAttemptUnlogged
+}
 
 // storedAttempt is an attempt as deliveriesSQL aggregates it.
 type storedAttempt struct {

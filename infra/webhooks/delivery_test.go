@@ -289,3 +289,34 @@ func TestARedirectIsAnAnswerNotFollowed(t *testing.T) {
 		t.Errorf("the redirect's target got %d requests", n)
 	}
 }
+
+// A success whose delivery changed hands during the attempt (replayed
+// here) leaves the delivery as the replay made it, to be sent again, and
+// still appears in the log: both attempts are there, each answered 200.
+func TestASuccessWhoseDeliveryWasReplayedDuringItsAttemptIsLoggedAndSentAgain(t *testing.T) {
+	t.Parallel()
+	replayed := make(chan struct{})
+	st := start(t, nil, func(n int, rw http.ResponseWriter, _ *http.Request) {
+		if n == 1 {
+			<-replayed // answer the first attempt only once the replay is stored
+		}
+	})
+	sent := st.publish(t, "acme", "user.activated.v1")
+	eventually(t, 10*time.Second, "the first attempt under way", func() bool { return len(st.rc.requests()) == 1 })
+	if err := st.s.ReplayDelivery(bg, "acme", st.e.ID, sent.id); err != nil {
+		t.Fatal(err)
+	}
+	close(replayed)
+	eventually(t, 10*time.Second, "the replayed delivery sent and both attempts logged", func() bool {
+		d := only(t, st)
+		return d.State == webhooks.Delivered && len(d.Attempts) == 2
+	})
+	for _, a := range only(t, st).Attempts {
+		if a.StatusCode != http.StatusOK {
+			t.Errorf("attempt %d answered %d; want 200", a.Number, a.StatusCode)
+		}
+	}
+	if n := len(st.rc.requests()); n != 2 {
+		t.Errorf("the receiver got %d requests; want the first and the replay's", n)
+	}
+}

@@ -85,8 +85,14 @@ func (d *Dispatcher) runFanOut(ctx context.Context) {
 			wait, woken = failWait, nil
 		case err == nil:
 			failWait = 0
-			if r.queued > 0 {
-				d.metrics.queued.Add(float64(r.queued))
+			if r.queued.count > 0 {
+				d.metrics.queued.Add(float64(r.queued.count))
+			}
+			if len(r.queued.leased) > 0 {
+				d.giveBack(d.holding.addLeased(r.queued.leased, r.queued.more))
+				d.freed.Fire() // our workers start them
+			}
+			if len(r.queued.more) > 0 { // deliveries to be claimed
 				d.wake.Fire() // our workers
 				d.tellOthers(ctx)
 			}

@@ -24,14 +24,17 @@
 // next attempt moves past the time the attempt may take); they POST
 // without holding a database connection, at most Concurrency at once and
 // PerEndpoint per endpoint (a hanging receiver cannot take every slot),
-// then record the attempt (successes in batches). An endpoint whose last
-// attempt delivered within fastAttempt has its deliveries claimed ahead,
-// up to claimAhead per slot, and sent as slots free, so that a busy
-// endpoint costs one claim per hundred-odd deliveries, not one per
-// attempt; a delivery whose lease no longer covers an attempt is never
-// sent but given back, and so is everything held when the endpoint turns
-// slow or failing, or the dispatcher stops. A worker that dies after its
-// POST and before recording leaves the delivery to be sent again when
+// then record the attempt (successes in batches, the delivering attempt
+// on its delivery's row). An endpoint whose last attempt delivered within
+// fastAttempt has its deliveries claimed ahead, up to claimAhead per slot,
+// and sent as slots free, so that a busy endpoint costs one claim per
+// hundred-odd deliveries, not one per attempt; the fan-out queues such an
+// endpoint's new deliveries already leased to its own process, up to that
+// room, and hands them to its workers, so that live traffic needs no
+// claim at all. A held delivery whose lease no longer covers an attempt is
+// never sent but given back, and so is everything held when the endpoint
+// turns slow or failing, or the dispatcher stops. A worker that dies after
+// its POST and before recording leaves the delivery to be sent again when
 // the lease ends, with the same webhook-id: delivery is at least once, and
 // a receiver dedupes on webhook-id. The lease also fences the recording:
 // a delivery replayed, or held back by a disabling, during an attempt

@@ -42,6 +42,7 @@ type holding struct {
 	sending   int // attempts under way, all endpoints
 	waiting   int // claimed deliveries not yet sent, all endpoints
 	endpoints map[endpointKey]*held
+	drained   bool // the workers have stopped
 }
 
 // held is one endpoint's share of holding.
@@ -102,6 +103,27 @@ func (h *holding) add(batch []claimed, b busy, n int, o Options) {
 	}
 }
 
+// addLeased holds deliveries the fan-out queued leased to this process,
+// and notes the endpoints that had more queued (to be claimed). Once the
+// workers have stopped (drain), it holds nothing and returns the batch, to
+// be given back.
+func (h *holding) addLeased(batch []claimed, more map[endpointKey]bool) (refused []claimed) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.drained {
+		return batch
+	}
+	for _, c := range batch {
+		e := h.endpoint(endpointKey{c.tenant, c.endpoint})
+		e.waiting = append(e.waiting, c)
+		h.waiting++
+	}
+	for k := range more {
+		h.endpoint(k).more = true
+	}
+	return nil
+}
+
 // start takes the waiting deliveries that have a slot now, counting them
 // under way, and those whose lease no longer covers an attempt (now + the
 // attempt's time, minLease): these must not be sent, and go back.
@@ -143,10 +165,12 @@ func (h *holding) done(k endpointKey, fast bool, now time.Time) (giveBack []clai
 	return giveBack
 }
 
-// drain takes every waiting delivery (the workers stop).
+// drain takes every waiting delivery, and any the fan-out adds later
+// (the workers stop).
 func (h *holding) drain() []claimed {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.drained = true
 	var all []claimed
 	for _, e := range h.endpoints {
 		all = append(all, e.waiting...)
@@ -164,6 +188,7 @@ type busy struct {
 	ids              []string
 	counts           []int
 	limits           []int
+	rooms            []int // how many more each may hold, if fast; 0 if not
 	// room is how many more the fast endpoints may hold; short, whether
 	// an endpoint that may have more due has room for a claim to be worth
 	// a statement (a slot, or half of a fast endpoint's window).
@@ -186,9 +211,12 @@ func (h *holding) snapshot(o Options, now time.Time) busy {
 		limit := e.limit(o)
 		b.tenants, b.ids = append(b.tenants, string(k.tenant)), append(b.ids, k.id)
 		b.counts, b.limits = append(b.counts, n), append(b.limits, limit)
+		room := 0
 		if e.fast {
-			b.room += max(0, limit-n)
+			room = max(0, limit-n)
 		}
+		b.room += room
+		b.rooms = append(b.rooms, room)
 		threshold := 1
 		if e.fast {
 			threshold = limit / 2

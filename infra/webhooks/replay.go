@@ -32,7 +32,8 @@ func (s *Store) Replay(ctx context.Context, tenant domain.TenantID, endpoint str
 }
 
 // replaySQL queues the endpoint's events after a position (see Replay).
-var replaySQL = fmt.Sprintf(`INSERT INTO webhook_deliveries AS d (tenant_id, endpoint_id, position_commit, position_prepare, event_id, event_type, next_attempt_at)
+var replaySQL = fmt.Sprintf(`WITH kept AS (%[2]s)
+INSERT INTO webhook_deliveries AS d (tenant_id, endpoint_id, position_commit, position_prepare, event_id, event_type, next_attempt_at)
 SELECT p.tenant_id, e.id, p.position_commit, p.position_prepare, p.event_id, p.type,
     CASE WHEN e.enabled THEN now() ELSE 'infinity' END
 FROM webhook_endpoints e
@@ -43,16 +44,13 @@ JOIN %[1]s p ON p.tenant_id = e.tenant_id
     AND (cardinality(e.types) = 0 OR p.type = ANY (e.types))
 WHERE e.tenant_id = $1 AND e.id = $2
 ON CONFLICT (tenant_id, endpoint_id, position_commit, position_prepare) DO UPDATE
-SET state = 'pending', retries = 0, next_attempt_at = excluded.next_attempt_at`, publicevents.Table)
+SET state = 'pending', retries = 0, next_attempt_at = excluded.next_attempt_at`, publicevents.Table,
+	keepDeliveringAttempts(`(d.position_commit, d.position_prepare) > ($3, $4)`))
 
 // ReplayDelivery queues one delivery of an endpoint of tenant again, by
 // its event id, with a fresh round of retries.
 func (s *Store) ReplayDelivery(ctx context.Context, tenant domain.TenantID, endpoint, eventID string) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE webhook_deliveries d
-SET state = 'pending', retries = 0, next_attempt_at = CASE WHEN e.enabled THEN now() ELSE 'infinity' END
-FROM webhook_endpoints e
-WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.event_id = $3 AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id`,
-		string(tenant), endpoint, eventID)
+	tag, err := s.pool.Exec(ctx, replayDeliverySQL, string(tenant), endpoint, eventID)
 	if err != nil {
 		return fmt.Errorf("webhooks: replay delivery: %w", pgoutage.Read(err))
 	}
@@ -62,3 +60,10 @@ WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.event_id = $3 AND e.tenant_i
 	s.notify(ctx)
 	return nil
 }
+
+// replayDeliverySQL makes one delivery pending again (see ReplayDelivery).
+var replayDeliverySQL = `WITH kept AS (` + keepDeliveringAttempts(`d.event_id = $3`) + `)
+UPDATE webhook_deliveries d
+SET state = 'pending', retries = 0, next_attempt_at = CASE WHEN e.enabled THEN now() ELSE 'infinity' END
+FROM webhook_endpoints e
+WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.event_id = $3 AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id`

@@ -142,6 +142,20 @@ func TestReplaySendsEveryEventAfterACursorAgainWithTheSameWebhookID(t *testing.T
 	if want := map[string]int{sent[0].id: 2, sent[1].id: 1, sent[2].id: 2, sent[3].id: 2}; !maps.Equal(count, want) {
 		t.Errorf("received %v; want %v", count, want)
 	}
+	// The log keeps the attempt that delivered before the replay as well
+	// as the one that delivered after it.
+	for _, d := range deliveries(t, st.s, st.e) {
+		var numbers []int
+		for _, a := range d.Attempts {
+			if a.StatusCode != http.StatusOK || a.Error != "" {
+				t.Errorf("%s: attempt %d answered %d %q; want 200", d.EventID, a.Number, a.StatusCode, a.Error)
+			}
+			numbers = append(numbers, a.Number)
+		}
+		if want := []int{1, 2}[:count[d.EventID]]; !slices.Equal(numbers, want) {
+			t.Errorf("%s's log shows attempts %v; want %v", d.EventID, numbers, want)
+		}
+	}
 }
 
 // An endpoint gets the events that happened once it existed; the earlier

@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/rosterhq/roster/commands/eventstore"
 )
 
 // maxSuccessBatch bounds the successes recorded by one statement.
@@ -60,8 +64,11 @@ func (r *successes) run() {
 	}
 }
 
-// write records a batch: each delivery delivered, unless it changed hands
-// since its claim (see record), and each attempt in the log.
+// write records a batch: each delivery delivered, with the attempt that
+// delivered it in its last_* columns (the log reads it there: see
+// deliveriesSQL), unless it changed hands since its claim (see record); an
+// attempt whose delivery changed hands, and still exists, goes into the
+// log of attempts instead, as every attempt that did not deliver does.
 func (r *successes) write(batch []success) error {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
@@ -73,30 +80,70 @@ func (r *successes) write(batch []success) error {
 		tenants[i], endpoints[i], commits[i], prepares[i] = string(w.c.tenant), w.c.endpoint, w.c.at.Commit, w.c.at.Prepare
 		attempts[i], starts[i], statuses[i], latencies[i], leases[i] = w.c.attempt, w.start, w.o.status, w.o.latency.Milliseconds(), w.c.lease
 	}
-	_, err := r.d.store.pool.Exec(ctx, successesSQL, tenants, endpoints, commits, prepares, attempts, starts, statuses, latencies, leases)
+	rows, err := r.d.store.pool.Query(ctx, successesSQL, tenants, endpoints, commits, prepares, attempts, starts, statuses, latencies, leases)
 	if err != nil {
 		return fmt.Errorf("webhooks: record %d deliveries: %w", n, err)
+	}
+	recorded := map[deliveryKey]bool{}
+	var k deliveryKey
+	_, err = pgx.ForEachRow(rows, []any{(*string)(&k.tenant), &k.id, &k.at.Commit, &k.at.Prepare}, func() error {
+		recorded[k] = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("webhooks: record %d deliveries: %w", n, err)
+	}
+	if len(recorded) == n {
+		return nil
+	}
+	var lost []int // changed hands: their attempts go into the log
+	for i, w := range batch {
+		if !recorded[deliveryKey{endpointKey{w.c.tenant, w.c.endpoint}, w.c.at}] {
+			lost = append(lost, i)
+		}
+	}
+	_, err = r.d.store.pool.Exec(ctx, lostSuccessesSQL, pick(tenants, lost), pick(endpoints, lost), pick(commits, lost),
+		pick(prepares, lost), pick(attempts, lost), pick(starts, lost), pick(statuses, lost), pick(latencies, lost))
+	if err != nil {
+		return fmt.Errorf("webhooks: log %d attempts of deliveries that changed hands: %w", len(lost), err)
 	}
 	return nil
 }
 
-// successesSQL records a batch of successes (see successes.write).
-const successesSQL = `WITH batch AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::int[], $6::timestamptz[], $7::int[],
-        $8::bigint[], $9::timestamptz[])
-        AS b (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status, ms, lease)
-),
-delivered AS (
-    UPDATE webhook_deliveries d
-    SET state = 'delivered', last_attempt_at = b.at, last_status = b.status, last_error = NULL, last_latency_ms = b.ms
-    FROM batch b
-    WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
-        (b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare)
-      AND d.attempts = b.attempt AND d.next_attempt_at = b.lease
-)
-INSERT INTO webhook_attempts (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status_code, latency_ms)
+// deliveryKey names a delivery.
+type deliveryKey struct {
+	endpointKey
+	at eventstore.Position
+}
+
+// pick returns the elements of xs at indexes.
+func pick[T any](xs []T, indexes []int) []T {
+	out := make([]T, len(indexes))
+	for i, j := range indexes {
+		out[i] = xs[j]
+	}
+	return out
+}
+
+// successesSQL records a batch of successes on their deliveries, if still
+// leased to their attempts, and returns those it recorded (see
+// successes.write).
+const successesSQL = `UPDATE webhook_deliveries d
+SET state = 'delivered', last_attempt_at = b.at, last_status = b.status, last_error = NULL, last_latency_ms = b.ms
+FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::int[], $6::timestamptz[], $7::int[], $8::bigint[],
+    $9::timestamptz[]) AS b (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status, ms, lease)
+WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
+    (b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare)
+  AND d.attempts = b.attempt AND d.next_attempt_at = b.lease
+RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare`
+
+// lostSuccessesSQL logs the successful attempts of deliveries that changed
+// hands meanwhile, those that still exist.
+const lostSuccessesSQL = `INSERT INTO webhook_attempts (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at,
+    status_code, latency_ms)
 SELECT b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare, b.attempt, b.at, b.status, b.ms
-FROM batch b
+FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::int[], $6::timestamptz[], $7::int[], $8::bigint[])
+    AS b (tenant_id, endpoint_id, position_commit, position_prepare, attempt, at, status, ms)
 WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
     (b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare))
 ON CONFLICT DO NOTHING`
