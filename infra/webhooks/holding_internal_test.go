@@ -54,3 +54,34 @@ func TestAnEndpointThatTurnsSlowGivesBackWhatItHoldsAhead(t *testing.T) {
 			o.PerEndpoint-1, o.PerEndpoint)
 	}
 }
+
+// An endpoint whose window was full when another claim ran (it was left
+// out of that claim) still counts as having more due: its next claim
+// comes as soon as half its window is sent, not at the next poll.
+func TestAClaimForOthersLeavesAFullEndpointShortOnceItsWindowDrains(t *testing.T) {
+	o := Options{}.withDefaults()
+	now := time.Now()
+	k := endpointKey{"acme", "e"}
+	var h holding
+	h.add([]claimed{{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())}}, busy{}, 1, o)
+	h.start(o, now, time.Second)
+	h.done(k, true, now) // fast
+	window := o.PerEndpoint * claimAhead
+	var batch []claimed
+	for range window {
+		batch = append(batch, claimed{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())})
+	}
+	b := h.snapshot(o, now)
+	h.add(batch, b, window, o) // its whole window: more may be due
+	full := h.snapshot(o, now)
+	h.add(nil, full, o.Concurrency, o) // a claim for the others, which left it out, found nothing
+	for range window/2 + 1 {
+		send, _ := h.start(o, now, time.Second)
+		for range send {
+			h.done(k, true, now)
+		}
+	}
+	if !h.snapshot(o, now).short {
+		t.Error("an endpoint with more due and half its window free is not short after a claim that left it out")
+	}
+}

@@ -78,7 +78,8 @@ func (h *holding) endpoint(k endpointKey) *held {
 
 // add holds a batch that a claim of n, made with b held, returned, and
 // notes which endpoints may have more due: those that got all they asked
-// for (all they could hold then), or got some of a batch cut short by n.
+// for (all they could hold then), or got some of a batch cut short by n;
+// an endpoint that was at its limit keeps what was noted before.
 func (h *holding) add(batch []claimed, b busy, n int, o Options) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -96,7 +97,10 @@ func (h *holding) add(batch []claimed, b busy, n int, o Options) {
 	}
 	for k, e := range h.endpoints {
 		want, known := asked[k]
-		if !known {
+		switch {
+		case known && want <= 0:
+			continue // at its limit, left out of the claim: it tells nothing of it
+		case !known:
 			want = o.PerEndpoint
 		}
 		e.more = got[k] > 0 && (got[k] >= want || len(batch) == n)
