@@ -26,13 +26,8 @@ func TestAHeldDeliveryWhoseLeaseWouldEndDuringItsAttemptIsGivenBackNotSent(t *te
 // An endpoint whose attempt was slow or failed gives back what it holds
 // beyond its attempts under way, and may again hold only PerEndpoint.
 func TestAnEndpointThatTurnsSlowGivesBackWhatItHoldsAhead(t *testing.T) {
-	o := Options{}.withDefaults()
-	now := time.Now()
-	k := endpointKey{"acme", "e"}
-	var h holding
-	h.add([]claimed{{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())}}, busy{}, 1, o)
-	send, _ := h.start(o, now, time.Second)
-	h.done(k, true, now)
+	o, now, k := Options{}.withDefaults(), time.Now(), endpointKey{"acme", "e"}
+	h := holdingFast(o, now, k)
 	if b := h.snapshot(o, now); b.limits[0] != o.PerEndpoint*claimAhead {
 		t.Fatalf("a fast endpoint may hold %d; want %d", b.limits[0], o.PerEndpoint*claimAhead)
 	}
@@ -41,7 +36,7 @@ func TestAnEndpointThatTurnsSlowGivesBackWhatItHoldsAhead(t *testing.T) {
 		batch = append(batch, claimed{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())})
 	}
 	h.add(batch, busy{}, len(batch), o)
-	send, _ = h.start(o, now, time.Second)
+	send, _ := h.start(o, now, time.Second)
 	if len(send) != o.PerEndpoint {
 		t.Fatalf("started %d attempts at one endpoint; want PerEndpoint, %d", len(send), o.PerEndpoint)
 	}
@@ -59,13 +54,8 @@ func TestAnEndpointThatTurnsSlowGivesBackWhatItHoldsAhead(t *testing.T) {
 // out of that claim) still counts as having more due: its next claim
 // comes as soon as half its window is sent, not at the next poll.
 func TestAClaimForOthersLeavesAFullEndpointShortOnceItsWindowDrains(t *testing.T) {
-	o := Options{}.withDefaults()
-	now := time.Now()
-	k := endpointKey{"acme", "e"}
-	var h holding
-	h.add([]claimed{{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())}}, busy{}, 1, o)
-	h.start(o, now, time.Second)
-	h.done(k, true, now) // fast
+	o, now, k := Options{}.withDefaults(), time.Now(), endpointKey{"acme", "e"}
+	h := holdingFast(o, now, k)
 	window := o.PerEndpoint * claimAhead
 	var batch []claimed
 	for range window {
@@ -84,4 +74,14 @@ func TestAClaimForOthersLeavesAFullEndpointShortOnceItsWindowDrains(t *testing.T
 	if !h.snapshot(o, now).short {
 		t.Error("an endpoint with more due and half its window free is not short after a claim that left it out")
 	}
+}
+
+// holdingFast holds nothing but knows k as fast: its one attempt
+// delivered at once.
+func holdingFast(o Options, now time.Time, k endpointKey) *holding {
+	var h holding
+	h.add([]claimed{{tenant: k.tenant, endpoint: k.id, lease: now.Add(o.lease())}}, busy{}, 1, o)
+	h.start(o, now, time.Second)
+	h.done(k, true, now)
+	return &h
 }
