@@ -30,11 +30,12 @@ type teller struct {
 	// touched are the drafts the batch began or continued, in feed order:
 	// each is inserted, updated or deleted (stored says which).
 	touched []*draft
+	writes  map[*draft]bool // the drafts in touched
 	stored  map[*draft]bool
 }
 
 func newTeller() *teller {
-	return &teller{tenants: map[domain.TenantID]*tenantFacts{}, stored: map[*draft]bool{}}
+	return &teller{tenants: map[domain.TenantID]*tenantFacts{}, writes: map[*draft]bool{}, stored: map[*draft]bool{}}
 }
 
 // tenant is t's facts of tenant id, created empty.
@@ -57,19 +58,19 @@ func (t *teller) tell(e projections.Event) {
 	d := f.open
 	if d != nil && part.Index == 0 {
 		// A command whose events stopped short, which atomic appends never
-		// leave (a foreign history might): told as far as it went, so that
-		// an open row never stays before complete ones.
+		// leave (a foreign history might): told as far as it went, and
+		// written with the batch (it may have been loaded from its row), so
+		// that an open row never stays before complete ones.
 		d.Remaining = 0
 		d.finish(f.users, f.policy)
+		t.touch(d)
 		d = nil
 	}
 	if d == nil {
 		d = &draft{Tenant: e.Tenant, Position: e.Position, EventID: e.ID, Version: e.Version, At: e.OccurredAt}
 		f.open = d
 	}
-	if len(t.touched) == 0 || t.touched[len(t.touched)-1] != d {
-		t.touched = append(t.touched, d)
-	}
+	t.touch(d)
 	if d.Before == nil { // a draft read back from JSON with none
 		d.Before = map[domain.UserID]userFacts{}
 	}
@@ -99,6 +100,14 @@ func (t *teller) tell(e projections.Event) {
 		d.Remaining = 0
 		d.finish(f.users, f.policy)
 		f.open = nil
+	}
+}
+
+// touch notes that the batch writes d, once.
+func (t *teller) touch(d *draft) {
+	if !t.writes[d] {
+		t.writes[d] = true
+		t.touched = append(t.touched, d)
 	}
 }
 

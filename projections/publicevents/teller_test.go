@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -131,5 +132,37 @@ func TestACommandIsToldWithTheConsequencesItsReplyListed(t *testing.T) {
 				t.Fatalf("seed %d, command %d told as %s %+v, want %s %+v", seed, i, d.Type, got, wanted[i].typ, w)
 			}
 		}
+	}
+}
+
+// A command whose events stopped short (a foreign history; atomic appends
+// never leave one) and whose open row a batch loaded is told as far as it
+// went when the next command begins, and its row is rewritten with the
+// batch: left open, it would hold back every reader of the log.
+func TestACommandLeftOpenByAnEarlierBatchIsClosedWhenTheNextBegins(t *testing.T) {
+	t.Parallel()
+	invite := func(id domain.UserID) domain.Event {
+		return domain.UserInvited{User: id, Role: domain.RoleMember, Kind: domain.KindMember}
+	}
+	feed := feedOf([][]domain.Event{{invite("u-1"), invite("u-2")}, {invite("u-3")}})
+	feed = append(feed[:1], feed[2]) // the first command's second event never comes
+
+	first := newTeller()
+	first.tell(feed[0])
+	left := first.tenant(domaintest.Tenant).open
+	if left == nil || left.Remaining != 1 {
+		t.Fatalf("after its first event the command is %+v; want it open with one event to come", left)
+	}
+
+	next := newTeller() // the next batch, with the open command loaded from its row, as Prepare does
+	loaded := &draft{}
+	roundTrip(t, left, loaded)
+	next.tenant(domaintest.Tenant).open, next.stored[loaded] = loaded, true
+	next.tell(feed[1])
+	if !slices.Contains(next.touched, loaded) {
+		t.Fatal("the command left open is not among the drafts the batch writes: its row stays open")
+	}
+	if loaded.Remaining != 0 || loaded.Type != TypeUserInvited {
+		t.Errorf("the command left open is written as %s with %d to come; want %s, complete", loaded.Type, loaded.Remaining, TypeUserInvited)
 	}
 }
