@@ -68,6 +68,27 @@ func LoadTenantFailures(ctx context.Context, db DB, tenant domain.TenantID) ([]T
 	return loadFailures(ctx, db, "", tenant)
 }
 
+// FailedCount is how many tenants one projector has stopped for.
+type FailedCount struct {
+	Projection string `json:"projection"`
+	Tenants    int    `json:"tenants"`
+}
+
+// CountFailures counts, per projector that has any, the tenants it has
+// stopped for: what may be told to anyone (/readyz), since it names no
+// tenant.
+func CountFailures(ctx context.Context, db DB) ([]FailedCount, error) {
+	rows, err := db.Query(ctx, `SELECT projection, count(*) FROM projection_failures GROUP BY projection ORDER BY projection`)
+	if err != nil {
+		return nil, fmt.Errorf("projections: count failures: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[FailedCount])
+	if err != nil {
+		return nil, fmt.Errorf("projections: count failures: %w", err)
+	}
+	return out, nil
+}
+
 // loadFailures reads the failures of projection and of tenant ("": any).
 func loadFailures(ctx context.Context, db DB, projection string, tenant domain.TenantID) ([]TenantFailure, error) {
 	rows, err := db.Query(ctx, selectFailures+` WHERE ($1 = '' OR projection = $1) AND ($2 = '' OR tenant = $2)

@@ -100,13 +100,15 @@ func ownRequestID(next http.Handler) http.Handler {
 	})
 }
 
-// failedTenants lists, for /readyz, the tenants whose read models stopped.
+// failedTenants lists, for /readyz, the read models that stopped for some
+// tenants, and for how many: /readyz answers anyone, so it names no tenant
+// (the operator finds them in GET /v1/projections).
 func failedTenants(pool *pgxpool.Pool) func(context.Context) ([]any, error) {
 	return func(ctx context.Context) ([]any, error) {
-		failures, err := projections.LoadFailures(ctx, pool, "")
-		out := make([]any, len(failures))
-		for i, f := range failures {
-			out[i] = map[string]any{"projection": f.Projection, "tenant": f.Tenant, "position": f.Position.String(), "event_type": f.EventType}
+		counts, err := projections.CountFailures(ctx, pool)
+		out := make([]any, len(counts))
+		for i, c := range counts {
+			out[i] = c
 		}
 		return out, err
 	}
