@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 
 	"github.com/rosterhq/roster/commands/execution"
 	"github.com/rosterhq/roster/domain"
@@ -44,10 +45,32 @@ func setPassword(e *execution.Engine, d deps) Handler[SetPassword] {
 		if self && !confirmed {
 			return cmd, execution.Shown{User: in.User}, nil // the domain refuses it: no hash to spend
 		}
-		var err error
-		if cmd.PasswordHash, err = d.hashPassword("password", in.Password, string(in.User), string(env.Tenant)); err != nil {
+		details, err := accountDetails(ctx, e.Queries(), env.Tenant, in.User)
+		if err != nil {
+			return nil, execution.Shown{}, err
+		}
+		if cmd.PasswordHash, err = d.hashPassword("password", in.Password, details...); err != nil {
 			return nil, execution.Shown{}, err
 		}
 		return cmd, execution.Shown{User: in.User}, nil
 	})
+}
+
+// accountDetails are what a password of user must not be made of, as an
+// invitation screens it: the ids, and the user's e-mail address and name
+// when they have them (a user unknown here is refused by the domain).
+func accountDetails(ctx context.Context, q *execution.Queries, tenant domain.TenantID, user domain.UserID) ([]string, error) {
+	details := []string{string(user), string(tenant)}
+	m, found, err := q.Member(ctx, tenant, user)
+	if err != nil || !found {
+		return details, err
+	}
+	p, err := q.Profile(ctx, tenant, m.User, execution.Result{})
+	switch {
+	case errors.Is(err, execution.ErrNoPersonalData): // an engine without personal data (tests of the engine alone)
+		return details, nil
+	case err != nil:
+		return nil, err
+	}
+	return append(details, p.Email, p.Name), nil
 }

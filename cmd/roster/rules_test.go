@@ -346,3 +346,24 @@ func TestDeletingADeletedUserAnswersChangedFalse(t *testing.T) {
 		t.Fatalf("the second deletion answered %s (the first %s)", again.Raw, first.Raw)
 	}
 }
+
+// A password set for a user is screened against their e-mail address and
+// name, as an invitation's is, not only against the ids: whoever sets it.
+func TestAPasswordChangeIsScreenedAgainstTheUsersOwnDetails(t *testing.T) {
+	t.Parallel()
+	_, server := serviceWith(t, testAccess)
+	base := server.URL
+	httpTenant(t, base, "acme", "strict", 10, nil)
+	expect(t, "invite Quintus", call(t, base, "POST", "/v1/tenants/acme/users", "op-token", obj{"id": "u-7",
+		"email": "quintus.fairweather@acme.example", "name": "Quintus Fairweather", "role": "member", "kind": "member",
+		"password": passwordOf("u-7"), "activate": true}), http.StatusCreated, "")
+	const ownDetails = "fairweatherquintus" // strong enough for anyone but Quintus
+	expect(t, "the operator sets Quintus's password to his own name", call(t, base, "PUT", "/v1/tenants/acme/users/u-7/password",
+		"op-token", obj{"password": ownDetails}), http.StatusBadRequest, "invalid")
+	quintus := expect(t, "Quintus logs in", call(t, base, "POST", "/v1/tenants/acme/sessions", "",
+		obj{"email": "quintus.fairweather@acme.example", "password": passwordOf("u-7")}), http.StatusCreated, "").str("token")
+	expect(t, "Quintus sets his own password to his name", call(t, base, "PUT", "/v1/tenants/acme/users/u-7/password", quintus,
+		obj{"password": ownDetails, "current_password": passwordOf("u-7")}), http.StatusBadRequest, "invalid")
+	expect(t, "a passphrase not made of his details", call(t, base, "PUT", "/v1/tenants/acme/users/u-7/password", "op-token",
+		obj{"password": "a passphrase of his own"}), http.StatusOK, "")
+}
