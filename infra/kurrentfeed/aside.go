@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -68,6 +70,7 @@ const insertSQL = `INSERT INTO kurrent_feed (commit_position, prepare_position, 
 
 // insertOrSetAside inserts e, or, when PostgreSQL refuses it, e set aside.
 func (in *Ingester) insertOrSetAside(ctx context.Context, tx pgx.Tx, e eventstore.RecordedEvent) error {
+	e = in.fitted(e)
 	nested, err := tx.Begin(ctx) // a savepoint: a refused insert leaves the batch's transaction usable
 	if err != nil {
 		return fmt.Errorf("kurrentfeed: savepoint: %w", err)
@@ -80,8 +83,7 @@ func (in *Ingester) insertOrSetAside(ctx context.Context, tx pgx.Tx, e eventstor
 	if !unstorable(err) {
 		return fmt.Errorf("kurrentfeed: copy event %s: %w", e.ID, err)
 	}
-	in.log.Error("KURRENTDB EVENT SET ASIDE: PostgreSQL refuses it as it is; its tenant's read models will stop on it, "+
-		"the others go on", "event_id", e.ID, "stream", e.StreamID, "version", e.StreamVersion, "type", e.Type, "error", err)
+	in.logSetAside(e, err)
 	if _, err := tx.Exec(ctx, insertSQL, rowOf(setAside(e, err))...); err != nil {
 		return fmt.Errorf("kurrentfeed: copy event %s set aside: %w", e.ID, err)
 	}
@@ -89,11 +91,56 @@ func (in *Ingester) insertOrSetAside(ctx context.Context, tx pgx.Tx, e eventstor
 }
 
 // setAside is e with its payload and metadata wrapped (base64) and its
-// schema version 0: storable, kept whole, and decoded by no projector.
+// schema version 0: storable, kept whole, and decoded by no projector. Its
+// stream and type, which the copy's columns keep as text, are made
+// storable too (a NUL or invalid UTF-8 becomes U+FFFD); the originals are
+// wrapped with the rest.
 func setAside(e eventstore.RecordedEvent, cause error) eventstore.RecordedEvent {
-	wrapped, _ := json.Marshal(map[string]any{ // strings only: cannot fail
+	wrapped, _ := json.Marshal(map[string]any{ // strings and a number only: cannot fail
 		"set_aside": cause.Error(), "schema_version": e.SchemaVersion,
+		"stream": base64.StdEncoding.EncodeToString([]byte(e.StreamID)), "type": base64.StdEncoding.EncodeToString([]byte(e.Type)),
 		"payload": base64.StdEncoding.EncodeToString(e.Payload), "metadata": base64.StdEncoding.EncodeToString(e.Metadata)})
 	e.Payload, e.Metadata, e.SchemaVersion = wrapped, []byte(`{}`), asideSchemaVersion
+	e.StreamID, e.Type = storableText(e.StreamID), storableText(e.Type)
 	return e
+}
+
+// storableText is s as a PostgreSQL text column keeps it: valid UTF-8
+// without NUL.
+func storableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// unfit says why the copy cannot keep e as it is, before PostgreSQL is
+// asked: a NUL or invalid UTF-8 in its stream or type (PostgreSQL refuses
+// them, but so late that the set-aside event would carry them still), or
+// a schema version past PostgreSQL's integer, which would wrap to another
+// version that projectors decode. nil when it can.
+func unfit(e eventstore.RecordedEvent) error {
+	switch {
+	case storableText(e.StreamID) != e.StreamID:
+		return errors.New("the stream id is not storable text (NUL or invalid UTF-8)")
+	case storableText(e.Type) != e.Type:
+		return errors.New("the event type is not storable text (NUL or invalid UTF-8)")
+	case e.SchemaVersion < 0 || e.SchemaVersion > math.MaxInt32:
+		return fmt.Errorf("the schema version %d is outside 0..%d", e.SchemaVersion, math.MaxInt32)
+	}
+	return nil
+}
+
+// fitted is e, or e set aside when unfit says so.
+func (in *Ingester) fitted(e eventstore.RecordedEvent) eventstore.RecordedEvent {
+	err := unfit(e)
+	if err == nil {
+		return e
+	}
+	in.logSetAside(e, err)
+	return setAside(e, err)
+}
+
+// logSetAside says, loudly, that e is set aside and why.
+func (in *Ingester) logSetAside(e eventstore.RecordedEvent, cause error) {
+	in.log.Error("KURRENTDB EVENT SET ASIDE: PostgreSQL cannot keep it as it is; its tenant's read models will stop on it, "+
+		"the others go on", "event_id", e.ID, "stream", storableText(e.StreamID), "version", e.StreamVersion,
+		"type", storableText(e.Type), "error", cause)
 }

@@ -31,17 +31,7 @@ func TestAnEventPostgreSQLRefusesIsSetAsideNotAStopOfTheCopy(t *testing.T) {
 	last := w.Append("globex", domain.SeatsChanged{Seats: 2})
 	defer w.RunIngester()()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	copied, err := w.Store.ReadAll(ctx, eventstore.Position{}, 10)
-	for err == nil && (len(copied) < 3 || copied[len(copied)-1].Position.Commit < last.Commit) {
-		time.Sleep(10 * time.Millisecond) // the ingester's commits, in another goroutine, are the condition
-		copied, err = w.Store.ReadAll(ctx, eventstore.Position{}, 10)
-	}
-	if err != nil || len(copied) != 3 {
-		t.Fatalf("the copy holds %d events (%v), want all 3", len(copied), err)
-	}
-	aside := copied[1]
+	aside := copiedUpTo(t, w, last, 3)[1]
 	var wrapped struct{ Payload string }
 	if aside.SchemaVersion != 0 || json.Unmarshal(aside.Payload, &wrapped) != nil {
 		t.Fatalf("the refused event was copied as %d %s, want it set aside", aside.SchemaVersion, aside.Payload)
@@ -49,4 +39,50 @@ func TestAnEventPostgreSQLRefusesIsSetAsideNotAStopOfTheCopy(t *testing.T) {
 	if original, _ := base64.StdEncoding.DecodeString(wrapped.Payload); string(original) != string(payload) {
 		t.Fatalf("the set-aside event keeps %q, want the original bytes", original)
 	}
+}
+
+// An event whose own names or schema version the copy cannot keep as they
+// are — a NUL in its type or stream, a schema version past PostgreSQL's
+// integer (which would wrap to a version projectors decode) — is set aside
+// as well, never a stop of the copy, nor taken for another version.
+func TestAnEventWithUnstorableNamesOrVersionIsSetAsideToo(t *testing.T) {
+	w := projectiontest.NewOnKurrentDB(t)
+	foreign := func(stream, typ string, version int) {
+		t.Helper()
+		_, err := w.Store.Append(context.Background(), stream, eventstore.Any(), []eventstore.NewEvent{{ID: uuid.NewString(),
+			Type: typ, SchemaVersion: version, Payload: []byte(`{"team":"crew","name":"Crew"}`),
+			Metadata: []byte(`{"tenant":"acme"}`), OccurredAt: w.Now}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Append("globex", domain.SeatsChanged{Seats: 1})
+	foreign("tenant-acme", "Team\x00Defined", 1)
+	foreign("tenant-ac\x00me", "TeamDefined", 1)
+	foreign("tenant-acme", "TeamDefined", 1<<32+1)
+	last := w.Append("globex", domain.SeatsChanged{Seats: 2})
+	defer w.RunIngester()()
+
+	for _, aside := range copiedUpTo(t, w, last, 5)[1:4] {
+		if aside.SchemaVersion != 0 {
+			t.Errorf("%q of %q, schema %d, was copied as it is; want it set aside", aside.Type, aside.StreamID, aside.SchemaVersion)
+		}
+	}
+}
+
+// copiedUpTo waits, up to 20 s, for the copy to hold every event up to
+// last, and checks that they are n.
+func copiedUpTo(t *testing.T, w *projectiontest.World, last eventstore.Position, n int) []eventstore.RecordedEvent {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	copied, err := w.Store.ReadAll(ctx, eventstore.Position{}, 10)
+	for err == nil && (len(copied) < n || copied[len(copied)-1].Position.Commit < last.Commit) {
+		time.Sleep(10 * time.Millisecond) // the ingester's commits, in another goroutine, are the condition
+		copied, err = w.Store.ReadAll(ctx, eventstore.Position{}, 10)
+	}
+	if err != nil || len(copied) != n {
+		t.Fatalf("the copy holds %d events (%v), want all %d", len(copied), err, n)
+	}
+	return copied
 }

@@ -137,7 +137,7 @@ func (in *Ingester) write(ctx context.Context, tx pgx.Tx, events []eventstore.Re
 	if len(events) > 0 {
 		rows := make([][]any, len(events))
 		for i, e := range events {
-			rows[i] = rowOf(e)
+			rows[i] = rowOf(in.fitted(e))
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"kurrent_feed"}, feedColumns, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("kurrentfeed: copy %d events: %w", len(events), err)
