@@ -24,8 +24,8 @@ type ChangeProfile struct {
 // changeProfile replaces a user's profile. Managers of users (and the user
 // themselves) may; the e-mail and external id stay unique in the tenant.
 func changeProfile(e *execution.Engine, d deps) Handler[ChangeProfile] {
-	return handler(e, "change_profile", func(_ context.Context, _ execution.Envelope, in ChangeProfile) (domain.Command, execution.Shown, error) {
-		pii, index, err := d.personalData("", in.Email, in.Name, "")
+	return handler(e, "change_profile", func(ctx context.Context, _ execution.Envelope, in ChangeProfile) (domain.Command, execution.Shown, error) {
+		pii, index, err := d.personalData(ctx, "", in.Email, in.Name, "")
 		if err != nil {
 			return nil, execution.Shown{}, err
 		}

@@ -29,14 +29,14 @@ type NewOwner struct {
 }
 
 func createTenant(e *execution.Engine, d deps) Handler[CreateTenant] {
-	return handler(e, "create_tenant", func(_ context.Context, env execution.Envelope, in CreateTenant) (domain.Command, execution.Shown, error) {
+	return handler(e, "create_tenant", func(ctx context.Context, env execution.Envelope, in CreateTenant) (domain.Command, execution.Shown, error) {
 		if in.Tenant != env.Tenant {
 			return nil, execution.Shown{}, domain.InvalidField("id", "the tenant id in the body differs from the path")
 		}
 		if in.Owner.Password == "" {
 			return nil, execution.Shown{}, domain.InvalidField("owner.password", "the owner needs a password")
 		}
-		pii, index, err := d.personalData("owner.", in.Owner.Email, in.Owner.Name, in.Owner.Password)
+		pii, index, err := d.personalData(ctx, "owner.", in.Owner.Email, in.Owner.Name, in.Owner.Password)
 		if err != nil {
 			return nil, execution.Shown{}, err
 		}

@@ -25,8 +25,8 @@ type InviteUser struct {
 }
 
 func inviteUser(e *execution.Engine, d deps) Handler[InviteUser] {
-	return handler(e, "invite_user", func(_ context.Context, env execution.Envelope, in InviteUser) (domain.Command, execution.Shown, error) {
-		pii, index, err := d.personalData("", in.Email, in.Name, in.Password)
+	return handler(e, "invite_user", func(ctx context.Context, env execution.Envelope, in InviteUser) (domain.Command, execution.Shown, error) {
+		pii, index, err := d.personalData(ctx, "", in.Email, in.Name, in.Password)
 		if err != nil {
 			return nil, execution.Shown{}, err
 		}

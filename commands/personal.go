@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode"
@@ -32,14 +33,14 @@ func (d deps) provision(pii *domain.PersonalData, p Provisioned) string {
 // decider checks the rest of both, naming prefix+"name"), hashes the
 // password when one is given, and computes the e-mail's blind index. prefix
 // is where the request holds the person ("owner." for a tenant's owner).
-func (d deps) personalData(prefix, email, name, password string) (domain.PersonalData, string, error) {
+func (d deps) personalData(ctx context.Context, prefix, email, name, password string) (domain.PersonalData, string, error) {
 	normalized, err := domain.ParseEmail(prefix+"email", email)
 	if err != nil {
 		return domain.PersonalData{}, "", err
 	}
 	pii := domain.PersonalData{Email: normalized, Name: strings.TrimSpace(name)}
 	if password != "" {
-		if pii.PasswordHash, err = d.hashPassword(prefix+"password", password, normalized, pii.Name); err != nil {
+		if pii.PasswordHash, err = d.hashPassword(ctx, prefix+"password", password, normalized, pii.Name); err != nil {
 			return domain.PersonalData{}, "", err
 		}
 	}
@@ -51,15 +52,15 @@ func (d deps) personalData(prefix, email, name, password string) (domain.Persona
 // passwords, given the account's own details as context (an e-mail's local
 // part, a name, an id). Both refusals name field; neither quotes the
 // password. The checks come first because they cost far less than the hash.
-func (d deps) hashPassword(field, password string, context ...string) (string, error) {
+func (d deps) hashPassword(ctx context.Context, field, password string, details ...string) (string, error) {
 	if err := domain.CheckPassword(field, password); err != nil {
 		return "", err
 	}
-	if d.screen.Guessable(password, contextWords(context)...) {
+	if d.screen.Guessable(password, contextWords(details)...) {
 		return "", domain.InvalidField(field, "%s is too easy to guess: it is a common or breached password, a variant of one, "+
 			"or made of the account's own details; a passphrase of a few unrelated words is safer and easier to remember", field)
 	}
-	hash, err := d.passwords.Hash(password)
+	hash, err := d.passwords.Hash(ctx, password)
 	if err != nil {
 		return "", fmt.Errorf("commands: hash password: %w", err)
 	}

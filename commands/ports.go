@@ -1,11 +1,15 @@
 package commands
 
+import "context"
+
 // PasswordHasher turns a clear password into a self-describing hash (salt
 // and parameters included) and checks a password against one.
 type PasswordHasher interface {
-	Hash(password string) (string, error)
+	// Hash may refuse to compute now (no room for another hashing, or
+	// ctx ended: the caller has gone).
+	Hash(ctx context.Context, password string) (string, error)
 	// Verify reports whether password matches hash; a malformed hash is an error.
-	Verify(password, hash string) (bool, error)
+	Verify(ctx context.Context, password, hash string) (bool, error)
 }
 
 // PasswordScreen recognises the passwords attackers try first: common and

@@ -49,7 +49,7 @@ func setPassword(e *execution.Engine, d deps) Handler[SetPassword] {
 		if err != nil {
 			return nil, execution.Shown{}, err
 		}
-		if cmd.PasswordHash, err = d.hashPassword("password", in.Password, details...); err != nil {
+		if cmd.PasswordHash, err = d.hashPassword(ctx, "password", in.Password, details...); err != nil {
 			return nil, execution.Shown{}, err
 		}
 		return cmd, execution.Shown{User: in.User}, nil

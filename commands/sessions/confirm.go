@@ -50,9 +50,9 @@ func (s *Service) currentPasswordIs(ctx context.Context, p access.Principal, pas
 		return false, err
 	}
 	if hash == "" || password == "" {
-		return false, s.cfg.Passwords.VerifyDummy(password)
+		return false, s.cfg.Passwords.VerifyDummy(ctx, password)
 	}
-	ok, err := s.cfg.Passwords.Verify(password, hash)
+	ok, err := s.cfg.Passwords.Verify(ctx, password, hash)
 	if err != nil {
 		return false, fmt.Errorf("sessions: verify password: %w", err)
 	}

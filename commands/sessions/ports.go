@@ -59,13 +59,14 @@ type LoginRecorder interface {
 }
 
 // Verifier checks passwords against stored hashes. Either method may
-// refuse to compute now (the server has no room for another hashing): it
-// then returns an "unavailable" *domain.Error, which Login passes on.
+// refuse to compute now (the server has no room for another hashing, or
+// ctx ended: the client has gone): it then returns an "unavailable"
+// *domain.Error, which Login passes on.
 type Verifier interface {
-	Verify(password, hash string) (bool, error)
+	Verify(ctx context.Context, password, hash string) (bool, error)
 	// VerifyDummy spends the time of one Verify, for logins with no hash to
 	// check, so that they answer no faster — and are refused alike.
-	VerifyDummy(password string) error
+	VerifyDummy(ctx context.Context, password string) error
 }
 
 // EmailIndexer computes the blind index of an e-mail address (in its

@@ -140,12 +140,12 @@ func (s *Service) checkPassword(ctx context.Context, tenant domain.TenantID, ema
 		return execution.Member{}, false, err
 	}
 	if !found || hash == "" {
-		if err := s.cfg.Passwords.VerifyDummy(password); err != nil {
+		if err := s.cfg.Passwords.VerifyDummy(ctx, password); err != nil {
 			return execution.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
 		}
 		return execution.Member{}, false, nil
 	}
-	ok, err := s.cfg.Passwords.Verify(password, hash)
+	ok, err := s.cfg.Passwords.Verify(ctx, password, hash)
 	if err != nil {
 		return execution.Member{}, false, fmt.Errorf("sessions: verify password: %w", err)
 	}

@@ -69,13 +69,14 @@ func (h *Hasher) Within(b *Budget) *Hasher {
 	return &bounded
 }
 
-// compute runs f, within the budget if h has one.
-func (h *Hasher) compute(f func()) error {
+// compute runs f, within the budget if h has one: a caller that has gone
+// (ctx ended) stops waiting for a slot, and computes nothing.
+func (h *Hasher) compute(ctx context.Context, f func()) error {
 	if h.budget == nil {
 		f()
 		return nil
 	}
-	release, err := h.budget.Take(context.Background())
+	release, err := h.budget.Take(ctx)
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func New(p Params) (*Hasher, error) {
 	}}
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret) // crypto/rand.Read never returns an error
-	dummy, err := h.Hash(hex.EncodeToString(secret))
+	dummy, err := h.Hash(context.Background(), hex.EncodeToString(secret))
 	if err != nil {
 		return nil, fmt.Errorf("passwords: dummy hash: %w", err)
 	}
@@ -106,14 +107,14 @@ func New(p Params) (*Hasher, error) {
 
 // Hash returns the Argon2id hash of password with a fresh random salt. An
 // empty password is refused with ErrEmptyPassword; with no slot of the
-// budget in time, it returns ErrBusy.
-func (h *Hasher) Hash(password string) (string, error) {
+// budget in time (or once ctx ends), it returns ErrBusy.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if password == "" {
 		return "", fmt.Errorf("passwords: hash: %w", ErrEmptyPassword)
 	}
 	var hash string
 	var err error
-	if busy := h.compute(func() { hash, err = argon2id.CreateHash(password, &h.params) }); busy != nil {
+	if busy := h.compute(ctx, func() { hash, err = argon2id.CreateHash(password, &h.params) }); busy != nil {
 		return "", busy
 	}
 	if err != nil {

@@ -1,12 +1,16 @@
 package passwords_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/infra/passwords"
 )
+
+// bg is the context of calls that nothing cancels.
+var bg = context.Background()
 
 func newHasher(t testing.TB, p passwords.Params) *passwords.Hasher {
 	t.Helper()
@@ -19,7 +23,7 @@ func newHasher(t testing.TB, p passwords.Params) *passwords.Hasher {
 
 func mustHash(t testing.TB, h *passwords.Hasher, password string) string {
 	t.Helper()
-	hash, err := h.Hash(password)
+	hash, err := h.Hash(bg, password)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +32,7 @@ func mustHash(t testing.TB, h *passwords.Hasher, password string) string {
 
 func verifies(t *testing.T, h *passwords.Hasher, password, hash string) bool {
 	t.Helper()
-	ok, err := h.Verify(password, hash)
+	ok, err := h.Verify(bg, password, hash)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -87,13 +91,13 @@ func TestHashesMadeWithOtherParametersStillVerify(t *testing.T) {
 func TestAnEmptyPasswordIsRefusedAndMatchesNothing(t *testing.T) {
 	t.Parallel()
 	h := newHasher(t, passwords.TestParams())
-	if _, err := h.Hash(""); !errors.Is(err, passwords.ErrEmptyPassword) {
+	if _, err := h.Hash(bg, ""); !errors.Is(err, passwords.ErrEmptyPassword) {
 		t.Fatalf("hash of empty password: %v, want ErrEmptyPassword", err)
 	}
 	if verifies(t, h, "", mustHash(t, h, "x")) {
 		t.Fatal("the empty password verifies")
 	}
-	if h.VerifyDummy("") != nil || h.VerifyDummy("some password") != nil {
+	if h.VerifyDummy(bg, "") != nil || h.VerifyDummy(bg, "some password") != nil {
 		t.Fatal("VerifyDummy failed without a budget")
 	}
 }
@@ -124,7 +128,7 @@ func TestMalformedHashesAreErrors(t *testing.T) {
 		"missing_key":      strings.Join(parts[:5], "$"),
 		"trailing_section": valid + "$x",
 	} {
-		if ok, err := h.Verify("hunter2hunter2", hash); err == nil {
+		if ok, err := h.Verify(bg, "hunter2hunter2", hash); err == nil {
 			t.Errorf("%s: %q verified (match %v) without error", name, hash, ok)
 		}
 	}
@@ -152,13 +156,13 @@ func BenchmarkVerify(b *testing.B) {
 	h := newHasher(b, passwords.DefaultParams())
 	hash := mustHash(b, h, "hunter2hunter2")
 	for b.Loop() {
-		_, _ = h.Verify("wrong password", hash)
+		_, _ = h.Verify(bg, "wrong password", hash)
 	}
 }
 
 func BenchmarkVerifyDummy(b *testing.B) {
 	h := newHasher(b, passwords.DefaultParams())
 	for b.Loop() {
-		_ = h.VerifyDummy("wrong password")
+		_ = h.VerifyDummy(bg, "wrong password")
 	}
 }

@@ -1,6 +1,7 @@
 package passwords
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/alexedwards/argon2id"
@@ -20,8 +21,8 @@ const (
 // takes, whatever the password. A hash that is not an Argon2id hash with sane
 // parameters is an error. An empty password matches nothing: Verify returns
 // false at once, which reveals nothing since it does not depend on hash.
-// With no slot of the budget in time, it returns ErrBusy.
-func (h *Hasher) Verify(password, hash string) (bool, error) {
+// With no slot of the budget in time (or once ctx ends), it returns ErrBusy.
+func (h *Hasher) Verify(ctx context.Context, password, hash string) (bool, error) {
 	if err := checkHash(hash); err != nil {
 		return false, err
 	}
@@ -30,7 +31,7 @@ func (h *Hasher) Verify(password, hash string) (bool, error) {
 	}
 	var match bool
 	var err error
-	if busy := h.compute(func() { match, err = argon2id.ComparePasswordAndHash(password, hash) }); busy != nil {
+	if busy := h.compute(ctx, func() { match, err = argon2id.ComparePasswordAndHash(password, hash) }); busy != nil {
 		return false, busy
 	}
 	if err != nil {
@@ -44,11 +45,11 @@ func (h *Hasher) Verify(password, hash string) (bool, error) {
 // stored hash to verify (no account has the login's e-mail), so that the
 // reply takes as long as for an account that exists — waiting for a slot of
 // the budget and refused with ErrBusy alike.
-func (h *Hasher) VerifyDummy(password string) error {
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 	if password == "" {
 		return nil // as Verify does
 	}
-	return h.compute(func() { _, _ = argon2id.ComparePasswordAndHash(password, h.dummy) })
+	return h.compute(ctx, func() { _, _ = argon2id.ComparePasswordAndHash(password, h.dummy) })
 }
 
 // checkHash parses hash and refuses parameters nobody would choose.
