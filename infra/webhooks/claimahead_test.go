@@ -141,7 +141,9 @@ func TestAFastEndpointsNewDeliveriesAreSentWithoutAClaimEach(t *testing.T) {
 	}
 	n := claims(t, d) - before
 	t.Logf("%d deliveries, one at a time, in %.0f claims", events, n)
-	if n > events/10 {
-		t.Errorf("%.0f claims for %d deliveries queued one at a time to a fast endpoint; want at most %d", n, events, events/10)
+	// Claimed one by one, each would cost a claim or two; the workers' own
+	// look, about once a second while idle, is the rest.
+	if n > events/4 {
+		t.Errorf("%.0f claims for %d deliveries queued one at a time to a fast endpoint; want at most %d", n, events, events/4)
 	}
 }

@@ -15,26 +15,27 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 	defer sending.Wait()
 	defer func() { d.giveBack(d.holding.drain()) }()
 	failWait := time.Duration(0)
-	// lookAt is when to claim next, unless woken first or an endpoint that
-	// may have more due has room (busy.short): not on every freed slot,
-	// which would cost a statement per attempt.
-	lookAt := time.Now()
+	// A claim is worth a statement when deliveries were queued (woke),
+	// when an endpoint that may have more due has room (busy.short), or,
+	// from lookAt on, when slots are free for endpoints it holds nothing
+	// of; not on every freed slot, nor for a fast endpoint's window that
+	// is still more than half full, which would cost a statement per
+	// attempt.
+	lookAt, woke := time.Now(), true
 	for ctx.Err() == nil {
 		woken, freed := d.wake.Wait(), d.freed.Wait() // before the look, so that no wake-up is lost
 		d.startHeld(&sending)
 		now := time.Now()
 		b := d.holding.snapshot(d.opts, now)
 		n := b.wanted(d.opts)
-		if n == 0 || (!b.short && now.Before(lookAt)) {
-			wait := d.opts.Poll
-			if n > 0 {
-				wait = lookAt.Sub(now)
-			}
+		if n == 0 || !(woke || b.short || (!now.Before(lookAt) && b.free(d.opts) > 0)) {
+			wait := max(lookAt.Sub(now), d.opts.Poll)
 			if d.pause(ctx, woken, freed, wait) {
-				lookAt = time.Now()
+				woke = true
 			}
 			continue
 		}
+		woke = false
 		batch, err := d.claim(ctx, n, b)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -43,6 +44,7 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 			failWait = min(max(2*failWait, failedLookWait), idleLook)
 			d.opts.Logger.Warn("webhooks: claiming deliveries failed; retrying", "retry_in", failWait, "error", err)
 			d.pause(ctx, nil, nil, failWait)
+			woke = true // to retry
 			continue
 		}
 		failWait = 0
@@ -60,9 +62,7 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 			wait = d.idleWait(ctx)
 		}
 		lookAt = time.Now().Add(wait)
-		if d.pause(ctx, woken, freed, wait) {
-			lookAt = time.Now()
-		}
+		woke = d.pause(ctx, woken, freed, wait)
 	}
 }
 
