@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,7 +18,8 @@ import (
 
 // An event KurrentDB holds but PostgreSQL refuses as it is — a payload
 // whose JSON escapes PostgreSQL cannot decode (\u0000, a lone surrogate),
-// which the copy's indexes must read — would otherwise stop the copy, and
+// which the copy's indexes must read, or a value too large for an index
+// entry (a 10 kB stream id or user id) — would otherwise stop the copy, and
 // with it every tenant's read models, for good. Roster never writes such
 // an event (the domain refuses the text that makes one), but KurrentDB
 // takes any writer's. So the copy sets it aside: it keeps its place in the
@@ -30,10 +32,11 @@ import (
 const asideSchemaVersion = 0
 
 // unstorable reports whether err is PostgreSQL refusing a value (SQLSTATE
-// class 22, data exception), not a failure of the database.
+// class 22, data exception; or 54, a limit, such as a value too large
+// for an index entry of the copy), not a failure of the database.
 func unstorable(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && len(pgErr.Code) == 5 && pgErr.Code[:2] == "22"
+	return errors.As(err, &pgErr) && len(pgErr.Code) == 5 && (pgErr.Code[:2] == "22" || pgErr.Code[:2] == "54")
 }
 
 // writeSettingAside is write event by event, setting aside those
@@ -92,36 +95,49 @@ func (in *Ingester) insertOrSetAside(ctx context.Context, tx pgx.Tx, e eventstor
 
 // setAside is e with its payload and metadata wrapped (base64) and its
 // schema version 0: storable, kept whole, and decoded by no projector. Its
-// stream and type, which the copy's columns keep as text, are made
-// storable too (a NUL or invalid UTF-8 becomes U+FFFD); the originals are
-// wrapped with the rest.
+// stream and type, which the copy's columns and indexes keep as text, are
+// made storable names too (storableName); the originals are wrapped with
+// the rest.
 func setAside(e eventstore.RecordedEvent, cause error) eventstore.RecordedEvent {
 	wrapped, _ := json.Marshal(map[string]any{ // strings and a number only: cannot fail
 		"set_aside": cause.Error(), "schema_version": e.SchemaVersion,
 		"stream": base64.StdEncoding.EncodeToString([]byte(e.StreamID)), "type": base64.StdEncoding.EncodeToString([]byte(e.Type)),
 		"payload": base64.StdEncoding.EncodeToString(e.Payload), "metadata": base64.StdEncoding.EncodeToString(e.Metadata)})
 	e.Payload, e.Metadata, e.SchemaVersion = wrapped, []byte(`{}`), asideSchemaVersion
-	e.StreamID, e.Type = storableText(e.StreamID), storableText(e.Type)
+	e.StreamID, e.Type = storableName(e.StreamID), storableName(e.Type)
 	return e
 }
 
-// storableText is s as a PostgreSQL text column keeps it: valid UTF-8
-// without NUL.
-func storableText(s string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+// maxName is the longest stream id or event type the copy keeps, in
+// bytes: Roster's own are under 100, and an index entry holds about 2.7 kB.
+const maxName = 512
+
+// storableName is s as the copy can keep a stream id or type: valid UTF-8
+// without NUL (each such byte becomes U+FFFD), cut to maxName bytes.
+func storableName(s string) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	if len(s) <= maxName {
+		return s
+	}
+	cut := maxName
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }
 
 // unfit says why the copy cannot keep e as it is, before PostgreSQL is
-// asked: a NUL or invalid UTF-8 in its stream or type (PostgreSQL refuses
-// them, but so late that the set-aside event would carry them still), or
-// a schema version past PostgreSQL's integer, which would wrap to another
-// version that projectors decode. nil when it can.
+// asked: a NUL, invalid UTF-8 or more than maxName bytes in its stream or
+// type (PostgreSQL refuses them, but so late that the set-aside event
+// would carry them still), or a schema version past PostgreSQL's integer,
+// which would wrap to another version that projectors decode. nil when it
+// can.
 func unfit(e eventstore.RecordedEvent) error {
 	switch {
-	case storableText(e.StreamID) != e.StreamID:
-		return errors.New("the stream id is not storable text (NUL or invalid UTF-8)")
-	case storableText(e.Type) != e.Type:
-		return errors.New("the event type is not storable text (NUL or invalid UTF-8)")
+	case storableName(e.StreamID) != e.StreamID:
+		return fmt.Errorf("the stream id is not a storable name (NUL, invalid UTF-8 or over %d bytes)", maxName)
+	case storableName(e.Type) != e.Type:
+		return fmt.Errorf("the event type is not a storable name (NUL, invalid UTF-8 or over %d bytes)", maxName)
 	case e.SchemaVersion < 0 || e.SchemaVersion > math.MaxInt32:
 		return fmt.Errorf("the schema version %d is outside 0..%d", e.SchemaVersion, math.MaxInt32)
 	}
@@ -141,6 +157,6 @@ func (in *Ingester) fitted(e eventstore.RecordedEvent) eventstore.RecordedEvent 
 // logSetAside says, loudly, that e is set aside and why.
 func (in *Ingester) logSetAside(e eventstore.RecordedEvent, cause error) {
 	in.log.Error("KURRENTDB EVENT SET ASIDE: PostgreSQL cannot keep it as it is; its tenant's read models will stop on it, "+
-		"the others go on", "event_id", e.ID, "stream", storableText(e.StreamID), "version", e.StreamVersion,
-		"type", storableText(e.Type), "error", cause)
+		"the others go on", "event_id", e.ID, "stream", storableName(e.StreamID), "version", e.StreamVersion,
+		"type", storableName(e.Type), "error", cause)
 }

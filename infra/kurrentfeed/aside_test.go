@@ -2,8 +2,10 @@ package kurrentfeed_test
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,31 +43,50 @@ func TestAnEventPostgreSQLRefusesIsSetAsideNotAStopOfTheCopy(t *testing.T) {
 	}
 }
 
-// An event whose own names or schema version the copy cannot keep as they
-// are — a NUL in its type or stream, a schema version past PostgreSQL's
-// integer (which would wrap to a version projectors decode) — is set aside
-// as well, never a stop of the copy, nor taken for another version.
+// An event whose own names, version or indexed fields the copy cannot keep
+// as they are — a NUL in its type or stream, a schema version past
+// PostgreSQL's integer (which would wrap to a version projectors decode),
+// 10 kB in its stream, type or user id (over an index entry's limit) — is
+// set aside as well, its original names wrapped: never a stop of the copy,
+// nor taken for another version.
 func TestAnEventWithUnstorableNamesOrVersionIsSetAsideToo(t *testing.T) {
 	w := projectiontest.NewOnKurrentDB(t)
-	foreign := func(stream, typ string, version int) {
+	const payload = `{"team":"crew","name":"Crew"}`
+	foreign := func(stream, typ string, version int, payload string) {
 		t.Helper()
 		_, err := w.Store.Append(context.Background(), stream, eventstore.Any(), []eventstore.NewEvent{{ID: uuid.NewString(),
-			Type: typ, SchemaVersion: version, Payload: []byte(`{"team":"crew","name":"Crew"}`),
-			Metadata: []byte(`{"tenant":"acme"}`), OccurredAt: w.Now}})
+			Type: typ, SchemaVersion: version, Payload: []byte(payload), Metadata: []byte(`{"tenant":"acme"}`), OccurredAt: w.Now}})
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Random, so that PostgreSQL cannot compress them under an index
+	// entry's limit (about 2.7 kB).
+	var random strings.Builder
+	for random.Len() < 10_000 {
+		random.WriteString(rand.Text())
+	}
+	long := random.String()
 	w.Append("globex", domain.SeatsChanged{Seats: 1})
-	foreign("tenant-acme", "Team\x00Defined", 1)
-	foreign("tenant-ac\x00me", "TeamDefined", 1)
-	foreign("tenant-acme", "TeamDefined", 1<<32+1)
+	foreign("tenant-acme", "Team\x00Defined", 1, payload)
+	foreign("tenant-ac\x00me", "TeamDefined", 1, payload)
+	foreign("tenant-acme", "TeamDefined", 1<<32+1, payload)
+	foreign("tenant-acme-"+long, "TeamDefined", 1, `{"user":"u-1"}`)
+	foreign("tenant-acme", "Team"+long, 1, payload)
+	foreign("tenant-acme", "UserActivated", 1, `{"user":"`+long+`"}`)
 	last := w.Append("globex", domain.SeatsChanged{Seats: 2})
 	defer w.RunIngester()()
 
-	for _, aside := range copiedUpTo(t, w, last, 5)[1:4] {
-		if aside.SchemaVersion != 0 {
-			t.Errorf("%q of %q, schema %d, was copied as it is; want it set aside", aside.Type, aside.StreamID, aside.SchemaVersion)
+	wantStreams := []string{"tenant-acme", "tenant-ac\x00me", "tenant-acme", "tenant-acme-" + long, "tenant-acme", "tenant-acme"}
+	wantTypes := []string{"Team\x00Defined", "TeamDefined", "TeamDefined", "TeamDefined", "Team" + long, "UserActivated"}
+	for i, aside := range copiedUpTo(t, w, last, 8)[1:7] {
+		var wrapped struct{ Stream, Type []byte }
+		if aside.SchemaVersion != 0 || json.Unmarshal(aside.Payload, &wrapped) != nil {
+			t.Errorf("%.40q of %.40q, schema %d, was copied as it is; want it set aside", aside.Type, aside.StreamID, aside.SchemaVersion)
+			continue
+		}
+		if string(wrapped.Stream) != wantStreams[i] || string(wrapped.Type) != wantTypes[i] {
+			t.Errorf("event %d set aside keeps stream %.40q and type %.40q; want the originals", i, wrapped.Stream, wrapped.Type)
 		}
 	}
 }
