@@ -69,16 +69,16 @@ WHERE datname = current_database() AND wait_event_type = 'Lock' AND query = $1)`
 WHERE relname = $1), false)`, rowPerEventTable)
 }
 
-// waitFor polls the server until query (a boolean about arg) is true,
+// waitFor polls the server until query (a boolean, of args) is true,
 // failing the test, named by what, after 10 s.
 func waitFor(t *testing.T, pool interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, what, query string, arg any) {
+}, what, query string, args ...any) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var done bool
-		if err := pool.QueryRow(context.Background(), query, arg).Scan(&done); err != nil {
+		if err := pool.QueryRow(context.Background(), query, args...).Scan(&done); err != nil {
 			t.Fatal(err)
 		}
 		if done {

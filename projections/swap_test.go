@@ -75,19 +75,6 @@ func waitForALockWait(t *testing.T, pool interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var waiting bool
-		if err := pool.QueryRow(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-WHERE NOT l.granted AND a.datname = current_database())`).Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the swap never waited for the batch's table")
-		}
-		time.Sleep(5 * time.Millisecond) // polling the server's lock table: there is nothing to wait on
-	}
+	waitFor(t, pool, "the swap waiting for the batch's table", `SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+WHERE NOT l.granted AND a.datname = current_database())`)
 }
