@@ -180,10 +180,11 @@ func TestABulkThatIsNotAtomicReportsWhatTheStreamShows(t *testing.T) {
 // replaying each action where it was decided: one that stored events, just
 // before its first (it must decide the very events stored there, under the
 // bulk's causation id); one that changed nothing, at the version it
-// answered with; one refused, which carries no version, somewhere between
-// its neighbours' places, where deciding it must give that refusal. (A
-// bulk that stores nothing is answered after the stream's tail, where the
-// commands racing it may have gone on: no one place fits every bulk.)
+// answered with; one refused, which carries no version, where the bulk's
+// one pass put it (decisionPlaces), where deciding it must give that
+// refusal. (Replaying up to the bulk's first event would not do: a bulk
+// that stores nothing is answered after the stream's tail, where commands
+// racing it may have gone on.)
 func checkAgainstStream(t *testing.T, f *fixture, tenant domain.TenantID, causation string, actions []commands.BulkAction, res execution.Result) {
 	t.Helper()
 	recs, err := f.store.ReadStream(ctx, domain.TenantStream(tenant), 0, 1_000_000)
@@ -202,7 +203,7 @@ func checkAgainstStream(t *testing.T, f *fixture, tenant domain.TenantID, causat
 		}
 		causes[i] = meta.CausationID
 	}
-	places := decisionPlaces(res.Actions, int64(len(recs)))
+	places := decisionPlaces(t, res.Actions, int64(len(recs)))
 	bulkEvents := 0
 	for i, a := range actions {
 		got, place := res.Actions[i], places[i]
@@ -263,36 +264,40 @@ func checkAgainstStream(t *testing.T, f *fixture, tenant domain.TenantID, causat
 // versions is a span of stream versions, both ends included.
 type versions struct{ lo, hi int64 }
 
-// decisionPlaces are the versions each action of a non-atomic bulk may
-// have been decided at (see checkAgainstStream): the stream's whole span
-// bounds the refusals of the first and last actions.
-func decisionPlaces(outcomes []execution.ActionOutcome, head int64) []versions {
-	places := make([]versions, len(outcomes))
+// decisionPlaces are the versions each action of a non-atomic bulk was
+// decided at. The bulk decides every action in one pass on one state, so
+// action i's is the bulk's base version plus the events of the actions
+// before it; each result gives the base (one that stored events, its
+// first event's version less one; one that did not, its version), and all
+// must give the same. Only a bulk whose every action was refused gives no
+// base: its actions may lie anywhere in the stream's span.
+func decisionPlaces(t *testing.T, outcomes []execution.ActionOutcome, head int64) []versions {
+	t.Helper()
+	base, known := int64(0), false
+	before := int64(0) // events of the actions before this one
 	for i, o := range outcomes {
-		switch {
-		case o.Result != nil && o.Result.Changed:
-			places[i] = versions{o.Result.First - 1, o.Result.First - 1}
-		case o.Result != nil:
-			places[i] = versions{o.Result.Version, o.Result.Version}
-		default:
-			places[i] = versions{0, head}
-		}
-	}
-	for i := range places { // a refusal lies between its neighbours
-		if outcomes[i].Refusal == nil {
+		if o.Result == nil {
 			continue
 		}
-		for j := i - 1; j >= 0; j-- {
-			if outcomes[j].Refusal == nil {
-				places[i].lo = places[j].lo
-				break
-			}
+		at := o.Result.Version
+		if o.Result.Changed {
+			at = o.Result.First - 1
 		}
-		for j := i + 1; j < len(places); j++ {
-			if outcomes[j].Refusal == nil {
-				places[i].hi = places[j].hi
-				break
-			}
+		if known && at-before != base {
+			t.Fatalf("action %d was decided at version %d, not after the %d events before it from base %d", i, at, before, base)
+		}
+		base, known = at-before, true
+		before += int64(len(o.Result.Events))
+	}
+	places := make([]versions, len(outcomes))
+	before = 0
+	for i, o := range outcomes {
+		places[i] = versions{0, head}
+		if known {
+			places[i] = versions{base + before, base + before}
+		}
+		if o.Result != nil {
+			before += int64(len(o.Result.Events))
 		}
 	}
 	return places
