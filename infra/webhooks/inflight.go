@@ -123,7 +123,9 @@ func (h *holding) addLeased(batch []claimed, more map[endpointKey]bool) (refused
 		h.waiting++
 	}
 	for k := range more {
-		h.endpoint(k).more = true
+		if e := h.endpoints[k]; e != nil { // one held nowhere here is claimed when the fan-out wakes the workers
+			e.more = true
+		}
 	}
 	return nil
 }
@@ -193,10 +195,9 @@ type busy struct {
 	counts           []int
 	limits           []int
 	rooms            []int // how many more each may hold, if fast; 0 if not
-	// room is how many more the fast endpoints may hold; short, whether
-	// an endpoint that may have more due has room for a claim to be worth
-	// a statement (a slot, or half of a fast endpoint's window).
-	room  int
+	// short is whether an endpoint that may have more due has room for a
+	// claim to be worth a statement (a slot, or half of a fast endpoint's
+	// window).
 	short bool
 }
 
@@ -219,7 +220,6 @@ func (h *holding) snapshot(o Options, now time.Time) busy {
 		if e.fast {
 			room = max(0, limit-n)
 		}
-		b.room += room
 		b.rooms = append(b.rooms, room)
 		threshold := 1
 		if e.fast {
@@ -247,4 +247,10 @@ func (b busy) free(o Options) int { return max(0, o.Concurrency-b.sending-b.wait
 
 // wanted is how many deliveries the next claim asks for: the free slots
 // and the fast endpoints' room.
-func (b busy) wanted(o Options) int { return min(b.free(o)+b.room, o.PerEndpoint*claimAhead) }
+func (b busy) wanted(o Options) int {
+	room := 0
+	for _, r := range b.rooms {
+		room += r
+	}
+	return min(b.free(o)+room, o.PerEndpoint*claimAhead)
+}
