@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -146,4 +147,79 @@ func TestAFastEndpointsNewDeliveriesAreSentWithoutAClaimEach(t *testing.T) {
 	if n > events/4 {
 		t.Errorf("%.0f claims for %d deliveries queued one at a time to a fast endpoint; want at most %d", n, events, events/4)
 	}
+}
+
+// knownFast is a running dispatcher whose one endpoint, at a receiver
+// answering at once, has delivered once: the dispatcher knows it is fast.
+func knownFast(t *testing.T, w *world, s *webhooks.Store, rc *receiver) *webhooks.Dispatcher {
+	t.Helper()
+	d := run(t, s)
+	w.publish(t, "acme", "user.activated.v1")
+	eventually(t, 10*time.Second, "the first delivery, which makes the endpoint fast", func() bool { return len(rc.ids()) == 1 })
+	return d
+}
+
+// A backlog for a fast endpoint (a bulk's thousands of events, committed at
+// once) is fanned out leased to its process as its window frees, not
+// queued for claims: where all the fan-out could queue beyond the window
+// is that endpoint's, it waits for room instead of writing rows that only
+// a claim each could take (which cost a statement and a write per
+// delivery on top of the fan-out's).
+func TestAFastEndpointsBacklogIsSentWithoutClaims(t *testing.T) {
+	t.Parallel()
+	w, s, rc := answeringAtOnce(t)
+	d := knownFast(t, w, s, rc)
+	before := claims(t, d)
+	const events = 5000
+	w.publishMany(t, "acme", "user.activated.v1", events)
+	eventually(t, time.Minute, "every event delivered", func() bool { return len(rc.ids()) == events+1 })
+	if n := len(rc.requests()); n != events+1 {
+		t.Errorf("the receiver got %d requests for %d events", n, events+1)
+	}
+	n := claims(t, d) - before
+	t.Logf("a backlog of %d deliveries in %.0f claims", events, n)
+	if n > events/500 {
+		t.Errorf("%.0f claims for a backlog of %d deliveries to a fast endpoint; want at most %d", n, events, events/500)
+	}
+}
+
+// The fan-out waits for a fast endpoint's window only while nothing else
+// is behind it: another tenant's event committed behind a backlog is
+// queued at once and delivered while the backlog is still held up.
+func TestAnotherTenantsEventIsNotHeldBehindABacklog(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	o := w.options()
+	o.Timeout = time.Minute // acme's held attempts do not end (and make it slow) while the test waits
+	s := w.store(o)
+	// After the first 100 attempts, acme's receiver holds every answer
+	// until globex's event has arrived (or 30 s, and the test fails).
+	globexArrived := make(chan struct{})
+	var once sync.Once
+	other := newReceiver(t, func(_ int, rw http.ResponseWriter, _ *http.Request) {
+		once.Do(func() { close(globexArrived) })
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	rc := newReceiver(t, func(n int, rw http.ResponseWriter, r *http.Request) {
+		if n > 100 {
+			select {
+			case <-globexArrived:
+			case <-time.After(30 * time.Second):
+			case <-r.Context().Done():
+			}
+		}
+		rw.WriteHeader(http.StatusNoContent)
+	})
+	endpoint(t, s, "acme", rc.URL)
+	endpoint(t, s, "globex", other.URL)
+	knownFast(t, w, s, rc)
+	w.publishMany(t, "acme", "user.activated.v1", 3000)
+	eventually(t, 10*time.Second, "acme's receiver holding its answers", func() bool { return len(rc.requests()) > 100 })
+	w.publish(t, "globex", "user.activated.v1")
+	select {
+	case <-globexArrived:
+	case <-time.After(20 * time.Second):
+		t.Fatal("globex's event, committed behind acme's backlog, was not delivered while acme's receiver held its answers")
+	}
+	eventually(t, time.Minute, "acme's backlog delivered once globex's event arrived", func() bool { return len(rc.ids()) == 3001 })
 }

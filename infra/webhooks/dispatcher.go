@@ -31,6 +31,7 @@ type Dispatcher struct {
 	instance  string        // tags our NOTIFYs, so that our listener ignores them
 	wake      wakeup.Signal // new public events or deliveries may be there
 	freed     wakeup.Signal // an attempt ended: a slot came free
+	room      wakeup.Signal // a fast endpoint's window the fan-out waits for has room (holding.awaitRoom)
 	holding   holding
 	successes *successes
 	metrics   *metrics
@@ -69,6 +70,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	d.runWorkers(ctx) // returns once no attempt is under way
 	close(d.successes.queue)
 	wg.Wait()
+	d.letGoOfDeferred()
 }
 
 // runFanOut queues deliveries as public events arrive.
@@ -96,7 +98,17 @@ func (d *Dispatcher) runFanOut(ctx context.Context) {
 				d.wake.Fire() // our workers
 				d.tellOthers(ctx)
 			}
-			if r.full {
+			if r.full || r.behind {
+				continue
+			}
+			if len(r.waiting) > 0 {
+				// Deferred deliveries: woken when a window has room for
+				// them, by new events, or at the poll.
+				roomy := d.room.Wait()
+				if d.holding.awaitRoom(d.opts, r.waiting) {
+					continue
+				}
+				d.pause(ctx, woken, roomy, wait)
 				continue
 			}
 		}

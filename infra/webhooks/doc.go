@@ -26,12 +26,18 @@
 // PerEndpoint per endpoint (a hanging receiver cannot take every slot),
 // then record the attempt (successes in batches, the delivering attempt
 // on its delivery's row). An endpoint whose last attempt delivered within
-// fastAttempt has its deliveries claimed ahead, up to claimAhead per slot,
-// and sent as slots free, so that a busy endpoint costs one claim per
-// hundred-odd deliveries, not one per attempt; the fan-out queues such an
-// endpoint's new deliveries already leased to its own process, up to that
-// room, and hands them to its workers, so that live traffic needs no
-// claim at all. A held delivery whose lease no longer covers an attempt is
+// fastAttempt has its deliveries claimed ahead, up to claimAhead per slot
+// (quickAhead within quickAttempt), and sent as slots free, so that a busy
+// endpoint costs one claim per hundred-odd deliveries, not one per
+// attempt; the fan-out queues such an endpoint's new deliveries already
+// leased to its own process, up to that room, and hands them to its
+// workers, so that live traffic needs no claim at all. Beyond that room
+// (a backlog: a bulk's thousands of events at once) it defers them
+// (deferred.go): one row marks where they start, and each later fan-out
+// leases the next as the window frees, while every other endpoint's go on
+// being queued; should the process stop or die, another takes the row
+// over within seconds. Deliveries waiting in a window take no slot from
+// other endpoints while its attempts hang. A held delivery whose lease no longer covers an attempt is
 // never sent but given back, and so is everything held when the endpoint
 // turns slow or failing, or the dispatcher stops. A worker that dies after
 // its POST and before recording leaves the delivery to be sent again when

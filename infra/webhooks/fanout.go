@@ -21,6 +21,13 @@ type fanOutResult struct {
 	queued queued
 	full   bool                // the page was full: more may be waiting
 	last   eventstore.Position // the new checkpoint
+	// waiting are the endpoints whose deliveries this process has
+	// deferred (see deferred.go): they wait for room in their windows.
+	waiting []endpointKey
+	// caughtUp is how many deferred deliveries it queued; behind is
+	// whether more deferred ones may be queued at once.
+	caughtUp int
+	behind   bool
 }
 
 // fanOut queues the deliveries of the complete public events after the
@@ -30,12 +37,13 @@ type fanOutResult struct {
 func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 	var r fanOutResult
 	var newest eventstore.Position
-	err := d.store.pool.QueryRow(ctx, newestSQL).Scan(&newest.Commit, &newest.Prepare)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && newest.Compare(d.fannedOut) <= 0) {
-		return r, nil
-	}
+	var deferred bool
+	err := d.store.pool.QueryRow(ctx, newestSQL, d.instance, deferStale.Milliseconds()).Scan(&newest.Commit, &newest.Prepare, &deferred)
 	if err != nil {
 		return r, err
+	}
+	if !deferred && newest.Compare(d.fannedOut) <= 0 {
+		return r, nil
 	}
 	err = pgx.BeginFunc(ctx, d.store.pool, func(tx pgx.Tx) error {
 		var at eventstore.Position
@@ -48,18 +56,34 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 			return err
 		}
 		d.fannedOut = at
+		if _, err := tx.Exec(ctx, fanOutSettings); err != nil {
+			return err
+		}
+		b := d.holding.snapshot(d.opts, time.Now())
+		if deferred {
+			if err := d.catchUp(ctx, tx, at, b, &r); err != nil {
+				return err
+			}
+		}
 		page, err := completeAfter(ctx, tx, at)
-		if err != nil || len(page.events) == 0 {
+		if err != nil {
 			return err
 		}
-		r.events, r.full = len(page.events), page.full
-		if r.queued, err = d.queue(ctx, tx, page, d.holding.snapshot(d.opts, time.Now())); err != nil {
-			return err
+		if len(page.events) > 0 {
+			r.events, r.full = len(page.events), page.full
+			q, err := d.queue(ctx, tx, page, b, nil)
+			if err != nil {
+				return err
+			}
+			r.queued.add(q)
+			last := page.events[len(page.events)-1].at
+			if _, err = tx.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $2, updated_at = now() WHERE id = 1`,
+				last.Commit, last.Prepare); err != nil {
+				return err
+			}
+			r.last = last
 		}
-		last := page.events[len(page.events)-1].at
-		_, err = tx.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $2, updated_at = now() WHERE id = 1`,
-			last.Commit, last.Prepare)
-		r.last = last
+		r.waiting, err = d.touchDeferred(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -71,15 +95,20 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 	return r, nil
 }
 
-// newestSQL reads the position of the log's newest event, which the
-// fan-out's polls compare with the checkpoint as this process last saw it:
-// one backward step of the feed index, however long the log, instead of a
-// transaction of four. (Asking EXISTS of the events after the checkpoint
-// was planned as a sequential scan whenever many were: it read every event
-// before them first.) Should another process have moved the checkpoint,
-// the transaction finds nothing to do and this process learns where it is.
-var newestSQL = fmt.Sprintf(`SELECT position_commit, position_prepare FROM %s
-ORDER BY position_commit DESC, position_prepare DESC LIMIT 1`, publicevents.Table)
+// newestSQL reads the position of the log's newest event ((0, 0) when
+// none), which the fan-out's polls compare with the checkpoint as this
+// process last saw it: one backward step of the feed index, however long
+// the log, instead of a transaction of four. (Asking EXISTS of the events
+// after the checkpoint was planned as a sequential scan whenever many
+// were: it read every event before them first.) Should another process
+// have moved the checkpoint, the transaction finds nothing to do and this
+// process learns where it is. It also says whether deferred deliveries
+// are this process's to queue ($1: its instance, $2: deferStale in
+// milliseconds; see deferred.go).
+var newestSQL = fmt.Sprintf(`SELECT coalesce(n.position_commit, 0), coalesce(n.position_prepare, 0), EXISTS (%s LIMIT 1)
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL (SELECT position_commit, position_prepare FROM %s
+    ORDER BY position_commit DESC, position_prepare DESC LIMIT 1) AS n ON true`, deferredOursSQL, publicevents.Table)
 
 // logged is a public event as the fan-out reads it.
 type logged struct {
@@ -133,6 +162,44 @@ type queued struct {
 	more   map[endpointKey]bool
 }
 
+func (q *queued) add(o queued) {
+	q.count += o.count
+	q.leased = append(q.leased, o.leased...)
+	if q.more == nil {
+		q.more = map[endpointKey]bool{}
+	}
+	for k := range o.more {
+		q.more[k] = true
+	}
+}
+
+// fanOutSettings are a fan-out's: it need not wait for its commit to be
+// flushed, since a fan-out the server loses in a crash leaves the
+// checkpoint where it was, and the next one queues the same deliveries
+// again (sending some twice, as at least once allows).
+const fanOutSettings = `SET LOCAL synchronous_commit = off`
+
+// columns are page's events as the parallel arrays SQL takes them.
+type columns struct {
+	tenants, ids, types []string
+	commits, prepares   []uint64
+	times               []time.Time
+}
+
+func (page loggedPage) columns() columns {
+	n := len(page.events)
+	c := columns{tenants: make([]string, n), ids: make([]string, n), types: make([]string, n),
+		commits: make([]uint64, n), prepares: make([]uint64, n), times: make([]time.Time, n)}
+	for i, e := range page.events {
+		c.tenants[i], c.ids[i], c.types[i], c.commits[i], c.prepares[i], c.times[i] = e.tenant, e.id, e.typ, e.at.Commit, e.at.Prepare, e.time
+	}
+	return c
+}
+
+// matchSQL is which enabled endpoints e get an event ev (see queue).
+const matchSQL = `e.tenant_id = ev.tenant_id AND e.enabled AND ev.at > e.created_at - interval '1 minute'
+        AND (cardinality(e.types) = 0 OR ev.type = ANY (e.types))`
+
 // queue inserts the deliveries of page's events to the matching enabled
 // endpoints of their tenants. An endpoint gets the events that happened
 // once it existed (give or take a minute of clock skew between the
@@ -142,15 +209,15 @@ type queued struct {
 // holds, up to its room in b, are inserted leased to this process, their
 // first attempt counted, as a claim would: the fan-out hands them to the
 // workers, which saves writing each row a second time to claim it.
-func (d *Dispatcher) queue(ctx context.Context, tx pgx.Tx, page loggedPage, b busy) (queued, error) {
-	n := len(page.events)
-	tenants, ids, types := make([]string, n), make([]string, n), make([]string, n)
-	commits, prepares, times := make([]uint64, n), make([]uint64, n), make([]time.Time, n)
-	for i, e := range page.events {
-		tenants[i], ids[i], types[i], commits[i], prepares[i], times[i] = e.tenant, e.id, e.typ, e.at.Commit, e.at.Prepare, e.time
+func (d *Dispatcher) queue(ctx context.Context, tx pgx.Tx, page loggedPage, b busy, only *endpointKey) (queued, error) {
+	c := page.columns()
+	var onlyTenant, onlyID *string
+	if only != nil {
+		tenant := string(only.tenant)
+		onlyTenant, onlyID = &tenant, &only.id
 	}
-	rows, err := tx.Query(ctx, queueSQL, tenants, commits, prepares, ids, types, times, b.tenants, b.ids, b.rooms,
-		d.opts.lease().Microseconds())
+	rows, err := tx.Query(ctx, queueSQL, c.tenants, c.commits, c.prepares, c.ids, c.types, c.times, b.tenants, b.ids, b.rooms,
+		b.fast, d.opts.lease().Microseconds(), onlyTenant, onlyID, d.instance)
 	if err != nil {
 		return queued{}, err
 	}
@@ -177,25 +244,38 @@ func (d *Dispatcher) queue(ctx context.Context, tx pgx.Tx, page loggedPage, b bu
 }
 
 // queueSQL queues deliveries (see queue): parameters $1-$6 the events,
-// $7-$9 the room of this process's fast endpoints, $10 the lease in
-// microseconds.
+// $7-$10 the room of this process's endpoints and whether each is fast,
+// $11 the lease in microseconds, $12-$13 the one endpoint to queue for
+// (NULL: all but those with deferred deliveries, whose events are left to
+// them), $14 this process's instance. A fast endpoint's deliveries beyond
+// its room are deferred, from the first of them on (see deferred.go).
 var queueSQL = fmt.Sprintf(`WITH matched AS (
     SELECT ev.tenant_id, e.id AS endpoint_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type,
-        row_number() OVER (PARTITION BY e.tenant_id, e.id ORDER BY ev.position_commit, ev.position_prepare)
-            <= coalesce(room.n, 0) AS leased
+        row_number() OVER (PARTITION BY e.tenant_id, e.id ORDER BY ev.position_commit, ev.position_prepare) AS nth,
+        coalesce(room.n, 0) AS room, coalesce(room.fast, false) AS fast
     FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::text[], $5::text[], $6::timestamptz[])
         AS ev (tenant_id, position_commit, position_prepare, event_id, type, at)
-    JOIN webhook_endpoints e ON e.tenant_id = ev.tenant_id AND e.enabled AND ev.at > e.created_at - interval '1 minute'
-        AND (cardinality(e.types) = 0 OR ev.type = ANY (e.types))
-    LEFT JOIN unnest($7::text[], $8::text[], $9::int[]) AS room (tenant_id, endpoint_id, n)
+    JOIN webhook_endpoints e ON %[3]s
+    LEFT JOIN unnest($7::text[], $8::text[], $9::int[], $10::bool[]) AS room (tenant_id, endpoint_id, n, fast)
         ON room.tenant_id = e.tenant_id AND room.endpoint_id = e.id
+    WHERE CASE WHEN $12::text IS NULL
+        THEN NOT EXISTS (SELECT 1 FROM webhook_deferred df WHERE df.tenant_id = e.tenant_id AND df.endpoint_id = e.id)
+        ELSE (e.tenant_id, e.id) = ($12::text, $13::text) END
+),
+deferred AS (
+    INSERT INTO webhook_deferred (tenant_id, endpoint_id, position_commit, position_prepare, owner)
+    SELECT DISTINCT ON (tenant_id, endpoint_id) tenant_id, endpoint_id, position_commit, position_prepare, $14
+    FROM matched
+    WHERE fast AND nth > room
+    ORDER BY tenant_id, endpoint_id, position_commit, position_prepare
 ),
 d AS (
     INSERT INTO webhook_deliveries (tenant_id, endpoint_id, position_commit, position_prepare, event_id, event_type,
         attempts, next_attempt_at)
-    SELECT tenant_id, endpoint_id, position_commit, position_prepare, event_id, type, CASE WHEN leased THEN 1 ELSE 0 END,
-        CASE WHEN leased THEN now() + $10 * interval '1 microsecond' ELSE now() END
+    SELECT tenant_id, endpoint_id, position_commit, position_prepare, event_id, type, CASE WHEN nth <= room THEN 1 ELSE 0 END,
+        CASE WHEN nth <= room THEN now() + $11 * interval '1 microsecond' ELSE now() END
     FROM matched
+    WHERE NOT (fast AND nth > room)
     ON CONFLICT DO NOTHING
     RETURNING *
 )
@@ -203,4 +283,4 @@ SELECT d.attempts = 1, %[2]s
 FROM d
 JOIN webhook_endpoints e ON e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
 LEFT JOIN %[1]s p ON d.attempts = 1 AND p.tenant_id = d.tenant_id
-    AND (p.position_commit, p.position_prepare) = (d.position_commit, d.position_prepare)`, publicevents.Table, claimedColumns)
+    AND (p.position_commit, p.position_prepare) = (d.position_commit, d.position_prepare)`, publicevents.Table, claimedColumns, matchSQL)

@@ -129,6 +129,19 @@ VALUES ($1, $2, $3, $4, $5, 'u', now(), 0, $6)`, string(tenant), n, n, p.id, typ
 	return p, err
 }
 
+// publishMany appends n complete public events of tenant in one statement,
+// as a bulk's commit does: a backlog at once.
+func (w *world) publishMany(t testing.TB, tenant domain.TenantID, typ string, n int) {
+	t.Helper()
+	last := w.next.Add(uint64(n))
+	_, err := w.pool.Exec(bg, `INSERT INTO `+publicevents.Table+` (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body)
+SELECT $1, g, g, 'evt-' || $1 || '-' || g, $2, 'u', now(), 0, format('{"specversion":"1.0","id":"evt-%s-%s","type":%s}', $1, g, to_json($2::text))::bytea
+FROM generate_series($3::bigint, $4::bigint) g`, string(tenant), typ, last-uint64(n)+1, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // endpoint creates an enabled endpoint of tenant at url for types.
 func endpoint(t testing.TB, s *webhooks.Store, tenant domain.TenantID, url string, types ...string) (webhooks.Endpoint, webhooks.Secret) {
 	t.Helper()

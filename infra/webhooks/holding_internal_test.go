@@ -40,7 +40,7 @@ func TestAnEndpointThatTurnsSlowGivesBackWhatItHoldsAhead(t *testing.T) {
 	if len(send) != o.PerEndpoint {
 		t.Fatalf("started %d attempts at one endpoint; want PerEndpoint, %d", len(send), o.PerEndpoint)
 	}
-	back := h.done(k, false, now)
+	back, _ := h.done(k, slow, now, o)
 	if len(back) != 2*o.PerEndpoint {
 		t.Errorf("a slow attempt gave back %d held deliveries; want the %d not under way", len(back), 2*o.PerEndpoint)
 	}
@@ -68,7 +68,7 @@ func TestAClaimForOthersLeavesAFullEndpointShortOnceItsWindowDrains(t *testing.T
 	for range window/2 + 1 {
 		send, _ := h.start(o, now, time.Second)
 		for range send {
-			h.done(k, true, now)
+			h.done(k, fast, now, o)
 		}
 	}
 	if !h.snapshot(o, now).short {
@@ -82,6 +82,39 @@ func holdingFast(o Options, now time.Time, k endpointKey) *holding {
 	var h holding
 	h.add([]claimed{{tenant: k.tenant, endpoint: k.id, lease: now.Add(o.lease())}}, busy{}, 1, o)
 	h.start(o, now, time.Second)
-	h.done(k, true, now)
+	h.done(k, fast, now, o)
 	return &h
+}
+
+// A quick endpoint (its attempts answered within quickAttempt) may hold a
+// window of quickAhead deliveries per slot: a fan-out page of a backlog
+// at a time.
+func TestAQuickEndpointHoldsAWiderWindow(t *testing.T) {
+	o, now, k := Options{}.withDefaults(), time.Now(), endpointKey{"acme", "e"}
+	var h holding
+	h.add([]claimed{{tenant: k.tenant, endpoint: k.id, lease: now.Add(o.lease())}}, busy{}, 1, o)
+	h.start(o, now, time.Second)
+	h.done(k, quick, now, o)
+	if b := h.snapshot(o, now); b.limits[0] != o.PerEndpoint*quickAhead || b.rooms[0] != o.PerEndpoint*quickAhead {
+		t.Errorf("a quick endpoint may hold %d (room %d); want %d", b.limits[0], b.rooms[0], o.PerEndpoint*quickAhead)
+	}
+}
+
+// Deliveries waiting behind an endpoint's attempts that hang take no slot
+// from other endpoints: the slots left free are claimed for them (a full
+// window counted against every slot kept every other tenant waiting until
+// the hanging attempts timed out).
+func TestAWindowHeldBehindHangingAttemptsLeavesTheSlotsToOthers(t *testing.T) {
+	o, now, k := Options{}.withDefaults(), time.Now(), endpointKey{"acme", "e"}
+	h := holdingFast(o, now, k)
+	var batch []claimed
+	for range o.PerEndpoint * claimAhead {
+		batch = append(batch, claimed{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())})
+	}
+	h.add(batch, h.snapshot(o, now), len(batch), o)
+	h.start(o, now, time.Second) // PerEndpoint attempts under way, which hang; the rest wait
+	b := h.snapshot(o, now)
+	if want := o.Concurrency - o.PerEndpoint; b.free(o) != want {
+		t.Errorf("%d slots free for other endpoints while one holds a full window behind hanging attempts; want %d", b.free(o), want)
+	}
 }

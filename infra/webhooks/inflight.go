@@ -27,6 +27,39 @@ const claimAhead = 32
 // as fast: its deliveries are claimed ahead.
 const fastAttempt = 250 * time.Millisecond
 
+// quickAhead is how many deliveries a quick endpoint may hold per slot:
+// enough that one statement leases a fan-out page of a backlog, few
+// enough that they are all sent well within their lease (quickAhead
+// attempts of quickAttempt each take under 3 s of a lease of at least
+// 31 s; should the endpoint slow down, what would outlast its lease goes
+// back unsent).
+const quickAhead = 256
+
+// quickAttempt is the longest attempt after which a fast endpoint counts
+// as quick.
+const quickAttempt = 10 * time.Millisecond
+
+// speed is how an attempt went: not delivered, or delivered after longer
+// than fastAttempt (slow), within it (fast), or within quickAttempt.
+type speed int
+
+const (
+	slow speed = iota
+	fast
+	quick
+)
+
+// speedOf is the speed of an attempt that came to o.
+func speedOf(o outcome) speed {
+	switch {
+	case !o.delivered() || o.latency > fastAttempt:
+		return slow
+	case o.latency > quickAttempt:
+		return fast
+	}
+	return quick
+}
+
 // forgetFast is how long an idle fast endpoint is remembered as fast.
 const forgetFast = time.Minute
 
@@ -43,6 +76,10 @@ type holding struct {
 	waiting   int // claimed deliveries not yet sent, all endpoints
 	endpoints map[endpointKey]*held
 	drained   bool // the workers have stopped
+	// awaited are the endpoints whose windows the fan-out waits for (see
+	// awaitRoom): the next attempt at one of them to end with room enough
+	// wakes it.
+	awaited map[endpointKey]bool
 }
 
 // held is one endpoint's share of holding.
@@ -50,6 +87,7 @@ type held struct {
 	waiting []claimed // in the order claimed
 	sending int
 	fast    bool      // its last attempt here delivered within fastAttempt
+	quick   bool      // within quickAttempt
 	more    bool      // the last claim gave it all it could hold: more may be due
 	used    time.Time // when an attempt last ended
 }
@@ -58,7 +96,10 @@ func (e *held) count() int { return len(e.waiting) + e.sending }
 
 // limit is how many deliveries e may hold.
 func (e *held) limit(o Options) int {
-	if e.fast {
+	switch {
+	case e.quick:
+		return o.PerEndpoint * quickAhead
+	case e.fast:
 		return o.PerEndpoint * claimAhead
 	}
 	return o.PerEndpoint
@@ -153,22 +194,50 @@ func (h *holding) start(o Options, now time.Time, minLease time.Duration) (send,
 	return send, stale
 }
 
-// done ends an attempt at k; fast says whether it delivered within
-// fastAttempt. An endpoint that was not fast gives back what it still has
-// waiting: it would wait for slow attempts, past its leases.
-func (h *holding) done(k endpointKey, fast bool, now time.Time) (giveBack []claimed) {
+// done ends an attempt at k that went at speed s. An endpoint that was
+// not fast gives back what it still has waiting: it would wait for slow
+// attempts, past its leases. roomy says whether the fan-out waits for
+// room (awaitRoom) and now has it: the endpoint is no longer fast, or half
+// its window is free.
+func (h *holding) done(k endpointKey, s speed, now time.Time, o Options) (giveBack []claimed, roomy bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	e := h.endpoint(k)
 	e.sending--
 	h.sending--
-	e.fast, e.used = fast, now
-	if !fast {
+	e.fast, e.quick, e.used = s >= fast, s == quick, now
+	if !e.fast {
 		giveBack, e.waiting = e.waiting, nil
 		h.waiting -= len(giveBack)
 		e.more = false
 	}
-	return giveBack
+	if h.awaited[k] && (!e.fast || e.halfFree(o)) {
+		h.awaited, roomy = nil, true
+	}
+	return giveBack, roomy
+}
+
+// halfFree is whether half of a fast endpoint's window is free.
+func (e *held) halfFree(o Options) bool { return e.limit(o)-e.count() >= e.limit(o)/2 }
+
+// awaitRoom notes that the fan-out waits for the windows of keys to free,
+// unless one already has half of it free or is no longer fast here (then
+// it says so, and the fan-out need not wait). Called after taking the
+// signal that done's roomy fires, it loses no wake-up.
+func (h *holding) awaitRoom(o Options, keys []endpointKey) (roomy bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.awaited = nil
+	for _, k := range keys {
+		if e := h.endpoints[k]; e == nil || !e.fast || e.halfFree(o) {
+			return true
+		}
+	}
+	h.awaited = map[endpointKey]bool{}
+	for _, k := range keys {
+		h.awaited[k] = true
+	}
+	return false
 }
 
 // drain takes every waiting delivery, and any the fan-out adds later
@@ -190,11 +259,16 @@ func (h *holding) drain() []claimed {
 // of tenants, endpoint ids, how many each holds and may hold.
 type busy struct {
 	sending, waiting int
-	tenants          []string
-	ids              []string
-	counts           []int
-	limits           []int
-	rooms            []int // how many more each may hold, if fast; 0 if not
+	// reserved is how many slots the waiting deliveries will take as soon
+	// as their endpoints may send more: a window held behind attempts that
+	// hang takes none, and leaves the slots to other endpoints.
+	reserved int
+	tenants  []string
+	ids      []string
+	counts   []int
+	limits   []int
+	rooms    []int  // how many more each may hold, if fast; 0 if not
+	fast     []bool // whether each is fast
 	// short is whether an endpoint that may have more due has room for a
 	// claim to be worth a statement (a slot, or half of a fast endpoint's
 	// window).
@@ -213,6 +287,7 @@ func (h *holding) snapshot(o Options, now time.Time) busy {
 			delete(h.endpoints, k)
 			continue
 		}
+		b.reserved += min(len(e.waiting), max(0, o.PerEndpoint-e.sending))
 		limit := e.limit(o)
 		b.tenants, b.ids = append(b.tenants, string(k.tenant)), append(b.ids, k.id)
 		b.counts, b.limits = append(b.counts, n), append(b.limits, limit)
@@ -220,7 +295,7 @@ func (h *holding) snapshot(o Options, now time.Time) busy {
 		if e.fast {
 			room = max(0, limit-n)
 		}
-		b.rooms = append(b.rooms, room)
+		b.rooms, b.fast = append(b.rooms, room), append(b.fast, e.fast)
 		threshold := 1
 		if e.fast {
 			threshold = limit / 2
@@ -242,8 +317,9 @@ func (b busy) atLimit() []string {
 	return keys
 }
 
-// free is how many slots are free of attempts and of waiting deliveries.
-func (b busy) free(o Options) int { return max(0, o.Concurrency-b.sending-b.waiting) }
+// free is how many slots are free of attempts and of the waiting
+// deliveries that will take them.
+func (b busy) free(o Options) int { return max(0, o.Concurrency-b.sending-b.reserved) }
 
 // wanted is how many deliveries the next claim asks for: the free slots
 // and the fast endpoints' room.

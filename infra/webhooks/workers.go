@@ -55,10 +55,13 @@ func (d *Dispatcher) runWorkers(ctx context.Context) {
 			lookAt = time.Now() // more may be due, for slots as well as windows
 			continue
 		}
-		// Attempts just started end soon and free their slots: only when
-		// nothing is held is it worth asking when the next delivery is due.
+		// Attempts just started end soon and free their slots, which may
+		// then take more: unless the claim found fewer due than it asked
+		// for, or nothing is held, when it is worth asking when the next
+		// delivery is due (new ones wake the workers) rather than claiming
+		// again at every poll.
 		wait := d.opts.Poll
-		if b.sending+b.waiting+len(batch) == 0 {
+		if b.sending+b.waiting+len(batch) == 0 || len(batch) < n {
 			wait = d.idleWait(ctx)
 		}
 		lookAt = time.Now().Add(wait)
@@ -75,8 +78,11 @@ func (d *Dispatcher) startHeld(sending *sync.WaitGroup) {
 	d.giveBack(stale)
 	for _, c := range send {
 		sending.Go(func() {
-			fast := d.deliver(c)
-			d.giveBack(d.holding.done(endpointKey{c.tenant, c.endpoint}, fast, time.Now()))
+			back, roomy := d.holding.done(endpointKey{c.tenant, c.endpoint}, d.deliver(c), time.Now(), d.opts)
+			d.giveBack(back)
+			if roomy {
+				d.room.Fire()
+			}
 			d.startHeld(sending) // the freed slot's next, without waiting for the claiming loop
 			d.freed.Fire()
 		})
@@ -110,24 +116,24 @@ func (d *Dispatcher) idleWait(ctx context.Context) time.Duration {
 }
 
 // deliver makes one attempt and records it: a success at an endpoint that
-// was not failing in the next batch, anything else at once. It says
-// whether the attempt delivered within fastAttempt.
-func (d *Dispatcher) deliver(c claimed) (fast bool) {
+// was not failing in the next batch, anything else at once. It says how
+// fast the attempt went.
+func (d *Dispatcher) deliver(c claimed) speed {
 	start := time.Now()
 	o := d.send(context.Background(), c)
 	d.metrics.latency.Observe(o.latency.Seconds())
-	fast = o.delivered() && o.latency <= fastAttempt
+	s := speedOf(o)
 	if o.delivered() && !c.failing {
 		d.successes.record(success{c, start, o})
-		return fast
+		return s
 	}
 	v := judge(c, o, d.opts.Backoff)
 	if err := d.record(c, start, o, v); err != nil {
 		// The lease runs out and another attempt follows: at least once.
 		d.opts.Logger.Warn("webhooks: recording an attempt failed; it will be made again", "tenant", c.tenant,
 			"endpoint", c.endpoint, "event", c.eventID, "error", err)
-		return false
+		return slow
 	}
 	d.metrics.attempts.WithLabelValues(resultLabel[v.state]).Inc()
-	return fast
+	return s
 }

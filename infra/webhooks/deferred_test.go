@@ -1,0 +1,81 @@
+package webhooks_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/infra/webhooks"
+)
+
+// Deferred deliveries whose owner died (it stopped touching their row) are
+// taken over by another process and delivered, each event once.
+func TestDeferredDeliveriesOfADeadProcessAreTakenOver(t *testing.T) {
+	t.Parallel()
+	w, s, rc := answeringAtOnce(t)
+	e := acmesEndpoint(t, s)
+	const events = 600
+	w.publishMany(t, "acme", "user.activated.v1", events)
+	first := w.next.Load() - events + 1
+	// As a process that died would leave them: fanned out past, deferred
+	// from the first on, and owned by it, touched just before it died.
+	if _, err := w.pool.Exec(bg, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $1`, w.next.Load()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.pool.Exec(bg, `INSERT INTO webhook_deferred (tenant_id, endpoint_id, position_commit, position_prepare, owner, touched_at)
+VALUES ('acme', $1, $2, $2, 'dead', now())`, e.ID, first); err != nil {
+		t.Fatal(err)
+	}
+	run(t, s)
+	eventually(t, 30*time.Second, "every deferred event delivered", func() bool { return len(rc.ids()) == events })
+	if n := len(rc.requests()); n != events {
+		t.Errorf("the receiver got %d requests for %d events", n, events)
+	}
+	eventually(t, 10*time.Second, "the deferred row gone", func() bool { return deferredRows(t, w) == 0 })
+}
+
+// A dispatcher that stops lets go of its deferred deliveries at once, so
+// that another process need not wait for their row to go stale.
+func TestAStoppingDispatcherLetsGoOfItsDeferredDeliveries(t *testing.T) {
+	t.Parallel()
+	w, s, rc := answeringAtOnce(t)
+	ctx, stop := context.WithCancel(bg)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); webhooks.NewDispatcher(s).Run(ctx) }()
+	w.publish(t, "acme", "user.activated.v1")
+	eventually(t, 10*time.Second, "the first delivery, which makes the endpoint fast", func() bool { return len(rc.ids()) == 1 })
+	const events = 20000 // beyond any window: deferred
+	w.publishMany(t, "acme", "user.activated.v1", events)
+	eventually(t, 30*time.Second, "deliveries deferred", func() bool { return deferredRows(t, w) == 1 })
+	stop()
+	<-stopped
+	var owned int
+	if err := w.pool.QueryRow(bg, `SELECT count(*) FROM webhook_deferred WHERE owner IS NOT NULL`).Scan(&owned); err != nil {
+		t.Fatal(err)
+	}
+	if owned != 0 {
+		t.Fatalf("%d deferred rows still owned by the stopped dispatcher; want them let go", owned)
+	}
+	run(t, s)
+	eventually(t, time.Minute, "every event delivered by the next dispatcher", func() bool { return len(rc.ids()) == events+1 })
+}
+
+// acmesEndpoint is s's one endpoint of acme.
+func acmesEndpoint(t *testing.T, s *webhooks.Store) webhooks.Endpoint {
+	t.Helper()
+	list, err := s.ListEndpoints(bg, "acme")
+	if err != nil || len(list) != 1 {
+		t.Fatalf("acme's endpoints: %v, %v", list, err)
+	}
+	return list[0]
+}
+
+// deferredRows counts the rows of webhook_deferred.
+func deferredRows(t *testing.T, w *world) int {
+	t.Helper()
+	var n int
+	if err := w.pool.QueryRow(bg, `SELECT count(*) FROM webhook_deferred`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
