@@ -27,6 +27,10 @@ type claimed struct {
 	keys     [][]byte
 	body     []byte // nil: the event is no longer in the log
 	failing  bool   // the endpoint was failing when claimed
+	// rowless is whether it has no row yet (see rowless.go); typ is its
+	// event's type, which its row is written with.
+	rowless bool
+	typ     string
 }
 
 // keySQL is a delivery's endpoint as one string, as endpointKey.String

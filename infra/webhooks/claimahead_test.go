@@ -171,15 +171,21 @@ func TestAFastEndpointsBacklogIsSentWithoutClaims(t *testing.T) {
 	d := knownFast(t, w, s, rc)
 	before := claims(t, d)
 	const events = 5000
+	began := time.Now()
 	w.publishMany(t, "acme", "user.activated.v1", events)
 	eventually(t, time.Minute, "every event delivered", func() bool { return len(rc.ids()) == events+1 })
+	took := time.Since(began)
 	if n := len(rc.requests()); n != events+1 {
 		t.Errorf("the receiver got %d requests for %d events", n, events+1)
 	}
 	n := claims(t, d) - before
-	t.Logf("a backlog of %d deliveries in %.0f claims", events, n)
-	if n > events/500 {
-		t.Errorf("%.0f claims for a backlog of %d deliveries to a fast endpoint; want at most %d", n, events, events/500)
+	t.Logf("a backlog of %d deliveries in %s and %.0f claims", events, took, n)
+	// The workers look for other endpoints' deliveries about once a
+	// second while they have free slots: those claims are not the
+	// backlog's, which took one per hundred-odd deliveries before.
+	if most := 2 + int(took/time.Second); n > float64(most) {
+		t.Errorf("%.0f claims for a backlog of %d deliveries to a fast endpoint in %s; want at most %d (a look a second)",
+			n, events, took, most)
 	}
 }
 

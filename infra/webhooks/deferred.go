@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,11 +56,11 @@ type deferredRow struct {
 	mine bool
 }
 
-// catchUp queues the next deferred deliveries of the rows that are this
-// process's to go through, up to the checkpoint at: leased to this
-// process, as many as its window has room for, where the endpoint is fast
-// here (taking the row over if another let go of it); otherwise a page of
-// them for any process, the row let go.
+// catchUp goes through the deferred rows that are this process's to go
+// through, up to the checkpoint at: where the endpoint is fast here, it
+// hands the next deferred deliveries to its workers, as many as its window
+// has room for (taking the row over if another let go of it); otherwise
+// it queues a page of them for any process and lets go of the row.
 func (d *Dispatcher) catchUp(ctx context.Context, tx pgx.Tx, at eventstore.Position, b busy, r *fanOutResult) error {
 	rows, err := tx.Query(ctx, deferredOursSQL+` ORDER BY touched_at LIMIT $3`, d.instance, deferStale.Milliseconds(), deferredRowsAtOnce)
 	if err != nil {
@@ -80,31 +81,122 @@ func (d *Dispatcher) catchUp(ctx context.Context, tx pgx.Tx, at eventstore.Posit
 		if fast && room == 0 && row.mine {
 			continue // its window is full: it waits
 		}
-		if err := d.catchUpOne(ctx, tx, row, at, room, fast, r); err != nil {
+		if !row.mine { // taken over: from its position, whatever this process handed out of it before
+			d.cursors.forget(row.key)
+		}
+		from, reading := d.cursors.reading(row.key, row.from)
+		switch {
+		case fast:
+			err = d.handOutDeferred(ctx, tx, row, from, reading, at, room, r)
+		case reading:
+			// Its own, no longer fast here: queued for all from where this
+			// process is, the row kept until what it handed out is written.
+			err = d.queueDeferred(ctx, tx, row, from, at, true, r)
+		default:
+			err = d.queueDeferred(ctx, tx, row, row.from, at, false, r)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// catchUpOne queues the next n of row's deferred deliveries (n: the room
-// of a fast endpoint, leased; a page for any process otherwise), and moves
-// the row to the next one, or deletes it if none is left up to at.
-func (d *Dispatcher) catchUpOne(ctx context.Context, tx pgx.Tx, row deferredRow, at eventstore.Position, room int, fast bool,
-	r *fanOutResult) error {
-	n := fanOutPage
-	if fast {
-		n = room
-	}
-	events, err := deferredEvents(ctx, tx, row, at, n+1)
+// handedOut are deferred deliveries a fan-out hands to the workers without
+// a row (or queued from where this process is, none), once it commits;
+// from is where the row was read from, next where to read it next.
+type handedOut struct {
+	key        endpointKey
+	from, next eventstore.Position
+	list       []claimed
+}
+
+// handOutDeferred hands the next room of row's deferred deliveries, up to
+// at, to this process's workers, rowless, and moves the row as far as
+// what was handed out before is written (deleting it once every delivery
+// up to at is). An endpoint this process cannot send to (disabled, or
+// failing: its attempts are recorded one by one), and a row whose
+// deliveries could not all be written, are queued for all instead.
+func (d *Dispatcher) handOutDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, from eventstore.Position, reading bool,
+	at eventstore.Position, room int, r *fanOutResult) error {
+	template, ok, err := d.sendable(ctx, tx, row.key)
 	if err != nil {
 		return err
 	}
-	if taken := events[:min(n, len(events))]; len(taken) > 0 {
+	if !ok {
+		return d.queueDeferred(ctx, tx, row, from, at, reading, r)
+	}
+	events, err := deferredEvents(ctx, tx, row.key, from, at, room+1)
+	if err != nil {
+		return err
+	}
+	taken := events[:min(room, len(events))]
+	// Truncated as the database keeps it: the lease fences the recording.
+	lease := time.Now().Add(d.opts.lease()).Truncate(time.Microsecond)
+	handed := handedOut{key: row.key, from: from, next: from}
+	for _, e := range taken {
+		c := template
+		c.at, c.eventID, c.typ, c.body, c.attempt, c.lease, c.rowless = e.at, e.id, e.typ, e.body, 1, lease, true
+		handed.list = append(handed.list, c)
+		handed.next = successor(e.at)
+	}
+	if len(events) <= room {
+		r.drained[row.key] = true // not waiting for room: for new events, or for what is out to be written
+	}
+	return d.keepDeferred(ctx, tx, row, handed, len(events) == 0, r)
+}
+
+// keepDeferred notes what a fan-out handed out of row (or queued from
+// where this process is), and moves the row as far as what was handed
+// out before is written, keeping it this process's; or deletes it, when
+// nothing is left up to the checkpoint (none) and all is written.
+func (d *Dispatcher) keepDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, handed handedOut, none bool, r *fanOutResult) error {
+	r.handed = append(r.handed, handed)
+	settled, allWritten, known := d.cursors.settled(row.key)
+	if !known {
+		settled = row.from
+	}
+	if none && allWritten {
+		r.gone = append(r.gone, row.key)
+		_, err := tx.Exec(ctx, `DELETE FROM webhook_deferred WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id)
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE webhook_deferred SET position_commit = $3, position_prepare = $4, owner = $5, touched_at = now()
+WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, settled.Commit, settled.Prepare, d.instance)
+	return err
+}
+
+// sendable is what every delivery to k is sent with (its URL and keys),
+// unless it is disabled or failing (ok false).
+func (d *Dispatcher) sendable(ctx context.Context, tx pgx.Tx, k endpointKey) (c claimed, ok bool, err error) {
+	var secret, previous []byte
+	err = tx.QueryRow(ctx, `SELECT url, secret, CASE WHEN previous_until > now() THEN previous_secret END
+FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled AND failing_since IS NULL`, string(k.tenant), k.id).
+		Scan(&c.url, &secret, &previous)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, err
+	}
+	c.tenant, c.endpoint = k.tenant, k.id
+	return c, true, d.unseal(&c, secret, previous)
+}
+
+// queueDeferred queues a page of row's deferred deliveries from from, up
+// to at, for any process, as the fan-out would have queued them. Read from
+// where this process is (own), the row is kept as keepDeferred keeps it;
+// otherwise it moves past them and is let go of (or deleted when none is
+// left).
+func (d *Dispatcher) queueDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, from, at eventstore.Position, own bool,
+	r *fanOutResult) error {
+	events, err := deferredEvents(ctx, tx, row.key, from, at, fanOutPage+1)
+	if err != nil {
+		return err
+	}
+	taken := events[:min(fanOutPage, len(events))]
+	if len(taken) > 0 {
 		b := busy{tenants: []string{string(row.key.tenant)}, ids: []string{row.key.id}, rooms: []int{0}, fast: []bool{false}}
-		if fast {
-			b.rooms[0], b.fast[0] = n, true
-		}
 		q, err := d.queue(ctx, tx, loggedPage{events: taken}, b, &row.key)
 		if err != nil {
 			return err
@@ -112,42 +204,50 @@ func (d *Dispatcher) catchUpOne(ctx context.Context, tx pgx.Tx, row deferredRow,
 		r.queued.add(q)
 		r.caughtUp += len(taken)
 	}
-	if len(events) <= n {
+	if own {
+		next := from
+		if len(taken) > 0 {
+			next = successor(taken[len(taken)-1].at)
+		}
+		if len(events) > fanOutPage {
+			r.behind = true // the next page, at once
+		} else {
+			r.drained[row.key] = true
+		}
+		return d.keepDeferred(ctx, tx, row, handedOut{key: row.key, from: from, next: next}, len(events) == 0, r)
+	}
+	if len(events) <= fanOutPage {
+		r.gone = append(r.gone, row.key)
 		_, err = tx.Exec(ctx, `DELETE FROM webhook_deferred WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id)
 		return err
 	}
-	var owner *string
-	if fast {
-		owner = &d.instance
-	} else {
-		r.behind = true // the next page, at once
-	}
-	next := events[n].at
-	_, err = tx.Exec(ctx, `UPDATE webhook_deferred SET position_commit = $3, position_prepare = $4, owner = $5, touched_at = now()
-WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, next.Commit, next.Prepare, owner)
+	r.behind = true // the next page, at once
+	next := events[fanOutPage].at
+	_, err = tx.Exec(ctx, `UPDATE webhook_deferred SET position_commit = $3, position_prepare = $4, owner = NULL, touched_at = now()
+WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, next.Commit, next.Prepare)
 	return err
 }
 
 // deferredEventsSQL reads up to $7 events of tenant $1 from ($3, $4) to
 // ($5, $6) that endpoint $2 gets.
-var deferredEventsSQL = fmt.Sprintf(`SELECT ev.tenant_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type, ev.at
-FROM %s ev
-WHERE ev.tenant_id = $1 AND (ev.position_commit, ev.position_prepare) >= ($3, $4)
-  AND (ev.position_commit, ev.position_prepare) <= ($5, $6)
-  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = $2 AND %s)
+var deferredEventsSQL = fmt.Sprintf(`SELECT ev.tenant_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type, ev.at, ev.body
+FROM webhook_endpoints e
+JOIN %s ev ON ev.tenant_id = e.tenant_id AND (ev.position_commit, ev.position_prepare) >= ($3, $4)
+  AND (ev.position_commit, ev.position_prepare) <= ($5, $6) AND %s
+WHERE e.tenant_id = $1 AND e.id = $2
 ORDER BY ev.position_commit, ev.position_prepare
 LIMIT $7`, publicevents.Table, matchSQL)
 
-// deferredEvents reads up to limit of row's deferred events, up to at.
-func deferredEvents(ctx context.Context, tx pgx.Tx, row deferredRow, at eventstore.Position, limit int) ([]logged, error) {
-	rows, err := tx.Query(ctx, deferredEventsSQL, string(row.key.tenant), row.key.id, row.from.Commit, row.from.Prepare,
-		at.Commit, at.Prepare, limit)
+// deferredEvents reads up to limit of k's deferred events, from from up to
+// at.
+func deferredEvents(ctx context.Context, tx pgx.Tx, k endpointKey, from, at eventstore.Position, limit int) ([]logged, error) {
+	rows, err := tx.Query(ctx, deferredEventsSQL, string(k.tenant), k.id, from.Commit, from.Prepare, at.Commit, at.Prepare, limit)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (logged, error) {
 		var e logged
-		err := row.Scan(&e.tenant, &e.at.Commit, &e.at.Prepare, &e.id, &e.typ, &e.time)
+		err := row.Scan(&e.tenant, &e.at.Commit, &e.at.Prepare, &e.id, &e.typ, &e.time, &e.body)
 		return e, err
 	})
 }
@@ -173,12 +273,29 @@ SELECT tenant_id, endpoint_id FROM webhook_deferred WHERE owner = $1`, d.instanc
 }
 
 // letGoOfDeferred hands this process's deferred rows to any process at
-// once (it stops); should this fail, they are taken over after
-// deferStale.
+// once (it stops, its workers' attempts recorded), each moved as far as
+// what was handed out is written; should this fail, they are taken over
+// after deferStale.
 func (d *Dispatcher) letGoOfDeferred() {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
-	if _, err := d.store.pool.Exec(ctx, `UPDATE webhook_deferred SET owner = NULL WHERE owner = $1`, d.instance); err != nil {
+	err := pgx.BeginFunc(ctx, d.store.pool, func(tx pgx.Tx) error {
+		owned, err := d.touchDeferred(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, k := range owned {
+			if at, _, known := d.cursors.settled(k); known {
+				if _, err := tx.Exec(ctx, `UPDATE webhook_deferred SET position_commit = $3, position_prepare = $4
+WHERE tenant_id = $1 AND endpoint_id = $2 AND owner = $5`, string(k.tenant), k.id, at.Commit, at.Prepare, d.instance); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhook_deferred SET owner = NULL WHERE owner = $1`, d.instance)
+		return err
+	})
+	if err != nil {
 		d.opts.Logger.Warn("webhooks: letting go of deferred deliveries failed; another process takes them over in seconds",
 			"error", err)
 	}

@@ -33,6 +33,7 @@ type Dispatcher struct {
 	freed     wakeup.Signal // an attempt ended: a slot came free
 	room      wakeup.Signal // a fast endpoint's window the fan-out waits for has room (holding.awaitRoom)
 	holding   holding
+	cursors   cursors // how far this process has handed out its deferred deliveries
 	successes *successes
 	metrics   *metrics
 	// fannedOut is the fan-out checkpoint as this process last saw it

@@ -34,9 +34,11 @@
 // workers, so that live traffic needs no claim at all. Beyond that room
 // (a backlog: a bulk's thousands of events at once) it defers them
 // (deferred.go): one row marks where they start, and each later fan-out
-// leases the next as the window frees, while every other endpoint's go on
-// being queued; should the process stop or die, another takes the row
-// over within seconds. Deliveries waiting in a window take no slot from
+// hands the next to the workers as the window frees, while every other
+// endpoint's go on being queued; such a delivery has no row until its
+// first attempt ends, and is written once (rowless.go); should the
+// process stop or die, another takes the row over within seconds, from
+// the first delivery not yet written. Deliveries waiting in a window take no slot from
 // other endpoints while its attempts hang. A held delivery whose lease no longer covers an attempt is
 // never sent but given back, and so is everything held when the endpoint
 // turns slow or failing, or the dispatcher stops. A worker that dies after

@@ -28,6 +28,12 @@ type fanOutResult struct {
 	// whether more deferred ones may be queued at once.
 	caughtUp int
 	behind   bool
+	// handed are the deferred deliveries it handed out rowless; drained
+	// the endpoints whose deferred rows have no deliveries beyond those
+	// handed out (they wait for no room); gone the rows it deleted.
+	handed  []handedOut
+	drained map[endpointKey]bool
+	gone    []endpointKey
 }
 
 // fanOut queues the deliveries of the complete public events after the
@@ -35,7 +41,7 @@ type fanOutResult struct {
 // moves the checkpoint past them, in one transaction. A process that finds
 // the checkpoint locked does nothing: another one is fanning out.
 func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
-	var r fanOutResult
+	r := fanOutResult{drained: map[endpointKey]bool{}}
 	var newest eventstore.Position
 	var deferred bool
 	err := d.store.pool.QueryRow(ctx, newestSQL, d.instance, deferStale.Milliseconds()).Scan(&newest.Commit, &newest.Prepare, &deferred)
@@ -83,11 +89,23 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 			}
 			r.last = last
 		}
-		r.waiting, err = d.touchDeferred(ctx, tx)
+		owned, err := d.touchDeferred(ctx, tx)
+		for _, k := range owned {
+			if !r.drained[k] {
+				r.waiting = append(r.waiting, k)
+			}
+		}
 		return err
 	})
 	if err != nil {
 		return fanOutResult{}, fmt.Errorf("webhooks: fan out: %w", err)
+	}
+	for _, h := range r.handed {
+		d.cursors.handOut(h.key, h.from, h.next, h.list)
+		r.queued.leased = append(r.queued.leased, h.list...)
+	}
+	for _, k := range r.gone {
+		d.cursors.forget(k)
 	}
 	if r.events > 0 {
 		d.fannedOut = r.last
@@ -115,6 +133,7 @@ type logged struct {
 	tenant, id, typ string
 	at              eventstore.Position
 	time            time.Time // when it happened
+	body            []byte    // read only for deferred deliveries handed out rowless
 }
 
 type loggedPage struct {
@@ -173,6 +192,12 @@ func (q *queued) add(o queued) {
 	}
 }
 
+// deferBeyond is how many deliveries to one fast endpoint a fan-out page
+// may have for them to be queued leased: a page with more (a backlog, not
+// live traffic) defers them all, to be handed out without a row each
+// (see rowless.go).
+const deferBeyond = 64
+
 // fanOutSettings are a fan-out's: it need not wait for its commit to be
 // flushed, since a fan-out the server loses in a crash leaves the
 // checkpoint where it was, and the next one queues the same deliveries
@@ -217,7 +242,7 @@ func (d *Dispatcher) queue(ctx context.Context, tx pgx.Tx, page loggedPage, b bu
 		onlyTenant, onlyID = &tenant, &only.id
 	}
 	rows, err := tx.Query(ctx, queueSQL, c.tenants, c.commits, c.prepares, c.ids, c.types, c.times, b.tenants, b.ids, b.rooms,
-		b.fast, d.opts.lease().Microseconds(), onlyTenant, onlyID, d.instance)
+		b.fast, d.opts.lease().Microseconds(), onlyTenant, onlyID, d.instance, deferBeyond)
 	if err != nil {
 		return queued{}, err
 	}
@@ -247,12 +272,14 @@ func (d *Dispatcher) queue(ctx context.Context, tx pgx.Tx, page loggedPage, b bu
 // $7-$10 the room of this process's endpoints and whether each is fast,
 // $11 the lease in microseconds, $12-$13 the one endpoint to queue for
 // (NULL: all but those with deferred deliveries, whose events are left to
-// them), $14 this process's instance. A fast endpoint's deliveries beyond
-// its room are deferred, from the first of them on (see deferred.go).
+// them), $14 this process's instance, $15 deferBeyond. A fast endpoint's
+// deliveries beyond its room are deferred, from the first of them on, and
+// all of them when they are more than deferBeyond (see deferred.go).
 var queueSQL = fmt.Sprintf(`WITH matched AS (
     SELECT ev.tenant_id, e.id AS endpoint_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type,
         row_number() OVER (PARTITION BY e.tenant_id, e.id ORDER BY ev.position_commit, ev.position_prepare) AS nth,
-        coalesce(room.n, 0) AS room, coalesce(room.fast, false) AS fast
+        CASE WHEN count(*) OVER (PARTITION BY e.tenant_id, e.id) > $15 THEN 0 ELSE coalesce(room.n, 0) END AS room,
+        coalesce(room.fast, false) AS fast
     FROM unnest($1::text[], $2::numeric[], $3::numeric[], $4::text[], $5::text[], $6::timestamptz[])
         AS ev (tenant_id, position_commit, position_prepare, event_id, type, at)
     JOIN webhook_endpoints e ON %[3]s

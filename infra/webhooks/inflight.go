@@ -173,7 +173,8 @@ func (h *holding) addLeased(batch []claimed, more map[endpointKey]bool) (refused
 
 // start takes the waiting deliveries that have a slot now, counting them
 // under way, and those whose lease no longer covers an attempt (now + the
-// attempt's time, minLease): these must not be sent, and go back.
+// attempt's time, minLease): these must not be sent, and go back. A
+// rowless delivery is leased as its attempt starts.
 func (h *holding) start(o Options, now time.Time, minLease time.Duration) (send, stale []claimed) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -182,7 +183,11 @@ func (h *holding) start(o Options, now time.Time, minLease time.Duration) (send,
 			c := e.waiting[0]
 			e.waiting = e.waiting[1:]
 			h.waiting--
-			if c.lease.Sub(now) < minLease {
+			if c.rowless {
+				// Nobody else can take it (its deferred row is this
+				// process's): its lease need only cover the attempt.
+				c.lease = now.Add(o.lease()).Truncate(time.Microsecond)
+			} else if c.lease.Sub(now) < minLease {
 				stale = append(stale, c)
 				continue
 			}

@@ -69,18 +69,56 @@ func (r *successes) run() {
 // deliveriesSQL), unless it changed hands since its claim (see record); an
 // attempt whose delivery changed hands, and still exists, goes into the
 // log of attempts instead, as every attempt that did not deliver does.
+// A rowless delivery (see rowless.go) is written delivered, unless its
+// row was written meanwhile (its deferred row was taken over, or it was
+// replayed): it changed hands.
 func (r *successes) write(batch []success) error {
+	var rowed, rowless []success
+	for _, w := range batch {
+		if w.c.rowless {
+			rowless = append(rowless, w)
+		} else {
+			rowed = append(rowed, w)
+		}
+	}
+	if len(rowless) > 0 {
+		err := r.writeSome(rowless, rowlessSuccessesSQL)
+		list := make([]claimed, len(rowless))
+		for i, w := range rowless {
+			list[i] = w.c
+		}
+		if err != nil {
+			r.d.cursors.broke(list)
+			return err
+		}
+		r.d.cursors.written(list)
+	}
+	if len(rowed) > 0 {
+		return r.writeSome(rowed, successesSQL)
+	}
+	return nil
+}
+
+// writeSome records batch with query (successesSQL or rowlessSuccessesSQL),
+// and logs the attempts of those it did not record.
+func (r *successes) writeSome(batch []success, query string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
 	defer cancel()
 	n := len(batch)
 	tenants, endpoints, attempts, statuses := make([]string, n), make([]string, n), make([]int, n), make([]int, n)
 	commits, prepares, latencies := make([]uint64, n), make([]uint64, n), make([]int64, n)
 	starts, leases := make([]time.Time, n), make([]time.Time, n)
+	ids, types := make([]string, n), make([]string, n)
 	for i, w := range batch {
 		tenants[i], endpoints[i], commits[i], prepares[i] = string(w.c.tenant), w.c.endpoint, w.c.at.Commit, w.c.at.Prepare
 		attempts[i], starts[i], statuses[i], latencies[i], leases[i] = w.c.attempt, w.start, w.o.status, w.o.latency.Milliseconds(), w.c.lease
+		ids[i], types[i] = w.c.eventID, w.c.typ
 	}
-	rows, err := r.d.store.pool.Query(ctx, successesSQL, tenants, endpoints, commits, prepares, attempts, starts, statuses, latencies, leases)
+	args := []any{tenants, endpoints, commits, prepares, attempts, starts, statuses, latencies, leases}
+	if query == rowlessSuccessesSQL {
+		args = []any{tenants, endpoints, commits, prepares, ids, types, starts, statuses, latencies}
+	}
+	rows, err := r.d.store.pool.Query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("webhooks: record %d deliveries: %w", n, err)
 	}
@@ -136,6 +174,18 @@ WHERE (d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare) =
     (b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare)
   AND d.attempts = b.attempt AND d.next_attempt_at = b.lease
 RETURNING d.tenant_id, d.endpoint_id, d.position_commit, d.position_prepare`
+
+// rowlessSuccessesSQL writes a batch of rowless deliveries delivered, but
+// those written meanwhile, and returns those it wrote (see
+// successes.write).
+const rowlessSuccessesSQL = `INSERT INTO webhook_deliveries (tenant_id, endpoint_id, position_commit, position_prepare, event_id,
+    event_type, state, attempts, next_attempt_at, last_attempt_at, last_status, last_latency_ms)
+SELECT b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare, b.event_id, b.type, 'delivered', 1, b.at, b.at,
+    b.status, b.ms
+FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::timestamptz[], $8::int[], $9::bigint[])
+    AS b (tenant_id, endpoint_id, position_commit, position_prepare, event_id, type, at, status, ms)
+ON CONFLICT DO NOTHING
+RETURNING tenant_id, endpoint_id, position_commit, position_prepare`
 
 // lostSuccessesSQL logs the successful attempts of deliveries that changed
 // hands meanwhile, those that still exist.

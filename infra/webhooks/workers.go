@@ -127,6 +127,13 @@ func (d *Dispatcher) deliver(c claimed) speed {
 		d.successes.record(success{c, start, o})
 		return s
 	}
+	if c.rowless { // its row first, leased to this attempt, which record then ends
+		if err := d.writeRowless([]claimed{c}, true); err != nil {
+			d.opts.Logger.Warn("webhooks: writing a delivery failed; it is queued again from its deferred row", "tenant", c.tenant,
+				"endpoint", c.endpoint, "event", c.eventID, "error", err)
+			return slow
+		}
+	}
 	v := judge(c, o, d.opts.Backoff)
 	if err := d.record(c, start, o, v); err != nil {
 		// The lease runs out and another attempt follows: at least once.
