@@ -94,8 +94,13 @@ const claimedColumns = `d.tenant_id, d.endpoint_id, d.position_commit, d.positio
 const candidatesPerSlot = 8
 
 // claim leases up to n due deliveries, no endpoint beyond what it may hold
-// here (b).
+// here (b). Once begun, it is not cut short when ctx ends (the dispatcher
+// stops): a claim the server committed as the client gave up would leave
+// its deliveries leased to nobody until their leases ended, where one
+// that returns hands them to the workers, which give them back at once.
 func (d *Dispatcher) claim(ctx context.Context, n int, b busy) ([]claimed, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	candidates := min(n*candidatesPerSlot, n+2*d.opts.Concurrency)
 	var list []claimed
 	err := pgx.BeginFunc(ctx, d.store.pool, func(tx pgx.Tx) error {

@@ -41,6 +41,10 @@ type fanOutResult struct {
 // moves the checkpoint past them, in one transaction. A process that finds
 // the checkpoint locked does nothing: another one is fanning out.
 func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
+	// Not cut short when ctx ends, as a claim is not (see claim): what it
+	// leased or handed out is given back by the stopping workers.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	r := fanOutResult{drained: map[endpointKey]bool{}}
 	var newest eventstore.Position
 	var deferred bool

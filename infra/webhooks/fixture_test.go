@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
@@ -45,6 +46,10 @@ type world struct {
 	encodedKey string
 	logs       *lockedBuffer
 	next       atomic.Uint64 // the last position appended
+	// appending makes appends commit in the order of their positions, as
+	// the log is written (a reader that saw a later one committed first
+	// would pass over the earlier for good).
+	appending sync.Mutex
 }
 
 func newWorld(t testing.TB) *world {
@@ -120,6 +125,8 @@ func (w *world) publish(t testing.TB, tenant domain.TenantID, typ string) publis
 
 // append appends a complete public event of tenant to the log.
 func (w *world) append(tenant domain.TenantID, typ string) (published, error) {
+	w.appending.Lock()
+	defer w.appending.Unlock()
 	n := w.next.Add(1)
 	p := published{id: fmt.Sprintf("evt-%s-%d", tenant, n), typ: typ, at: eventstore.Position{Commit: n, Prepare: n}}
 	p.body = fmt.Appendf(nil, `{"specversion":"1.0","id":%q,"source":"/roster","type":%q,"subject":"u%d","tenant":%q,"data":{"n":%d}}`,
@@ -133,13 +140,33 @@ VALUES ($1, $2, $3, $4, $5, 'u', now(), 0, $6)`, string(tenant), n, n, p.id, typ
 // as a bulk's commit does: a backlog at once.
 func (w *world) publishMany(t testing.TB, tenant domain.TenantID, typ string, n int) {
 	t.Helper()
-	last := w.next.Add(uint64(n))
-	_, err := w.pool.Exec(bg, `INSERT INTO `+publicevents.Table+` (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body)
-SELECT $1, g, g, 'evt-' || $1 || '-' || g, $2, 'u', now(), 0, format('{"specversion":"1.0","id":"evt-%s-%s","type":%s}', $1, g, to_json($2::text))::bytea
-FROM generate_series($3::bigint, $4::bigint) g`, string(tenant), typ, last-uint64(n)+1, last)
-	if err != nil {
+	if _, err := w.appendMany(tenant, typ, n); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// appendMany appends n complete public events of tenant in one statement,
+// each as append writes it.
+func (w *world) appendMany(tenant domain.TenantID, typ string, n int) ([]published, error) {
+	w.appending.Lock()
+	defer w.appending.Unlock()
+	last := w.next.Add(uint64(n))
+	first := last - uint64(n) + 1
+	rows, err := w.pool.Query(bg, `INSERT INTO `+publicevents.Table+` (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body)
+SELECT $1, g, g, 'evt-' || $1 || '-' || g, $2, 'u', now(), 0,
+    convert_to(format('{"specversion":"1.0","id":"evt-%s-%s","source":"/roster","type":%s,"subject":"u%s","tenant":"%s","data":{"n":%s}}',
+        $1, g, to_json($2::text), g, $1, g), 'UTF8')
+FROM generate_series($3::bigint, $4::bigint) g
+RETURNING event_id, position_commit, body`, string(tenant), typ, first, last)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (published, error) {
+		p := published{typ: typ}
+		err := row.Scan(&p.id, &p.at.Commit, &p.body)
+		p.at.Prepare = p.at.Commit
+		return p, err
+	})
 }
 
 // endpoint creates an enabled endpoint of tenant at url for types.
