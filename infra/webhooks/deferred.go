@@ -126,7 +126,9 @@ func (d *Dispatcher) handOutDeferred(ctx context.Context, tx pgx.Tx, row deferre
 	if !ok {
 		return d.queueDeferred(ctx, tx, row, from, at, reading, r)
 	}
-	events, err := deferredEvents(ctx, tx, row.key, from, at, room+1)
+	// Read from the row's position (taken over, or read again after a
+	// write failed), some may have been written: they are not sent again.
+	events, err := deferredEvents(ctx, tx, row.key, from, at, room+1, !reading)
 	if err != nil {
 		return err
 	}
@@ -190,7 +192,7 @@ FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled AND failing_
 // left).
 func (d *Dispatcher) queueDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, from, at eventstore.Position, own bool,
 	r *fanOutResult) error {
-	events, err := deferredEvents(ctx, tx, row.key, from, at, fanOutPage+1)
+	events, err := deferredEvents(ctx, tx, row.key, from, at, fanOutPage+1, false)
 	if err != nil {
 		return err
 	}
@@ -229,19 +231,24 @@ WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, 
 }
 
 // deferredEventsSQL reads up to $7 events of tenant $1 from ($3, $4) to
-// ($5, $6) that endpoint $2 gets.
+// ($5, $6) that endpoint $2 gets; with $8, only those without a delivery
+// yet.
 var deferredEventsSQL = fmt.Sprintf(`SELECT ev.tenant_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type, ev.at, ev.body
 FROM webhook_endpoints e
 JOIN %s ev ON ev.tenant_id = e.tenant_id AND (ev.position_commit, ev.position_prepare) >= ($3, $4)
   AND (ev.position_commit, ev.position_prepare) <= ($5, $6) AND %s
 WHERE e.tenant_id = $1 AND e.id = $2
+  AND (NOT $8 OR NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = e.tenant_id AND d.endpoint_id = e.id
+      AND (d.position_commit, d.position_prepare) = (ev.position_commit, ev.position_prepare)))
 ORDER BY ev.position_commit, ev.position_prepare
 LIMIT $7`, publicevents.Table, matchSQL)
 
 // deferredEvents reads up to limit of k's deferred events, from from up to
-// at.
-func deferredEvents(ctx context.Context, tx pgx.Tx, k endpointKey, from, at eventstore.Position, limit int) ([]logged, error) {
-	rows, err := tx.Query(ctx, deferredEventsSQL, string(k.tenant), k.id, from.Commit, from.Prepare, at.Commit, at.Prepare, limit)
+// at; unwritten, only those that have no delivery yet.
+func deferredEvents(ctx context.Context, tx pgx.Tx, k endpointKey, from, at eventstore.Position, limit int,
+	unwritten bool) ([]logged, error) {
+	rows, err := tx.Query(ctx, deferredEventsSQL, string(k.tenant), k.id, from.Commit, from.Prepare, at.Commit, at.Prepare, limit,
+		unwritten)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package webhooks_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -78,4 +79,34 @@ func deferredRows(t *testing.T, w *world) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// An endpoint deleted while its backlog is being sent rowless costs the
+// other endpoints nothing: their deliveries, recorded in the same batches,
+// are each sent once (a batch that failed on the deleted endpoint's rows
+// would have them all sent again).
+func TestDeletingAnEndpointDuringItsBacklogCostsTheOthersNothing(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.storeWithDefaults()
+	acme, globex := newReceiver(t, answering(http.StatusNoContent)), newReceiver(t, answering(http.StatusNoContent))
+	gone, _ := endpoint(t, s, "acme", acme.URL)
+	endpoint(t, s, "globex", globex.URL)
+	run(t, s)
+	w.publish(t, "acme", "user.activated.v1")
+	w.publish(t, "globex", "user.activated.v1")
+	eventually(t, 10*time.Second, "the first deliveries, which make both endpoints fast", func() bool {
+		return len(acme.ids()) == 1 && len(globex.ids()) == 1
+	})
+	const events = 3000
+	w.publishMany(t, "acme", "user.activated.v1", events)
+	w.publishMany(t, "globex", "user.activated.v1", events)
+	eventually(t, 30*time.Second, "acme's backlog under way", func() bool { return len(acme.requests()) > 200 })
+	if err := s.DeleteEndpoint(bg, "acme", gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, "globex's backlog delivered", func() bool { return len(globex.ids()) == events+1 })
+	if n := len(globex.requests()); n != events+1 {
+		t.Errorf("globex's receiver got %d requests for %d events; want each once", n, events+1)
+	}
 }

@@ -107,6 +107,7 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 	for _, h := range r.handed {
 		d.cursors.handOut(h.key, h.from, h.next, h.list)
 		r.queued.leased = append(r.queued.leased, h.list...)
+		r.queued.count += len(h.list)
 	}
 	for _, k := range r.gone {
 		d.cursors.forget(k)
