@@ -156,7 +156,9 @@ const webhookBacklog = 10_000
 // has delivered one event, as a serve process that runs for days has),
 // and the rate is from the backlog's commit; otherwise it starts once the
 // backlog is there, and the rate is from its start (it learns the
-// endpoint's speed as it goes). The delivered rows stay, as in a running
+// endpoint's speed as it goes). A running dispatcher is woken by a NOTIFY,
+// as the public events projector sends with each commit. The delivered
+// rows stay, as in a running
 // service (an emptied and analyzed table would mislead the planner of the
 // next round).
 func (w *webhookSide) deliveryRate(ctx context.Context, running bool) (float64, error) {
@@ -177,6 +179,8 @@ func (w *webhookSide) deliveryRate(ctx context.Context, running bool) (float64, 
 	start := time.Now()
 	if !running {
 		begin()
+	} else if _, err := w.pool.Exec(ctx, `SELECT pg_notify($1, '')`, webhooks.PublicEventsChannel); err != nil {
+		return 0, err // as the public events projector does with each commit, which wakes the fan-out
 	}
 	if err := w.received(ctx, want); err != nil {
 		return 0, err

@@ -23,7 +23,8 @@
 // deliveries with FOR UPDATE SKIP LOCKED and take a lease on each (its
 // next attempt moves past the time the attempt may take); they POST
 // without holding a database connection, at most Concurrency at once and
-// PerEndpoint per endpoint (a hanging receiver cannot take every slot),
+// PerEndpoint per endpoint (a hanging receiver cannot take every slot;
+// one that answers within quickAttempt may have quickSlots times as many),
 // then record the attempt (successes in batches, the delivering attempt
 // on its delivery's row). An endpoint whose last attempt delivered within
 // fastAttempt has its deliveries claimed ahead, up to claimAhead per slot

@@ -118,3 +118,27 @@ func TestAWindowHeldBehindHangingAttemptsLeavesTheSlotsToOthers(t *testing.T) {
 		t.Errorf("%d slots free for other endpoints while one holds a full window behind hanging attempts; want %d", b.free(o), want)
 	}
 }
+
+// A quick endpoint may have twice PerEndpoint attempts under way; a fast
+// one, PerEndpoint.
+func TestAQuickEndpointMayHaveTwiceAsManyAttemptsUnderWay(t *testing.T) {
+	o, now := Options{}.withDefaults(), time.Now()
+	for _, c := range []struct {
+		s    speed
+		want int
+	}{{quick, quickSlots * o.PerEndpoint}, {fast, o.PerEndpoint}} {
+		k := endpointKey{"acme", "e"}
+		var h holding
+		h.add([]claimed{{tenant: k.tenant, endpoint: k.id, lease: now.Add(o.lease())}}, busy{}, 1, o)
+		h.start(o, now, time.Second)
+		h.done(k, c.s, now, o)
+		var batch []claimed
+		for range 4 * o.PerEndpoint {
+			batch = append(batch, claimed{tenant: "acme", endpoint: "e", lease: now.Add(o.lease())})
+		}
+		h.add(batch, h.snapshot(o, now), len(batch), o)
+		if send, _ := h.start(o, now, time.Second); len(send) != c.want {
+			t.Errorf("an endpoint whose last attempt was %v started %d attempts; want %d", c.s, len(send), c.want)
+		}
+	}
+}

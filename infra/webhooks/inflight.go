@@ -65,7 +65,8 @@ const forgetFast = time.Minute
 
 // holding is what this process holds, per endpoint: the deliveries it has
 // claimed and not yet sent (waiting for a slot), and the attempts under
-// way. An endpoint may have at most PerEndpoint attempts under way, so
+// way. An endpoint may have at most PerEndpoint attempts under way
+// (quickSlots times as many while it answers within quickAttempt), so
 // that a slow or hanging receiver cannot hold up every other tenant's
 // deliveries; it may hold PerEndpoint deliveries in all, or claimAhead
 // times as many while it answers fast, so that a busy endpoint costs a
@@ -93,6 +94,22 @@ type held struct {
 }
 
 func (e *held) count() int { return len(e.waiting) + e.sending }
+
+// quickSlots is how many times PerEndpoint attempts a quick endpoint may
+// have under way: its attempts end within quickAttempt, so its slots come
+// free again at once, and a receiver answering at once is fed at the pace
+// of the process rather than of PerEndpoint round trips queued behind
+// everything else the two cores do. Should it hang, its next attempts find
+// it slow and it is back to PerEndpoint.
+const quickSlots = 2
+
+// slots is how many attempts e may have under way.
+func (e *held) slots(o Options) int {
+	if e.quick {
+		return quickSlots * o.PerEndpoint
+	}
+	return o.PerEndpoint
+}
 
 // limit is how many deliveries e may hold.
 func (e *held) limit(o Options) int {
@@ -179,7 +196,7 @@ func (h *holding) start(o Options, now time.Time, minLease time.Duration) (send,
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, e := range h.endpoints {
-		for len(e.waiting) > 0 && e.sending < o.PerEndpoint && h.sending < o.Concurrency {
+		for len(e.waiting) > 0 && e.sending < e.slots(o) && h.sending < o.Concurrency {
 			c := e.waiting[0]
 			e.waiting = e.waiting[1:]
 			h.waiting--
@@ -292,7 +309,7 @@ func (h *holding) snapshot(o Options, now time.Time) busy {
 			delete(h.endpoints, k)
 			continue
 		}
-		b.reserved += min(len(e.waiting), max(0, o.PerEndpoint-e.sending))
+		b.reserved += min(len(e.waiting), max(0, e.slots(o)-e.sending))
 		limit := e.limit(o)
 		b.tenants, b.ids = append(b.tenants, string(k.tenant)), append(b.ids, k.id)
 		b.counts, b.limits = append(b.counts, n), append(b.limits, limit)
