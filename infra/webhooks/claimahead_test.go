@@ -17,10 +17,30 @@ import (
 // claims is how many claim statements d's workers have run.
 func claims(t *testing.T, d *webhooks.Dispatcher) float64 {
 	t.Helper()
+	return metric(t, d, "roster_webhook_claims_total").GetCounter().GetValue()
+}
+
+// slowAttempts is how many of d's attempts took longer than fastAttempt
+// (250 ms), each of which made its endpoint slow until the next.
+func slowAttempts(t *testing.T, d *webhooks.Dispatcher) int {
+	t.Helper()
+	h := metric(t, d, "roster_webhook_attempt_duration_seconds").GetHistogram()
+	for _, b := range h.GetBucket() {
+		if b.GetUpperBound() == 0.25 {
+			return int(h.GetSampleCount() - b.GetCumulativeCount())
+		}
+	}
+	t.Fatal("the attempt duration histogram has no 250 ms bucket")
+	return 0
+}
+
+// metric is d's metric of that name.
+func metric(t *testing.T, d *webhooks.Dispatcher, name string) *dto.Metric {
+	t.Helper()
 	for _, c := range d.Collectors() {
 		descs := make(chan *prometheus.Desc, 1)
 		c.Describe(descs)
-		if !strings.Contains((<-descs).String(), `"roster_webhook_claims_total"`) {
+		if !strings.Contains((<-descs).String(), `"`+name+`"`) {
 			continue
 		}
 		metrics := make(chan prometheus.Metric, 1)
@@ -29,10 +49,10 @@ func claims(t *testing.T, d *webhooks.Dispatcher) float64 {
 		if err := (<-metrics).Write(&m); err != nil {
 			t.Fatal(err)
 		}
-		return m.GetCounter().GetValue()
+		return &m
 	}
-	t.Fatal("the dispatcher has no roster_webhook_claims_total")
-	return 0
+	t.Fatalf("the dispatcher has no %s", name)
+	return nil
 }
 
 // answeringAtOnce is a world whose store (the tests' options) has one
@@ -181,11 +201,15 @@ func TestAFastEndpointsBacklogIsSentWithoutClaims(t *testing.T) {
 		t.Errorf("the receiver got %d requests for %d events", n, events+1)
 	}
 	n := claims(t, d) - before
-	t.Logf("a backlog of %d deliveries in %s and %.0f claims", events, took, n)
+	t.Logf("a backlog of %d deliveries in %s and %.0f claims (%d attempts slower than 250 ms)", events, took, n, slowAttempts(t, d))
 	// The workers look for other endpoints' deliveries about once a
 	// second while they have free slots: those claims are not the
-	// backlog's, which took one per hundred-odd deliveries before.
-	if most := 2 + int(took/time.Second); n > float64(most) {
+	// backlog's, which took one per hundred-odd deliveries before (and one
+	// per delivery before that). Under a heavy load an attempt may take
+	// longer than fastAttempt, and the endpoint is then slow until the
+	// next: a page of its backlog is queued for claims each time.
+	slow := slowAttempts(t, d)
+	if most := 2 + int(took/time.Second) + 4*slow; n > float64(most) {
 		t.Errorf("%.0f claims for a backlog of %d deliveries to a fast endpoint in %s; want at most %d (a look a second)",
 			n, events, took, most)
 	}
