@@ -15,20 +15,22 @@ import (
 
 // Deferred deliveries. A fast endpoint's backlog (a bulk's thousands of
 // events, committed at once) would overflow the window its process may
-// hold: queued pending, each would then cost a claim, a statement and a
-// second write of its row, where the fan-out can lease it to the process
+// hold: queued pending, each would then cost a claim, a statement and
+// more writes of its row, where the fan-out can hand it to the process
 // as the window frees. So the fan-out defers a fast endpoint's deliveries
-// beyond its room: a row of webhook_deferred marks where they start, and
-// the endpoint's later events are left to it too, while every other
-// endpoint's, every other tenant's, go on being queued: nobody waits for
-// the backlog. Each fan-out then queues the next deferred deliveries, as
-// many as the window has room for, until the row has caught up with the
-// checkpoint and goes.
+// beyond its room (all of a page's, when they are more than deferBeyond):
+// a row of webhook_deferred marks where they start, and the endpoint's
+// later events are left to it too, while every other endpoint's, every
+// other tenant's, go on being queued: nobody waits for the backlog. Each
+// fan-out then hands the next deferred deliveries to the workers, as many
+// as the window has room for, without a row each (see rowless.go), until
+// the row has caught up with the checkpoint and all it handed out is
+// written, and goes.
 //
 // The process that deferred them owns the row and touches it at least
-// every deferTouch. Should it stop, it lets go; should it die, or its
-// endpoint stop being fast there, the row is taken over (after deferStale)
-// and its deliveries queued for any process, as the fan-out would have
+// every deferTouch. Should it stop, it lets go; should it die, the row is
+// taken over (after deferStale); should its endpoint stop being fast
+// there, it queues the rest for any process, as the fan-out would have
 // queued them: nothing waits on a dead process for more than seconds.
 
 // deferStale is how long an owner may leave its deferred row untouched
