@@ -140,9 +140,13 @@ func (w *webhookSide) post(ctx context.Context, client *http.Client, id string) 
 	return resp.Body.Close()
 }
 
-// skipFanOut moves the fan-out past every event in the log.
+// skipFanOut moves the fan-out past every event in the log, and drops any
+// deliveries deferred for later (see infra/webhooks/deferred.go).
 func (w *webhookSide) skipFanOut(ctx context.Context) error {
-	_, err := w.pool.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $1`, w.next)
+	if _, err := w.pool.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $1`, w.next); err != nil {
+		return err
+	}
+	_, err := w.pool.Exec(ctx, `DELETE FROM webhook_deferred`)
 	return err
 }
 

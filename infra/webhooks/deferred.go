@@ -320,3 +320,21 @@ func (b busy) fastRooms() map[endpointKey]int {
 	}
 	return rooms
 }
+
+// less is b with the room of each endpoint less what list (just leased to
+// it) takes.
+func (b busy) less(list []claimed) busy {
+	if len(list) == 0 {
+		return b
+	}
+	taken := map[endpointKey]int{}
+	for _, c := range list {
+		taken[endpointKey{c.tenant, c.endpoint}]++
+	}
+	rooms := make([]int, len(b.rooms))
+	for i, r := range b.rooms {
+		rooms[i] = max(0, r-taken[endpointKey{domain.TenantID(b.tenants[i]), b.ids[i]}])
+	}
+	b.rooms = rooms
+	return b
+}

@@ -70,11 +70,6 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 			return err
 		}
 		b := d.holding.snapshot(d.opts, time.Now())
-		if deferred {
-			if err := d.catchUp(ctx, tx, at, b, &r); err != nil {
-				return err
-			}
-		}
 		page, err := completeAfter(ctx, tx, at)
 		if err != nil {
 			return err
@@ -86,12 +81,20 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 				return err
 			}
 			r.queued.add(q)
-			last := page.events[len(page.events)-1].at
+			at = page.events[len(page.events)-1].at
 			if _, err = tx.Exec(ctx, `UPDATE webhook_fanout SET position_commit = $1, position_prepare = $2, updated_at = now() WHERE id = 1`,
-				last.Commit, last.Prepare); err != nil {
+				at.Commit, at.Prepare); err != nil {
 				return err
 			}
-			r.last = last
+			r.last = at
+		}
+		// After the page, up to the new checkpoint: the events the page
+		// left to a deferred row (its endpoint's live ones, too) are handed
+		// out in the same transaction, not one fan-out later.
+		if deferred || len(page.events) > 0 {
+			if err := d.catchUp(ctx, tx, at, b.less(r.queued.leased), &r); err != nil {
+				return err
+			}
 		}
 		owned, err := d.touchDeferred(ctx, tx)
 		for _, k := range owned {
