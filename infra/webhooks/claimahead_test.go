@@ -216,6 +216,17 @@ func TestAFastEndpointsBacklogIsSentWithoutClaims(t *testing.T) {
 		t.Errorf("%.0f claims for a backlog of %d deliveries to a fast endpoint in %s; want at most %d (a look a second)",
 			n, events, took, most)
 	}
+	// And each is written once, by its first attempt (see rowless.go): a
+	// delivery so written was next due when that attempt was made. A slow
+	// attempt may have a window and a page queued the old way.
+	var once int
+	if err := w.pool.QueryRow(bg, `SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered' AND next_attempt_at = last_attempt_at`).
+		Scan(&once); err != nil {
+		t.Fatal(err)
+	}
+	if least := events - slow*(8*256+500); once < least {
+		t.Errorf("%d of a backlog of %d deliveries were written once, by their attempt; want at least %d", once, events, least)
+	}
 }
 
 // The fan-out waits for a fast endpoint's window only while nothing else

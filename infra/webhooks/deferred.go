@@ -162,8 +162,7 @@ func (d *Dispatcher) keepDeferred(ctx context.Context, tx pgx.Tx, row deferredRo
 	}
 	if none && allWritten {
 		r.gone = append(r.gone, row.key)
-		_, err := tx.Exec(ctx, `DELETE FROM webhook_deferred WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id)
-		return err
+		return dropDeferred(ctx, tx, row.key)
 	}
 	_, err := tx.Exec(ctx, `UPDATE webhook_deferred SET position_commit = $3, position_prepare = $4, owner = $5, touched_at = now()
 WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, settled.Commit, settled.Prepare, d.instance)
@@ -222,8 +221,7 @@ func (d *Dispatcher) queueDeferred(ctx context.Context, tx pgx.Tx, row deferredR
 	}
 	if len(events) <= fanOutPage {
 		r.gone = append(r.gone, row.key)
-		_, err = tx.Exec(ctx, `DELETE FROM webhook_deferred WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id)
-		return err
+		return dropDeferred(ctx, tx, row.key)
 	}
 	r.behind = true // the next page, at once
 	next := events[fanOutPage].at
@@ -337,4 +335,25 @@ func (b busy) less(list []claimed) busy {
 	}
 	b.rooms = rooms
 	return b
+}
+
+// dropDeferred deletes k's deferred row: nothing of it is left to queue.
+func dropDeferred(ctx context.Context, tx pgx.Tx, k endpointKey) error {
+	_, err := tx.Exec(ctx, `DELETE FROM webhook_deferred WHERE tenant_id = $1 AND endpoint_id = $2`, string(k.tenant), k.id)
+	return err
+}
+
+// mayDefer is whether a page of n events may defer deliveries (see
+// queueSQL): it has more than deferBeyond, or more than a fast endpoint's
+// room.
+func (b busy) mayDefer(n int) bool {
+	if n > deferBeyond {
+		return true
+	}
+	for i, fast := range b.fast {
+		if fast && b.rooms[i] < n {
+			return true
+		}
+	}
+	return false
 }

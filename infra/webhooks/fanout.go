@@ -88,13 +88,17 @@ func (d *Dispatcher) fanOut(ctx context.Context) (fanOutResult, error) {
 			}
 			r.last = at
 		}
+		// Deferred rows are gone through only when there are some this
+		// process is to go through, or the page may have made one: not on
+		// the live path of a few events at a time.
+		if !deferred && !b.mayDefer(len(page.events)) {
+			return nil
+		}
 		// After the page, up to the new checkpoint: the events the page
 		// left to a deferred row (its endpoint's live ones, too) are handed
 		// out in the same transaction, not one fan-out later.
-		if deferred || len(page.events) > 0 {
-			if err := d.catchUp(ctx, tx, at, b.less(r.queued.leased), &r); err != nil {
-				return err
-			}
+		if err := d.catchUp(ctx, tx, at, b.less(r.queued.leased), &r); err != nil {
+			return err
 		}
 		owned, err := d.touchDeferred(ctx, tx)
 		for _, k := range owned {

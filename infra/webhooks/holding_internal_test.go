@@ -142,3 +142,20 @@ func TestAQuickEndpointMayHaveTwiceAsManyAttemptsUnderWay(t *testing.T) {
 		}
 	}
 }
+
+// A page may defer deliveries only when it has more than deferBeyond
+// events, or more than a fast endpoint's room: the live path of a few
+// events at a time skips the deferred rows' statements.
+func TestOnlyAPageThatMayDeferGoesThroughDeferredRows(t *testing.T) {
+	b := busy{tenants: []string{"acme", "globex"}, ids: []string{"a", "g"}, rooms: []int{10, 0}, fast: []bool{true, false}}
+	if b.mayDefer(5) {
+		t.Error("5 events within a fast endpoint's room of 10 may defer")
+	}
+	if !b.mayDefer(11) {
+		t.Error("11 events beyond a fast endpoint's room of 10 may not defer")
+	}
+	b.rooms[0] = 1000
+	if !b.mayDefer(deferBeyond + 1) {
+		t.Errorf("%d events may not defer", deferBeyond+1)
+	}
+}

@@ -125,26 +125,17 @@ func (cs *cursors) forget(k endpointKey) {
 	delete(cs.m, k)
 }
 
-// rowlessIn returns those of list that have no row.
-func rowlessIn(list []claimed) []claimed {
-	var out []claimed
+// splitRowless parts list into the deliveries that have no row yet and
+// those that have one.
+func splitRowless(list []claimed) (rowless, rowed []claimed) {
 	for _, c := range list {
 		if c.rowless {
-			out = append(out, c)
+			rowless = append(rowless, c)
+		} else {
+			rowed = append(rowed, c)
 		}
 	}
-	return out
-}
-
-// rowedIn returns those of list that have a row.
-func rowedIn(list []claimed) []claimed {
-	var out []claimed
-	for _, c := range list {
-		if !c.rowless {
-			out = append(out, c)
-		}
-	}
-	return out
+	return rowless, rowed
 }
 
 // writeRowless writes the rows of rowless deliveries list, pending: leased
