@@ -54,8 +54,12 @@ type TenantFailure struct {
 // failed.
 var ErrNoFailure = errors.New("projections: no failure of this tenant")
 
-const selectFailures = `SELECT projection, tenant, commit_position, prepare_position, stream_version, event_id,
-    event_type, error, resume_version, failed_at, retry_requested_at FROM projection_failures`
+// failureColumns are the columns of a TenantFailure, as scanFailure reads
+// them.
+const failureColumns = `projection, tenant, commit_position, prepare_position, stream_version, event_id,
+    event_type, error, resume_version, failed_at, retry_requested_at`
+
+const selectFailures = `SELECT ` + failureColumns + ` FROM projection_failures`
 
 // LoadFailures reads the failures of the named projector ("": of all),
 // ordered by projector and failed position.
@@ -96,16 +100,19 @@ ORDER BY projection, commit_position, prepare_position`, projection, string(tena
 	if err != nil {
 		return nil, fmt.Errorf("projections: failures: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (TenantFailure, error) {
-		var f TenantFailure
-		err := row.Scan(&f.Projection, &f.Tenant, &f.Position.Commit, &f.Position.Prepare, &f.StreamVersion, &f.EventID,
-			&f.EventType, &f.Error, &f.ResumeVersion, &f.FailedAt, &f.RetryRequested)
-		return f, err
-	})
+	out, err := pgx.CollectRows(rows, scanFailure)
 	if err != nil {
 		return nil, fmt.Errorf("projections: failures: %w", err)
 	}
 	return out, nil
+}
+
+// scanFailure reads a row of failureColumns.
+func scanFailure(row pgx.CollectableRow) (TenantFailure, error) {
+	var f TenantFailure
+	err := row.Scan(&f.Projection, &f.Tenant, &f.Position.Commit, &f.Position.Prepare, &f.StreamVersion, &f.EventID,
+		&f.EventType, &f.Error, &f.ResumeVersion, &f.FailedAt, &f.RetryRequested)
+	return f, err
 }
 
 // recordFailureSQL stores a tenant's failure and moves the projector's
@@ -151,18 +158,25 @@ type Beginner interface {
 }
 
 // RequestRetry asks for the failed tenant's held events to be applied again
-// by the process that runs the projectors, and returns the failure as it
-// stands; ErrNoFailure when the tenant's projection has not failed.
+// by the process that runs the projectors, and returns the failure as the
+// request found it; ErrNoFailure when the tenant's projection has not
+// failed. The failure is read in the request's own statement: that process
+// may carry the retry out, and clear the failure, before a later statement
+// could read it, which made a retry that worked answer ErrNoFailure.
 func RequestRetry(ctx context.Context, db DB, projection string, tenant domain.TenantID) (TenantFailure, error) {
-	tag, err := db.Exec(ctx, `UPDATE projection_failures SET retry_requested_at = now() WHERE projection = $1 AND tenant = $2`,
-		projection, string(tenant))
+	rows, err := db.Query(ctx, `UPDATE projection_failures SET retry_requested_at = now() WHERE projection = $1 AND tenant = $2
+RETURNING `+failureColumns, projection, string(tenant))
 	if err != nil {
 		return TenantFailure{}, fmt.Errorf("projections: request a retry of %s for %s: %w", projection, tenant, err)
 	}
-	if tag.RowsAffected() == 0 {
+	failures, err := pgx.CollectRows(rows, scanFailure)
+	if err != nil {
+		return TenantFailure{}, fmt.Errorf("projections: request a retry of %s for %s: %w", projection, tenant, err)
+	}
+	if len(failures) == 0 { // one at most: the table's key is (projection, tenant)
 		return TenantFailure{}, fmt.Errorf("%w: %s of %s", ErrNoFailure, projection, tenant)
 	}
-	return LoadFailure(ctx, db, projection, tenant)
+	return failures[0], nil
 }
 
 // LoadFailure reads one tenant's failure of one projector; ErrNoFailure

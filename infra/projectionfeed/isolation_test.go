@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/rosterhq/roster/commands/eventstore"
 	"github.com/rosterhq/roster/domain"
@@ -257,6 +259,86 @@ func TestARetryThatFailsAgainStopsAtTheEventThatStillFails(t *testing.T) {
 		t.Fatalf("the second retry failed: %+v", f)
 	}
 	assertSameAsFresh(t, w, broken, last)
+}
+
+// A retry request answers with the failure it asked to retry even when the
+// host, polling meanwhile, carries the retry out at once: the request used
+// to read the failure back in a statement of its own, and a retry that had
+// already cleared it made the request answer "no failure of this tenant"
+// (the CLI exited 1, POST .../retry answered 404) for a retry that worked.
+func TestARetryRequestAnswersWithItsFailureWhenTheRetryEndsAtOnce(t *testing.T) {
+	w := projectiontest.New(t)
+	broken := faulty{causes: brokenOn(13)}
+	last := seats(w, "acme", 12, 13, 14)
+	status := projections.NewStatus()
+	hostOf(t, w, status, broken.readModel())
+	w.WaitFor(status, last, broken.Name())
+	failed := onlyFailure(t, w)
+
+	broken.causes.set()
+	db := &retriedAtOnce{DB: w.Pool, t: t, w: w, projection: broken.Name(), tenant: "acme"}
+	f, err := projections.RequestRetry(context.Background(), db, broken.Name(), "acme")
+	if err != nil || f.Tenant != "acme" || f.Position != failed.Position || f.RetryRequested == nil {
+		t.Fatalf("retry request: %+v (%v), want acme's failure at %s with a retry requested", f, err, failed.Position)
+	}
+	db.awaitRetried() // and the retry was carried out: the request had no other answer to give
+	if got := rowsOf(t, w, broken.Name(), "acme"); got != "12 13 14" {
+		t.Fatalf("acme's rows after the retry %q", got)
+	}
+}
+
+// retriedAtOnce is a database through which a retry is requested: once the
+// request's statement has run, the next statement through it waits until
+// the host has carried the retry out and cleared the failure, as a host
+// polling between two statements of the requester's may.
+type retriedAtOnce struct {
+	projections.DB
+	t          *testing.T
+	w          *projectiontest.World
+	projection string
+	tenant     domain.TenantID
+	requested  bool
+}
+
+func (db *retriedAtOnce) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	db.before(sql)
+	return db.DB.Exec(ctx, sql, args...)
+}
+
+func (db *retriedAtOnce) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	db.before(sql)
+	return db.DB.Query(ctx, sql, args...)
+}
+
+func (db *retriedAtOnce) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	db.before(sql)
+	return db.DB.QueryRow(ctx, sql, args...)
+}
+
+// before lets a statement after the request run once the retry is over.
+func (db *retriedAtOnce) before(sql string) {
+	if db.requested {
+		db.awaitRetried()
+	}
+	db.requested = db.requested || strings.Contains(sql, "retry_requested_at = now()")
+}
+
+// awaitRetried waits until the host has cleared the failure, reading it
+// from the world's own pool.
+func (db *retriedAtOnce) awaitRetried() {
+	db.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		_, err := projections.LoadFailure(context.Background(), db.w.Pool, db.projection, db.tenant)
+		if errors.Is(err, projections.ErrNoFailure) {
+			return
+		}
+		if err != nil {
+			db.t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond) // the host's transactions, in another goroutine, are the condition
+	}
+	db.t.Fatalf("the retry of %s for %s did not end within 20 s", db.projection, db.tenant)
 }
 
 // An event stored in a shape its projector cannot decode is that tenant's
