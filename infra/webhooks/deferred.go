@@ -230,25 +230,60 @@ WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, 
 	return err
 }
 
-// deferredEventsSQL reads up to $7 events of tenant $1 from ($3, $4) to
-// ($5, $6) that endpoint $2 gets; with $8, only those without a delivery
-// yet.
-var deferredEventsSQL = fmt.Sprintf(`SELECT ev.tenant_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type, ev.at, ev.body
-FROM webhook_endpoints e
-JOIN %s ev ON ev.tenant_id = e.tenant_id AND (ev.position_commit, ev.position_prepare) >= ($3, $4)
-  AND (ev.position_commit, ev.position_prepare) <= ($5, $6) AND %s
-WHERE e.tenant_id = $1 AND e.id = $2
-  AND (NOT $8 OR NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = e.tenant_id AND d.endpoint_id = e.id
-      AND (d.position_commit, d.position_prepare) = (ev.position_commit, ev.position_prepare)))
+// deferredEventsSQL reads up to $8 events of tenant $1 from ($2, $3) to
+// ($4, $5) that an endpoint created at $6, of event types $7, gets; with
+// the condition %[3]s, only those without a delivery of endpoint $9 yet.
+// The endpoint's filter comes as values, not joined in, and the range is
+// bounded on position_commit alone too: the planner then knows how many
+// events pass, and reads the log in the order of its index up to the
+// limit. Joined in, with only the row comparison (of a selectivity it
+// cannot estimate), it guessed, and read every event of the range (or, by
+// the index on time, every event since the endpoint was created) to sort
+// them, for each page handed out.
+var deferredEventsSQL = `SELECT ev.tenant_id, ev.position_commit, ev.position_prepare, ev.event_id, ev.type, ev.at, ev.body
+FROM %[1]s ev
+WHERE ev.tenant_id = $1 AND (ev.position_commit, ev.position_prepare) >= ($2, $3)
+  AND (ev.position_commit, ev.position_prepare) <= ($4, $5) AND ev.position_commit BETWEEN $2 AND $4
+  AND %[2]s %[3]s
 ORDER BY ev.position_commit, ev.position_prepare
-LIMIT $7`, publicevents.Table, matchSQL)
+LIMIT $8`
+
+// The two forms of deferredEventsSQL: every event, and those not yet
+// written. The test of the latter is kept a lookup by key for each event
+// read, in order, until the limit: OFFSET 0 keeps the planner from making
+// it a join, which it planned from its guess of the events in the range
+// (behind an OR, it hashed the whole delivery log; on its own, for a
+// backlog newer than the statistics, it scanned the log for each event).
+var (
+	deferredAllSQL       = fmt.Sprintf(deferredEventsSQL, publicevents.Table, filterSQL("$6::timestamptz", "$7::text[]"), "")
+	deferredUnwrittenSQL = fmt.Sprintf(deferredEventsSQL, publicevents.Table, filterSQL("$6::timestamptz", "$7::text[]"),
+		`AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.tenant_id = ev.tenant_id AND d.endpoint_id = $9
+      AND (d.position_commit, d.position_prepare) = (ev.position_commit, ev.position_prepare) OFFSET 0)`)
+)
 
 // deferredEvents reads up to limit of k's deferred events, from from up to
-// at; unwritten, only those that have no delivery yet.
+// at; unwritten, only those that have no delivery yet. A disabled or
+// deleted endpoint gets none.
 func deferredEvents(ctx context.Context, tx pgx.Tx, k endpointKey, from, at eventstore.Position, limit int,
 	unwritten bool) ([]logged, error) {
-	rows, err := tx.Query(ctx, deferredEventsSQL, string(k.tenant), k.id, from.Commit, from.Prepare, at.Commit, at.Prepare, limit,
-		unwritten)
+	var created time.Time
+	var types []string
+	err := tx.QueryRow(ctx, `SELECT created_at, types FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled`,
+		string(k.tenant), k.id).Scan(&created, &types)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if types == nil {
+		types = []string{} // all of them, where NULL would match none
+	}
+	query, args := deferredAllSQL, []any{string(k.tenant), from.Commit, from.Prepare, at.Commit, at.Prepare, created, types, limit}
+	if unwritten {
+		query, args = deferredUnwrittenSQL, append(args, k.id)
+	}
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

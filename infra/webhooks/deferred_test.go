@@ -3,6 +3,7 @@ package webhooks_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,43 @@ func TestDeletingAnEndpointDuringItsBacklogCostsTheOthersNothing(t *testing.T) {
 	eventually(t, time.Minute, "globex's backlog delivered", func() bool { return len(globex.ids()) == events+1 })
 	if n := len(globex.requests()); n != events+1 {
 		t.Errorf("globex's receiver got %d requests for %d events; want each once", n, events+1)
+	}
+}
+
+// A backlog handed out from a deferred row goes by each endpoint's filter
+// as the fan-out's does: an endpoint of one event type gets just those,
+// another of every type gets all of them, each once. (The deferred read
+// takes the endpoint's filter as values: an empty list must still mean
+// every type.)
+func TestABacklogGoesByEachEndpointsEventTypes(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.storeWithDefaults()
+	every, invited := newReceiver(t, answering(http.StatusNoContent)), newReceiver(t, answering(http.StatusNoContent))
+	endpoint(t, s, "acme", every.URL)
+	endpoint(t, s, "acme", invited.URL, "user.invited.v1")
+	run(t, s)
+	w.publish(t, "acme", "user.invited.v1") // which makes both fast
+	eventually(t, 10*time.Second, "the first delivery to each", func() bool {
+		return len(every.ids()) == 1 && len(invited.ids()) == 1
+	})
+	const each = 400 // beyond deferBeyond in any page: deferred
+	if _, err := w.appendOfTypes("acme", []string{"user.activated.v1", "user.invited.v1"}, 2*each); err != nil {
+		t.Fatal(err) // one after the other: each endpoint's deferred range holds both types
+	}
+	eventually(t, time.Minute, "every delivery", func() bool {
+		return len(every.ids()) == 1+2*each && len(invited.ids()) == 1+each
+	})
+	if n := len(every.requests()); n != 1+2*each {
+		t.Errorf("the endpoint of every type got %d requests for %d events", n, 1+2*each)
+	}
+	got := invited.requests()
+	if len(got) != 1+each {
+		t.Errorf("the endpoint of user.invited.v1 got %d requests for %d such events", len(got), 1+each)
+	}
+	for _, r := range got {
+		if !strings.Contains(string(r.body), `"type":"user.invited.v1"`) {
+			t.Fatalf("the endpoint of user.invited.v1 got %s", r.body)
+		}
 	}
 }

@@ -27,7 +27,7 @@ const failedLookWait = 50 * time.Millisecond
 type Dispatcher struct {
 	store     *Store
 	opts      Options
-	client    *http.Client
+	transport *http.Transport
 	instance  string        // tags our NOTIFYs, so that our listener ignores them
 	wake      wakeup.Signal // new public events or deliveries may be there
 	freed     wakeup.Signal // an attempt ended: a slot came free
@@ -46,7 +46,7 @@ type Dispatcher struct {
 func NewDispatcher(store *Store) *Dispatcher {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	d := &Dispatcher{store: store, opts: store.opts, client: newClient(store.guard, store.opts.Concurrency),
+	d := &Dispatcher{store: store, opts: store.opts, transport: newTransport(store.guard, store.opts.Concurrency),
 		instance: hex.EncodeToString(b[:]), metrics: newMetrics()}
 	d.successes = newSuccesses(d)
 	return d

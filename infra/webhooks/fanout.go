@@ -234,8 +234,13 @@ func (page loggedPage) columns() columns {
 }
 
 // matchSQL is which enabled endpoints e get an event ev (see queue).
-const matchSQL = `e.tenant_id = ev.tenant_id AND e.enabled AND ev.at > e.created_at - interval '1 minute'
-        AND (cardinality(e.types) = 0 OR ev.type = ANY (e.types))`
+var matchSQL = `e.tenant_id = ev.tenant_id AND e.enabled AND ` + filterSQL("e.created_at", "e.types")
+
+// filterSQL is whether an endpoint created at created, of event types
+// types (none: all), gets an event ev.
+func filterSQL(created, types string) string {
+	return fmt.Sprintf(`ev.at > %[1]s - interval '1 minute' AND (cardinality(%[2]s) = 0 OR ev.type = ANY (%[2]s))`, created, types)
+}
 
 // queue inserts the deliveries of page's events to the matching enabled
 // endpoints of their tenants. An endpoint gets the events that happened

@@ -148,22 +148,28 @@ func (w *world) publishMany(t testing.TB, tenant domain.TenantID, typ string, n 
 // appendMany appends n complete public events of tenant in one statement,
 // each as append writes it.
 func (w *world) appendMany(tenant domain.TenantID, typ string, n int) ([]published, error) {
+	return w.appendOfTypes(tenant, []string{typ}, n)
+}
+
+// appendOfTypes appends n complete public events of tenant in one
+// statement, of types in turn.
+func (w *world) appendOfTypes(tenant domain.TenantID, types []string, n int) ([]published, error) {
 	w.appending.Lock()
 	defer w.appending.Unlock()
 	last := w.next.Add(uint64(n))
 	first := last - uint64(n) + 1
 	rows, err := w.pool.Query(bg, `INSERT INTO `+publicevents.Table+` (tenant_id, position_commit, position_prepare, event_id, type, subject, at, remaining, body)
-SELECT $1, g, g, 'evt-' || $1 || '-' || g, $2, 'u', now(), 0,
+SELECT $1, g, g, 'evt-' || $1 || '-' || g, t, 'u', now(), 0,
     convert_to(format('{"specversion":"1.0","id":"evt-%s-%s","source":"/roster","type":%s,"subject":"u%s","tenant":"%s","data":{"n":%s}}',
-        $1, g, to_json($2::text), g, $1, g), 'UTF8')
-FROM generate_series($3::bigint, $4::bigint) g
-RETURNING event_id, position_commit, body`, string(tenant), typ, first, last)
+        $1, g, to_json(t), g, $1, g), 'UTF8')
+FROM generate_series($3::bigint, $4::bigint) g, LATERAL (SELECT ($2::text[])[1 + g % cardinality($2::text[])] AS t) AS of_type
+RETURNING event_id, position_commit, type, body`, string(tenant), types, first, last)
 	if err != nil {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (published, error) {
-		p := published{typ: typ}
-		err := row.Scan(&p.id, &p.at.Commit, &p.body)
+		var p published
+		err := row.Scan(&p.id, &p.at.Commit, &p.typ, &p.body)
 		p.at.Prepare = p.at.Commit
 		return p, err
 	})

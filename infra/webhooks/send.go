@@ -17,14 +17,16 @@ import (
 // the connection can serve the next delivery; nothing of it is kept.
 const drainLimit = 64 << 10
 
-// newClient is the HTTP client of deliveries: every connection checked by
-// the guard once resolved, no proxy from the environment (the guard would
-// check the proxy, not the receiver), no redirect followed (a 3xx is an
-// answer, and not a success), and enough idle connections per host for a
-// busy receiver.
-func newClient(g guard, concurrency int) *http.Client {
+// newTransport is the HTTP transport of deliveries: every connection
+// checked by the guard once resolved, no proxy from the environment (the
+// guard would check the proxy, not the receiver), and enough idle
+// connections per host for a busy receiver. Deliveries go through it
+// directly, not through an http.Client: a delivery follows no redirect (a
+// 3xx is an answer, and not a success) and keeps no cookie, which is all a
+// client would add, at the cost of a copy of every request's headers.
+func newTransport(g guard, concurrency int) *http.Transport {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: g.control}
-	transport := &http.Transport{
+	return &http.Transport{
 		Proxy:               nil,
 		DialContext:         dialer.DialContext,
 		ForceAttemptHTTP2:   true,
@@ -33,8 +35,6 @@ func newClient(g guard, concurrency int) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
-	return &http.Client{Transport: transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // outcome is what one attempt came to.
@@ -59,8 +59,8 @@ func (d *Dispatcher) send(ctx context.Context, c claimed) outcome {
 		return outcome{err: "the request cannot be made: " + err.Error()}
 	}
 	start := time.Now()
-	sign(req.Header, c.keys, c.eventID, start, c.body)
-	resp, err := d.client.Do(req)
+	req.Header = signed(c.keys, c.eventID, start, c.body)
+	resp, err := d.transport.RoundTrip(req)
 	if err != nil {
 		return outcome{latency: time.Since(start), err: describe(err, ctx)}
 	}

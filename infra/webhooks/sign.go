@@ -10,11 +10,12 @@ import (
 	"time"
 )
 
-// The Standard Webhooks headers.
+// The Standard Webhooks headers, by their canonical names (the map of a
+// Header is keyed by them).
 const (
-	headerID        = "webhook-id"
-	headerTimestamp = "webhook-timestamp"
-	headerSignature = "webhook-signature"
+	headerID        = "Webhook-Id"
+	headerTimestamp = "Webhook-Timestamp"
+	headerSignature = "Webhook-Signature"
 )
 
 // userAgent names the sender to receivers and their logs.
@@ -31,17 +32,20 @@ func signature(key []byte, id string, timestamp int64, body []byte) string {
 	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// sign sets the headers of a delivery of body, the event id, signed at
-// at under each of keys (two during a rotation), space-separated.
-func sign(h http.Header, keys [][]byte, id string, at time.Time, body []byte) {
+// signed returns the headers of a delivery of body, the event id, signed
+// at at under each of keys (two during a rotation), space-separated. The
+// names are written in their canonical form, as Header.Set would.
+func signed(keys [][]byte, id string, at time.Time, body []byte) http.Header {
 	ts := at.Unix()
 	sigs := make([]string, len(keys))
 	for i, k := range keys {
 		sigs[i] = signature(k, id, ts, body)
 	}
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", userAgent)
-	h.Set(headerID, id)
-	h.Set(headerTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(headerSignature, strings.Join(sigs, " "))
+	return http.Header{
+		"Content-Type":  {"application/json"},
+		"User-Agent":    {userAgent},
+		headerID:        {id},
+		headerTimestamp: {strconv.FormatInt(ts, 10)},
+		headerSignature: {strings.Join(sigs, " ")},
+	}
 }
