@@ -320,6 +320,8 @@ d AS (
         CASE WHEN nth <= room THEN now() + $11 * interval '1 microsecond' ELSE now() END
     FROM matched
     WHERE NOT (fast AND nth > room)
+        AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = matched.tenant_id AND e.id = matched.endpoint_id
+            FOR KEY SHARE) -- not deleted meanwhile, nor until this commits (see migration 00017)
     ON CONFLICT DO NOTHING
     RETURNING *
 )

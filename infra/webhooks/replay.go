@@ -43,6 +43,7 @@ JOIN %[1]s p ON p.tenant_id = e.tenant_id
     AND p.remaining = 0
     AND (cardinality(e.types) = 0 OR p.type = ANY (e.types))
 WHERE e.tenant_id = $1 AND e.id = $2
+FOR KEY SHARE OF e -- not deleted until this commits (see migration 00017)
 ON CONFLICT (tenant_id, endpoint_id, position_commit, position_prepare) DO UPDATE
 SET state = 'pending', retries = 0, next_attempt_at = excluded.next_attempt_at`, publicevents.Table,
 	keepDeliveringAttempts(`(d.position_commit, d.position_prepare) > ($3, $4)`))

@@ -165,7 +165,7 @@ func (d *Dispatcher) writeRowless(list []claimed, leased bool) error {
 SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::int[], $8::timestamptz[])
     AS b (tenant_id, endpoint_id, position_commit, position_prepare, event_id, event_type, attempts, next_attempt_at)
 WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = b.tenant_id AND e.id = b.endpoint_id
-    FOR KEY SHARE) -- not deleted meanwhile, nor until this commits
+    FOR KEY SHARE) -- not deleted meanwhile, nor until this commits (see migration 00017)
 ON CONFLICT DO NOTHING`, tenants, endpoints, commits, prepares, ids, types, attempts, due)
 	if err != nil {
 		d.cursors.broke(list)

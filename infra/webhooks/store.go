@@ -117,15 +117,25 @@ func (s *Store) oneEndpoint(_ context.Context, doing string, row pgx.Row) (Endpo
 
 // DeleteEndpoint deletes an endpoint of tenant with its delivery log.
 // Nothing more is sent to it, though an attempt under way may still land.
+// The deliveries go in a statement of their own, after the endpoint's row:
+// deleting it waits for every writer of deliveries that holds it (see
+// migration 00017), and the second statement sees what they wrote.
 func (s *Store) DeleteEndpoint(ctx context.Context, tenant domain.TenantID, id string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, string(tenant), id)
-	if err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, string(tenant), id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return errNoEndpoint
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2`, string(tenant), id)
+		return err
+	})
+	if err != nil && !errors.Is(err, errNoEndpoint) {
 		return fmt.Errorf("webhooks: delete endpoint: %w", pgoutage.Read(err))
 	}
-	if tag.RowsAffected() == 0 {
-		return errNoEndpoint
-	}
-	return nil
+	return err
 }
 
 // RotateSecret gives an endpoint of tenant a new secret, returned this

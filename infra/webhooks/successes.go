@@ -185,7 +185,7 @@ SELECT b.tenant_id, b.endpoint_id, b.position_commit, b.position_prepare, b.even
 FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::timestamptz[], $8::int[], $9::bigint[])
     AS b (tenant_id, endpoint_id, position_commit, position_prepare, event_id, type, at, status, ms)
 WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.tenant_id = b.tenant_id AND e.id = b.endpoint_id
-    FOR KEY SHARE) -- not deleted meanwhile, nor until this commits (a foreign key violation would fail the whole batch)
+    FOR KEY SHARE) -- not deleted meanwhile, nor until this commits (see migration 00017)
 ON CONFLICT DO NOTHING
 RETURNING tenant_id, endpoint_id, position_commit, position_prepare`
 
