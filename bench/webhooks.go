@@ -163,9 +163,8 @@ const webhookBacklog = 10_000
 // backlog is there, and the rate is from its start (it learns the
 // endpoint's speed as it goes). A running dispatcher is woken by a NOTIFY,
 // as the public events projector sends with each commit. The delivered
-// rows stay, as in a running
-// service (an emptied and analyzed table would mislead the planner of the
-// next round).
+// rows stay, as in a running service (an emptied and analyzed table would
+// mislead the planner of the next round).
 func (w *webhookSide) deliveryRate(ctx context.Context, running bool) (float64, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -87,15 +87,20 @@ func (d *Dispatcher) catchUp(ctx context.Context, tx pgx.Tx, at eventstore.Posit
 			d.cursors.forget(row.key)
 		}
 		from, reading := d.cursors.reading(row.key, row.from)
+		to, err := readDeferredTo(ctx, tx, row.key)
+		if err != nil {
+			return err
+		}
 		switch {
-		case fast:
-			err = d.handOutDeferred(ctx, tx, row, from, reading, at, room, r)
+		case fast && to.sendable():
+			err = d.handOutDeferred(ctx, tx, row, to, from, reading, at, room, r)
 		case reading:
-			// Its own, no longer fast here: queued for all from where this
-			// process is, the row kept until what it handed out is written.
-			err = d.queueDeferred(ctx, tx, row, from, at, true, r)
+			// Its own, no longer fast here, or not to be sent to from
+			// here: queued for all from where this process is, the row
+			// kept until what it handed out is written.
+			err = d.queueDeferred(ctx, tx, row, to, from, at, true, r)
 		default:
-			err = d.queueDeferred(ctx, tx, row, row.from, at, false, r)
+			err = d.queueDeferred(ctx, tx, row, to, row.from, at, false, r)
 		}
 		if err != nil {
 			return err
@@ -113,24 +118,19 @@ type handedOut struct {
 	list       []claimed
 }
 
-// handOutDeferred hands the next room of row's deferred deliveries, up to
-// at, to this process's workers, rowless, and moves the row as far as
-// what was handed out before is written (deleting it once every delivery
-// up to at is). An endpoint this process cannot send to (disabled, or
-// failing: its attempts are recorded one by one), and a row whose
-// deliveries could not all be written, are queued for all instead.
-func (d *Dispatcher) handOutDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, from eventstore.Position, reading bool,
-	at eventstore.Position, room int, r *fanOutResult) error {
-	template, ok, err := d.sendable(ctx, tx, row.key)
-	if err != nil {
+// handOutDeferred hands the next room of row's deferred deliveries to to
+// (sendable), up to at, to this process's workers, rowless, and moves the
+// row as far as what was handed out before is written (deleting it once
+// every delivery up to at is).
+func (d *Dispatcher) handOutDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, to deferredTo, from eventstore.Position,
+	reading bool, at eventstore.Position, room int, r *fanOutResult) error {
+	template := claimed{tenant: row.key.tenant, endpoint: row.key.id, url: to.url}
+	if err := d.unseal(&template, to.secret, to.previous); err != nil {
 		return err
-	}
-	if !ok {
-		return d.queueDeferred(ctx, tx, row, from, at, reading, r)
 	}
 	// Read from the row's position (taken over, or read again after a
 	// write failed), some may have been written: they are not sent again.
-	events, err := deferredEvents(ctx, tx, row.key, from, at, room+1, !reading)
+	events, err := deferredEvents(ctx, tx, row.key, to, from, at, room+1, !reading)
 	if err != nil {
 		return err
 	}
@@ -169,21 +169,39 @@ WHERE tenant_id = $1 AND endpoint_id = $2`, string(row.key.tenant), row.key.id, 
 	return err
 }
 
-// sendable is what every delivery to k is sent with (its URL and keys),
-// unless it is disabled or failing (ok false).
-func (d *Dispatcher) sendable(ctx context.Context, tx pgx.Tx, k endpointKey) (c claimed, ok bool, err error) {
-	var secret, previous []byte
-	err = tx.QueryRow(ctx, `SELECT url, secret, CASE WHEN previous_until > now() THEN previous_secret END
-FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled AND failing_since IS NULL`, string(k.tenant), k.id).
-		Scan(&c.url, &secret, &previous)
+// deferredTo is a deferred row's endpoint, read once a fan-out: which
+// events it gets (see filterSQL), whether it is failing, and what every
+// delivery to it is sent with. A disabled or deleted endpoint is gone: it
+// gets none.
+type deferredTo struct {
+	gone, failing    bool
+	created          time.Time
+	types            []string
+	url              string
+	secret, previous []byte // sealed
+}
+
+// sendable is whether deliveries to e may be handed out rowless: not to a
+// failing endpoint, whose attempts are recorded one by one.
+func (e deferredTo) sendable() bool { return !e.gone && !e.failing }
+
+// readDeferredTo reads k as deferredTo.
+func readDeferredTo(ctx context.Context, tx pgx.Tx, k endpointKey) (deferredTo, error) {
+	var e deferredTo
+	err := tx.QueryRow(ctx, `SELECT failing_since IS NOT NULL, created_at, types, url, secret,
+    CASE WHEN previous_until > now() THEN previous_secret END
+FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled`, string(k.tenant), k.id).
+		Scan(&e.failing, &e.created, &e.types, &e.url, &e.secret, &e.previous)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return c, false, nil
+		return deferredTo{gone: true}, nil
 	}
 	if err != nil {
-		return c, false, err
+		return deferredTo{}, err
 	}
-	c.tenant, c.endpoint = k.tenant, k.id
-	return c, true, d.unseal(&c, secret, previous)
+	if e.types == nil {
+		e.types = []string{} // all of them, where NULL would match none
+	}
+	return e, nil
 }
 
 // queueDeferred queues a page of row's deferred deliveries from from, up
@@ -191,9 +209,9 @@ FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled AND failing_
 // where this process is (own), the row is kept as keepDeferred keeps it;
 // otherwise it moves past them and is let go of (or deleted when none is
 // left).
-func (d *Dispatcher) queueDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, from, at eventstore.Position, own bool,
-	r *fanOutResult) error {
-	events, err := deferredEvents(ctx, tx, row.key, from, at, fanOutPage+1, false)
+func (d *Dispatcher) queueDeferred(ctx context.Context, tx pgx.Tx, row deferredRow, to deferredTo, from, at eventstore.Position,
+	own bool, r *fanOutResult) error {
+	events, err := deferredEvents(ctx, tx, row.key, to, from, at, fanOutPage+1, false)
 	if err != nil {
 		return err
 	}
@@ -261,25 +279,14 @@ var (
       AND (d.position_commit, d.position_prepare) = (ev.position_commit, ev.position_prepare) OFFSET 0)`)
 )
 
-// deferredEvents reads up to limit of k's deferred events, from from up to
-// at; unwritten, only those that have no delivery yet. A disabled or
-// deleted endpoint gets none.
-func deferredEvents(ctx context.Context, tx pgx.Tx, k endpointKey, from, at eventstore.Position, limit int,
+// deferredEvents reads up to limit of the deferred events of k (to), from
+// from up to at; unwritten, only those that have no delivery yet.
+func deferredEvents(ctx context.Context, tx pgx.Tx, k endpointKey, to deferredTo, from, at eventstore.Position, limit int,
 	unwritten bool) ([]logged, error) {
-	var created time.Time
-	var types []string
-	err := tx.QueryRow(ctx, `SELECT created_at, types FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 AND enabled`,
-		string(k.tenant), k.id).Scan(&created, &types)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if to.gone {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	if types == nil {
-		types = []string{} // all of them, where NULL would match none
-	}
-	query, args := deferredAllSQL, []any{string(k.tenant), from.Commit, from.Prepare, at.Commit, at.Prepare, created, types, limit}
+	query, args := deferredAllSQL, []any{string(k.tenant), from.Commit, from.Prepare, at.Commit, at.Prepare, to.created, to.types, limit}
 	if unwritten {
 		query, args = deferredUnwrittenSQL, append(args, k.id)
 	}

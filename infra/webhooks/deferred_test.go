@@ -117,12 +117,7 @@ func TestDeletingAnEndpointDuringItsBacklogCostsTheOthersNothing(t *testing.T) {
 	}
 	stop()
 	<-stopped // every attempt ended and written, or given back
-	var left int
-	if err := w.pool.QueryRow(bg, `SELECT count(*) FROM webhook_deliveries WHERE tenant_id = 'acme' AND endpoint_id = $1`,
-		gone.ID).Scan(&left); err != nil {
-		t.Fatal(err)
-	}
-	if left != 0 {
+	if left := w.deliveriesOf(t, "acme", gone.ID); left != 0 {
 		t.Errorf("%d deliveries of the deleted endpoint are left", left)
 	}
 }

@@ -239,7 +239,12 @@ var matchSQL = `e.tenant_id = ev.tenant_id AND e.enabled AND ` + filterSQL("e.cr
 // filterSQL is whether an endpoint created at created, of event types
 // types (none: all), gets an event ev.
 func filterSQL(created, types string) string {
-	return fmt.Sprintf(`ev.at > %[1]s - interval '1 minute' AND (cardinality(%[2]s) = 0 OR ev.type = ANY (%[2]s))`, created, types)
+	return fmt.Sprintf(`ev.at > %s - interval '1 minute' AND %s`, created, typesSQL("ev", types))
+}
+
+// typesSQL is whether the event of alias event is of types (none: all).
+func typesSQL(event, types string) string {
+	return fmt.Sprintf(`(cardinality(%[2]s) = 0 OR %[1]s.type = ANY (%[2]s))`, event, types)
 }
 
 // queue inserts the deliveries of page's events to the matching enabled

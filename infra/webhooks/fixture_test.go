@@ -175,6 +175,18 @@ RETURNING event_id, position_commit, type, body`, string(tenant), types, first, 
 	})
 }
 
+// deliveriesOf counts the rows of webhook_deliveries of endpoint id of
+// tenant, whether or not the endpoint still exists.
+func (w *world) deliveriesOf(t testing.TB, tenant domain.TenantID, id string) int {
+	t.Helper()
+	var n int
+	if err := w.pool.QueryRow(bg, `SELECT count(*) FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2`,
+		string(tenant), id).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // endpoint creates an enabled endpoint of tenant at url for types.
 func endpoint(t testing.TB, s *webhooks.Store, tenant domain.TenantID, url string, types ...string) (webhooks.Endpoint, webhooks.Secret) {
 	t.Helper()

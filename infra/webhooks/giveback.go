@@ -15,7 +15,7 @@ func (d *Dispatcher) giveBack(list []claimed) {
 	if len(list) == 0 {
 		return
 	}
-	if rowless, rowed := splitRowless(list); len(rowless) > 0 {
+	if rowless, rowed := splitRowless(list, itself); len(rowless) > 0 {
 		if err := d.writeRowless(rowless, false); err != nil {
 			d.opts.Logger.Warn("webhooks: giving back unsent deliveries failed; they are queued again from their deferred row",
 				"count", len(rowless), "error", err)

@@ -41,12 +41,12 @@ JOIN %[1]s p ON p.tenant_id = e.tenant_id
     AND (p.position_commit, p.position_prepare) > ($3, $4)
     AND (p.position_commit, p.position_prepare) <= (SELECT position_commit, position_prepare FROM webhook_fanout)
     AND p.remaining = 0
-    AND (cardinality(e.types) = 0 OR p.type = ANY (e.types))
+    AND %[3]s
 WHERE e.tenant_id = $1 AND e.id = $2
 FOR KEY SHARE OF e -- not deleted until this commits (see migration 00017)
 ON CONFLICT (tenant_id, endpoint_id, position_commit, position_prepare) DO UPDATE
 SET state = 'pending', retries = 0, next_attempt_at = excluded.next_attempt_at`, publicevents.Table,
-	keepDeliveringAttempts(`(d.position_commit, d.position_prepare) > ($3, $4)`))
+	keepDeliveringAttempts(`(d.position_commit, d.position_prepare) > ($3, $4)`), typesSQL("p", "e.types"))
 
 // ReplayDelivery queues one delivery of an endpoint of tenant again, by
 // its event id, with a fresh round of retries.

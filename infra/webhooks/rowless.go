@@ -126,17 +126,20 @@ func (cs *cursors) forget(k endpointKey) {
 }
 
 // splitRowless parts list into the deliveries that have no row yet and
-// those that have one.
-func splitRowless(list []claimed) (rowless, rowed []claimed) {
-	for _, c := range list {
-		if c.rowless {
-			rowless = append(rowless, c)
+// those that have one; claimedOf is the delivery of an element.
+func splitRowless[T any](list []T, claimedOf func(T) claimed) (rowless, rowed []T) {
+	for _, x := range list {
+		if claimedOf(x).rowless {
+			rowless = append(rowless, x)
 		} else {
-			rowed = append(rowed, c)
+			rowed = append(rowed, x)
 		}
 	}
 	return rowless, rowed
 }
+
+// itself is the delivery of a claimed delivery (see splitRowless).
+func itself(c claimed) claimed { return c }
 
 // writeRowless writes the rows of rowless deliveries list, pending: leased
 // to their attempts (an attempt ended that is yet to be recorded), or due

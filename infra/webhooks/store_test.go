@@ -213,3 +213,53 @@ func allDelivered(t *testing.T, s *webhooks.Store, e webhooks.Endpoint, n int) b
 	d := deliveries(t, s, e)
 	return len(d) == n && !slices.ContainsFunc(d, func(d webhooks.Delivery) bool { return d.State != webhooks.Delivered })
 }
+
+// A fan-out that queues an event for an endpoint whose deletion is under
+// way waits for it, and then queues nothing for it: no foreign key keeps
+// a delivery from outliving its endpoint (see migration 00017), the
+// fan-out's own lock of the endpoint's row does. The deletion is held open
+// here, its two statements run by hand as DeleteEndpoint runs them, until
+// the fan-out has either waited for it or gone past the event.
+func TestAFanOutWaitsForAnEndpointsDeletionAndQueuesNothingForIt(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	s := w.storeWithDefaults()
+	e, _ := endpoint(t, s, "acme", newReceiver(t, answering(http.StatusNoContent)).URL)
+	deleting, err := w.pool.Begin(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer deleting.Rollback(bg) // a no-op once committed below
+	for _, sql := range []string{`DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`,
+		`DELETE FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2`} {
+		if _, err := deleting.Exec(bg, sql, "acme", e.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, s)
+	p := w.publish(t, "acme", "user.activated.v1")
+	passed := func() bool {
+		var at uint64
+		if err := w.pool.QueryRow(bg, `SELECT position_commit FROM webhook_fanout WHERE id = 1`).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at >= p.at.Commit
+	}
+	// The fan-out's statement is known by its start: pg_stat_activity keeps
+	// only the first kilobyte of a query.
+	eventually(t, 20*time.Second, "the fan-out waiting for the deletion, or past the event", func() bool {
+		var waiting bool
+		if err := w.pool.QueryRow(bg, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'WITH matched AS%')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		return waiting || passed()
+	})
+	if err := deleting.Commit(bg); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 20*time.Second, "the fan-out past the event", passed)
+	if left := w.deliveriesOf(t, "acme", e.ID); left != 0 {
+		t.Errorf("%d deliveries of the deleted endpoint were queued", left)
+	}
+}

@@ -73,14 +73,7 @@ func (r *successes) run() {
 // row was written meanwhile (its deferred row was taken over, or it was
 // replayed): it changed hands.
 func (r *successes) write(batch []success) error {
-	var rowed, rowless []success
-	for _, w := range batch {
-		if w.c.rowless {
-			rowless = append(rowless, w)
-		} else {
-			rowed = append(rowed, w)
-		}
-	}
+	rowless, rowed := splitRowless(batch, func(w success) claimed { return w.c })
 	if len(rowless) > 0 {
 		err := r.writeSome(rowless, rowlessSuccessesSQL)
 		list := make([]claimed, len(rowless))
