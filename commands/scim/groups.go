@@ -72,26 +72,13 @@ func (h groups) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Pag
 	if err != nil {
 		return scim.Page{}, err
 	}
-	page := scim.Page{Resources: []scim.Resource{}} // never null: "Resources": []
-	if never {
-		return page, nil
-	}
-	list, total, err := h.dir.Groups(r.Context(), connectionOf(r), f, Page{StartIndex: params.StartIndex, Count: params.Count})
-	if err != nil {
-		return scim.Page{}, failure(h.log, r, err)
-	}
-	for _, g := range list {
-		page.Resources = append(page.Resources, groupResource(g))
-	}
-	page.TotalResults = total
-	return page, nil
+	return listPage(h.log, r, never, func() ([]Group, int, error) {
+		return h.dir.Groups(r.Context(), connectionOf(r), f, Page{StartIndex: params.StartIndex, Count: params.Count})
+	}, groupResource)
 }
 
 func (h groups) reply(r *http.Request, g Group, err error) (scim.Resource, error) {
-	if err != nil {
-		return scim.Resource{}, failure(h.log, r, err)
-	}
-	return groupResource(g), nil
+	return resourceOf(h.log, r, g, err, groupResource)
 }
 
 // groupInput maps the attributes of a POST or PUT, as the library validated

@@ -71,26 +71,13 @@ func (h users) GetAll(r *http.Request, params scim.ListRequestParams) (scim.Page
 			return scim.Page{}, err
 		}
 	}
-	page := scim.Page{Resources: []scim.Resource{}} // never null: "Resources": []
-	if never {
-		return page, nil
-	}
-	list, total, err := h.dir.Users(r.Context(), connectionOf(r), f, Page{StartIndex: params.StartIndex, Count: params.Count})
-	if err != nil {
-		return scim.Page{}, failure(h.log, r, err)
-	}
-	for _, u := range list {
-		page.Resources = append(page.Resources, userResource(u))
-	}
-	page.TotalResults = total
-	return page, nil
+	return listPage(h.log, r, never, func() ([]User, int, error) {
+		return h.dir.Users(r.Context(), connectionOf(r), f, Page{StartIndex: params.StartIndex, Count: params.Count})
+	}, userResource)
 }
 
 func (h users) reply(r *http.Request, u User, err error) (scim.Resource, error) {
-	if err != nil {
-		return scim.Resource{}, failure(h.log, r, err)
-	}
-	return userResource(u), nil
+	return resourceOf(h.log, r, u, err, userResource)
 }
 
 // userInput maps the attributes of a POST or PUT, as the library validated

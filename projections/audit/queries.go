@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/users"
 )
 
@@ -107,36 +108,29 @@ func scanEntry(row pgx.Row) (Entry, error) {
 
 // where renders f (its cursor included) as a WHERE clause and its arguments.
 func (f Filter) where() (string, []any, error) {
-	clauses, args := []string{"a.tenant_id = $1"}, []any{string(f.Tenant)}
-	add := func(clause string, values ...any) {
-		n := make([]any, len(values))
-		for i, v := range values {
-			args = append(args, v)
-			n[i] = len(args)
-		}
-		clauses = append(clauses, fmt.Sprintf(clause, n...))
-	}
+	w := projections.WhereTenant("a.tenant_id", f.Tenant)
 	for _, eq := range [...]struct{ clause, value string }{
 		{"a.actor_id = $%d", f.Actor}, {"a.target_id = $%d", f.Target}, {"a.action = $%d", f.Action},
 	} {
 		if eq.value != "" {
-			add(eq.clause, eq.value)
+			w.Add(eq.clause, eq.value)
 		}
 	}
 	if !f.From.IsZero() {
-		add("a.at >= $%d", f.From)
+		w.Add("a.at >= $%d", f.From)
 	}
 	if !f.To.IsZero() {
-		add("a.at < $%d", f.To)
+		w.Add("a.at < $%d", f.To)
 	}
 	if f.After != "" {
 		commit, prepare, err := parseCursor(f.After)
 		if err != nil {
 			return "", nil, err
 		}
-		add("(a.position_commit, a.position_prepare) > ($%d::numeric, $%d::numeric)", commit, prepare)
+		w.Add("(a.position_commit, a.position_prepare) > ($%d::numeric, $%d::numeric)", commit, prepare)
 	}
-	return strings.Join(clauses, " AND "), args, nil
+	where, args := w.SQL()
+	return where, args, nil
 }
 
 // parseCursor reads "<commit>-<prepare>".

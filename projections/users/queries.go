@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections"
 	"github.com/rosterhq/roster/projections/tenants"
 )
 
@@ -123,35 +124,31 @@ type Filter struct {
 
 // where renders f as a WHERE clause and its arguments.
 func (f Filter) where() (string, []any) {
-	clauses, args := []string{"u.tenant_id = $1"}, []any{string(f.Tenant)}
-	add := func(clause string, arg any) {
-		args = append(args, arg)
-		clauses = append(clauses, fmt.Sprintf(clause, len(args)))
-	}
+	w := projections.WhereTenant("u.tenant_id", f.Tenant)
 	if f.Status != "" {
-		add("u.status = $%d", string(f.Status))
+		w.Add("u.status = $%d", string(f.Status))
 	}
 	if f.Role != "" {
-		add("u.role = $%d", string(f.Role))
+		w.Add("u.role = $%d", string(f.Role))
 	}
 	if f.Kind != "" {
-		add("u.kind = $%d", string(f.Kind))
+		w.Add("u.kind = $%d", string(f.Kind))
 	}
 	if f.Team != "" {
-		add("$%d = ANY(u.teams)", f.Team)
+		w.Add("$%d = ANY(u.teams)", f.Team)
 	}
 	if f.Query != "" {
-		add("EXISTS (SELECT 1 FROM "+SearchTable+" s WHERE s.tenant_id = u.tenant_id AND s.user_id = u.user_id AND s.search LIKE $%d)",
+		w.Add("EXISTS (SELECT 1 FROM "+SearchTable+" s WHERE s.tenant_id = u.tenant_id AND s.user_id = u.user_id AND s.search LIKE $%d)",
 			"%"+escapeLike(strings.ToLower(f.Query))+"%")
 	}
 	if f.Assignable != nil {
-		add("(u.status = 'active' AND u.kind = 'member') = $%d", *f.Assignable)
+		w.Add("(u.status = 'active' AND u.kind = 'member') = $%d", *f.Assignable)
 	}
 	if f.InactiveDays > 0 {
-		add(activeStaffSQL("u.status", "u.kind")+" AND "+inactiveSinceSQL("u.last_login_at", "u.active_since")+
+		w.Add(activeStaffSQL("u.status", "u.kind")+" AND "+inactiveSinceSQL("u.last_login_at", "u.active_since")+
 			" < $%d::timestamptz", f.Now.AddDate(0, 0, -f.InactiveDays))
 	}
-	return strings.Join(clauses, " AND "), args
+	return w.SQL()
 }
 
 func escapeLike(s string) string {

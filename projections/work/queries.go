@@ -3,12 +3,12 @@ package work
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/rosterhq/roster/domain"
+	"github.com/rosterhq/roster/projections"
 )
 
 // Item is one row of the read model, as the API shows it.
@@ -36,25 +36,21 @@ type Filter struct {
 
 // where renders f as a WHERE clause and its arguments.
 func (f Filter) where() (string, []any) {
-	clauses, args := []string{"tenant_id = $1"}, []any{string(f.Tenant)}
-	add := func(clause string, arg any) {
-		args = append(args, arg)
-		clauses = append(clauses, fmt.Sprintf(clause, len(args)))
-	}
+	w := projections.WhereTenant("tenant_id", f.Tenant)
 	switch {
 	case f.Assignee == nil:
 	case *f.Assignee == "":
-		clauses = append(clauses, "assignee IS NULL")
+		w.Add("assignee IS NULL")
 	default:
-		add("assignee = $%d", *f.Assignee)
+		w.Add("assignee = $%d", *f.Assignee)
 	}
 	if f.Kind != "" {
-		add("kind = $%d", f.Kind)
+		w.Add("kind = $%d", f.Kind)
 	}
 	if f.After != "" {
-		add("item_id > $%d", f.After)
+		w.Add("item_id > $%d", f.After)
 	}
-	return strings.Join(clauses, " AND "), args
+	return w.SQL()
 }
 
 // List returns one page of f's items in id order and the cursor of the
