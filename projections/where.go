@@ -23,7 +23,8 @@ func WhereTenant(column string, tenant domain.TenantID) *Where {
 }
 
 // Add appends a condition; its %d verbs are given the placeholder numbers
-// of values, in order ("a.at >= $%d").
+// of values, in order ("a.at >= $%d"). The clause is a format: a literal
+// percent sign in it is written %%.
 func (w *Where) Add(clause string, values ...any) {
 	n := make([]any, len(values))
 	for i, v := range values {
@@ -31,6 +32,13 @@ func (w *Where) Add(clause string, values ...any) {
 		n[i] = len(w.args)
 	}
 	w.clauses = append(w.clauses, fmt.Sprintf(clause, n...))
+}
+
+// Arg adds a value the query uses after the clause (a LIMIT) and returns
+// its placeholder, "$n".
+func (w *Where) Arg(value any) string {
+	w.args = append(w.args, value)
+	return fmt.Sprintf("$%d", len(w.args))
 }
 
 // SQL is the clause (the conditions joined by AND) and its arguments.

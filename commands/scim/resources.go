@@ -21,14 +21,14 @@ func resourceOf[T any](log *slog.Logger, r *http.Request, v T, err error, render
 // clients require), and a filter that can match nothing (never) answers
 // the empty page without a read.
 func listPage[T any](log *slog.Logger, r *http.Request, never bool, read func() ([]T, int, error), render func(T) scim.Resource) (scim.Page, error) {
-	page := scim.Page{Resources: []scim.Resource{}}
 	if never {
-		return page, nil
+		return scim.Page{Resources: []scim.Resource{}}, nil
 	}
 	list, total, err := read()
 	if err != nil {
 		return scim.Page{}, failure(log, r, err)
 	}
+	page := scim.Page{Resources: make([]scim.Resource, 0, len(list))}
 	for _, v := range list {
 		page.Resources = append(page.Resources, render(v))
 	}

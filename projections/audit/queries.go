@@ -107,7 +107,7 @@ func scanEntry(row pgx.Row) (Entry, error) {
 }
 
 // where renders f (its cursor included) as a WHERE clause and its arguments.
-func (f Filter) where() (string, []any, error) {
+func (f Filter) where() (*projections.Where, error) {
 	w := projections.WhereTenant("a.tenant_id", f.Tenant)
 	for _, eq := range [...]struct{ clause, value string }{
 		{"a.actor_id = $%d", f.Actor}, {"a.target_id = $%d", f.Target}, {"a.action = $%d", f.Action},
@@ -125,12 +125,11 @@ func (f Filter) where() (string, []any, error) {
 	if f.After != "" {
 		commit, prepare, err := parseCursor(f.After)
 		if err != nil {
-			return "", nil, err
+			return nil, err
 		}
 		w.Add("(a.position_commit, a.position_prepare) > ($%d::numeric, $%d::numeric)", commit, prepare)
 	}
-	where, args := w.SQL()
-	return where, args, nil
+	return w, nil
 }
 
 // parseCursor reads "<commit>-<prepare>".
@@ -159,13 +158,14 @@ func List(ctx context.Context, q Querier, f Filter) (entries []Entry, next strin
 	case limit > MaxLimit:
 		limit = MaxLimit
 	}
-	where, args, err := f.where()
+	w, err := f.where()
 	if err != nil {
 		return nil, "", err
 	}
-	args = append(args, limit+1)
-	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY a.position_commit, a.position_prepare LIMIT $%d",
-		columns, where, len(args)), args...)
+	limitArg := w.Arg(limit + 1)
+	where, args := w.SQL()
+	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY a.position_commit, a.position_prepare LIMIT %s",
+		columns, where, limitArg), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("audit: list: %w", err)
 	}
@@ -183,10 +183,11 @@ func List(ctx context.Context, q Querier, f Filter) (entries []Entry, next strin
 // ignoring Limit, to emit, one row at a time: memory stays flat however long
 // the trail. It stops at, and returns, the first error of emit.
 func Export(ctx context.Context, q Querier, f Filter, emit func(Entry) error) error {
-	where, args, err := f.where()
+	w, err := f.where()
 	if err != nil {
 		return err
 	}
+	where, args := w.SQL()
 	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY a.position_commit, a.position_prepare", columns, where), args...)
 	if err != nil {
 		return fmt.Errorf("audit: export: %w", err)

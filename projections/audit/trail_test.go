@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -268,5 +269,26 @@ func TestTheCSVExportStreamsOneRowPerEntryAfterItsHeader(t *testing.T) {
 	}
 	if !strings.Contains(text, "left the company") {
 		t.Errorf("the export lost a reason:\n%s", text)
+	}
+}
+
+// The largest position is a cursor (after it, nothing), one more is a
+// malformed one, and filters of 10 kB select nothing: none of them is an
+// error of the database.
+func TestExtremeCursorsAndFiltersAnswerWithoutADatabaseError(t *testing.T) {
+	w := projectiontest.New(t)
+	history(w)
+	for name, f := range map[string]audit.Filter{
+		"after the largest position": {After: "18446744073709551615-18446744073709551615"},
+		"an actor of 10 kB":          {Actor: strings.Repeat("a", 10240)},
+		"an action of 10 kB":         {Action: strings.Repeat("é", 5120)},
+	} {
+		f.Tenant, f.Limit = "acme", 10
+		if page, next, err := audit.List(ctx, w.Pool, f); err != nil || len(page) != 0 || next != "" {
+			t.Errorf("%s: %d entries, next %q (%v), want none", name, len(page), next, err)
+		}
+	}
+	if _, _, err := audit.List(ctx, w.Pool, audit.Filter{Tenant: "acme", Limit: 10, After: "18446744073709551616-0"}); !errors.Is(err, audit.ErrBadCursor) {
+		t.Errorf("a cursor past the largest position: %v, want ErrBadCursor", err)
 	}
 }

@@ -122,8 +122,9 @@ type Filter struct {
 	After        string // cursor: the last user id of the previous page
 }
 
-// where renders f as a WHERE clause and its arguments.
-func (f Filter) where() (string, []any) {
+// where renders f, but for its cursor, as a WHERE clause and its
+// arguments.
+func (f Filter) where() *projections.Where {
 	w := projections.WhereTenant("u.tenant_id", f.Tenant)
 	if f.Status != "" {
 		w.Add("u.status = $%d", string(f.Status))
@@ -148,7 +149,7 @@ func (f Filter) where() (string, []any) {
 		w.Add(activeStaffSQL("u.status", "u.kind")+" AND "+inactiveSinceSQL("u.last_login_at", "u.active_since")+
 			" < $%d::timestamptz", f.Now.AddDate(0, 0, -f.InactiveDays))
 	}
-	return w.SQL()
+	return w
 }
 
 func escapeLike(s string) string {
@@ -158,7 +159,7 @@ func escapeLike(s string) string {
 // List returns one page of f's users in id order, the cursor of the next
 // page ("" on the last) and how many users match f in all.
 func List(ctx context.Context, q Querier, f Filter) (page []User, next string, total int, err error) {
-	where, args := f.where()
+	where, args := f.where().SQL()
 	if err := q.QueryRow(ctx, "SELECT count(*) FROM "+Table+" u WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, "", 0, fmt.Errorf("users: count: %w", err)
 	}
@@ -182,13 +183,13 @@ func ListCounted(ctx context.Context, q Querier, f Filter) (page []User, next st
 // pageOf reads one page of f's users in id order and the cursor of the
 // next page ("" on the last).
 func pageOf(ctx context.Context, q Querier, f Filter) (page []User, next string, err error) {
-	where, args := f.where()
+	w := f.where()
 	if f.After != "" {
-		args = append(args, f.After)
-		where += fmt.Sprintf(" AND u.user_id > $%d", len(args))
+		w.Add("u.user_id > $%d", f.After)
 	}
-	args = append(args, f.Limit+1)
-	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY u.user_id LIMIT $%d", columns, where, len(args)), args...)
+	limit := w.Arg(f.Limit + 1)
+	where, args := w.SQL()
+	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s WHERE %s ORDER BY u.user_id LIMIT %s", columns, where, limit), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("users: list: %w", err)
 	}
@@ -226,7 +227,7 @@ func (c StatusCounts) Of(status domain.Status) int {
 // status (and paging), by status, with one grouped query.
 func CountByStatus(ctx context.Context, q Querier, f Filter) (StatusCounts, error) {
 	f.Status = ""
-	where, args := f.where()
+	where, args := f.where().SQL()
 	rows, err := q.Query(ctx, "SELECT u.status, count(*) FROM "+Table+" u WHERE "+where+" GROUP BY u.status", args...)
 	if err != nil {
 		return nil, fmt.Errorf("users: count by status: %w", err)

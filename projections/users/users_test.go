@@ -186,6 +186,14 @@ func TestListsFilterSearchAndPageToTheLastPage(t *testing.T) {
 		"e-mail":     {Query: "u-05@acme"},
 		"assignable": {Assignable: &yes},
 		"combined":   {Status: domain.StatusActive, Kind: domain.KindMember, Query: "person"},
+		// LIKE's wildcards and escape are letters of a search like any
+		// other: "u_0" and "u-0%" find no u-0x, a trailing backslash is no
+		// error.
+		"an underscore":     {Query: "u_0"},
+		"a percent sign":    {Query: "u-0%"},
+		"a backslash":       {Query: `u-0\`},
+		"a search of 10 kB": {Query: strings.Repeat("é", 5120)},
+		"a team of 10 kB":   {Team: strings.Repeat("t", 10240)},
 	} {
 		f.Tenant = "acme"
 		want := expected(state, f)

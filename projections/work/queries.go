@@ -35,7 +35,7 @@ type Filter struct {
 }
 
 // where renders f as a WHERE clause and its arguments.
-func (f Filter) where() (string, []any) {
+func (f Filter) where() *projections.Where {
 	w := projections.WhereTenant("tenant_id", f.Tenant)
 	switch {
 	case f.Assignee == nil:
@@ -50,16 +50,17 @@ func (f Filter) where() (string, []any) {
 	if f.After != "" {
 		w.Add("item_id > $%d", f.After)
 	}
-	return w.SQL()
+	return w
 }
 
 // List returns one page of f's items in id order and the cursor of the
 // next page ("" on the last).
 func List(ctx context.Context, q Querier, f Filter) (page []Item, next string, err error) {
-	where, args := f.where()
-	args = append(args, f.Limit+1)
+	w := f.where()
+	limit := w.Arg(f.Limit + 1)
+	where, args := w.SQL()
 	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT item_id, tenant_id, kind, coalesce(assignee, ''), updated_at
-FROM %s WHERE %s ORDER BY item_id LIMIT $%d`, Table, where, len(args)), args...)
+FROM %s WHERE %s ORDER BY item_id LIMIT %s`, Table, where, limit), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("work: list: %w", err)
 	}

@@ -141,6 +141,8 @@ func TestListsFilterAndPageToTheLastPage(t *testing.T) {
 		"jobs":             {Kind: "job"},
 		"unassigned deals": {Assignee: ptr(""), Kind: "opportunity"},
 		"dan's jobs":       {Assignee: ptr("dan"), Kind: "job"},
+		"a kind of 10 kB":  {Kind: strings.Repeat("k", 10240)},
+		"an id of 10 kB":   {Assignee: ptr(strings.Repeat("u", 10240))},
 	} {
 		f.Tenant = "acme"
 		want := expected(state, items, f)
